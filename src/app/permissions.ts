@@ -1,0 +1,176 @@
+/**
+ * The permission use cases shared by Slack, the queue workers and the HTTP API: one place where
+ * the rules of the MTM permissions API are applied to stored records.
+ */
+import { randomUUID } from 'node:crypto';
+import { Codes, DomainError } from '../domain/errors.js';
+import type { Actor } from '../domain/history.js';
+import type { Permission, PermissionChange, PermissionStatus, Role } from '../domain/permission.js';
+import { applyPermissionChange } from '../domain/permission.js';
+import type { User } from '../domain/user.js';
+import type { Clock, Store } from './ports.js';
+
+export interface PermissionView {
+  permission: Permission;
+  user: User;
+}
+
+export interface ListFilter {
+  email?: string;
+  /** Free text matched against name, email, role and status (the MTM API's `q`). */
+  query?: string;
+  status?: PermissionStatus;
+}
+
+/** Thrown when a compare-and-set kept losing: the caller (a queue job) should retry later. */
+export class ConcurrentChangeError extends Error {
+  override name = 'ConcurrentChangeError';
+}
+
+export interface ChangeResult {
+  permission: Permission;
+  user: User;
+  before: { role: Role; status: PermissionStatus };
+  /** True when this change id had already been applied (a retried job). */
+  alreadyApplied: boolean;
+}
+
+export class PermissionService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(workspaceId: string, filter: ListFilter = {}): Promise<PermissionView[]> {
+    let userId: string | undefined;
+    if (filter.email) {
+      const user = await this.store.users.findByEmail(filter.email);
+      if (!user) return [];
+      userId = user.id;
+    }
+    const perms = await this.store.permissions.list(workspaceId, { status: filter.status, userId });
+    const users = new Map((await this.store.users.findByIds(perms.map((p) => p.userId))).map((u) => [u.id, u]));
+    const q = filter.query?.trim().toLowerCase();
+    return perms
+      .flatMap((permission) => {
+        const user = users.get(permission.userId);
+        return user ? [{ permission, user }] : [];
+      })
+      .filter(({ permission: p, user: u }) =>
+        !q || [u.email, u.userName, u.firstName, u.lastName, `${u.firstName} ${u.lastName}`, p.role, p.status]
+          .some((f) => f.toLowerCase().includes(q)),
+      )
+      .sort((a, b) => a.user.email.localeCompare(b.user.email));
+  }
+
+  /** The user's permission in the workspace, or a DomainError saying which part is missing. */
+  async get(workspaceId: string, email: string): Promise<PermissionView> {
+    const user = await this.store.users.findByEmail(email);
+    if (!user) throw new DomainError(Codes.USER_NOT_FOUND, `No user with email ${email} is known.`);
+    const permission = await this.store.permissions.find(workspaceId, user.id);
+    if (!permission) {
+      throw new DomainError(Codes.PERMISSION_NOT_FOUND, `${email} has no permission in this workspace; invite them instead.`);
+    }
+    return { permission, user };
+  }
+
+  /** Checks a change against the current state without making it (before an approval is asked). */
+  async check(workspaceId: string, email: string, change: PermissionChange): Promise<PermissionView> {
+    const view = await this.get(workspaceId, email);
+    applyPermissionChange(view.permission, change);
+    return view;
+  }
+
+  async checkInvite(workspaceId: string, email: string): Promise<void> {
+    const user = await this.store.users.findByEmail(email);
+    if (user && (await this.store.permissions.find(workspaceId, user.id))) {
+      throw new DomainError(Codes.PERMISSION_EXISTS, `${email} already has a permission in this workspace.`);
+    }
+  }
+
+  /**
+   * Applies a change to a permission. `requestId` makes it idempotent: a change whose id is already
+   * the permission's last change is not applied again, and its history line is (re)written from
+   * what the permission remembers, so a job that died between the two steps finishes cleanly.
+   */
+  async change(args: {
+    permissionId: string;
+    change: PermissionChange;
+    actor: Actor;
+    /** The approved request this change carries out; API changes have none. */
+    requestId?: string;
+    approvers?: string[];
+  }): Promise<ChangeResult> {
+    const changeId = args.requestId ?? randomUUID();
+    const meta = { actor: args.actor, requestId: args.requestId ?? null, approvers: args.approvers ?? [] };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.store.permissions.findById(args.permissionId);
+      if (!current) throw new DomainError(Codes.PERMISSION_NOT_FOUND, 'That permission does not exist.');
+      const [user] = await this.store.users.findByIds([current.userId]);
+      if (!user) throw new DomainError(Codes.USER_NOT_FOUND, 'The permission belongs to an unknown user.');
+      if (current.lastChange?.id === changeId) {
+        const before = current.lastChange.before;
+        await this.record(changeId, current, user, before, meta);
+        return { permission: current, user, before, alreadyApplied: true };
+      }
+      const before = { role: current.role, status: current.status };
+      const next = applyPermissionChange(current, args.change);
+      const updated = await this.store.permissions.update(current.id, current.version, {
+        ...next,
+        lastChange: { id: changeId, before },
+      });
+      if (!updated) continue; // someone else changed it meanwhile: re-read and re-check the rules
+      await this.record(changeId, updated, user, before, meta);
+      return { permission: updated, user, before, alreadyApplied: false };
+    }
+    throw new ConcurrentChangeError(`permission ${args.permissionId} kept changing; try again`);
+  }
+
+  /** Creates an INVITED permission (and the user, if new). Idempotent per request id. */
+  async invite(args: {
+    workspaceId: string;
+    email: string;
+    role: Role;
+    actor: Actor;
+    requestId: string;
+    approvers?: string[];
+  }): Promise<ChangeResult> {
+    const user = await this.store.users.ensure({
+      id: randomUUID(), email: args.email, userName: args.email, firstName: '', lastName: '',
+    });
+    const fresh: Permission = {
+      id: randomUUID(), userId: user.id, workspaceId: args.workspaceId, role: args.role, status: 'INVITED',
+      customerRoles: [], accessControlEntities: [], lastLogin: null, version: 0,
+      lastChange: { id: args.requestId, before: { role: args.role, status: 'INVITED' } },
+    };
+    const inserted = await this.store.permissions.insert(fresh);
+    const permission = inserted ? fresh : await this.store.permissions.find(args.workspaceId, user.id);
+    if (!permission || (!inserted && permission.lastChange?.id !== args.requestId)) {
+      throw new DomainError(Codes.PERMISSION_EXISTS, `${args.email} already has a permission in this workspace.`);
+    }
+    await this.store.history.append({
+      id: args.requestId, workspaceId: args.workspaceId,
+      subject: { type: 'permission', id: permission.id, label: user.email },
+      action: 'permission.invited', actor: args.actor, requestId: args.requestId, approvers: args.approvers ?? [],
+      before: null, after: { role: permission.role, status: permission.status }, at: this.clock.now(),
+    });
+    return { permission, user, before: { role: args.role, status: 'INVITED' }, alreadyApplied: !inserted };
+  }
+
+  private async record(
+    changeId: string, p: Permission, user: User, before: { role: Role; status: PermissionStatus },
+    meta: { actor: Actor; requestId: string | null; approvers: string[] },
+  ) {
+    const changed = (k: 'role' | 'status') => before[k] !== p[k];
+    await this.store.history.append({
+      id: changeId,
+      workspaceId: p.workspaceId,
+      subject: { type: 'permission', id: p.id, label: user.email },
+      action: 'permission.updated',
+      ...meta,
+      before: Object.fromEntries((['role', 'status'] as const).filter(changed).map((k) => [k, before[k]])),
+      after: Object.fromEntries((['role', 'status'] as const).filter(changed).map((k) => [k, p[k]])),
+      at: this.clock.now(),
+    });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The ports the use cases need. Adapters live at the edges: store/ (MongoDB, memory),
+ * slack/ (Notifier), queue/ (ApplyQueue). Keep each interface small and about one thing.
+ */
+import type { HistoryEntry, SubjectType } from '../domain/history.js';
+import type { Permission, PermissionStatus } from '../domain/permission.js';
+import type { ChangeRequest, RequestStatus } from '../domain/request.js';
+import type { TechnicalUser } from '../domain/technical-user.js';
+import type { User } from '../domain/user.js';
+import type { Workspace } from '../domain/workspace.js';
+
+export interface WorkspaceRepository {
+  /** Insert or replace by id. A name already used by another workspace is refused (unique). */
+  upsert(ws: Workspace): Promise<void>;
+  findById(id: string): Promise<Workspace | null>;
+  findByName(name: string): Promise<Workspace | null>;
+  list(): Promise<Workspace[]>;
+}
+
+export interface UserRepository {
+  /** Case-insensitive. */
+  findByEmail(email: string): Promise<User | null>;
+  findByIds(ids: string[]): Promise<User[]>;
+  /** Inserts the user unless one with the same email (case-insensitive) exists; returns the stored one. */
+  ensure(user: User): Promise<User>;
+}
+
+export type PermissionFields = Partial<Pick<Permission, 'role' | 'status' | 'lastChange'>>;
+
+export interface PermissionRepository {
+  findById(id: string): Promise<Permission | null>;
+  find(workspaceId: string, userId: string): Promise<Permission | null>;
+  /** Returns false, changing nothing, when (userId, workspaceId) already has a permission. */
+  insert(p: Permission): Promise<boolean>;
+  /**
+   * Compare-and-set: sets `fields` and bumps the version only while the stored version is still
+   * `expectedVersion`. Returns the updated permission, or null when it lost a race (or is gone).
+   */
+  update(id: string, expectedVersion: number, fields: PermissionFields): Promise<Permission | null>;
+  list(workspaceId: string, filter?: { status?: PermissionStatus; userId?: string }): Promise<Permission[]>;
+}
+
+export type RequestFields = Partial<
+  Pick<ChangeRequest, 'status' | 'approvals' | 'decidedBy' | 'decidedAt' | 'outcome' | 'appliedAt'>
+>;
+
+export interface RequestRepository {
+  insert(r: ChangeRequest): Promise<void>;
+  findById(id: string): Promise<ChangeRequest | null>;
+  /**
+   * Compare-and-set on (status, version): the only way a request's state moves. Returns the
+   * updated request, or null when another actor got there first.
+   */
+  update(
+    id: string,
+    expected: { status: RequestStatus; version: number },
+    fields: RequestFields,
+  ): Promise<ChangeRequest | null>;
+  /** Metadata that is not state (no version bump): where the approval message is, when the outcome was told. */
+  setSlackRef(id: string, ref: { channel: string; ts: string }): Promise<void>;
+  markNotified(id: string, at: Date): Promise<void>;
+  /** Requests in `status` decided before `decidedBefore`, oldest first: the outbox sweep's query. */
+  listDecided(status: RequestStatus, decidedBefore: Date, limit: number): Promise<ChangeRequest[]>;
+}
+
+export interface HistoryRepository {
+  /** Insert-if-absent by entry id, so writing the same event twice leaves one line. */
+  append(entry: HistoryEntry): Promise<void>;
+  /** Newest first. */
+  listBySubject(type: SubjectType, id: string, limit: number): Promise<HistoryEntry[]>;
+}
+
+export interface TechnicalUserRepository {
+  /** Returns false when the workspace already has a technical user with that userName. */
+  insert(t: TechnicalUser): Promise<boolean>;
+  findById(id: string): Promise<TechnicalUser | null>;
+  findByName(workspaceId: string, userName: string): Promise<TechnicalUser | null>;
+  findByTokenHash(hash: string): Promise<TechnicalUser | null>;
+  update(
+    id: string,
+    expectedVersion: number,
+    fields: Partial<Pick<TechnicalUser, 'description' | 'role' | 'customerRoles' | 'accessControlEntities' | 'token' | 'lastRequestId'>>,
+  ): Promise<TechnicalUser | null>;
+  /** Deletes only while the version matches; false when it lost a race or is gone. */
+  delete(id: string, expectedVersion: number): Promise<boolean>;
+  list(workspaceId: string): Promise<TechnicalUser[]>;
+}
+
+export interface Store {
+  workspaces: WorkspaceRepository;
+  users: UserRepository;
+  permissions: PermissionRepository;
+  requests: RequestRepository;
+  history: HistoryRepository;
+  technicalUsers: TechnicalUserRepository;
+  /** Creates indexes; safe to call on every start. */
+  init(): Promise<void>;
+  /** Throws when the store cannot be reached (for readiness checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  readonly kind: 'memory' | 'mongodb';
+}
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Hands an approved request to the workers. Must be idempotent per request id. */
+export interface ApplyQueue {
+  enqueue(requestId: string): Promise<void>;
+}
+
+/** What the use cases tell people; implemented on Slack. */
+export interface Notifier {
+  /** Posts the approval message with its buttons and returns where it is. */
+  requestCreated(r: ChangeRequest, ws: Workspace): Promise<{ channel: string; ts: string }>;
+  /** Rewrites the approval message for the request's current state (buttons only while PENDING). */
+  requestUpdated(r: ChangeRequest, ws: Workspace): Promise<void>;
+  /** Tells the requester, by DM, how their request ended. */
+  tellRequester(r: ChangeRequest, ws: Workspace): Promise<void>;
+}
+
+/** The structured logger every part receives (pino's shape). */
+export interface Log {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: object): Log;
+}

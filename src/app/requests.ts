@@ -1,0 +1,230 @@
+/**
+ * The approval flow: submit a request, decide it, apply it. Every state change of a request is a
+ * compare-and-set on (status, version), so double clicks, Slack retries, concurrent approvers and
+ * duplicated jobs each change a request at most once; losing a race is reported, never repeated.
+ */
+import { randomUUID } from 'node:crypto';
+import { Codes, DomainError, isDomainError } from '../domain/errors.js';
+import type { PermissionChange } from '../domain/permission.js';
+import type { ChangeRequest, NewRequest } from '../domain/request.js';
+import { decide } from '../domain/request.js';
+import type { Workspace } from '../domain/workspace.js';
+import { isAdmin } from '../domain/workspace.js';
+import type { PermissionService } from './permissions.js';
+import type { ApplyQueue, Clock, Log, Notifier, Store } from './ports.js';
+
+export interface SubmitInput {
+  workspace: Workspace;
+  requester: string;
+  request: NewRequest;
+  reason: string | null;
+}
+
+export interface DecideInput {
+  requestId: string;
+  actor: string;
+  /** The Slack team the click came from; a click from another team is refused. */
+  teamId: string;
+  verdict: 'approve' | 'reject';
+}
+
+export interface DecideResult {
+  request: ChangeRequest;
+  /** False when the queue could not be reached; the outbox sweep will queue it later. */
+  queued: boolean;
+}
+
+const HOUR = 3600_000;
+
+export class RequestService {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      permissions: PermissionService;
+      notifier: Notifier;
+      queue: ApplyQueue;
+      clock: Clock;
+      log: Log;
+    },
+  ) {}
+
+  /** Checks the rules, stores a PENDING request and posts it for approval. */
+  async submit({ workspace: ws, requester, request, reason }: SubmitInput): Promise<ChangeRequest> {
+    const { store, notifier, clock, log } = this.deps;
+    if (!isAdmin(ws, requester)) {
+      throw new DomainError(Codes.NOT_ADMIN, `Only admins of workspace ${ws.name} can request changes.`);
+    }
+    await this.check(ws, request);
+    const now = clock.now();
+    const r = {
+      ...request, id: randomUUID(), workspaceId: ws.id, requester, reason, status: 'PENDING', approvals: [],
+      decidedBy: null, decidedAt: null, createdAt: now, expiresAt: new Date(now.getTime() + ws.policy.requestTtlHours * HOUR),
+      slack: null, outcome: null, appliedAt: null, notifiedAt: null, version: 0,
+    } as ChangeRequest;
+    await store.requests.insert(r);
+    try {
+      const ref = await notifier.requestCreated(r, ws);
+      await store.requests.setSlackRef(r.id, ref);
+      return { ...r, slack: ref };
+    } catch (err) {
+      // An approval nobody can see must not stay pending: undo it, and say so.
+      log.error({ err, requestId: r.id }, 'could not post the approval message; cancelling the request');
+      await store.requests.update(r.id, { status: 'PENDING', version: 0 }, {
+        status: 'CANCELLED', outcome: 'The approval message could not be posted.',
+      });
+      throw new DomainError('SLACK.POST_FAILED', 'Could not post the request to the approvals channel; nothing was requested. Try again.');
+    }
+  }
+
+  /** Rules that can be checked before anyone is asked to approve. */
+  private async check(ws: Workspace, r: NewRequest): Promise<void> {
+    const { permissions } = this.deps;
+    if (r.kind === 'permission.invite') return permissions.checkInvite(ws.id, r.params.email);
+    await permissions.check(ws.id, r.params.email, permissionChange(r));
+  }
+
+  /** Records an approver's click. The first decisive click wins; the rest are told what happened. */
+  async decide(input: DecideInput): Promise<DecideResult> {
+    const { store, notifier, queue, clock, log } = this.deps;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const r = await store.requests.findById(input.requestId);
+      if (!r) throw new DomainError(Codes.REQUEST_NOT_FOUND, 'That request does not exist.');
+      const ws = await store.workspaces.findById(r.workspaceId);
+      if (!ws || ws.slack.teamId !== input.teamId) {
+        throw new DomainError(Codes.WRONG_TEAM, 'That request does not belong to this Slack team.');
+      }
+      let decision;
+      try {
+        decision = decide(r, ws, input.actor, input.verdict, clock.now());
+      } catch (err) {
+        if (isDomainError(err) && err.code === Codes.REQUEST_EXPIRED) await this.expire(r, ws);
+        if (isDomainError(err) && err.code === Codes.REQUEST_NOT_PENDING && r.decidedBy) {
+          throw new DomainError(err.code, `${err.message.replace(/\.$/, '')} (decided by <@${r.decidedBy}>).`);
+        }
+        throw err;
+      }
+      const updated = await store.requests.update(r.id, { status: 'PENDING', version: r.version }, decision);
+      if (!updated) continue; // another click changed it first: re-read and decide against that
+      let queued = false;
+      if (updated.status === 'APPROVED') {
+        try {
+          await queue.enqueue(updated.id);
+          queued = true;
+        } catch (err) {
+          log.warn({ err, requestId: updated.id }, 'queue unavailable; the outbox sweep will queue this request');
+        }
+      }
+      await this.tell(updated, ws, updated.status === 'REJECTED');
+      return { request: updated, queued };
+    }
+    throw new DomainError(Codes.REQUEST_NOT_PENDING, 'This request is being decided by others right now; look again.');
+  }
+
+  private async expire(r: ChangeRequest, ws: Workspace) {
+    const expired = await this.deps.store.requests.update(r.id, { status: 'PENDING', version: r.version }, {
+      status: 'EXPIRED', outcome: 'Nobody decided in time.',
+    });
+    if (expired) await this.tell(expired, ws, true);
+  }
+
+  /**
+   * Carries out an approved request (called by the queue worker, possibly more than once for the
+   * same request). Rule violations mark the request FAILED and are rethrown as DomainError, which
+   * the worker must not retry; anything else is rethrown for the queue to retry.
+   */
+  async apply(requestId: string): Promise<ChangeRequest | null> {
+    const { store, log } = this.deps;
+    const r = await store.requests.findById(requestId);
+    if (!r) return null;
+    const ws = await store.workspaces.findById(r.workspaceId);
+    if (!ws) throw new DomainError(Codes.WORKSPACE_NOT_FOUND, 'The request belongs to a workspace that no longer exists.');
+    if (r.status === 'APPLIED' || r.status === 'FAILED') {
+      // Done before; if the outcome was never told (the last run died after applying), tell it now.
+      if (!r.notifiedAt) await this.tell(r, ws, true);
+      return r;
+    }
+    if (r.status !== 'APPROVED') return r;
+    let outcome: string;
+    try {
+      outcome = await this.carryOut(r);
+    } catch (err) {
+      if (!isDomainError(err)) throw err;
+      await this.finish(r, ws, 'FAILED', err.message);
+      throw err;
+    }
+    log.info({ requestId: r.id, kind: r.kind }, 'request applied');
+    return this.finish(r, ws, 'APPLIED', outcome);
+  }
+
+  /** Marks a request FAILED after the queue gave up retrying it. */
+  async giveUp(requestId: string, reason: string): Promise<void> {
+    const r = await this.deps.store.requests.findById(requestId);
+    if (!r || r.status !== 'APPROVED') return;
+    const ws = await this.deps.store.workspaces.findById(r.workspaceId);
+    if (ws) await this.finish(r, ws, 'FAILED', reason);
+  }
+
+  private async finish(r: ChangeRequest, ws: Workspace, status: 'APPLIED' | 'FAILED', outcome: string) {
+    const now = this.deps.clock.now();
+    const done = await this.deps.store.requests.update(r.id, { status: 'APPROVED', version: r.version }, {
+      status, outcome, appliedAt: status === 'APPLIED' ? now : null,
+    });
+    // A null here means another run finished it first; that run tells the people.
+    if (done) await this.tell(done, ws, true);
+    return done ?? (await this.deps.store.requests.findById(r.id));
+  }
+
+  private async carryOut(r: ChangeRequest): Promise<string> {
+    const { permissions } = this.deps;
+    const actor = { type: 'slack', id: r.requester } as const;
+    const approvers = r.approvals.map((a) => a.by);
+    if (r.kind === 'permission.invite') {
+      const res = await permissions.invite({
+        workspaceId: r.workspaceId, email: r.params.email, role: r.params.role, actor, requestId: r.id, approvers,
+      });
+      return `${res.user.email} invited as ${res.permission.role}.`;
+    }
+    const { permission } = await permissions.get(r.workspaceId, r.params.email);
+    const res = await permissions.change({
+      permissionId: permission.id, change: permissionChange(r), actor, requestId: r.id, approvers,
+    });
+    return `${res.user.email} is now ${res.permission.role} and ${res.permission.status}.`;
+  }
+
+  /** Rewrites the approval message and, when the request has ended, tells the requester. */
+  private async tell(r: ChangeRequest, ws: Workspace, final: boolean) {
+    const { notifier, store, clock, log } = this.deps;
+    try {
+      await notifier.requestUpdated(r, ws);
+      if (final) {
+        await notifier.tellRequester(r, ws);
+        await store.requests.markNotified(r.id, clock.now());
+      }
+    } catch (err) {
+      // The state change stands; only the message is late. Logged for the operator.
+      log.error({ err, requestId: r.id }, 'could not update Slack about a request');
+    }
+  }
+
+  /**
+   * The outbox: approved requests that never reached the queue (Redis was down when the approver
+   * clicked) are queued again. Job ids are request ids, so queueing twice runs once.
+   */
+  async sweepApproved(olderThanMs = 30_000, limit = 200): Promise<number> {
+    const { store, queue, clock } = this.deps;
+    const stale = await store.requests.listDecided('APPROVED', new Date(clock.now().getTime() - olderThanMs), limit);
+    for (const r of stale) await queue.enqueue(r.id);
+    return stale.length;
+  }
+}
+
+function permissionChange(r: Exclude<NewRequest, { kind: 'permission.invite' }>): PermissionChange {
+  switch (r.kind) {
+    case 'permission.role':
+      return { role: r.params.role };
+    case 'permission.archive':
+      return { status: 'ARCHIVED' };
+    case 'permission.activate':
+      return { status: 'ACTIVE' };
+  }
+}

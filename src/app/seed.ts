@@ -1,0 +1,62 @@
+/**
+ * SEED_FILE: workspaces with their Slack wiring, admins, approvers, policy and users. Applied at
+ * every start and idempotent: workspace settings follow the file; users and permissions are
+ * created when missing, but an existing permission is left as Keywarden's changes made it.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { PERMISSION_STATUSES, ROLES } from '../domain/permission.js';
+import { isEmail } from '../domain/user.js';
+import { DEFAULT_POLICY } from '../domain/workspace.js';
+import type { Log, Store } from './ports.js';
+
+const SeedUser = z.object({
+  id: z.uuid().optional(),
+  permissionId: z.uuid().optional(),
+  email: z.string().refine(isEmail, 'must be an email address'),
+  firstName: z.string().default(''),
+  lastName: z.string().default(''),
+  role: z.enum(ROLES).default('MEMBER'),
+  status: z.enum(PERMISSION_STATUSES).default('ACTIVE'),
+});
+
+const SeedWorkspace = z.object({
+  id: z.uuid(),
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore only'),
+  slack: z.object({
+    teamId: z.string().min(1),
+    approvalsChannel: z.string().min(1),
+    notificationChannels: z.array(z.string().min(1)).default([]),
+  }),
+  admins: z.array(z.string().min(1)).default([]),
+  approvers: z.array(z.string().min(1)).default([]),
+  policy: z
+    .object({
+      requiredApprovals: z.number().int().min(1).max(2).default(DEFAULT_POLICY.requiredApprovals),
+      requestTtlHours: z.number().positive().max(24 * 90).default(DEFAULT_POLICY.requestTtlHours),
+      expiryWarningDays: z.array(z.number().int().min(0).max(365)).default(DEFAULT_POLICY.expiryWarningDays),
+    })
+    .prefault({}),
+  users: z.array(SeedUser).default([]),
+});
+
+export const Seed = z.object({ workspaces: z.array(SeedWorkspace).min(1) });
+export type Seed = z.infer<typeof Seed>;
+
+export async function applySeed(store: Store, seed: Seed, log: Log): Promise<void> {
+  for (const { users, ...ws } of seed.workspaces) {
+    await store.workspaces.upsert(ws);
+    let created = 0;
+    for (const u of users) {
+      const user = await store.users.ensure({
+        id: u.id ?? randomUUID(), email: u.email, userName: u.email, firstName: u.firstName, lastName: u.lastName,
+      });
+      const inserted = await store.permissions.insert({
+        id: u.permissionId ?? randomUUID(), userId: user.id, workspaceId: ws.id, role: u.role, status: u.status,
+        customerRoles: [], accessControlEntities: [], lastLogin: null, version: 0, lastChange: null,
+      });
+      if (inserted) created++;
+    }
+    log.info({ workspace: ws.name, users: users.length, created }, 'seed applied');
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The one reader of process.env. Every setting of DESIGN.md is parsed here, once, with zod; a
+ * missing or malformed one stops the process at start with one line that names it.
+ */
+import { z } from 'zod';
+
+const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const Env = z
+  .object({
+    PORT: int(3000, 0, 65535),
+    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-\S+$/, 'must be a bot token starting with xoxb-'),
+    SLACK_SIGNING_SECRET: z.string().min(8, 'must be the signing secret from the Slack app page').optional(),
+    SLACK_APP_TOKEN: z.string().regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp-').optional(),
+    SLACK_API_URL: z.url().default('https://slack.com/api/'),
+    MONGODB_URI: z
+      .string()
+      .refine((s) => s === 'memory' || /^mongodb(\+srv)?:\/\//.test(s), 'must be a mongodb:// URI or the word memory')
+      .default('mongodb://127.0.0.1:27017/keywarden'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379'),
+    KEYWARDEN_SECRET: z.string().refine((s) => Buffer.byteLength(s) >= 32, 'must be at least 32 bytes of random text'),
+    SEED_FILE: z.string().min(1).optional(),
+    EXPIRY_SCAN_INTERVAL_SECONDS: int(3600, 10, 7 * 24 * 3600),
+    TOKEN_REVEAL_TTL_HOURS: int(24, 1, 24 * 30),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  })
+  .refine((e) => e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET, {
+    path: ['SLACK_SIGNING_SECRET'],
+    message: 'is required unless SLACK_APP_TOKEN selects Socket Mode',
+  })
+  .refine((e) => e.MONGODB_URI !== 'memory' || e.ROLE === 'all', {
+    path: ['ROLE'],
+    message: 'must be all when MONGODB_URI=memory (the in-memory store is not shared between processes)',
+  });
+
+export type Config = z.infer<typeof Env>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError whose message is one line naming the setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings in .env files mean "not set", not "set to nothing".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = Env.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'environment');
+  const why = issue.code === 'invalid_type' && cleaned[name] === undefined ? 'is required' : issue.message;
+  throw new ConfigError(`Invalid configuration: ${name} ${why}`);
+}

@@ -1,0 +1,35 @@
+/**
+ * Every rule violation carries a stable code; the edges (Slack, HTTP) map codes to messages and
+ * statuses. Domain errors are expected outcomes, never retried by the queue.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
+
+/** Codes in one place so edges can switch over them and tests can name them. */
+export const Codes = {
+  WORKSPACE_NOT_FOUND: 'WORKSPACE.NOT_FOUND',
+  WORKSPACE_AMBIGUOUS: 'WORKSPACE.AMBIGUOUS',
+  USER_NOT_FOUND: 'USER.NOT_FOUND',
+  PERMISSION_NOT_FOUND: 'PERMISSION.NOT_FOUND',
+  PERMISSION_EXISTS: 'PERMISSION.ALREADY_EXISTS',
+  PERMISSION_UNCHANGED: 'PERMISSION.UNCHANGED',
+  INVITED_TO_ACTIVE: 'PERMISSION.INVITED_TO_ACTIVE',
+  ACTIVE_ONLY_FROM_ARCHIVED: 'PERMISSION.ACTIVE_ONLY_FROM_ARCHIVED',
+  NOT_ADMIN: 'AUTH.NOT_ADMIN',
+  NOT_APPROVER: 'AUTH.NOT_APPROVER',
+  WRONG_TEAM: 'AUTH.WRONG_TEAM',
+  SELF_DECISION: 'REQUEST.SELF_DECISION',
+  ALREADY_APPROVED_BY_YOU: 'REQUEST.ALREADY_APPROVED_BY_YOU',
+  REQUEST_NOT_FOUND: 'REQUEST.NOT_FOUND',
+  REQUEST_NOT_PENDING: 'REQUEST.NOT_PENDING',
+  REQUEST_EXPIRED: 'REQUEST.EXPIRED',
+} as const;

@@ -1,0 +1,27 @@
+export type Actor =
+  | { type: 'slack'; id: string }
+  | { type: 'technicalUser'; id: string; name: string }
+  | { type: 'system' };
+
+export type SubjectType = 'permission' | 'technicalUser';
+
+/**
+ * Append-only changelog. `before`/`after` hold only the fields that changed, never a token.
+ * The id is derived from what happened (e.g. `<requestId>:applied`) so a retried job that writes
+ * the same entry again is a no-op rather than a duplicate line.
+ */
+export interface HistoryEntry {
+  id: string;
+  workspaceId: string;
+  subject: { type: SubjectType; id: string; label: string };
+  action: string;
+  actor: Actor;
+  requestId: string | null;
+  approvers: string[];
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  at: Date;
+}
+
+export const describeActor = (a: Actor): string =>
+  a.type === 'slack' ? `<@${a.id}>` : a.type === 'technicalUser' ? `technical user ${a.name}` : 'Keywarden';

@@ -1,0 +1,111 @@
+import { Codes, DomainError } from './errors.js';
+import type { Role } from './permission.js';
+import type { Workspace } from './workspace.js';
+import { isApprover } from './workspace.js';
+
+/** What each kind of request asks for. Secrets never appear here: requests are stored and queued. */
+export interface ParamsByKind {
+  'permission.role': { email: string; role: Role };
+  'permission.archive': { email: string };
+  'permission.activate': { email: string };
+  'permission.invite': { email: string; role: Role };
+}
+export type RequestKind = keyof ParamsByKind;
+
+export const REQUEST_STATUSES = [
+  'PENDING', 'APPROVED', 'REJECTED', 'EXPIRED', 'CANCELLED', 'APPLIED', 'FAILED',
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** Status only moves forward along these edges. */
+const NEXT: Record<RequestStatus, readonly RequestStatus[]> = {
+  PENDING: ['APPROVED', 'REJECTED', 'EXPIRED', 'CANCELLED'],
+  APPROVED: ['APPLIED', 'FAILED'],
+  REJECTED: [],
+  EXPIRED: [],
+  CANCELLED: [],
+  APPLIED: [],
+  FAILED: [],
+};
+export const canTransition = (from: RequestStatus, to: RequestStatus) => NEXT[from].includes(to);
+export const isFinal = (s: RequestStatus) => NEXT[s].length === 0;
+
+export interface Approval {
+  by: string;
+  at: Date;
+}
+
+interface RequestBase {
+  id: string;
+  workspaceId: string;
+  /** Slack user id of the admin who asked. */
+  requester: string;
+  reason: string | null;
+  status: RequestStatus;
+  approvals: Approval[];
+  /** Who made the final decision (the last approver, or the rejecter). */
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  createdAt: Date;
+  expiresAt: Date;
+  /** Where the approval message lives, so it can be rewritten. */
+  slack: { channel: string; ts: string } | null;
+  /** Human-readable result: what was applied, or why it failed. */
+  outcome: string | null;
+  appliedAt: Date | null;
+  /** Set once the requester has been told the final outcome (a retried job then stays quiet). */
+  notifiedAt: Date | null;
+  version: number;
+}
+
+export type ChangeRequest = {
+  [K in RequestKind]: RequestBase & { kind: K; params: ParamsByKind[K] };
+}[RequestKind];
+
+/** What an admin asks for: a kind and its parameters. */
+export type NewRequest = { [K in RequestKind]: { kind: K; params: ParamsByKind[K] } }[RequestKind];
+
+/** The part of a request a decision changes. */
+export interface Decision {
+  status: RequestStatus;
+  approvals: Approval[];
+  decidedBy: string | null;
+  decidedAt: Date | null;
+}
+
+/**
+ * Pure decision rule. Only the workspace's approvers decide, never on their own request; each
+ * approver counts once; the policy says how many distinct approvals make a request APPROVED;
+ * one rejection is final. Throws a DomainError for every refusal.
+ */
+export function decide(
+  r: Pick<ChangeRequest, 'status' | 'requester' | 'approvals' | 'expiresAt'>,
+  ws: Workspace,
+  actor: string,
+  verdict: 'approve' | 'reject',
+  now: Date,
+): Decision {
+  if (r.status !== 'PENDING') {
+    throw new DomainError(Codes.REQUEST_NOT_PENDING, `This request is already ${r.status.toLowerCase()}.`);
+  }
+  if (now.getTime() >= r.expiresAt.getTime()) {
+    throw new DomainError(Codes.REQUEST_EXPIRED, 'This request has expired; ask the admin to request it again.');
+  }
+  if (!isApprover(ws, actor)) {
+    throw new DomainError(Codes.NOT_APPROVER, `Only approvers of workspace ${ws.name} can decide requests.`);
+  }
+  if (actor === r.requester) {
+    throw new DomainError(Codes.SELF_DECISION, 'You cannot decide your own request; another approver must.');
+  }
+  if (verdict === 'reject') {
+    return { status: 'REJECTED', approvals: r.approvals, decidedBy: actor, decidedAt: now };
+  }
+  if (r.approvals.some((a) => a.by === actor)) {
+    throw new DomainError(Codes.ALREADY_APPROVED_BY_YOU, 'You already approved this request; it needs another approver.');
+  }
+  const approvals = [...r.approvals, { by: actor, at: now }];
+  const done = approvals.length >= Math.max(1, ws.policy.requiredApprovals);
+  return done
+    ? { status: 'APPROVED', approvals, decidedBy: actor, decidedAt: now }
+    : { status: 'PENDING', approvals, decidedBy: null, decidedAt: null };
+}

@@ -1,0 +1,28 @@
+export interface WorkspacePolicy {
+  /** Distinct approvers needed before a request is applied (1 or 2). */
+  requiredApprovals: number;
+  /** A request not decided within this many hours expires. */
+  requestTtlHours: number;
+  /** Days before a token's expiry at which notification channels are warned (0 = on expiry). */
+  expiryWarningDays: number[];
+}
+
+export const DEFAULT_POLICY: WorkspacePolicy = {
+  requiredApprovals: 1,
+  requestTtlHours: 72,
+  expiryWarningDays: [30, 7, 1, 0],
+};
+
+export interface Workspace {
+  id: string;
+  name: string;
+  slack: { teamId: string; approvalsChannel: string; notificationChannels: string[] };
+  /** Slack user ids allowed to ask for changes. */
+  admins: string[];
+  /** Slack user ids allowed to decide requests (never their own). */
+  approvers: string[];
+  policy: WorkspacePolicy;
+}
+
+export const isAdmin = (ws: Workspace, slackUserId: string) => ws.admins.includes(slackUserId);
+export const isApprover = (ws: Workspace, slackUserId: string) => ws.approvers.includes(slackUserId);

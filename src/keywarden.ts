@@ -1,0 +1,132 @@
+/**
+ * The composition root: config in, a running Keywarden out. main.ts calls it for real; tests and
+ * benchmarks call it with their own Redis, fake Slack and clock. Which halves run follows ROLE.
+ */
+import type { AddressInfo } from 'node:net';
+import { App, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { PermissionService } from './app/permissions.js';
+import { systemClock, type Clock, type Log, type Store } from './app/ports.js';
+import { RequestService } from './app/requests.js';
+import { applySeed } from './app/seed.js';
+import type { Config } from './config.js';
+import { healthRoutes } from './http/health.js';
+import { createHttpServer, type Route } from './http/server.js';
+import { createLog } from './log.js';
+import { BullApplyQueue, createApplyQueue } from './queue/apply-queue.js';
+import { redisConnection } from './queue/connection.js';
+import { QUEUE_PREFIX } from './queue/names.js';
+import { createSlackApp } from './slack/app.js';
+import { boltLogger } from './slack/bolt-logger.js';
+import { SlackNotifier } from './slack/notifier.js';
+import { SignedHttpReceiver } from './slack/receiver.js';
+import { openStore } from './store/index.js';
+import { readSeedFile } from './store/seed-file.js';
+import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
+
+export interface KeywardenOptions {
+  log?: Log;
+  clock?: Clock;
+  /** Key prefix of the BullMQ queues (tests isolate themselves with their own). */
+  queuePrefix?: string;
+  /** How often the outbox sweep runs (ms). */
+  sweepEveryMs?: number;
+  /** Use this store instead of opening MONGODB_URI (tests share one with their assertions). */
+  store?: Store;
+}
+
+export interface Keywarden {
+  /** Base URL of the HTTP server (web role), e.g. http://127.0.0.1:3000 */
+  url: string | null;
+  store: Store;
+  requests: RequestService;
+  permissions: PermissionService;
+  stop(): Promise<void>;
+}
+
+export async function startKeywarden(config: Config, opts: KeywardenOptions = {}): Promise<Keywarden> {
+  const log = opts.log ?? createLog(config.LOG_LEVEL);
+  const clock = opts.clock ?? systemClock;
+  const prefix = opts.queuePrefix ?? QUEUE_PREFIX;
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, 'error while stopping'));
+  };
+  try {
+    const store = opts.store ?? (await openStore(config.MONGODB_URI));
+    stops.push(() => store.close());
+    await store.init();
+    if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log);
+
+    const slackClient = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
+      slackApiUrl: config.SLACK_API_URL,
+      logger: boltLogger(log),
+      // Bounded: a Slack outage must not hold a queue job for half an hour (the default).
+      retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    });
+    const producer: Redis = redisConnection(config.REDIS_URL, 'producer');
+    producer.on('error', (err) => log.debug({ err: err.message }, 'redis (producer) connection error'));
+    const applyQueue: Queue = createApplyQueue(producer, prefix);
+    stops.push(async () => {
+      await applyQueue.close();
+      producer.disconnect();
+    });
+
+    const permissions = new PermissionService(store, clock);
+    const requests = new RequestService({
+      store, permissions, clock, log, notifier: new SlackNotifier(slackClient), queue: new BullApplyQueue(applyQueue),
+    });
+
+    let url: string | null = null;
+    if (config.ROLE !== 'worker') url = await startWeb(config, { store, permissions, requests, log, clock, producer }, stops);
+    if (config.ROLE !== 'web') {
+      const workers: RunningWorkers = await startWorkers({
+        redisUrl: config.REDIS_URL, requests, log, prefix, sweepEveryMs: opts.sweepEveryMs,
+      });
+      stops.push(() => workers.close());
+    }
+    log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
+    return { url, store, requests, permissions, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function startWeb(
+  config: Config,
+  d: { store: Store; permissions: PermissionService; requests: RequestService; log: Log; clock: Clock; producer: Redis },
+  stops: Array<() => Promise<unknown>>,
+): Promise<string> {
+  const deps = { store: d.store, permissions: d.permissions, requests: d.requests, log: d.log };
+  const routes: Route[] = [...healthRoutes({ store: d.store, redis: d.producer })];
+  let socketApp: App | null = null;
+  if (config.SLACK_APP_TOKEN) {
+    // Socket Mode: Slack reaches us over a websocket; the HTTP server still serves the API.
+    const receiver = new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN, logger: boltLogger(d.log) });
+    socketApp = createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps);
+  } else {
+    const receiver = new SignedHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, log: d.log, clock: d.clock });
+    createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps);
+    routes.push({ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.handle(req, res) });
+  }
+  const server = createHttpServer(routes, d.log);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, resolve);
+  });
+  stops.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  );
+  if (socketApp) {
+    await socketApp.start();
+    stops.push(() => socketApp.stop());
+  }
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}

@@ -1,0 +1,33 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { ApplyQueue } from '../app/ports.js';
+import { APPLY_QUEUE, QUEUE_PREFIX } from './names.js';
+
+/** Job data is only the request id: the request itself (and any secret) stays in the store. */
+export const ApplyJobData = z.object({ requestId: z.uuid() });
+
+export const APPLY_ATTEMPTS = 6;
+
+export function createApplyQueue(connection: Redis, prefix = QUEUE_PREFIX): Queue {
+  return new Queue(APPLY_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: APPLY_ATTEMPTS,
+      backoff: { type: 'exponential', delay: 1000 },
+      // Finished jobs are kept a day so a duplicate add() with the same id stays a no-op.
+      removeOnComplete: { age: 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+/** The job id is the request id, so queueing the same request twice yields one job. */
+export class BullApplyQueue implements ApplyQueue {
+  constructor(private readonly queue: Queue) {}
+
+  async enqueue(requestId: string): Promise<void> {
+    await this.queue.add('apply', ApplyJobData.parse({ requestId }), { jobId: requestId });
+  }
+}

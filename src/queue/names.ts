@@ -1,0 +1,5 @@
+/** Queue names and the key prefix, in one place so producers and workers agree. */
+export const QUEUE_PREFIX = 'keywarden';
+export const APPLY_QUEUE = 'apply';
+export const MAINTENANCE_QUEUE = 'maintenance';
+export const SWEEP_APPROVED_JOB = 'sweep-approved';

@@ -1,0 +1,32 @@
+/** The Bolt app: wiring only. Listeners get their dependencies; nothing reads the environment. */
+import { App, type Receiver } from '@slack/bolt';
+import type { Log } from '../app/ports.js';
+import { boltLogger } from './bolt-logger.js';
+import type { SlackDeps } from './deps.js';
+import { ids } from './ids.js';
+import { decideAction } from './listeners/actions/decide.js';
+import { permissionCommand } from './listeners/commands/permission.js';
+
+export interface SlackAppOptions {
+  botToken: string;
+  apiUrl: string;
+  log: Log;
+  /** Our signed HTTP receiver, or Bolt's SocketModeReceiver. */
+  receiver: Receiver;
+}
+
+export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
+  const app = new App({
+    token: opts.botToken,
+    receiver: opts.receiver,
+    logger: boltLogger(opts.log),
+    clientOptions: { slackApiUrl: opts.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 3000 } },
+  });
+  app.command('/permission', permissionCommand(deps));
+  app.action(ids.APPROVE, decideAction(deps, 'approve'));
+  app.action(ids.REJECT, decideAction(deps, 'reject'));
+  app.error(async (err) => {
+    opts.log.error({ err }, 'unhandled error in a Slack listener');
+  });
+  return app;
+}

@@ -1,0 +1,87 @@
+/**
+ * Pure Block Kit builders for approval messages. While a request is PENDING its message has
+ * Approve and Reject buttons; once decided, the same message is rewritten without them and says
+ * who decided and what happened.
+ */
+import type { types } from '@slack/bolt';
+
+type KnownBlock = types.KnownBlock;
+import type { ChangeRequest, NewRequest } from '../../domain/request.js';
+import type { Workspace } from '../../domain/workspace.js';
+import { ids } from '../ids.js';
+
+/** One line saying what a request asks for. */
+export function describeRequest(r: NewRequest): string {
+  switch (r.kind) {
+    case 'permission.role':
+      return `Change the role of ${r.params.email} to ${r.params.role}`;
+    case 'permission.archive':
+      return `Archive ${r.params.email}`;
+    case 'permission.activate':
+      return `Activate ${r.params.email} (from ARCHIVED)`;
+    case 'permission.invite':
+      return `Invite ${r.params.email} as ${r.params.role}`;
+  }
+}
+
+export const shortId = (id: string) => id.slice(0, 8);
+
+const slackDate = (d: Date) =>
+  `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
+
+/** What the message says about the request's state, under the request itself. */
+export function statusLine(r: ChangeRequest, ws: Workspace): string {
+  const approvedBy = r.approvals.map((a) => `<@${a.by}>`).join(' and ');
+  switch (r.status) {
+    case 'PENDING':
+      return r.approvals.length
+        ? `:hourglass_flowing_sand: Approved by ${approvedBy} (${r.approvals.length} of ${ws.policy.requiredApprovals}); waiting for another approver.`
+        : `:hourglass_flowing_sand: Waiting for approval (${ws.policy.requiredApprovals} needed). Expires ${slackDate(r.expiresAt)}.`;
+    case 'APPROVED':
+      return `:white_check_mark: Approved by ${approvedBy}. Applying…`;
+    case 'APPLIED':
+      return `:white_check_mark: Approved by ${approvedBy}. Applied: ${r.outcome ?? 'done'}`;
+    case 'FAILED':
+      return `:x: Approved by ${approvedBy}, but it could not be applied: ${r.outcome ?? 'unknown reason'}`;
+    case 'REJECTED':
+      return `:no_entry: Rejected by <@${r.decidedBy}>.`;
+    case 'EXPIRED':
+      return ':clock3: Expired: nobody decided in time.';
+    case 'CANCELLED':
+      return `:heavy_multiplication_x: Cancelled. ${r.outcome ?? ''}`.trim();
+  }
+}
+
+export function requestText(r: ChangeRequest, ws: Workspace): string {
+  return `${describeRequest(r)} in ${ws.name} (requested by <@${r.requester}>): ${r.status}`;
+}
+
+export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlock[] {
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*${describeRequest(r)}*\nWorkspace *${ws.name}*, requested by <@${r.requester}>` },
+    },
+  ];
+  if (r.reason) blocks.push({ type: 'section', text: { type: 'plain_text', text: `Reason: ${r.reason}` } });
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `${statusLine(r, ws)}  ·  request ${shortId(r.id)}` }],
+  });
+  if (r.status === 'PENDING') {
+    blocks.push({
+      type: 'actions',
+      block_id: 'decision',
+      elements: [
+        { type: 'button', action_id: ids.APPROVE, style: 'primary', value: r.id, text: { type: 'plain_text', text: 'Approve' } },
+        { type: 'button', action_id: ids.REJECT, style: 'danger', value: r.id, text: { type: 'plain_text', text: 'Reject' } },
+      ],
+    });
+  }
+  return blocks;
+}
+
+/** The DM to the requester once the request has ended. */
+export function requesterText(r: ChangeRequest, ws: Workspace): string {
+  return `Your request ${shortId(r.id)} in ${ws.name} — ${describeRequest(r)} — ${statusLine(r, ws).replace(/^:[a-z_]+: /, '').toLowerCase()}`;
+}

@@ -1,0 +1,63 @@
+/**
+ * The grammar of /permission (DESIGN.md, "Slash commands"). Text in, a command or a usage error
+ * out; nothing here touches Slack or the store.
+ */
+import { isPermissionStatus, type PermissionStatus } from '../../domain/permission.js';
+import type { NewRequest } from '../../domain/request.js';
+import { isUsageError, parseEmail, parseReason, parseRole, splitWords, usageError, type UsageError } from './words.js';
+
+export const PERMISSION_USAGE = [
+  '*Usage* (add `workspace:<name>` anywhere to pick a workspace):',
+  '`/permission list [query] [status:ACTIVE|INVITED|ARCHIVED]`',
+  '`/permission role <email> <VIEWER|MEMBER|ADMIN> [reason...]`',
+  '`/permission archive <email> [reason...]`',
+  '`/permission activate <email> [reason...]`  (only ARCHIVED users; invited users activate by accepting)',
+  '`/permission invite <email> <VIEWER|MEMBER|ADMIN> [reason...]`',
+].join('\n');
+
+export type PermissionCommand = { workspace?: string } & (
+  | { action: 'help' }
+  | { action: 'list'; query?: string; status?: PermissionStatus }
+  | { action: 'request'; request: NewRequest; reason: string | null }
+);
+
+export function parsePermissionCommand(text: string): PermissionCommand | UsageError {
+  const split = splitWords(text);
+  if (isUsageError(split)) return split;
+  const { words, workspace } = split;
+  const [sub, ...rest] = words;
+  const ws = workspace === undefined ? {} : { workspace };
+  switch (sub?.toLowerCase()) {
+    case undefined:
+    case 'help':
+      return { ...ws, action: 'help' };
+    case 'list': {
+      const statusWord = rest.find((w) => /^status:/i.test(w));
+      const query = rest.filter((w) => w !== statusWord).join(' ') || undefined;
+      if (!statusWord) return { ...ws, action: 'list', query };
+      const status = statusWord.slice('status:'.length).toUpperCase();
+      if (!isPermissionStatus(status)) {
+        return usageError(`"${statusWord.slice(0, 40)}" is not a status: use status:ACTIVE, status:INVITED or status:ARCHIVED.`);
+      }
+      return { ...ws, action: 'list', query, status };
+    }
+    case 'role':
+    case 'invite': {
+      const email = parseEmail(rest[0]);
+      if (isUsageError(email)) return email;
+      const role = parseRole(rest[1]);
+      if (isUsageError(role)) return role;
+      const kind = sub.toLowerCase() === 'role' ? 'permission.role' : 'permission.invite';
+      return { ...ws, action: 'request', request: { kind, params: { email, role } }, reason: parseReason(rest.slice(2)) };
+    }
+    case 'archive':
+    case 'activate': {
+      const email = parseEmail(rest[0]);
+      if (isUsageError(email)) return email;
+      const kind = sub.toLowerCase() === 'archive' ? 'permission.archive' : 'permission.activate';
+      return { ...ws, action: 'request', request: { kind, params: { email } }, reason: parseReason(rest.slice(1)) };
+    }
+    default:
+      return usageError(`"${String(sub).slice(0, 40)}" is not a /permission command.`);
+  }
+}

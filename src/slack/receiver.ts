@@ -1,0 +1,110 @@
+/**
+ * A Bolt receiver for our own HTTP server. We verify Slack's signature ourselves because Bolt's
+ * check refuses stale timestamps but lets future ones through; a request signed more than five
+ * minutes from now, either way, is refused here. Everything after verification is Bolt's.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App, Receiver } from '@slack/bolt';
+import { HTTPResponseAck } from '@slack/bolt';
+import type { Clock, Log } from '../app/ports.js';
+import { boltLogger } from './bolt-logger.js';
+import { readBody, sendJson } from '../http/http-util.js';
+
+const MAX_SKEW_SECONDS = 300;
+const BODY_LIMIT = 1024 * 1024;
+
+/** Verifies `v0=` HMAC-SHA256 signatures with a symmetric time window. Pure, for tests too. */
+export function verifySlackSignature(args: {
+  signingSecret: string;
+  body: string;
+  signature: string | undefined;
+  timestamp: string | undefined;
+  nowSeconds: number;
+}): { ok: true } | { ok: false; reason: string } {
+  const ts = Number(args.timestamp);
+  if (!args.timestamp || !/^\d{1,12}$/.test(args.timestamp) || !Number.isFinite(ts)) {
+    return { ok: false, reason: 'missing or malformed x-slack-request-timestamp' };
+  }
+  if (Math.abs(args.nowSeconds - ts) > MAX_SKEW_SECONDS) {
+    return { ok: false, reason: 'timestamp more than 5 minutes from now (replayed or future-dated)' };
+  }
+  const expected = `v0=${createHmac('sha256', args.signingSecret).update(`v0:${args.timestamp}:${args.body}`).digest('hex')}`;
+  const given = Buffer.from(args.signature ?? '');
+  const want = Buffer.from(expected);
+  if (given.length !== want.length || !timingSafeEqual(given, want)) {
+    return { ok: false, reason: 'signature mismatch' };
+  }
+  return { ok: true };
+}
+
+function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (contentType?.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const form = Object.fromEntries(new URLSearchParams(raw));
+  // Interactions arrive as a form with one field, `payload`, holding JSON.
+  return typeof form.payload === 'string' ? (JSON.parse(form.payload) as Record<string, unknown>) : form;
+}
+
+export class SignedHttpReceiver implements Receiver {
+  private app: App | undefined;
+
+  constructor(
+    private readonly opts: { signingSecret: string; log: Log; clock: Clock },
+  ) {}
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  // The HTTP server is ours (see api/server.ts); Bolt only gets the requests for /slack/events.
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { log, clock, signingSecret } = this.opts;
+    let raw: string;
+    try {
+      raw = await readBody(req, BODY_LIMIT);
+    } catch {
+      return sendJson(res, 413, { ok: false, error: 'body too large' });
+    }
+    const header = (n: string) => (typeof req.headers[n] === 'string' ? (req.headers[n] as string) : undefined);
+    const verdict = verifySlackSignature({
+      signingSecret, body: raw, signature: header('x-slack-signature'),
+      timestamp: header('x-slack-request-timestamp'), nowSeconds: Math.floor(clock.now().getTime() / 1000),
+    });
+    if (!verdict.ok) {
+      log.warn({ reason: verdict.reason, ip: req.socket.remoteAddress }, 'refused an unsigned Slack request');
+      return sendJson(res, 401, { ok: false, error: 'invalid signature' });
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = parseBody(raw, header('content-type'));
+    } catch {
+      return sendJson(res, 400, { ok: false, error: 'malformed body' });
+    }
+    if (body.ssl_check === '1') return sendJson(res, 200, {});
+    if (body.type === 'url_verification') return sendJson(res, 200, { challenge: body.challenge });
+
+    const ack = new HTTPResponseAck({
+      logger: boltLogger(log),
+      processBeforeResponse: false,
+      httpRequest: req,
+      httpRequestBody: body,
+      httpResponse: res,
+    });
+    const retry = header('x-slack-retry-num');
+    try {
+      await this.app?.processEvent({
+        body,
+        ack: ack.bind(),
+        retryNum: retry ? Number.parseInt(retry, 10) : undefined,
+        retryReason: header('x-slack-retry-reason'),
+      });
+    } catch (err) {
+      log.error({ err }, 'a Slack listener failed');
+      // Answer Slack if the listener never did, so the user sees no timeout; never a stack trace.
+      if (!res.headersSent) ack.ack();
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/** What we read from Slack's payloads, parsed with zod rather than cast. */
+import { z } from 'zod';
+
+const slackId = z.string().regex(/^[A-Z0-9]{2,20}$/, 'not a Slack id');
+
+export const SlashCommand = z.object({
+  command: z.string(),
+  text: z.string().default(''),
+  user_id: slackId,
+  team_id: slackId,
+  channel_id: z.string(),
+  response_url: z.url(),
+  trigger_id: z.string().optional(),
+});
+export type SlashCommand = z.infer<typeof SlashCommand>;
+
+/** A click on one of our request buttons. The value must be a request id, nothing else. */
+export const RequestButton = z
+  .object({
+    type: z.literal('block_actions'),
+    user: z.object({ id: slackId, team_id: slackId.optional() }),
+    team: z.object({ id: slackId }).nullish(),
+    actions: z.array(z.object({ action_id: z.string(), value: z.uuid() })).min(1),
+    channel: z.object({ id: z.string() }).optional(),
+    response_url: z.url().optional(),
+  })
+  .transform((b) => ({
+    userId: b.user.id,
+    teamId: b.team?.id ?? b.user.team_id ?? '',
+    requestId: b.actions[0]!.value,
+    channelId: b.channel?.id,
+  }));

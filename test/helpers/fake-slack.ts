@@ -1,0 +1,233 @@
+/**
+ * A local fake of the Slack Web API (plus response_url endpoints) that records
+ * every request it receives.
+ *
+ *   const slack = await FakeSlack.start();
+ *   new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl });   // or SLACK_API_URL
+ *   const call = await slack.waitFor('chat.postMessage', (c) => c.args.channel === 'C1');
+ *   await slack.stop();
+ *
+ * Every request is recorded, including ones answered with an injected failure,
+ * so retries show up as several calls. Arguments are decoded the way the app
+ * sent them: WebClient posts x-www-form-urlencoded with object-valued args as
+ * JSON strings; `blocks`, `attachments` and `view` are parsed back to objects.
+ * The token (Authorization header or `token` field) is kept apart from args.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface SlackCall {
+  /** Web API method, e.g. 'chat.postMessage', or 'response_url'. */
+  method: string;
+  args: Record<string, any>;
+  token?: string;
+  /** Date.now() when the request arrived. */
+  at: number;
+}
+
+/**
+ * How to answer the next call(s) to a method:
+ * - `status`: answer with that HTTP status (429 + `retryAfter` sets Retry-After);
+ * - otherwise `error`: HTTP 200 with `{ ok: false, error }`;
+ * - neither: just a normal, successful answer after `delayMs` (a slow call).
+ */
+export interface FailureSpec { status?: number; error?: string; retryAfter?: number; times?: number; delayMs?: number }
+
+interface Waiter { method: string; predicate: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }
+
+/** Args that WebClient JSON-encodes and tests want to inspect as objects. */
+const JSON_ARGS = ['blocks', 'attachments', 'view'];
+
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  private readonly failures = new Map<string, { spec: FailureSpec; left: number }[]>();
+  private waiters: Waiter[] = [];
+  private tsCounter = 0;
+
+  private constructor(private readonly server: Server, readonly baseUrl: string) {}
+
+  static async start(): Promise<FakeSlack> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    const fake = new FakeSlack(server, `http://127.0.0.1:${port}`);
+    server.on('request', (req, res) => {
+      fake.handle(req, res).catch((err: unknown) => {
+        // A bug in the fake should be loud, not a hanging test.
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`FakeSlack error: ${err instanceof Error ? err.stack : String(err)}`);
+      });
+    });
+    return fake;
+  }
+
+  /** Base URL for WebClient's `slackApiUrl`, e.g. `http://127.0.0.1:PORT/api/`. */
+  get apiUrl(): string {
+    return `${this.baseUrl}/api/`;
+  }
+
+  /** A response_url this fake accepts; posts to it are recorded as method 'response_url'. */
+  responseUrl(id = 'r1'): string {
+    return `${this.baseUrl}/respond/${encodeURIComponent(id)}`;
+  }
+
+  callsTo(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Resolves with the first matching call, whether already recorded or still to come. */
+  waitFor(method: string, predicate: (c: SlackCall) => boolean = () => true, timeoutMs = 5000): Promise<SlackCall> {
+    const seen = this.calls.find((c) => c.method === method && predicate(c));
+    if (seen) return Promise.resolve(seen);
+    return new Promise<SlackCall>((resolve, reject) => {
+      const waiter: Waiter = {
+        method,
+        predicate,
+        resolve: (c) => { clearTimeout(timer); resolve(c); },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        const sameMethod = this.callsTo(method).length;
+        const recorded = this.calls.map((c) => c.method).join(', ') || '(none)';
+        reject(new Error(
+          `FakeSlack.waitFor('${method}') timed out after ${timeoutMs}ms` +
+            (sameMethod ? ` (${sameMethod} call(s) to it did not match the predicate)` : '') +
+            `; recorded calls: ${recorded}`,
+        ));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  failNext(method: string, spec: FailureSpec): void {
+    const queue = this.failures.get(method) ?? [];
+    queue.push({ spec, left: spec.times ?? 1 });
+    this.failures.set(method, queue);
+  }
+
+  /** Forget recorded calls and pending failure specs (ts numbering keeps increasing). */
+  reset(): void {
+    this.calls.length = 0;
+    this.failures.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections(); // fetch keeps connections alive
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Unique, increasing message timestamps like Slack's: '1700000000.000001'. */
+  private nextTs(): string {
+    return `1700000000.${String(++this.tsCounter).padStart(6, '0')}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const route = /^\/(api|respond)\/([^/]+)$/.exec(url.pathname);
+    if (req.method !== 'POST' || !route) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`FakeSlack: no route for ${req.method} ${url.pathname}`);
+      return;
+    }
+    const args = parseBody(String(req.headers['content-type'] ?? ''), await readBody(req));
+    const auth = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const token = auth ?? (typeof args.token === 'string' ? args.token : undefined);
+    delete args.token;
+
+    let method = decodeURIComponent(route[2]!);
+    if (route[1] === 'respond') {
+      args.responseId = method;
+      method = 'response_url';
+    }
+    const call: SlackCall = { method, args, at: Date.now(), ...(token !== undefined && { token }) };
+    this.record(call);
+
+    const failure = this.takeFailure(method);
+    if (failure?.delayMs) await sleep(failure.delayMs);
+    if (failure?.status !== undefined) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
+      const error = failure.error ?? (failure.status === 429 ? 'ratelimited' : 'fake_http_error');
+      res.writeHead(failure.status, headers).end(JSON.stringify({ ok: false, error }));
+      return;
+    }
+    const body = failure?.error !== undefined ? { ok: false, error: failure.error } : this.answer(method, args);
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+  }
+
+  private record(call: SlackCall): void {
+    this.calls.push(call);
+    for (const w of [...this.waiters]) {
+      if (w.method === call.method && w.predicate(call)) {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        w.resolve(call);
+      }
+    }
+  }
+
+  private takeFailure(method: string): FailureSpec | undefined {
+    const queue = this.failures.get(method);
+    const head = queue?.[0];
+    if (!queue || !head) return undefined;
+    if (--head.left <= 0) queue.shift();
+    return head.spec;
+  }
+
+  /** The canned successful answer for each method. */
+  private answer(method: string, a: Record<string, any>): Record<string, unknown> {
+    const ok = true;
+    switch (method) {
+      case 'auth.test':
+        return { ok, url: 'https://keywarden-test.slack.com/', team: 'Keywarden Test', team_id: 'T1', user: 'keywarden', user_id: 'UBOT', bot_id: 'BBOT' };
+      case 'chat.postMessage': {
+        const ts = this.nextTs();
+        const channel = String(a.channel ?? '');
+        // Posting to a user id opens (and answers with) the DM channel.
+        return { ok, channel: channel.startsWith('U') ? `D${channel.slice(1)}` : channel, ts, message: { ...a, ts } };
+      }
+      case 'chat.update':
+        return { ok, channel: a.channel, ts: a.ts, text: a.text };
+      case 'chat.postEphemeral':
+        return { ok, message_ts: this.nextTs() };
+      case 'conversations.open':
+        return { ok, channel: { id: `D${String(a.users ?? '').slice(1)}` } };
+      case 'users.info': {
+        const id = String(a.user ?? '');
+        return { ok, user: { id, name: id.toLowerCase(), real_name: `User ${id}`, profile: { email: `${id.toLowerCase()}@example.com` } } };
+      }
+      case 'views.open':
+      case 'views.publish':
+      case 'views.update':
+        return { ok, view: { id: 'V1', ...(a.view as object) } };
+      default:
+        return { ok };
+    }
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(contentType: string, raw: string): Record<string, any> {
+  let args: Record<string, any> = {};
+  if (contentType.includes('application/json')) {
+    args = raw ? (JSON.parse(raw) as Record<string, any>) : {};
+  } else if (raw) {
+    args = Object.fromEntries(new URLSearchParams(raw));
+  }
+  for (const key of JSON_ARGS) {
+    if (typeof args[key] !== 'string') continue;
+    try {
+      args[key] = JSON.parse(args[key] as string);
+    } catch {
+      // Not JSON after all: leave it as sent so the test can see it.
+    }
+  }
+  return args;
+}

@@ -1,0 +1,136 @@
+/**
+ * Build and send requests the way Slack sends them to the app's
+ * `POST /slack/events` endpoint: slash commands and block_actions payloads,
+ * signed with the signing secret.
+ *
+ *   const body = slashCommandBody({ command: '/keywarden', text: 'help', userId: 'U1', responseUrl: slack.responseUrl() });
+ *   const res = await postSigned(appUrl, body, { secret: SIGNING_SECRET });
+ *   expect(res.status).toBe(200);
+ *   expect(res.ms).toBeLessThan(3000); // Slack gives up after 3 s
+ */
+import { createHmac } from 'node:crypto';
+
+/**
+ * Slack's request signature: `v0=` + hex HMAC-SHA256(secret, `v0:<ts>:<raw body>`).
+ * Bolt rejects timestamps more than 5 minutes old, so pass an old `timestampSec`
+ * to test replay protection.
+ */
+export function sign(
+  secret: string,
+  body: string,
+  timestampSec: number = Math.floor(Date.now() / 1000),
+): { 'x-slack-signature': string; 'x-slack-request-timestamp': string } {
+  const digest = createHmac('sha256', secret).update(`v0:${timestampSec}:${body}`).digest('hex');
+  return { 'x-slack-signature': `v0=${digest}`, 'x-slack-request-timestamp': String(timestampSec) };
+}
+
+export interface CommandInput {
+  command: string;
+  text: string;
+  userId: string;
+  teamId?: string;
+  channelId?: string;
+  responseUrl: string;
+  triggerId?: string;
+  userName?: string;
+}
+
+/** An application/x-www-form-urlencoded slash command body, fields in Slack's order. */
+export function slashCommandBody(i: CommandInput): string {
+  const channelId = i.channelId ?? 'C-ADMIN';
+  return new URLSearchParams({
+    token: 'legacy-verification-token', // deprecated by Slack but still sent
+    team_id: i.teamId ?? 'T1',
+    team_domain: 'keywarden-test',
+    channel_id: channelId,
+    channel_name: channelName(channelId),
+    user_id: i.userId,
+    user_name: i.userName ?? i.userId.toLowerCase(),
+    command: i.command,
+    text: i.text,
+    api_app_id: 'A1',
+    is_enterprise_install: 'false',
+    response_url: i.responseUrl,
+    trigger_id: i.triggerId ?? triggerId(),
+  }).toString();
+}
+
+export interface ActionInput {
+  actionId: string;
+  value: string;
+  userId: string;
+  teamId?: string;
+  channelId?: string;
+  messageTs?: string;
+  responseUrl: string;
+  blockId?: string;
+  triggerId?: string;
+}
+
+/** A button click on a channel message: `payload=<url-encoded JSON>` as Slack posts it. */
+export function blockActionBody(i: ActionInput): string {
+  const teamId = i.teamId ?? 'T1';
+  const channelId = i.channelId ?? 'C-APPROVALS';
+  const messageTs = i.messageTs ?? '1700000000.000001';
+  const actionTs = (Date.now() / 1000).toFixed(6);
+  const payload = {
+    type: 'block_actions',
+    user: { id: i.userId, username: i.userId.toLowerCase(), name: i.userId.toLowerCase(), team_id: teamId },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+    container: { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: false },
+    trigger_id: i.triggerId ?? triggerId(),
+    team: { id: teamId, domain: 'keywarden-test' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: channelId, name: channelName(channelId) },
+    message: { type: 'message', user: 'UBOT', bot_id: 'BBOT', ts: messageTs, text: 'Approval request', blocks: [] },
+    state: { values: {} },
+    response_url: i.responseUrl,
+    actions: [
+      { type: 'button', action_id: i.actionId, block_id: i.blockId ?? 'actions', text: { type: 'plain_text', text: i.actionId, emoji: true }, value: i.value, action_ts: actionTs },
+    ],
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/**
+ * POST a signed body to `${baseUrl}/slack/events` and time it.
+ * `opts.headers` are applied last, so they can override the signature headers
+ * (e.g. to send a bad signature).
+ */
+export async function postSigned(
+  baseUrl: string,
+  body: string,
+  opts: { secret: string; timestampSec?: number; contentType?: string; headers?: Record<string, string> },
+): Promise<{ status: number; text: string; json?: any; ms: number }> {
+  const started = performance.now();
+  const res = await fetch(`${baseUrl.replace(/\/+$/, '')}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': opts.contentType ?? 'application/x-www-form-urlencoded',
+      ...sign(opts.secret, body, opts.timestampSec),
+      ...opts.headers,
+    },
+    body,
+  });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined; // Bolt acks with an empty body or plain text
+  }
+  return { status: res.status, text, json, ms };
+}
+
+/** 'C-ADMIN' -> 'admin', a plausible channel name for the id. */
+function channelName(channelId: string): string {
+  return channelId.replace(/^C-?/, '').toLowerCase() || 'general';
+}
+
+let triggerSeq = 0;
+function triggerId(): string {
+  return `${Date.now()}.${++triggerSeq}.faketrigger`;
+}
