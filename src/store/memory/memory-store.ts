@@ -16,7 +16,7 @@ import { emailKey } from '../../domain/user.js';
 import type { Workspace } from '../../domain/workspace.js';
 import type {
   HistoryRepository, PermissionRepository, RequestRepository, Store, TechnicalUserRepository,
-  UserRepository, WorkspaceRepository,
+  TokenReveal, TokenRevealRepository, UserRepository, WorkspaceRepository,
 } from '../../app/ports.js';
 import { DuplicateKeyError } from '../errors.js';
 
@@ -131,9 +131,15 @@ class Requests implements RequestRepository {
     const r = this.byId.get(id);
     if (r) r.slack = { ...ref };
   }
-  async markNotified(id: string, at: Date) {
+  async claimNotified(id: string, at: Date) {
     const r = this.byId.get(id);
-    if (r) r.notifiedAt = new Date(at);
+    if (!r || r.notifiedAt) return false;
+    r.notifiedAt = new Date(at);
+    return true;
+  }
+  async releaseNotified(id: string) {
+    const r = this.byId.get(id);
+    if (r) r.notifiedAt = null;
   }
   async listDecided(status: string, decidedBefore: Date, limit: number) {
     const decided = [...this.byId.values()]
@@ -201,11 +207,45 @@ class TechnicalUsers implements TechnicalUserRepository {
     if (!t || t.version !== expectedVersion) return false;
     return this.byId.delete(id);
   }
+  async listRevealOverdue(now: Date, limit: number) {
+    const overdue = [...this.byId.values()]
+      .filter((t) => t.token?.revealBy && t.token.revealBy < now && !t.token.revokedAt)
+      .sort((a, b) => a.token!.revealBy!.getTime() - b.token!.revealBy!.getTime());
+    return take(overdue, limit).map(copy);
+  }
   async list(workspaceId: string) {
     return [...this.byId.values()]
       .filter((t) => t.workspaceId === workspaceId)
       .sort((a, b) => a.userName.localeCompare(b.userName))
       .map(copy);
+  }
+}
+
+/** No TTL here: an expired reveal stays until deleted, but `claim` refuses it as MongoDB's does. */
+class TokenReveals implements TokenRevealRepository {
+  private readonly byId = new Map<string, TokenReveal>();
+  async put(r: TokenReveal) {
+    const existing = this.byId.get(r.id);
+    if (existing) return copy(existing);
+    this.byId.set(r.id, copy(r));
+    return copy(r);
+  }
+  async findById(id: string) {
+    const r = this.byId.get(id);
+    return r ? copy(r) : null;
+  }
+  async claim(id: string, recipient: string, now: Date) {
+    const r = this.byId.get(id);
+    if (!r || r.recipient !== recipient || r.claimedAt || !(r.expiresAt > now)) return null;
+    r.claimedAt = new Date(now);
+    return copy(r);
+  }
+  async release(id: string) {
+    const r = this.byId.get(id);
+    if (r) r.claimedAt = null;
+  }
+  async delete(id: string) {
+    this.byId.delete(id);
   }
 }
 
@@ -218,6 +258,7 @@ export function createMemoryStore(): Store {
     requests: new Requests(),
     history: new History(),
     technicalUsers: new TechnicalUsers(),
+    tokenReveals: new TokenReveals(),
     async init() {},
     async ping() {},
     async close() {},

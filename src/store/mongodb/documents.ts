@@ -1,0 +1,106 @@
+/**
+ * The boundary between domain records and MongoDB documents. Records keep their string `id` as
+ * the document's `_id`; nothing outside this folder ever sees an `_id`. Dates are stored as BSON
+ * dates and come back as Date, so no other conversion is needed.
+ */
+import type { Collection, Db } from 'mongodb';
+import type { TokenReveal } from '../../app/ports.js';
+import type { HistoryEntry } from '../../domain/history.js';
+import type { Permission } from '../../domain/permission.js';
+import type { ChangeRequest } from '../../domain/request.js';
+import type { TechnicalUser } from '../../domain/technical-user.js';
+import type { User } from '../../domain/user.js';
+import type { Workspace } from '../../domain/workspace.js';
+
+/** Omit that keeps a union a union (ChangeRequest is one, discriminated by `kind`). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A record as stored: `id` renamed to `_id`. */
+export type Doc<T extends { id: string }> = DistributiveOmit<T, 'id'> & { _id: string };
+
+/** Users also carry the key their email is unique by (trimmed, lowercased). */
+export type UserDoc = Doc<User> & { emailKey: string };
+
+export function toDoc<T extends { id: string }>(record: T): Doc<T> {
+  const { id, ...rest } = record;
+  return { ...rest, _id: id } as Doc<T>;
+}
+
+export function fromDoc<T extends { id: string }>(doc: Doc<T>): T {
+  const { _id, ...rest } = doc;
+  // The one cast of the mapping: `rest` is exactly T without `id`, which TypeScript cannot see
+  // through the distributive Omit.
+  return { id: _id, ...rest } as unknown as T;
+}
+
+/**
+ * Everything the adapter puts into a filter goes through here. Callers type their ids as
+ * strings, but a value that came from a parsed body could still be `{ "$gt": "" }`; such a value
+ * must never reach a filter, so it is treated as matching nothing.
+ */
+export const isKey = (v: unknown): v is string => typeof v === 'string';
+
+/** For values written as documents through an upsert filter, where "not found" is no answer. */
+export function assertKey(v: unknown, what: string): asserts v is string {
+  if (typeof v !== 'string') throw new TypeError(`${what} must be a string`);
+}
+
+/** A version the caller expects; anything but an integer can never match. */
+export const isVersion = (v: unknown): v is number => Number.isSafeInteger(v);
+
+/** `limit` as MongoDB understands it: a positive integer (0 would mean "no limit" there). */
+export const toLimit = (limit: number): number => (Number.isFinite(limit) ? Math.floor(limit) : 0);
+
+/**
+ * The `$set` of a compare-and-set: only the fields the port lets the caller change, and only
+ * those actually given. `{ status: undefined }` means "not this field", as with an absent key;
+ * BSON would otherwise store it as null.
+ */
+export function setOf<K extends string>(fields: Partial<Record<K, unknown>>, allowed: readonly K[]) {
+  const set: Partial<Record<K, unknown>> = {};
+  for (const key of allowed) {
+    if (Object.hasOwn(fields, key) && fields[key] !== undefined) set[key] = fields[key];
+  }
+  return set;
+}
+
+/**
+ * The update of a compare-and-set: the given fields, and the version bumped. An empty `$set` is
+ * left out, since servers before 5.0 refuse one; the version still moves, as in the memory store.
+ */
+export function casUpdate(set: Record<string, unknown>): { $set?: Record<string, unknown>; $inc: { version: 1 } } {
+  return Object.keys(set).length > 0 ? { $set: set, $inc: { version: 1 } } : { $inc: { version: 1 } };
+}
+
+export const COLLECTIONS = {
+  workspaces: 'workspaces',
+  users: 'users',
+  permissions: 'permissions',
+  technicalUsers: 'technicalUsers',
+  requests: 'requests',
+  history: 'history',
+  tokenReveals: 'tokenReveals',
+} as const;
+export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
+
+export interface Collections {
+  workspaces: Collection<Doc<Workspace>>;
+  users: Collection<UserDoc>;
+  permissions: Collection<Doc<Permission>>;
+  technicalUsers: Collection<Doc<TechnicalUser>>;
+  requests: Collection<Doc<ChangeRequest>>;
+  history: Collection<Doc<HistoryEntry>>;
+  tokenReveals: Collection<Doc<TokenReveal>>;
+}
+
+export function collections(db: Db): Collections {
+  return {
+    workspaces: db.collection<Doc<Workspace>>(COLLECTIONS.workspaces),
+    users: db.collection<UserDoc>(COLLECTIONS.users),
+    permissions: db.collection<Doc<Permission>>(COLLECTIONS.permissions),
+    technicalUsers: db.collection<Doc<TechnicalUser>>(COLLECTIONS.technicalUsers),
+    requests: db.collection<Doc<ChangeRequest>>(COLLECTIONS.requests),
+    history: db.collection<Doc<HistoryEntry>>(COLLECTIONS.history),
+    tokenReveals: db.collection<Doc<TokenReveal>>(COLLECTIONS.tokenReveals),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Every index Keywarden relies on, as data (so a test can read it without a server), and the
+ * function that creates them. The unique indexes are where the store's invariants live: the
+ * adapters turn their duplicate-key errors into the outcomes the ports promise.
+ */
+import type { Db, IndexDescription } from 'mongodb';
+import type { CollectionName } from './documents.js';
+import { COLLECTIONS } from './documents.js';
+
+/** Index names the adapters match duplicate-key errors against. */
+export const INDEX = {
+  workspaceName: 'name_unique',
+  userEmailKey: 'emailKey_unique',
+  permissionPair: 'workspaceId_userId_unique',
+  technicalUserName: 'workspaceId_userName_unique',
+  tokenHash: 'token.hash_unique',
+} as const;
+
+export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[]>> = {
+  [COLLECTIONS.workspaces]: [
+    { name: INDEX.workspaceName, key: { name: 1 }, unique: true },
+    // Which workspace a Slack team uses, when no `workspace:<name>` is given.
+    { name: 'slack.teamId', key: { 'slack.teamId': 1 } },
+  ],
+  [COLLECTIONS.users]: [{ name: INDEX.userEmailKey, key: { emailKey: 1 }, unique: true }],
+  [COLLECTIONS.permissions]: [
+    { name: INDEX.permissionPair, key: { workspaceId: 1, userId: 1 }, unique: true },
+    { name: 'workspaceId_status', key: { workspaceId: 1, status: 1 } },
+  ],
+  [COLLECTIONS.technicalUsers]: [
+    { name: INDEX.technicalUserName, key: { workspaceId: 1, userName: 1 }, unique: true },
+    // Unique among users that have a token; any number may have none (token: null).
+    {
+      name: INDEX.tokenHash,
+      key: { 'token.hash': 1 },
+      unique: true,
+      partialFilterExpression: { 'token.hash': { $type: 'string' } },
+    },
+    // The expiry scan.
+    { name: 'token.expiresAt', key: { 'token.expiresAt': 1 } },
+    // Tokens not revealed by their deadline (listRevealOverdue); null once revealed.
+    { name: 'token.revealBy', key: { 'token.revealBy': 1 } },
+  ],
+  [COLLECTIONS.requests]: [
+    // The outbox sweep (listDecided) and the expiry of pending requests.
+    { name: 'status_decidedAt', key: { status: 1, decidedAt: 1 } },
+    { name: 'workspaceId_createdAt', key: { workspaceId: 1, createdAt: -1 } },
+  ],
+  [COLLECTIONS.history]: [
+    { name: 'subject_at', key: { 'subject.type': 1, 'subject.id': 1, at: -1 } },
+  ],
+  // TTL: MongoDB deletes a sealed token once its expiresAt has passed. The monitor runs about
+  // once a minute, so `claim` still compares expiresAt itself.
+  [COLLECTIONS.tokenReveals]: [{ name: 'expiresAt_ttl', key: { expiresAt: 1 }, expireAfterSeconds: 0 }],
+};
+
+/**
+ * Creates every index. Idempotent: an index that exists with the same name and options is left
+ * alone. One that exists with other options fails loudly (IndexOptionsConflict) rather than being
+ * dropped behind an operator's back.
+ */
+export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [collection, specs] of Object.entries(INDEXES)) {
+    // Copies: the driver is handed its own objects, so the exported specs stay as written.
+    await db.collection(collection).createIndexes(specs.map((s) => ({ ...s })));
+  }
+}

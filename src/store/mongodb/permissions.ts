@@ -1,0 +1,81 @@
+import type { Collection, Filter } from 'mongodb';
+import type { PermissionFields, PermissionRepository } from '../../app/ports.js';
+import type { Permission, PermissionStatus } from '../../domain/permission.js';
+import { DuplicateKeyError } from '../errors.js';
+import type { Doc } from './documents.js';
+import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf, toDoc } from './documents.js';
+import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
+import { INDEX } from './indexes.js';
+
+type PermissionDoc = Doc<Permission>;
+
+/** What `update` may set: PermissionFields, and nothing a caller could sneak in beside it. */
+const UPDATABLE = ['role', 'status', 'lastChange'] as const satisfies readonly (keyof PermissionFields)[];
+
+export class MongoPermissions implements PermissionRepository {
+  constructor(private readonly col: Collection<PermissionDoc>) {}
+
+  async findById(id: string): Promise<Permission | null> {
+    if (!isKey(id)) return null;
+    const doc = await this.col.findOne({ _id: id });
+    return doc && fromDoc<Permission>(doc);
+  }
+
+  async find(workspaceId: string, userId: string): Promise<Permission | null> {
+    if (!isKey(workspaceId) || !isKey(userId)) return null;
+    const doc = await this.col.findOne({ workspaceId, userId });
+    return doc && fromDoc<Permission>(doc);
+  }
+
+  /**
+   * Insert-if-absent on (workspaceId, userId) rather than a bare insertOne: inserting the same
+   * permission twice (a retried job) collides on `_id` before the pair index is even looked at,
+   * yet the port's answer for it is "already there" (false), not an error.
+   */
+  async insert(p: Permission): Promise<boolean> {
+    assertKey(p.id, 'permission.id');
+    assertKey(p.workspaceId, 'permission.workspaceId');
+    assertKey(p.userId, 'permission.userId');
+    try {
+      const res = await this.col.updateOne(
+        { workspaceId: p.workspaceId, userId: p.userId },
+        { $setOnInsert: toDoc(p) },
+        { upsert: true },
+      );
+      return res.upsertedCount === 1;
+    } catch (err) {
+      const index = duplicateKeyIndex(err);
+      // A concurrent insert for the same pair got there first.
+      if (index === INDEX.permissionPair) return false;
+      // The id is taken by the permission of another pair.
+      if (index === ID_INDEX) throw new DuplicateKeyError('permissions', '_id');
+      throw err;
+    }
+  }
+
+  async update(id: string, expectedVersion: number, fields: PermissionFields): Promise<Permission | null> {
+    if (!isKey(id) || !isVersion(expectedVersion)) return null;
+    const doc = await this.col.findOneAndUpdate(
+      { _id: id, version: expectedVersion },
+      casUpdate(setOf(fields, UPDATABLE)),
+      { returnDocument: 'after' },
+    );
+    return doc && fromDoc<Permission>(doc);
+  }
+
+  async list(workspaceId: string, filter: { status?: PermissionStatus; userId?: string } = {}): Promise<Permission[]> {
+    if (!isKey(workspaceId)) return [];
+    const query: Filter<PermissionDoc> = { workspaceId };
+    // As in the memory store, an empty value means "no filter on this".
+    if (filter.status) {
+      if (!isKey(filter.status)) return [];
+      query.status = filter.status;
+    }
+    if (filter.userId) {
+      if (!isKey(filter.userId)) return [];
+      query.userId = filter.userId;
+    }
+    const docs = await this.col.find(query).toArray();
+    return docs.map((d) => fromDoc<Permission>(d));
+  }
+}

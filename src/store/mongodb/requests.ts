@@ -1,0 +1,77 @@
+import type { Collection } from 'mongodb';
+import type { RequestFields, RequestRepository } from '../../app/ports.js';
+import type { ChangeRequest, RequestStatus } from '../../domain/request.js';
+import { DuplicateKeyError } from '../errors.js';
+import type { Doc } from './documents.js';
+import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
+import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
+
+type RequestDoc = Doc<ChangeRequest>;
+
+const UPDATABLE = [
+  'status', 'approvals', 'decidedBy', 'decidedAt', 'outcome', 'appliedAt',
+] as const satisfies readonly (keyof RequestFields)[];
+
+export class MongoRequests implements RequestRepository {
+  constructor(private readonly col: Collection<RequestDoc>) {}
+
+  async insert(r: ChangeRequest): Promise<void> {
+    assertKey(r.id, 'request.id');
+    try {
+      await this.col.insertOne(toDoc(r));
+    } catch (err) {
+      if (duplicateKeyIndex(err) === ID_INDEX) throw new DuplicateKeyError('requests', '_id');
+      throw err;
+    }
+  }
+
+  async findById(id: string): Promise<ChangeRequest | null> {
+    if (!isKey(id)) return null;
+    const doc = await this.col.findOne({ _id: id });
+    return doc && fromDoc<ChangeRequest>(doc);
+  }
+
+  async update(
+    id: string,
+    expected: { status: RequestStatus; version: number },
+    fields: RequestFields,
+  ): Promise<ChangeRequest | null> {
+    if (!isKey(id) || !isKey(expected.status) || !isVersion(expected.version)) return null;
+    const doc = await this.col.findOneAndUpdate(
+      { _id: id, status: expected.status, version: expected.version },
+      casUpdate(setOf(fields, UPDATABLE)),
+      { returnDocument: 'after' },
+    );
+    return doc && fromDoc<ChangeRequest>(doc);
+  }
+
+  async setSlackRef(id: string, ref: { channel: string; ts: string }): Promise<void> {
+    if (!isKey(id)) return;
+    await this.col.updateOne({ _id: id }, { $set: { slack: { channel: ref.channel, ts: ref.ts } } });
+  }
+
+  /** One conditional write: only the caller that finds notifiedAt still null gets true. */
+  async claimNotified(id: string, at: Date): Promise<boolean> {
+    if (!isKey(id)) return false;
+    const res = await this.col.updateOne({ _id: id, notifiedAt: null }, { $set: { notifiedAt: at } });
+    return res.modifiedCount === 1;
+  }
+
+  async releaseNotified(id: string): Promise<void> {
+    if (!isKey(id)) return;
+    await this.col.updateOne({ _id: id }, { $set: { notifiedAt: null } });
+  }
+
+  async listDecided(status: RequestStatus, decidedBefore: Date, limit: number): Promise<ChangeRequest[]> {
+    const n = toLimit(limit);
+    if (!isKey(status) || !(decidedBefore instanceof Date) || n <= 0) return [];
+    const docs = await this.col
+      .find({ status, decidedAt: { $lt: decidedBefore } })
+      // Exactly the index's order, so the server reads `limit` entries and stops; a tie-breaker
+      // on _id would make it sort every match first, and decided requests only accumulate.
+      .sort({ decidedAt: 1 })
+      .limit(n)
+      .toArray();
+    return docs.map((d) => fromDoc<ChangeRequest>(d));
+  }
+}

@@ -1,0 +1,105 @@
+import type { Collection } from 'mongodb';
+import type { TechnicalUserRepository } from '../../app/ports.js';
+import type { TechnicalUser } from '../../domain/technical-user.js';
+import { DuplicateKeyError } from '../errors.js';
+import type { Doc } from './documents.js';
+import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
+import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
+import { INDEX } from './indexes.js';
+
+type TechnicalUserDoc = Doc<TechnicalUser>;
+type TechnicalUserFields = Parameters<TechnicalUserRepository['update']>[2];
+
+const UPDATABLE = [
+  'description', 'role', 'customerRoles', 'accessControlEntities', 'token', 'lastRequestId',
+] as const satisfies readonly (keyof TechnicalUserFields)[];
+
+/** Duplicate keys that are not the port's "false": an id or a token hash already in use. */
+function conflict(err: unknown): unknown {
+  const index = duplicateKeyIndex(err);
+  if (index === ID_INDEX) return new DuplicateKeyError('technicalUsers', '_id');
+  if (index === INDEX.tokenHash) return new DuplicateKeyError('technicalUsers', 'token.hash');
+  return err;
+}
+
+export class MongoTechnicalUsers implements TechnicalUserRepository {
+  constructor(private readonly col: Collection<TechnicalUserDoc>) {}
+
+  /** Insert-if-absent on (workspaceId, userName); see MongoPermissions.insert for why an upsert. */
+  async insert(t: TechnicalUser): Promise<boolean> {
+    assertKey(t.id, 'technicalUser.id');
+    assertKey(t.workspaceId, 'technicalUser.workspaceId');
+    assertKey(t.userName, 'technicalUser.userName');
+    try {
+      const res = await this.col.updateOne(
+        { workspaceId: t.workspaceId, userName: t.userName },
+        { $setOnInsert: toDoc(t) },
+        { upsert: true },
+      );
+      return res.upsertedCount === 1;
+    } catch (err) {
+      if (duplicateKeyIndex(err) === INDEX.technicalUserName) return false;
+      throw conflict(err);
+    }
+  }
+
+  async findById(id: string): Promise<TechnicalUser | null> {
+    if (!isKey(id)) return null;
+    const doc = await this.col.findOne({ _id: id });
+    return doc && fromDoc<TechnicalUser>(doc);
+  }
+
+  async findByName(workspaceId: string, userName: string): Promise<TechnicalUser | null> {
+    if (!isKey(workspaceId) || !isKey(userName)) return null;
+    const doc = await this.col.findOne({ workspaceId, userName });
+    return doc && fromDoc<TechnicalUser>(doc);
+  }
+
+  async findByTokenHash(hash: string): Promise<TechnicalUser | null> {
+    if (!isKey(hash)) return null;
+    // The $type repeats the unique index's partialFilterExpression: MongoDB's planner only uses a
+    // partial index for a query that states its filter, and it does not infer `$type: 'string'`
+    // from an equality with a string. Without it, every token exchange would scan the collection.
+    const doc = await this.col.findOne({ 'token.hash': { $eq: hash, $type: 'string' } });
+    return doc && fromDoc<TechnicalUser>(doc);
+  }
+
+  async update(id: string, expectedVersion: number, fields: TechnicalUserFields): Promise<TechnicalUser | null> {
+    if (!isKey(id) || !isVersion(expectedVersion)) return null;
+    try {
+      const doc = await this.col.findOneAndUpdate(
+        { _id: id, version: expectedVersion },
+        casUpdate(setOf(fields, UPDATABLE)),
+        { returnDocument: 'after' },
+      );
+      return doc && fromDoc<TechnicalUser>(doc);
+    } catch (err) {
+      throw conflict(err);
+    }
+  }
+
+  async delete(id: string, expectedVersion: number): Promise<boolean> {
+    if (!isKey(id) || !isVersion(expectedVersion)) return false;
+    const res = await this.col.deleteOne({ _id: id, version: expectedVersion });
+    return res.deletedCount === 1;
+  }
+
+  /** Oldest deadline first. `$lt` on a Date matches Dates only, so a null revealBy (revealed) never does. */
+  async listRevealOverdue(now: Date, limit: number): Promise<TechnicalUser[]> {
+    const n = toLimit(limit);
+    if (!(now instanceof Date) || n <= 0) return [];
+    const docs = await this.col
+      .find({ 'token.revealBy': { $lt: now }, 'token.revokedAt': null })
+      .sort({ 'token.revealBy': 1 })
+      .limit(n)
+      .toArray();
+    return docs.map((d) => fromDoc<TechnicalUser>(d));
+  }
+
+  async list(workspaceId: string): Promise<TechnicalUser[]> {
+    if (!isKey(workspaceId)) return [];
+    const docs = await this.col.find({ workspaceId }).toArray();
+    // Same order as the memory store (locale-aware), which MongoDB's byte order is not.
+    return docs.map((d) => fromDoc<TechnicalUser>(d)).sort((a, b) => a.userName.localeCompare(b.userName));
+  }
+}

@@ -1,0 +1,663 @@
+/**
+ * The Store contract: what every adapter (memory, MongoDB) must do, as one suite that runs
+ * against each. `open` returns a fresh, empty store for every test; `close()` disposes of it
+ * (for MongoDB the caller's `close` also drops the test database).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RequestFields, Store, TokenReveal } from '../../src/app/ports.js';
+import type { HistoryEntry } from '../../src/domain/history.js';
+import type { Permission } from '../../src/domain/permission.js';
+import type { ChangeRequest } from '../../src/domain/request.js';
+import type { TechnicalUser } from '../../src/domain/technical-user.js';
+import type { User } from '../../src/domain/user.js';
+import type { Workspace } from '../../src/domain/workspace.js';
+import { DEFAULT_POLICY } from '../../src/domain/workspace.js';
+import { DuplicateKeyError } from '../../src/store/errors.js';
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+const id = () => randomUUID();
+const T0 = new Date('2025-01-01T00:00:00.000Z');
+const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+
+export const workspace = (o: Partial<Workspace> = {}): Workspace => ({
+  id: id(),
+  name: `ws-${id().slice(0, 8)}`,
+  slack: { teamId: 'T1', approvalsChannel: 'C-approvals', notificationChannels: ['C-notify'] },
+  admins: ['U-admin'],
+  approvers: ['U-approver'],
+  policy: { ...DEFAULT_POLICY, expiryWarningDays: [...DEFAULT_POLICY.expiryWarningDays] },
+  ...o,
+});
+
+export const user = (o: Partial<User> = {}): User => ({
+  id: id(),
+  email: `${id().slice(0, 8)}@example.com`,
+  userName: 'jdoe',
+  firstName: 'John',
+  lastName: 'Doe',
+  ...o,
+});
+
+export const permission = (o: Partial<Permission> = {}): Permission => ({
+  id: id(),
+  userId: id(),
+  workspaceId: 'ws-1',
+  role: 'VIEWER',
+  status: 'ACTIVE',
+  customerRoles: ['cr-1'],
+  accessControlEntities: [],
+  lastLogin: at(-60),
+  version: 1,
+  lastChange: null,
+  ...o,
+});
+
+export const request = (o: Partial<ChangeRequest> = {}): ChangeRequest =>
+  ({
+    id: id(),
+    workspaceId: 'ws-1',
+    kind: 'permission.role',
+    params: { email: 'john.doe@x.de', role: 'ADMIN' },
+    requester: 'U-admin',
+    reason: 'needs it',
+    status: 'PENDING',
+    approvals: [],
+    decidedBy: null,
+    decidedAt: null,
+    createdAt: T0,
+    expiresAt: at(72 * 60),
+    slack: null,
+    outcome: null,
+    appliedAt: null,
+    notifiedAt: null,
+    version: 1,
+    ...o,
+  }) as ChangeRequest;
+
+export const historyEntry = (o: Partial<HistoryEntry> = {}): HistoryEntry => ({
+  id: id(),
+  workspaceId: 'ws-1',
+  subject: { type: 'technicalUser', id: 'tu-1', label: 'ci-bot' },
+  action: 'created',
+  actor: { type: 'slack', id: 'U-admin' },
+  requestId: null,
+  approvers: ['U-approver'],
+  before: null,
+  after: { role: 'VIEWER' },
+  at: T0,
+  ...o,
+});
+
+export const technicalUser = (o: Partial<TechnicalUser> = {}): TechnicalUser => ({
+  id: id(),
+  workspaceId: 'ws-1',
+  userName: `bot-${id().slice(0, 8)}`,
+  description: 'CI',
+  role: 'MEMBER',
+  customerRoles: [],
+  accessControlEntities: ['ace-1'],
+  token: {
+    hash: id().replaceAll('-', ''), lastFour: 'abcd', createdAt: T0, expiresAt: at(90 * 24 * 60),
+    revealBy: null, revokedAt: null,
+  },
+  createdAt: T0,
+  version: 1,
+  lastRequestId: null,
+  ...o,
+});
+
+export const tokenReveal = (o: Partial<TokenReveal> = {}): TokenReveal => ({
+  id: id(),
+  workspaceId: 'ws-1',
+  technicalUserId: 'tu-1',
+  recipient: 'U-owner',
+  sealed: 'eyJhbGciOi.sealed',
+  expiresAt: at(24 * 60),
+  claimedAt: null,
+  ...o,
+});
+
+/** What reaches a store from a body nobody validated: an operator instead of an id. */
+const injected = { $gt: '' } as unknown as string;
+
+/** A domain record as adapters must return it: `id`, never `_id`. */
+function expectRecord(r: { id: string } | null | undefined): void {
+  expect(r).toBeTruthy();
+  expect(typeof r?.id).toBe('string');
+  expect(Object.keys(r ?? {})).not.toContain('_id');
+}
+
+const sortById = <T extends { id: string }>(xs: T[]) => [...xs].sort((a, b) => a.id.localeCompare(b.id));
+
+// ---------------------------------------------------------------------------------------------
+
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  describe(name, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+      await store.init();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('store', () => {
+      it('pings, and init is safe to run again', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+        await store.init();
+        expect(['memory', 'mongodb']).toContain(store.kind);
+      });
+    });
+
+    describe('workspaces', () => {
+      it('upserts and finds by id and by name; unknown ones are null', async () => {
+        const ws = workspace();
+        await store.workspaces.upsert(ws);
+        const byId = await store.workspaces.findById(ws.id);
+        expectRecord(byId);
+        expect(byId).toEqual(ws);
+        expect(await store.workspaces.findByName(ws.name)).toEqual(ws);
+        expect(await store.workspaces.findById(id())).toBeNull();
+        expect(await store.workspaces.findByName('nope')).toBeNull();
+      });
+
+      it('replaces by id, including a rename', async () => {
+        const ws = workspace({ name: 'old' });
+        await store.workspaces.upsert(ws);
+        await store.workspaces.upsert({ ...ws, name: 'new', admins: ['U2'] });
+        expect(await store.workspaces.findByName('old')).toBeNull();
+        expect(await store.workspaces.findById(ws.id)).toEqual({ ...ws, name: 'new', admins: ['U2'] });
+        await store.workspaces.upsert({ ...ws, name: 'new', admins: ['U2'] });
+        expect(await store.workspaces.list()).toHaveLength(1);
+      });
+
+      it('refuses a name another workspace has, changing nothing', async () => {
+        const a = workspace({ name: 'acme' });
+        const b = workspace({ name: 'other' });
+        await store.workspaces.upsert(a);
+        await store.workspaces.upsert(b);
+        await expect(store.workspaces.upsert(workspace({ name: 'acme' }))).rejects.toBeInstanceOf(DuplicateKeyError);
+        await expect(store.workspaces.upsert({ ...b, name: 'acme' })).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await store.workspaces.findById(b.id)).toEqual(b);
+        expect((await store.workspaces.list()).map((w) => w.name)).toEqual(['acme', 'other']);
+      });
+
+      it('lists all, by name', async () => {
+        for (const n of ['charlie', 'alpha', 'bravo']) await store.workspaces.upsert(workspace({ name: n }));
+        expect((await store.workspaces.list()).map((w) => w.name)).toEqual(['alpha', 'bravo', 'charlie']);
+      });
+    });
+
+    describe('users', () => {
+      it('ensure inserts once per email, case-insensitively, and returns the stored user', async () => {
+        const john = user({ email: 'john.doe@x.de' });
+        expect(await store.users.ensure(john)).toEqual(john);
+        const again = user({ email: 'JOHN.doe@x.de', firstName: 'Johnny' });
+        const stored = await store.users.ensure(again);
+        expectRecord(stored);
+        expect(stored).toEqual(john);
+        expect(await store.users.findByIds([again.id])).toEqual([]);
+        expect(await store.users.findByEmail('John.Doe@X.DE')).toEqual(john);
+        expect(await store.users.findByEmail('jane@x.de')).toBeNull();
+      });
+
+      it('concurrent ensures of one email leave one user', async () => {
+        const emails = Array.from({ length: 10 }, (_, i) => (i % 2 ? 'Race@X.de' : 'race@x.DE'));
+        const results = await Promise.all(emails.map((email) => store.users.ensure(user({ email }))));
+        expect(new Set(results.map((u) => u.id)).size).toBe(1);
+        expect(await store.users.findByEmail('race@x.de')).toEqual(results[0]);
+      });
+
+      it('refuses an id that belongs to a user with another email', async () => {
+        const a = await store.users.ensure(user({ email: 'a@x.de' }));
+        await expect(store.users.ensure(user({ id: a.id, email: 'b@x.de' }))).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await store.users.findByEmail('b@x.de')).toBeNull();
+      });
+
+      it('findByIds returns the users found, in the order asked', async () => {
+        const [a, b, c] = [user(), user(), user()];
+        for (const u of [a, b, c]) await store.users.ensure(u);
+        expect(await store.users.findByIds([c.id, id(), a.id])).toEqual([c, a]);
+        expect(await store.users.findByIds([])).toEqual([]);
+      });
+    });
+
+    describe('permissions', () => {
+      it('inserts one per (userId, workspaceId); a second is refused with false', async () => {
+        const p = permission();
+        expect(await store.permissions.insert(p)).toBe(true);
+        const found = await store.permissions.findById(p.id);
+        expectRecord(found);
+        expect(found).toEqual(p);
+        expect(found?.lastLogin).toBeInstanceOf(Date);
+        expect(await store.permissions.find(p.workspaceId, p.userId)).toEqual(p);
+
+        const other = permission({ userId: p.userId, workspaceId: p.workspaceId, role: 'ADMIN' });
+        expect(await store.permissions.insert(other)).toBe(false);
+        expect(await store.permissions.findById(other.id)).toBeNull();
+        expect(await store.permissions.find(p.workspaceId, p.userId)).toEqual(p);
+        // A retried insert of the very same permission is "already there", not an error.
+        expect(await store.permissions.insert(p)).toBe(false);
+        // The same user in another workspace is another permission.
+        expect(await store.permissions.insert(permission({ userId: p.userId, workspaceId: 'ws-2' }))).toBe(true);
+      });
+
+      it('refuses an id already used by another pair', async () => {
+        const p = permission();
+        await store.permissions.insert(p);
+        await expect(store.permissions.insert(permission({ id: p.id }))).rejects.toBeInstanceOf(DuplicateKeyError);
+      });
+
+      it('update is compare-and-set on the version', async () => {
+        const p = permission({ version: 3 });
+        await store.permissions.insert(p);
+        const lastChange = { id: 'req-1', before: { role: p.role, status: p.status } };
+        const updated = await store.permissions.update(p.id, 3, { role: 'ADMIN', lastChange });
+        expectRecord(updated);
+        expect(updated).toEqual({ ...p, role: 'ADMIN', lastChange, version: 4 });
+        expect(await store.permissions.findById(p.id)).toEqual(updated);
+
+        expect(await store.permissions.update(p.id, 3, { status: 'ARCHIVED' })).toBeNull();
+        expect(await store.permissions.update(id(), 1, { status: 'ARCHIVED' })).toBeNull();
+        expect(await store.permissions.findById(p.id)).toEqual(updated);
+      });
+
+      it('update treats a field given as undefined as not given', async () => {
+        const p = permission();
+        await store.permissions.insert(p);
+        const updated = await store.permissions.update(p.id, 1, { role: 'MEMBER', status: undefined });
+        expect(updated).toEqual({ ...p, role: 'MEMBER', version: 2 });
+        expect(await store.permissions.update(p.id, 2, {})).toEqual({ ...p, role: 'MEMBER', version: 3 });
+      });
+
+      it('of 20 concurrent updates from one version, exactly one wins', async () => {
+        const p = permission();
+        await store.permissions.insert(p);
+        const roles = ['VIEWER', 'MEMBER', 'ADMIN'] as const;
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.permissions.update(p.id, 1, { role: roles[i % 3], lastChange: { id: `r${i}`, before: { role: p.role, status: p.status } } }),
+          ),
+        );
+        const winners = results.filter((r) => r !== null);
+        expect(winners).toHaveLength(1);
+        expect(await store.permissions.findById(p.id)).toEqual(winners[0]);
+        expect(winners[0]?.version).toBe(2);
+      });
+
+      it('lists a workspace, optionally by status or user', async () => {
+        const a = permission({ status: 'ACTIVE' });
+        const b = permission({ status: 'INVITED' });
+        const c = permission({ status: 'ACTIVE' });
+        const elsewhere = permission({ workspaceId: 'ws-2' });
+        for (const p of [a, b, c, elsewhere]) await store.permissions.insert(p);
+        expect(sortById(await store.permissions.list('ws-1'))).toEqual(sortById([a, b, c]));
+        expect(sortById(await store.permissions.list('ws-1', { status: 'ACTIVE' }))).toEqual(sortById([a, c]));
+        expect(await store.permissions.list('ws-1', { userId: b.userId })).toEqual([b]);
+        expect(await store.permissions.list('ws-1', { userId: b.userId, status: 'ACTIVE' })).toEqual([]);
+        expect(await store.permissions.list('ws-3')).toEqual([]);
+      });
+    });
+
+    describe('requests', () => {
+      it('inserts and finds, with Dates as Dates; a second insert of an id is refused', async () => {
+        const r = request({ approvals: [{ by: 'U-approver', at: at(1) }] });
+        await store.requests.insert(r);
+        const found = await store.requests.findById(r.id);
+        expectRecord(found);
+        expect(found).toEqual(r);
+        expect(found?.createdAt).toBeInstanceOf(Date);
+        expect(found?.approvals[0]?.at).toBeInstanceOf(Date);
+        await expect(store.requests.insert(r)).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await store.requests.findById(id())).toBeNull();
+      });
+
+      it('update is compare-and-set on status and version', async () => {
+        const r = request();
+        await store.requests.insert(r);
+        const decision: RequestFields = {
+          status: 'APPROVED', approvals: [{ by: 'U-ap', at: at(5) }], decidedBy: 'U-ap', decidedAt: at(5),
+        };
+        expect(await store.requests.update(r.id, { status: 'APPROVED', version: 1 }, decision)).toBeNull();
+        expect(await store.requests.update(r.id, { status: 'PENDING', version: 2 }, decision)).toBeNull();
+        expect(await store.requests.findById(r.id)).toEqual(r);
+
+        const approved = await store.requests.update(r.id, { status: 'PENDING', version: 1 }, decision);
+        expect(approved).toEqual({ ...r, ...decision, version: 2 });
+        expect(approved?.decidedAt).toBeInstanceOf(Date);
+        expect(await store.requests.update(r.id, { status: 'PENDING', version: 1 }, { status: 'REJECTED' })).toBeNull();
+
+        const applied = await store.requests.update(
+          r.id,
+          { status: 'APPROVED', version: 2 },
+          { status: 'APPLIED', outcome: 'role is ADMIN', appliedAt: at(6) },
+        );
+        expect(applied).toMatchObject({ status: 'APPLIED', outcome: 'role is ADMIN', appliedAt: at(6), version: 3 });
+        expect(await store.requests.findById(r.id)).toEqual(applied);
+      });
+
+      it('of 20 concurrent decisions, exactly one wins', async () => {
+        const r = request();
+        await store.requests.insert(r);
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.requests.update(
+              r.id,
+              { status: 'PENDING', version: 1 },
+              { status: i % 2 ? 'APPROVED' : 'REJECTED', decidedBy: `U${i}`, decidedAt: at(i) },
+            ),
+          ),
+        );
+        const winners = results.filter((x) => x !== null);
+        expect(winners).toHaveLength(1);
+        expect(await store.requests.findById(r.id)).toEqual(winners[0]);
+      });
+
+      it('setSlackRef and the notified claim change no version; unknown ids are ignored', async () => {
+        const r = request();
+        await store.requests.insert(r);
+        await store.requests.setSlackRef(r.id, { channel: 'C1', ts: '123.456' });
+        expect(await store.requests.claimNotified(r.id, at(9))).toBe(true);
+        const found = await store.requests.findById(r.id);
+        expect(found).toEqual({ ...r, slack: { channel: 'C1', ts: '123.456' }, notifiedAt: at(9) });
+        expect(found?.notifiedAt).toBeInstanceOf(Date);
+        await store.requests.setSlackRef(id(), { channel: 'C1', ts: '1' });
+        expect(await store.requests.claimNotified(id(), at(9))).toBe(false);
+        await store.requests.releaseNotified(id());
+        expect(await store.requests.update(r.id, { status: 'PENDING', version: 1 }, { status: 'CANCELLED' })).not.toBeNull();
+      });
+
+      it('claimNotified is true for exactly one caller until released', async () => {
+        const r = request();
+        await store.requests.insert(r);
+        const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => store.requests.claimNotified(r.id, at(i))));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(await store.requests.claimNotified(r.id, at(30))).toBe(false);
+        await store.requests.releaseNotified(r.id);
+        expect((await store.requests.findById(r.id))?.notifiedAt).toBeNull();
+        expect(await store.requests.claimNotified(r.id, at(31))).toBe(true);
+        expect(await store.requests.findById(r.id)).toEqual({ ...r, notifiedAt: at(31) });
+      });
+
+      it('listDecided: by status, decided strictly before, oldest first, at most limit', async () => {
+        const approved = (m: number) => request({ status: 'APPROVED', decidedAt: at(m), decidedBy: 'U' });
+        const [r3, r1, r2, late] = [approved(3), approved(1), approved(2), approved(10)];
+        for (const r of [r3, r1, r2, late, request(), request({ status: 'REJECTED', decidedAt: at(1) })]) {
+          await store.requests.insert(r);
+        }
+        expect((await store.requests.listDecided('APPROVED', at(10), 10)).map((r) => r.id)).toEqual([r1.id, r2.id, r3.id]);
+        expect((await store.requests.listDecided('APPROVED', at(10), 2)).map((r) => r.id)).toEqual([r1.id, r2.id]);
+        expect(await store.requests.listDecided('APPROVED', at(10), 0)).toEqual([]);
+        expect(await store.requests.listDecided('APPLIED', at(10), 10)).toEqual([]);
+        expect(await store.requests.listDecided('PENDING', at(100), 10)).toEqual([]);
+      });
+    });
+
+    describe('history', () => {
+      it('append is insert-if-absent by id', async () => {
+        const e = historyEntry();
+        await store.history.append(e);
+        await store.history.append({ ...e, action: 'something else' });
+        await Promise.all(Array.from({ length: 5 }, () => store.history.append(e)));
+        const entries = await store.history.listBySubject('technicalUser', 'tu-1', 10);
+        expect(entries).toEqual([e]);
+        expectRecord(entries[0]);
+        expect(entries[0]?.at).toBeInstanceOf(Date);
+      });
+
+      it('listBySubject: that subject only, newest first, at most limit', async () => {
+        const [e1, e2, e3] = [1, 2, 3].map((m) => historyEntry({ at: at(m), action: `a${m}` }));
+        const otherType = historyEntry({ subject: { type: 'permission', id: 'tu-1', label: 'x' }, at: at(9) });
+        const otherId = historyEntry({ subject: { type: 'technicalUser', id: 'tu-2', label: 'y' }, at: at(9) });
+        for (const e of [e2, e1, e3, otherType, otherId]) await store.history.append(e!);
+        expect(await store.history.listBySubject('technicalUser', 'tu-1', 10)).toEqual([e3, e2, e1]);
+        expect(await store.history.listBySubject('technicalUser', 'tu-1', 2)).toEqual([e3, e2]);
+        expect(await store.history.listBySubject('technicalUser', 'tu-1', 0)).toEqual([]);
+        expect(await store.history.listBySubject('permission', 'tu-1', 10)).toEqual([otherType]);
+      });
+    });
+
+    describe('technical users', () => {
+      it('inserts and finds by id, name and token hash', async () => {
+        const t = technicalUser();
+        expect(await store.technicalUsers.insert(t)).toBe(true);
+        const found = await store.technicalUsers.findById(t.id);
+        expectRecord(found);
+        expect(found).toEqual(t);
+        expect(found?.token?.expiresAt).toBeInstanceOf(Date);
+        expect(await store.technicalUsers.findByName('ws-1', t.userName)).toEqual(t);
+        expect(await store.technicalUsers.findByName('ws-2', t.userName)).toBeNull();
+        expect(await store.technicalUsers.findByTokenHash(t.token!.hash)).toEqual(t);
+        expect(await store.technicalUsers.findByTokenHash('0'.repeat(64))).toBeNull();
+      });
+
+      it('userName is unique per workspace, not across workspaces', async () => {
+        const t = technicalUser({ userName: 'ci-bot' });
+        expect(await store.technicalUsers.insert(t)).toBe(true);
+        expect(await store.technicalUsers.insert(technicalUser({ userName: 'ci-bot' }))).toBe(false);
+        expect(await store.technicalUsers.insert(t)).toBe(false);
+        expect(await store.technicalUsers.insert(technicalUser({ userName: 'ci-bot', workspaceId: 'ws-2' }))).toBe(true);
+        expect(await store.technicalUsers.list('ws-1')).toEqual([t]);
+      });
+
+      it('any number may have no token, but a token hash belongs to one', async () => {
+        const a = technicalUser({ token: null });
+        const b = technicalUser({ token: null });
+        expect(await store.technicalUsers.insert(a)).toBe(true);
+        expect(await store.technicalUsers.insert(b)).toBe(true);
+        const c = technicalUser();
+        await store.technicalUsers.insert(c);
+        await expect(store.technicalUsers.insert(technicalUser({ token: c.token }))).rejects.toBeInstanceOf(DuplicateKeyError);
+        await expect(store.technicalUsers.update(a.id, 1, { token: c.token })).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await store.technicalUsers.findById(a.id)).toEqual(a);
+      });
+
+      it('update is compare-and-set on the version; a replaced token is no longer found', async () => {
+        const t = technicalUser();
+        await store.technicalUsers.insert(t);
+        const token = {
+          hash: 'f'.repeat(64), lastFour: 'wxyz', createdAt: at(1), expiresAt: at(2), revealBy: at(3), revokedAt: null,
+        };
+        const rotated = await store.technicalUsers.update(t.id, 1, { token, lastRequestId: 'req-9' });
+        expect(rotated).toEqual({ ...t, token, lastRequestId: 'req-9', version: 2 });
+        expect(rotated?.token?.revealBy).toBeInstanceOf(Date);
+        expect(await store.technicalUsers.findByTokenHash(t.token!.hash)).toBeNull();
+        expect(await store.technicalUsers.findByTokenHash(token.hash)).toEqual(rotated);
+
+        expect(await store.technicalUsers.update(t.id, 1, { role: 'ADMIN' })).toBeNull();
+        expect(await store.technicalUsers.update(id(), 1, { role: 'ADMIN' })).toBeNull();
+        expect(await store.technicalUsers.findById(t.id)).toEqual(rotated);
+
+        const revoked = await store.technicalUsers.update(t.id, 2, { token: null, description: undefined });
+        expect(revoked).toEqual({ ...rotated, token: null, version: 3 });
+        expect(await store.technicalUsers.findByTokenHash(token.hash)).toBeNull();
+      });
+
+      it('of 20 concurrent updates from one version, exactly one wins', async () => {
+        const t = technicalUser();
+        await store.technicalUsers.insert(t);
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.technicalUsers.update(t.id, 1, { description: `d${i}` })),
+        );
+        const winners = results.filter((x) => x !== null);
+        expect(winners).toHaveLength(1);
+        expect(await store.technicalUsers.findById(t.id)).toEqual(winners[0]);
+      });
+
+      it('delete only while the version matches', async () => {
+        const t = technicalUser({ version: 4 });
+        await store.technicalUsers.insert(t);
+        expect(await store.technicalUsers.delete(t.id, 3)).toBe(false);
+        expect(await store.technicalUsers.findById(t.id)).toEqual(t);
+        expect(await store.technicalUsers.delete(t.id, 4)).toBe(true);
+        expect(await store.technicalUsers.findById(t.id)).toBeNull();
+        expect(await store.technicalUsers.findByTokenHash(t.token!.hash)).toBeNull();
+        expect(await store.technicalUsers.delete(t.id, 4)).toBe(false);
+        // The name is free again.
+        expect(await store.technicalUsers.insert(technicalUser({ userName: t.userName }))).toBe(true);
+      });
+
+      it('listRevealOverdue: unrevealed past their deadline, not revoked, oldest deadline first, at most limit', async () => {
+        const withToken = (revealBy: Date | null, revokedAt: Date | null = null) => {
+          const t = technicalUser();
+          return { ...t, token: { ...t.token!, revealBy, revokedAt } };
+        };
+        const [late2, late1, late3] = [withToken(at(2)), withToken(at(1)), withToken(at(3))];
+        const others = [withToken(null), withToken(at(1), at(5)), withToken(at(10)), technicalUser({ token: null })];
+        for (const t of [late2, late1, late3, ...others]) await store.technicalUsers.insert(t);
+        expect(await store.technicalUsers.listRevealOverdue(at(10), 10)).toEqual([late1, late2, late3]);
+        expect(await store.technicalUsers.listRevealOverdue(at(10), 2)).toEqual([late1, late2]);
+        expect(await store.technicalUsers.listRevealOverdue(at(10), 0)).toEqual([]);
+        expect(await store.technicalUsers.listRevealOverdue(at(1), 10)).toEqual([]);
+      });
+
+      it('lists a workspace by userName', async () => {
+        for (const n of ['zeta', 'alpha', 'mike']) await store.technicalUsers.insert(technicalUser({ userName: n }));
+        await store.technicalUsers.insert(technicalUser({ userName: 'bravo', workspaceId: 'ws-2' }));
+        expect((await store.technicalUsers.list('ws-1')).map((t) => t.userName)).toEqual(['alpha', 'mike', 'zeta']);
+      });
+    });
+
+    describe('token reveals', () => {
+      const reveal = tokenReveal;
+
+      it('put is insert-if-absent and returns the stored record', async () => {
+        const r = reveal();
+        const stored = await store.tokenReveals.put(r);
+        expectRecord(stored);
+        expect(stored).toEqual(r);
+        expect(await store.tokenReveals.put({ ...r, sealed: 'another' })).toEqual(r);
+        const found = await store.tokenReveals.findById(r.id);
+        expect(found).toEqual(r);
+        expect(found?.expiresAt).toBeInstanceOf(Date);
+        expect(await store.tokenReveals.findById(id())).toBeNull();
+        const raced = reveal();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.tokenReveals.put({ ...raced, sealed: `s${i}` })),
+        );
+        expect(new Set(results.map((x) => x.sealed)).size).toBe(1);
+      });
+
+      it('claim: only its recipient, only before expiresAt, only once until released', async () => {
+        const r = reveal({ expiresAt: at(10) });
+        await store.tokenReveals.put(r);
+        expect(await store.tokenReveals.claim(r.id, 'U-someone-else', at(1))).toBeNull();
+        expect(await store.tokenReveals.claim(r.id, 'U-owner', at(10))).toBeNull();
+        expect(await store.tokenReveals.claim(id(), 'U-owner', at(1))).toBeNull();
+        expect(await store.tokenReveals.findById(r.id)).toEqual(r);
+
+        const claims = await Promise.all(Array.from({ length: 20 }, () => store.tokenReveals.claim(r.id, 'U-owner', at(1))));
+        const winners = claims.filter((c) => c !== null);
+        expect(winners).toEqual([{ ...r, claimedAt: at(1) }]);
+        expect(winners[0]?.claimedAt).toBeInstanceOf(Date);
+        expect(await store.tokenReveals.claim(r.id, 'U-owner', at(2))).toBeNull();
+
+        await store.tokenReveals.release(r.id);
+        expect(await store.tokenReveals.findById(r.id)).toEqual(r);
+        expect(await store.tokenReveals.claim(r.id, 'U-owner', at(3))).toEqual({ ...r, claimedAt: at(3) });
+        await store.tokenReveals.release(id());
+      });
+
+      it('delete removes it; deleting again is fine', async () => {
+        const r = reveal();
+        await store.tokenReveals.put(r);
+        await store.tokenReveals.delete(r.id);
+        expect(await store.tokenReveals.findById(r.id)).toBeNull();
+        expect(await store.tokenReveals.claim(r.id, 'U-owner', at(1))).toBeNull();
+        await store.tokenReveals.delete(r.id);
+        expect(await store.tokenReveals.put(r)).toEqual(r);
+      });
+    });
+
+    describe('records are copies', () => {
+      it('mutating what went in or came out changes nothing stored', async () => {
+        const ws = workspace();
+        const p = permission();
+        const r = request();
+        const e = historyEntry();
+        const t = technicalUser();
+        const tr = tokenReveal();
+        const saved = structuredClone({ ws, p, r, e, t, tr });
+        await store.workspaces.upsert(ws);
+        await store.permissions.insert(p);
+        await store.requests.insert(r);
+        await store.history.append(e);
+        await store.technicalUsers.insert(t);
+        (await store.tokenReveals.put(tr)).sealed = 'evil';
+        tr.recipient = 'U-evil';
+        ws.slack.notificationChannels.push('C-evil');
+        p.customerRoles.push('evil');
+        r.approvals.push({ by: 'U-evil', at: T0 });
+        e.approvers.push('U-evil');
+        t.token!.hash = 'evil';
+
+        const ws2 = (await store.workspaces.findById(ws.id))!;
+        ws2.policy.expiryWarningDays.length = 0;
+        ws2.name = 'evil';
+        (await store.permissions.findById(p.id))!.customerRoles.push('evil');
+        (await store.permissions.update(p.id, 1, { role: 'ADMIN' }))!.customerRoles.push('evil');
+        (await store.requests.findById(r.id))!.approvals.push({ by: 'U-evil', at: T0 });
+        (await store.history.listBySubject('technicalUser', 'tu-1', 1))[0]!.approvers.push('U-evil');
+        (await store.technicalUsers.findById(t.id))!.token!.lastFour = 'evil';
+        (await store.technicalUsers.list('ws-1'))[0]!.accessControlEntities.push('evil');
+        (await store.tokenReveals.findById(tr.id))!.expiresAt.setTime(0);
+
+        expect(await store.workspaces.findById(ws.id)).toEqual(saved.ws);
+        expect(await store.workspaces.findByName(saved.ws.name)).toEqual(saved.ws);
+        expect(await store.permissions.findById(p.id)).toEqual({ ...saved.p, role: 'ADMIN', version: 2 });
+        expect(await store.requests.findById(r.id)).toEqual(saved.r);
+        expect(await store.history.listBySubject('technicalUser', 'tu-1', 1)).toEqual([saved.e]);
+        expect(await store.technicalUsers.findById(t.id)).toEqual(saved.t);
+        expect(await store.tokenReveals.findById(tr.id)).toEqual(saved.tr);
+      });
+    });
+
+    describe('hostile ids', () => {
+      it('an operator object where an id belongs matches nothing and changes nothing', async () => {
+        const ws = workspace();
+        const u = user();
+        const p = permission();
+        const r = request();
+        const t = technicalUser();
+        await store.workspaces.upsert(ws);
+        await store.users.ensure(u);
+        await store.permissions.insert(p);
+        await store.requests.insert(r);
+        await store.technicalUsers.insert(t);
+
+        expect(await store.workspaces.findById(injected)).toBeNull();
+        expect(await store.workspaces.findByName(injected)).toBeNull();
+        expect(await store.users.findByEmail(injected)).toBeNull();
+        expect(await store.users.findByIds([injected])).toEqual([]);
+        expect(await store.permissions.findById(injected)).toBeNull();
+        expect(await store.permissions.find(injected, injected)).toBeNull();
+        expect(await store.permissions.list(injected)).toEqual([]);
+        expect(await store.permissions.update(injected, 1, { role: 'ADMIN' })).toBeNull();
+        expect(await store.requests.findById(injected)).toBeNull();
+        expect(await store.requests.update(injected, { status: 'PENDING', version: 1 }, { status: 'APPROVED' })).toBeNull();
+        await store.requests.setSlackRef(injected, { channel: 'C-evil', ts: '1' });
+        expect(await store.requests.claimNotified(injected, T0)).toBe(false);
+        await store.requests.releaseNotified(injected);
+        expect(await store.tokenReveals.findById(injected)).toBeNull();
+        expect(await store.tokenReveals.claim(injected, injected, T0)).toBeNull();
+        await store.tokenReveals.release(injected);
+        await store.tokenReveals.delete(injected);
+        expect(await store.history.listBySubject('technicalUser', injected, 10)).toEqual([]);
+        expect(await store.technicalUsers.findById(injected)).toBeNull();
+        expect(await store.technicalUsers.findByName(injected, injected)).toBeNull();
+        expect(await store.technicalUsers.findByTokenHash(injected)).toBeNull();
+        expect(await store.technicalUsers.update(injected, 1, { role: 'ADMIN' })).toBeNull();
+        expect(await store.technicalUsers.delete(injected, 1)).toBe(false);
+        expect(await store.technicalUsers.list(injected)).toEqual([]);
+
+        expect(await store.permissions.findById(p.id)).toEqual(p);
+        expect(await store.requests.findById(r.id)).toEqual(r);
+        expect(await store.technicalUsers.findById(t.id)).toEqual(t);
+      });
+    });
+  });
+}

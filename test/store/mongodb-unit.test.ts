@@ -1,0 +1,399 @@
+/**
+ * What can be checked of the MongoDB adapter without a server: the index specifications, the
+ * `_id` <-> `id` mapping, the duplicate-key reading, and the exact operations each repository
+ * sends (against a recording fake collection). The behaviour against a real server is the
+ * contract suite's job (mongodb.test.ts).
+ */
+import type { Collection, Db, Document } from 'mongodb';
+import { MongoServerError } from 'mongodb';
+import { describe, expect, it, vi } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import { DuplicateKeyError } from '../../src/store/errors.js';
+import { databaseName, redactUri } from '../../src/store/mongodb/connection.js';
+import { casUpdate, COLLECTIONS, fromDoc, isVersion, setOf, toDoc, toLimit } from '../../src/store/mongodb/documents.js';
+import { duplicateKeyIndex } from '../../src/store/mongodb/duplicate-key.js';
+import { MongoHistory } from '../../src/store/mongodb/history.js';
+import { ensureIndexes, INDEX, INDEXES } from '../../src/store/mongodb/indexes.js';
+import { createMongoStore } from '../../src/store/mongodb/mongo-store.js';
+import { MongoPermissions } from '../../src/store/mongodb/permissions.js';
+import { MongoRequests } from '../../src/store/mongodb/requests.js';
+import { MongoTechnicalUsers } from '../../src/store/mongodb/technical-users.js';
+import { MongoTokenReveals } from '../../src/store/mongodb/token-reveals.js';
+import { MongoUsers } from '../../src/store/mongodb/users.js';
+import { MongoWorkspaces } from '../../src/store/mongodb/workspaces.js';
+import { historyEntry, permission, request, technicalUser, user, workspace } from './contract.js';
+
+const dupKey = (index: string, keyPattern: Document) =>
+  new MongoServerError({
+    message: `E11000 duplicate key error collection: kw.c index: ${index} dup key: { }`,
+    code: 11000,
+    keyPattern,
+  });
+
+const byName = (collection: keyof typeof INDEXES, name: string) => {
+  const spec = INDEXES[collection].find((i) => i.name === name);
+  expect(spec, `${collection}.${name}`).toBeDefined();
+  return spec!;
+};
+
+describe('indexes', () => {
+  const keys = (spec: { key: unknown }) => Object.entries(spec.key as Record<string, number>);
+
+  it('covers every collection, each index named once', () => {
+    expect(Object.keys(INDEXES).sort()).toEqual(Object.values(COLLECTIONS).sort());
+    for (const specs of Object.values(INDEXES)) {
+      const names = specs.map((s) => s.name);
+      expect(names.every((n) => typeof n === 'string' && n.length > 0)).toBe(true);
+      expect(new Set(names).size).toBe(names.length);
+    }
+  });
+
+  it('puts the invariants in unique indexes, and only those', () => {
+    const unique = Object.entries(INDEXES).flatMap(([c, specs]) =>
+      specs.filter((s) => s.unique).map((s) => `${c}:${keys(s).map(([k, d]) => `${k}=${d}`).join(',')}`),
+    );
+    expect(unique.sort()).toEqual([
+      'permissions:workspaceId=1,userId=1',
+      'technicalUsers:token.hash=1',
+      'technicalUsers:workspaceId=1,userName=1',
+      'users:emailKey=1',
+      'workspaces:name=1',
+    ]);
+  });
+
+  it('makes the token hash unique only among users that have a token', () => {
+    const spec = byName('technicalUsers', INDEX.tokenHash);
+    expect(spec.unique).toBe(true);
+    expect(spec.partialFilterExpression).toEqual({ 'token.hash': { $type: 'string' } });
+  });
+
+  it('expires token reveals at their expiresAt (TTL 0)', () => {
+    const [spec, ...others] = INDEXES.tokenReveals;
+    expect(others).toEqual([]);
+    expect(keys(spec!)).toEqual([['expiresAt', 1]]);
+    expect(spec!.expireAfterSeconds).toBe(0);
+    const ttl = Object.values(INDEXES).flat().filter((s) => s.expireAfterSeconds !== undefined);
+    expect(ttl).toEqual([spec]);
+  });
+
+  it('has the query indexes, with their key order and directions', () => {
+    expect(keys(byName('workspaces', 'slack.teamId'))).toEqual([['slack.teamId', 1]]);
+    expect(keys(byName('permissions', 'workspaceId_status'))).toEqual([['workspaceId', 1], ['status', 1]]);
+    expect(keys(byName('technicalUsers', 'token.expiresAt'))).toEqual([['token.expiresAt', 1]]);
+    expect(keys(byName('technicalUsers', 'token.revealBy'))).toEqual([['token.revealBy', 1]]);
+    expect(keys(byName('requests', 'status_decidedAt'))).toEqual([['status', 1], ['decidedAt', 1]]);
+    expect(keys(byName('requests', 'workspaceId_createdAt'))).toEqual([['workspaceId', 1], ['createdAt', -1]]);
+    expect(keys(byName('history', 'subject_at'))).toEqual([['subject.type', 1], ['subject.id', 1], ['at', -1]]);
+  });
+
+  it('ensureIndexes creates each collection\'s indexes with createIndexes, leaving the specs alone', async () => {
+    const before = structuredClone(INDEXES);
+    const created: Record<string, unknown[]> = {};
+    const db = {
+      collection: (name: string) => ({
+        createIndexes: async (specs: unknown[]) => {
+          created[name] = specs;
+          return [];
+        },
+      }),
+    } as unknown as Db;
+    await ensureIndexes(db);
+    expect(created).toEqual(INDEXES);
+    expect(INDEXES).toEqual(before);
+  });
+});
+
+describe('documents', () => {
+  it('maps id to _id and back, keeping Dates and nested values', () => {
+    const p = permission({ lastChange: { id: 'r1', before: { role: 'VIEWER', status: 'ACTIVE' } } });
+    const doc = toDoc(p);
+    expect(doc._id).toBe(p.id);
+    expect(Object.keys(doc)).not.toContain('id');
+    expect(doc.lastLogin).toBeInstanceOf(Date);
+    const back = fromDoc<typeof p>(doc);
+    expect(back).toEqual(p);
+    expect(Object.keys(back)).not.toContain('_id');
+  });
+
+  it('keeps a request\'s kind and params', () => {
+    const r = request();
+    expect(fromDoc<typeof r>(toDoc(r))).toEqual(r);
+  });
+
+  it('$set holds only the fields given and allowed; an empty one is left out', () => {
+    const set = setOf({ role: 'ADMIN', status: undefined, version: 99, _id: 'x' } as Record<string, unknown>, [
+      'role', 'status', 'lastChange',
+    ]);
+    expect(set).toEqual({ role: 'ADMIN' });
+    expect(setOf({ token: null }, ['token'])).toEqual({ token: null });
+    expect(casUpdate(set)).toEqual({ $set: { role: 'ADMIN' }, $inc: { version: 1 } });
+    expect(casUpdate({})).toEqual({ $inc: { version: 1 } });
+  });
+
+  it('accepts only integer versions and positive integer limits', () => {
+    expect([1, 0, 1.5, Number.NaN, '1', null].map(isVersion)).toEqual([true, true, false, false, false, false]);
+    expect([3, 2.9, 0, -1, Number.NaN, Infinity].map(toLimit)).toEqual([3, 2, 0, -1, 0, 0]);
+  });
+});
+
+describe('duplicate keys', () => {
+  it('names the index from the server message, or _id from keyPattern', () => {
+    expect(duplicateKeyIndex(dupKey('name_unique', { name: 1 }))).toBe('name_unique');
+    expect(duplicateKeyIndex(new MongoServerError({ message: 'E11000', code: 11000, keyPattern: { _id: 1 } }))).toBe('_id_');
+    expect(duplicateKeyIndex(new MongoServerError({ message: 'E11000', code: 11000 }))).toBe('');
+  });
+
+  it('is null for anything else', () => {
+    expect(duplicateKeyIndex(new MongoServerError({ message: 'boom', code: 2 }))).toBeNull();
+    expect(duplicateKeyIndex(Object.assign(new Error('E11000 index: x dup key'), { code: 11000 }))).toBeNull();
+    expect(duplicateKeyIndex(undefined)).toBeNull();
+  });
+});
+
+describe('connection string', () => {
+  it('uses the URI\'s database, else keywarden', () => {
+    expect(databaseName('mongodb://127.0.0.1:27017/keywarden')).toBe('keywarden');
+    expect(databaseName('mongodb://u:p@a:1,b:2/prod?replicaSet=rs0&w=majority')).toBe('prod');
+    expect(databaseName('mongodb+srv://u:p@cluster.example.net/kw%2Dtest?retryWrites=true')).toBe('kw-test');
+    expect(databaseName('mongodb://127.0.0.1:27017')).toBe('keywarden');
+    expect(databaseName('mongodb://127.0.0.1:27017/')).toBe('keywarden');
+    expect(databaseName('mongodb://127.0.0.1:27017/?authSource=admin')).toBe('keywarden');
+    expect(databaseName('mongodb://127.0.0.1:27017?appName=a/b')).toBe('keywarden');
+  });
+
+  it('hides passwords', () => {
+    expect(redactUri('mongodb://kw:s3cret@db:27017/kw')).toBe('mongodb://kw:***@db:27017/kw');
+    expect(redactUri('mongodb+srv://kw:p@ss/w?rd@c.example.net/kw')).toBe('mongodb+srv://kw:***@c.example.net/kw');
+    expect(redactUri('mongodb://db:27017/kw')).toBe('mongodb://db:27017/kw');
+  });
+});
+
+describe('createMongoStore / openStore', () => {
+  it('fails fast and clearly when no server answers, without the password', async () => {
+    const started = Date.now();
+    const err: unknown = await createMongoStore('mongodb://kw:hunter2@127.0.0.1:1/kw', {
+      serverSelectionTimeoutMS: 300,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^MongoDB at mongodb:\/\/kw:\*\*\*@127\.0\.0\.1:1\/kw cannot be reached: /);
+    expect((err as Error).message).not.toContain('hunter2');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('refuses a malformed URI with the same clear error', async () => {
+    await expect(createMongoStore('http://nope')).rejects.toThrow(/^MongoDB at http:\/\/nope cannot be reached: /);
+  });
+
+  it('openStore("memory") is the memory store', async () => {
+    const store = await openStore('memory');
+    expect(store.kind).toBe('memory');
+    await store.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The operations each repository sends, against a fake collection that records them.
+
+type Results = Partial<Record<'findOne' | 'findOneAndUpdate' | 'updateOne' | 'replaceOne' | 'insertOne' | 'deleteOne', unknown>>;
+
+function fakeCollection(results: Results = {}, found: Document[] = []) {
+  const answer = (op: keyof Results) =>
+    vi.fn(async () => {
+      const r = results[op];
+      if (r instanceof Error) throw r;
+      return r;
+    });
+  const cursor = { sort: vi.fn(() => cursor), limit: vi.fn(() => cursor), toArray: vi.fn(async () => found) };
+  const col = {
+    findOne: answer('findOne'),
+    findOneAndUpdate: answer('findOneAndUpdate'),
+    updateOne: answer('updateOne'),
+    replaceOne: answer('replaceOne'),
+    insertOne: answer('insertOne'),
+    deleteOne: answer('deleteOne'),
+    find: vi.fn(() => cursor),
+  };
+  const ops = () => Object.values(col).reduce((n, fn) => n + fn.mock.calls.length, 0);
+  // The repositories only use the methods above; the cast is the price of not needing a server.
+  return { col, cursor, ops, as: <T extends Document>() => col as unknown as Collection<T> };
+}
+
+describe('operations sent', () => {
+  const hostile = { $gt: '' } as unknown as string;
+
+  it('permissions.update is one findOneAndUpdate on (_id, version), returning the record after', async () => {
+    const p = permission({ version: 2 });
+    const f = fakeCollection({ findOneAndUpdate: { ...toDoc(p), role: 'ADMIN', version: 3 } });
+    const updated = await new MongoPermissions(f.as()).update(p.id, 2, { role: 'ADMIN', status: undefined });
+    expect(f.col.findOneAndUpdate).toHaveBeenCalledWith(
+      { _id: p.id, version: 2 },
+      { $set: { role: 'ADMIN' }, $inc: { version: 1 } },
+      { returnDocument: 'after' },
+    );
+    expect(updated).toEqual({ ...p, role: 'ADMIN', version: 3 });
+    expect(Object.keys(updated!)).not.toContain('_id');
+  });
+
+  it('a lost compare-and-set is null', async () => {
+    const f = fakeCollection({ findOneAndUpdate: null });
+    expect(await new MongoTechnicalUsers(f.as()).update('t1', 1, { role: 'ADMIN' })).toBeNull();
+  });
+
+  it('requests.update filters on (_id, status, version); setSlackRef bumps nothing', async () => {
+    const r = request();
+    const f = fakeCollection({ findOneAndUpdate: null, updateOne: { matchedCount: 1 } });
+    const repo = new MongoRequests(f.as());
+    await repo.update(r.id, { status: 'PENDING', version: 1 }, { status: 'APPROVED', decidedBy: 'U1' });
+    expect(f.col.findOneAndUpdate).toHaveBeenCalledWith(
+      { _id: r.id, status: 'PENDING', version: 1 },
+      { $set: { status: 'APPROVED', decidedBy: 'U1' }, $inc: { version: 1 } },
+      { returnDocument: 'after' },
+    );
+    await repo.setSlackRef(r.id, { channel: 'C1', ts: '1.2' });
+    expect(f.col.updateOne).toHaveBeenLastCalledWith({ _id: r.id }, { $set: { slack: { channel: 'C1', ts: '1.2' } } });
+  });
+
+  it('requests.listDecided reads in index order, limited', async () => {
+    const f = fakeCollection();
+    const before = new Date();
+    await new MongoRequests(f.as()).listDecided('APPROVED', before, 25);
+    expect(f.col.find).toHaveBeenCalledWith({ status: 'APPROVED', decidedAt: { $lt: before } });
+    expect(f.cursor.sort).toHaveBeenCalledWith({ decidedAt: 1 });
+    expect(f.cursor.limit).toHaveBeenCalledWith(25);
+  });
+
+  it('technicalUsers.findByTokenHash states the partial index\'s filter, so the index is used', async () => {
+    const f = fakeCollection({ findOne: null });
+    await new MongoTechnicalUsers(f.as()).findByTokenHash('ab12');
+    const filter = byName('technicalUsers', INDEX.tokenHash).partialFilterExpression!;
+    expect(f.col.findOne).toHaveBeenCalledWith({ 'token.hash': { $eq: 'ab12', ...filter['token.hash'] } });
+  });
+
+  it('requests.claimNotified is one conditional write on notifiedAt: null', async () => {
+    const at = new Date();
+    const won = fakeCollection({ updateOne: { matchedCount: 1, modifiedCount: 1 } });
+    expect(await new MongoRequests(won.as()).claimNotified('r1', at)).toBe(true);
+    expect(won.col.updateOne).toHaveBeenCalledWith({ _id: 'r1', notifiedAt: null }, { $set: { notifiedAt: at } });
+    const lost = fakeCollection({ updateOne: { matchedCount: 0, modifiedCount: 0 } });
+    expect(await new MongoRequests(lost.as()).claimNotified('r1', at)).toBe(false);
+  });
+
+  it('technicalUsers.listRevealOverdue reads the revealBy index, oldest first, limited', async () => {
+    const f = fakeCollection();
+    const now = new Date();
+    await new MongoTechnicalUsers(f.as()).listRevealOverdue(now, 50);
+    expect(f.col.find).toHaveBeenCalledWith({ 'token.revealBy': { $lt: now }, 'token.revokedAt': null });
+    expect(f.cursor.sort).toHaveBeenCalledWith({ 'token.revealBy': 1 });
+    expect(f.cursor.limit).toHaveBeenCalledWith(50);
+  });
+
+  it('tokenReveals: put is an upsert of $setOnInsert; claim is conditional on recipient, claim and expiry', async () => {
+    const now = new Date();
+    const r = {
+      id: 'req-1', workspaceId: 'ws-1', technicalUserId: 'tu-1', recipient: 'U1', sealed: 'jwe',
+      expiresAt: new Date(now.getTime() + 1000), claimedAt: null,
+    };
+    const f = fakeCollection({ findOneAndUpdate: toDoc(r) });
+    const repo = new MongoTokenReveals(f.as());
+    expect(await repo.put(r)).toEqual(r);
+    const { _id, ...fields } = toDoc(r);
+    expect(f.col.findOneAndUpdate).toHaveBeenLastCalledWith(
+      { _id },
+      { $setOnInsert: fields },
+      { upsert: true, returnDocument: 'after' },
+    );
+    await repo.claim('req-1', 'U1', now);
+    expect(f.col.findOneAndUpdate).toHaveBeenLastCalledWith(
+      { _id: 'req-1', recipient: 'U1', claimedAt: null, expiresAt: { $gt: now } },
+      { $set: { claimedAt: now } },
+      { returnDocument: 'after' },
+    );
+  });
+
+  it('technicalUsers.delete is deleteOne on (_id, version)', async () => {
+    const f = fakeCollection({ deleteOne: { deletedCount: 1 } });
+    expect(await new MongoTechnicalUsers(f.as()).delete('t1', 4)).toBe(true);
+    expect(f.col.deleteOne).toHaveBeenCalledWith({ _id: 't1', version: 4 });
+  });
+
+  it('history.append is an upsert of $setOnInsert; a racing duplicate is fine', async () => {
+    const e = historyEntry();
+    const f = fakeCollection({ updateOne: dupKey('_id_', { _id: 1 }) });
+    await expect(new MongoHistory(f.as()).append(e)).resolves.toBeUndefined();
+    const { _id, ...rest } = toDoc(e);
+    expect(f.col.updateOne).toHaveBeenCalledWith({ _id }, { $setOnInsert: rest }, { upsert: true });
+  });
+
+  it('users.ensure upserts by emailKey and re-reads after losing the race', async () => {
+    const u = user({ email: ' John.Doe@X.de ' });
+    const stored = { ...toDoc(user({ email: 'john.doe@x.de' })), emailKey: 'john.doe@x.de' };
+    const f = fakeCollection({ findOneAndUpdate: dupKey(INDEX.userEmailKey, { emailKey: 1 }), findOne: stored });
+    const { emailKey: _k, ...expected } = fromDoc<typeof u & { emailKey: string }>(stored);
+    expect(await new MongoUsers(f.as()).ensure(u)).toEqual(expected);
+    expect(f.col.findOneAndUpdate).toHaveBeenCalledWith(
+      { emailKey: 'john.doe@x.de' },
+      { $setOnInsert: { ...toDoc(u), emailKey: 'john.doe@x.de' } },
+      { upsert: true, returnDocument: 'after' },
+    );
+    expect(f.col.findOne).toHaveBeenCalledWith({ emailKey: 'john.doe@x.de' });
+  });
+
+  it('permissions.insert: the pair index means false, _id a DuplicateKeyError, the rest is rethrown', async () => {
+    const p = permission();
+    const inserted = fakeCollection({ updateOne: { upsertedCount: 1, matchedCount: 0 } });
+    expect(await new MongoPermissions(inserted.as()).insert(p)).toBe(true);
+    expect(inserted.col.updateOne).toHaveBeenCalledWith(
+      { workspaceId: p.workspaceId, userId: p.userId },
+      { $setOnInsert: toDoc(p) },
+      { upsert: true },
+    );
+    const there = fakeCollection({ updateOne: { upsertedCount: 0, matchedCount: 1 } });
+    expect(await new MongoPermissions(there.as()).insert(p)).toBe(false);
+    const raced = fakeCollection({ updateOne: dupKey(INDEX.permissionPair, { workspaceId: 1, userId: 1 }) });
+    expect(await new MongoPermissions(raced.as()).insert(p)).toBe(false);
+    const idTaken = fakeCollection({ updateOne: dupKey('_id_', { _id: 1 }) });
+    await expect(new MongoPermissions(idTaken.as()).insert(p)).rejects.toBeInstanceOf(DuplicateKeyError);
+    const down = new MongoServerError({ message: 'not primary', code: 10107 });
+    await expect(new MongoPermissions(fakeCollection({ updateOne: down }).as()).insert(p)).rejects.toBe(down);
+  });
+
+  it('technicalUsers.insert and update map duplicate keys', async () => {
+    const t = technicalUser();
+    const taken = fakeCollection({ updateOne: dupKey(INDEX.technicalUserName, { workspaceId: 1, userName: 1 }) });
+    expect(await new MongoTechnicalUsers(taken.as()).insert(t)).toBe(false);
+    const hash = fakeCollection({ findOneAndUpdate: dupKey(INDEX.tokenHash, { 'token.hash': 1 }) });
+    await expect(new MongoTechnicalUsers(hash.as()).update(t.id, 1, { token: t.token })).rejects.toEqual(
+      new DuplicateKeyError('technicalUsers', 'token.hash'),
+    );
+  });
+
+  it('workspaces.upsert replaces by _id; a taken name is a DuplicateKeyError', async () => {
+    const ws = workspace();
+    const ok = fakeCollection({ replaceOne: { upsertedCount: 1 } });
+    await new MongoWorkspaces(ok.as()).upsert(ws);
+    expect(ok.col.replaceOne).toHaveBeenCalledWith({ _id: ws.id }, toDoc(ws), { upsert: true });
+    const taken = fakeCollection({ replaceOne: dupKey(INDEX.workspaceName, { name: 1 }) });
+    await expect(new MongoWorkspaces(taken.as()).upsert(ws)).rejects.toEqual(new DuplicateKeyError('workspaces', 'name'));
+  });
+
+  it('never sends an operator object where an id belongs', async () => {
+    const f = fakeCollection();
+    await new MongoWorkspaces(f.as()).findById(hostile);
+    await new MongoWorkspaces(f.as()).findByName(hostile);
+    await new MongoUsers(f.as()).findByEmail(hostile);
+    await new MongoUsers(f.as()).findByIds([hostile]);
+    await new MongoPermissions(f.as()).update(hostile, 1, { role: 'ADMIN' });
+    await new MongoPermissions(f.as()).update('p1', { $gt: 0 } as unknown as number, { role: 'ADMIN' });
+    await new MongoPermissions(f.as()).list('ws-1', { status: hostile as never });
+    await new MongoRequests(f.as()).update('r1', { status: hostile as never, version: 1 }, { status: 'APPROVED' });
+    await new MongoRequests(f.as()).claimNotified(hostile, new Date());
+    await new MongoTokenReveals(f.as()).claim('tr1', hostile, new Date());
+    await new MongoTokenReveals(f.as()).delete(hostile);
+    await new MongoHistory(f.as()).listBySubject('technicalUser', hostile, 5);
+    await new MongoTechnicalUsers(f.as()).findByTokenHash(hostile);
+    await new MongoTechnicalUsers(f.as()).delete(hostile, 1);
+    expect(f.ops()).toBe(0);
+    await expect(new MongoPermissions(f.as()).insert(permission({ workspaceId: hostile }))).rejects.toBeInstanceOf(TypeError);
+    expect(f.ops()).toBe(0);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * The Store contract against a real MongoDB, wherever a mongod can be had:
+ *
+ *   1. MONGODB_URI=mongodb://... (an existing server; each test uses, then drops, its own database)
+ *   2. MONGOMS_SYSTEM_BINARY=/path/to/mongod (mongodb-memory-server starts it)
+ *   3. a mongod that mongodb-memory-server downloads
+ *
+ * Asking for 1 or 2 and not getting it fails this file: a CI job that configured MongoDB must not
+ * pass quietly without it. Only when nothing is configured and no download works is the suite
+ * skipped, with one line saying so.
+ */
+import { MongoClient } from 'mongodb';
+import { MongoMemoryServer } from 'mongodb-memory-server';
+import { afterAll, describe, it } from 'vitest';
+import type { Store } from '../../src/app/ports.js';
+import { createMongoStore } from '../../src/store/mongodb/mongo-store.js';
+import { storeContract } from './contract.js';
+
+const SKIP_LINE =
+  'store contract: MongoDB SKIPPED (no mongod: set MONGODB_URI or MONGOMS_SYSTEM_BINARY) - ran against memory only';
+
+/** A real download takes a while; a blocked one fails within seconds. Either way, bounded. */
+const DOWNLOAD_TIMEOUT_MS = 120_000;
+
+interface Mongod {
+  uri: string;
+  source: string;
+  stop(): Promise<void>;
+}
+
+async function reachable(uri: string): Promise<void> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await client.connect();
+    await client.db('admin').command({ ping: 1 });
+  } finally {
+    await client.close();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function startMemoryServer(): Promise<Mongod> {
+  // mongodb-memory-server prints its own multi-line stack trace on console.warn when it fails.
+  // The failure is reported here instead (the skip line, or the thrown error), so that one
+  // warning is held back while it starts; every other warning goes through.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('Starting the MongoMemoryServer Instance failed')) warn(...args);
+  };
+  const starting = MongoMemoryServer.create();
+  try {
+    const server = await withTimeout(starting, DOWNLOAD_TIMEOUT_MS, 'mongodb-memory-server');
+    return { uri: server.getUri(), source: 'mongodb-memory-server', stop: () => server.stop().then(() => undefined) };
+  } catch (err) {
+    // If it was only slow, stop the mongod it starts after we gave up on it.
+    starting.then((late) => late.stop()).catch(() => undefined);
+    throw err;
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** A usable mongod, null when there is none to be had, or an error when one was asked for and failed. */
+async function findMongod(): Promise<Mongod | null> {
+  const envUri = process.env.MONGODB_URI;
+  if (envUri && /^mongodb(\+srv)?:\/\//.test(envUri)) {
+    try {
+      await reachable(envUri);
+    } catch (err) {
+      throw new Error(`store contract: MONGODB_URI is set but MongoDB cannot be reached: ${(err as Error).message}`);
+    }
+    return { uri: envUri, source: 'MONGODB_URI', stop: async () => undefined };
+  }
+  const systemBinary = process.env.MONGOMS_SYSTEM_BINARY;
+  try {
+    return await startMemoryServer();
+  } catch (err) {
+    if (systemBinary) {
+      throw new Error(`store contract: MONGOMS_SYSTEM_BINARY=${systemBinary} did not start: ${(err as Error).message}`);
+    }
+    return null;
+  }
+}
+
+const mongod = await findMongod();
+
+if (!mongod) {
+  console.log(SKIP_LINE);
+  describe.skip('store contract: mongodb', () => {
+    it('needs a mongod (MONGODB_URI or MONGOMS_SYSTEM_BINARY)', () => undefined);
+  });
+} else {
+  console.log(`store contract: MongoDB via ${mongod.source}`);
+  const { uri } = mongod;
+  // One database per test, named for this run so a shared server's other data is never touched
+  // (MongoDB database names: at most 63 characters, no '.', '/', '$' or spaces).
+  const prefix = `kw_test_${process.pid}_${Date.now().toString(36)}`;
+  let count = 0;
+  const admin = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+
+  const open = async (): Promise<Store> => {
+    const dbName = `${prefix}_${++count}`;
+    const store = await createMongoStore(uri, { dbName });
+    return {
+      ...store,
+      async close() {
+        try {
+          await admin.db(dbName).dropDatabase();
+        } finally {
+          await store.close();
+        }
+      },
+    };
+  };
+
+  afterAll(async () => {
+    try {
+      // Databases a failed test left behind (its close() never ran).
+      const { databases } = await admin.db().admin().listDatabases({ nameOnly: true });
+      for (const { name } of databases) if (name.startsWith(prefix)) await admin.db(name).dropDatabase();
+    } finally {
+      await admin.close();
+      await mongod.stop();
+    }
+  });
+
+  storeContract('store contract: mongodb', open);
+}
