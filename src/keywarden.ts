@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { PermissionRequests } from './app/permission-requests.js';
 import { PermissionService } from './app/permissions.js';
+import { TechnicalUserRequests } from './app/technical-user-requests.js';
+import { TechnicalUserService } from './app/technical-users.js';
+import { JweTokenSealer } from './crypto/jwe-sealer.js';
+import type { SlackDeps } from './slack/deps.js';
 import { systemClock, type Clock, type Log, type Store } from './app/ports.js';
 import { RequestService } from './app/requests.js';
 import { applySeed } from './app/seed.js';
@@ -42,6 +47,7 @@ export interface Keywarden {
   store: Store;
   requests: RequestService;
   permissions: PermissionService;
+  technicalUsers: TechnicalUserService;
   stop(): Promise<void>;
 }
 
@@ -74,40 +80,47 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     });
 
     const permissions = new PermissionService(store, clock);
-    const requests = new RequestService({
-      store, permissions, clock, log, notifier: new SlackNotifier(slackClient), queue: new BullApplyQueue(applyQueue),
+    // The reveal deadline shown in the DM is the one the token was sealed with.
+    const notifier = new SlackNotifier(slackClient, async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null);
+    const technicalUsers = new TechnicalUserService({
+      store, clock, log, notifier, sealer: new JweTokenSealer(config.KEYWARDEN_SECRET), revealTtlHours: config.TOKEN_REVEAL_TTL_HOURS,
     });
+    const requests = new RequestService({
+      store, clock, log, notifier, queue: new BullApplyQueue(applyQueue),
+      handlers: {
+        permission: new PermissionRequests(permissions),
+        techuser: new TechnicalUserRequests({ store, users: technicalUsers, clock }),
+      },
+    });
+    const services = { store, permissions, requests, technicalUsers, log, clock };
 
     let url: string | null = null;
-    if (config.ROLE !== 'worker') url = await startWeb(config, { store, permissions, requests, log, clock, producer }, stops);
+    if (config.ROLE !== 'worker') url = await startWeb(config, services, producer, stops);
     if (config.ROLE !== 'web') {
       const workers: RunningWorkers = await startWorkers({
-        redisUrl: config.REDIS_URL, requests, log, prefix, sweepEveryMs: opts.sweepEveryMs,
+        redisUrl: config.REDIS_URL, requests, technicalUsers, log, prefix, sweepEveryMs: opts.sweepEveryMs,
       });
       stops.push(() => workers.close());
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, stop };
+    return { url, store, requests, permissions, technicalUsers, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-async function startWeb(
-  config: Config,
-  d: { store: Store; permissions: PermissionService; requests: RequestService; log: Log; clock: Clock; producer: Redis },
-  stops: Array<() => Promise<unknown>>,
-): Promise<string> {
-  const deps = { store: d.store, permissions: d.permissions, requests: d.requests, log: d.log };
-  const routes: Route[] = [...healthRoutes({ store: d.store, redis: d.producer })];
+async function startWeb(config: Config, d: SlackDeps, producer: Redis, stops: Array<() => Promise<unknown>>): Promise<string> {
+  const deps = d;
+  const routes: Route[] = [...healthRoutes({ store: d.store, redis: producer })];
   let socketApp: App | null = null;
   if (config.SLACK_APP_TOKEN) {
     // Socket Mode: Slack reaches us over a websocket; the HTTP server still serves the API.
     const receiver = new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN, logger: boltLogger(d.log) });
     socketApp = createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps);
   } else {
-    const receiver = new SignedHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, log: d.log, clock: d.clock });
+    // Signature freshness is about the wire, so it follows the real clock, not the domain one.
+    const receiver = new SignedHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, log: d.log, clock: systemClock });
     createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps);
     routes.push({ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.handle(req, res) });
   }

@@ -56,9 +56,14 @@ export interface RequestRepository {
     expected: { status: RequestStatus; version: number },
     fields: RequestFields,
   ): Promise<ChangeRequest | null>;
-  /** Metadata that is not state (no version bump): where the approval message is, when the outcome was told. */
+  /** Where the approval message is: metadata, not state (no version bump). */
   setSlackRef(id: string, ref: { channel: string; ts: string }): Promise<void>;
-  markNotified(id: string, at: Date): Promise<void>;
+  /**
+   * Claims the right to tell the requester the outcome: true for exactly one caller (sets
+   * notifiedAt while it is null). A caller whose message then fails releases the claim.
+   */
+  claimNotified(id: string, at: Date): Promise<boolean>;
+  releaseNotified(id: string): Promise<void>;
   /** Requests in `status` decided before `decidedBefore`, oldest first: the outbox sweep's query. */
   listDecided(status: RequestStatus, decidedBefore: Date, limit: number): Promise<ChangeRequest[]>;
 }
@@ -84,6 +89,40 @@ export interface TechnicalUserRepository {
   /** Deletes only while the version matches; false when it lost a race or is gone. */
   delete(id: string, expectedVersion: number): Promise<boolean>;
   list(workspaceId: string): Promise<TechnicalUser[]>;
+  /** Tokens never revealed by their deadline (`token.revealBy` before `now`, not revoked). */
+  listRevealOverdue(now: Date, limit: number): Promise<TechnicalUser[]>;
+}
+
+/** A new token waiting for its owner: sealed (JWE), never plaintext. Its id is the request id. */
+export interface TokenReveal {
+  id: string;
+  workspaceId: string;
+  technicalUserId: string;
+  /** Slack user id of the only person who may reveal it. */
+  recipient: string;
+  sealed: string;
+  /** The store deletes the record after this (TTL index). */
+  expiresAt: Date;
+  /** Set while a reveal is being delivered, so two clicks cannot both get the token. */
+  claimedAt: Date | null;
+}
+
+export interface TokenRevealRepository {
+  /** Insert-if-absent by id; returns the stored record (the earlier one when it already existed). */
+  put(r: TokenReveal): Promise<TokenReveal>;
+  findById(id: string): Promise<TokenReveal | null>;
+  /** Atomically claims an unclaimed, unexpired reveal for its recipient; null for everyone else. */
+  claim(id: string, recipient: string, now: Date): Promise<TokenReveal | null>;
+  /** Undoes a claim whose delivery failed, so the owner can click again. */
+  release(id: string): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+/** Seals a token for the time it waits to be revealed; bound to a context (the request id). */
+export interface TokenSealer {
+  seal(token: string, context: string): Promise<string>;
+  /** Throws when the sealed text was not made by us for this context. */
+  open(sealed: string, context: string): Promise<string>;
 }
 
 export interface Store {
@@ -93,6 +132,7 @@ export interface Store {
   requests: RequestRepository;
   history: HistoryRepository;
   technicalUsers: TechnicalUserRepository;
+  tokenReveals: TokenRevealRepository;
   /** Creates indexes; safe to call on every start. */
   init(): Promise<void>;
   /** Throws when the store cannot be reached (for readiness checks). */
@@ -117,8 +157,10 @@ export interface Notifier {
   requestCreated(r: ChangeRequest, ws: Workspace): Promise<{ channel: string; ts: string }>;
   /** Rewrites the approval message for the request's current state (buttons only while PENDING). */
   requestUpdated(r: ChangeRequest, ws: Workspace): Promise<void>;
-  /** Tells the requester, by DM, how their request ended. */
+  /** Tells the requester, by DM, how their request ended (with a Reveal button for a new token). */
   tellRequester(r: ChangeRequest, ws: Workspace): Promise<void>;
+  /** Posts to the workspace's notification channels. */
+  notifyChannels(ws: Workspace, text: string): Promise<void>;
 }
 
 /** The structured logger every part receives (pino's shape). */

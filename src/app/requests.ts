@@ -5,12 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
-import type { PermissionChange } from '../domain/permission.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
 import { decide } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
 import { isAdmin } from '../domain/workspace.js';
-import type { PermissionService } from './permissions.js';
+import type { RequestHandler } from './handlers.js';
 import type { ApplyQueue, Clock, Log, Notifier, Store } from './ports.js';
 
 export interface SubmitInput {
@@ -40,7 +39,7 @@ export class RequestService {
   constructor(
     private readonly deps: {
       store: Store;
-      permissions: PermissionService;
+      handlers: { permission: RequestHandler; techuser?: RequestHandler };
       notifier: Notifier;
       queue: ApplyQueue;
       clock: Clock;
@@ -77,10 +76,14 @@ export class RequestService {
   }
 
   /** Rules that can be checked before anyone is asked to approve. */
-  private async check(ws: Workspace, r: NewRequest): Promise<void> {
-    const { permissions } = this.deps;
-    if (r.kind === 'permission.invite') return permissions.checkInvite(ws.id, r.params.email);
-    await permissions.check(ws.id, r.params.email, permissionChange(r));
+  private check(ws: Workspace, r: NewRequest): Promise<void> {
+    return this.handlerFor(r).check(ws, r);
+  }
+
+  private handlerFor(r: NewRequest): RequestHandler {
+    const h = r.kind.startsWith('permission.') ? this.deps.handlers.permission : this.deps.handlers.techuser;
+    if (!h) throw new Error(`no handler for ${r.kind}`);
+    return h;
   }
 
   /** Records an approver's click. The first decisive click wins; the rest are told what happened. */
@@ -146,7 +149,7 @@ export class RequestService {
     if (r.status !== 'APPROVED') return r;
     let outcome: string;
     try {
-      outcome = await this.carryOut(r);
+      outcome = await this.handlerFor(r).carryOut(r, ws);
     } catch (err) {
       if (!isDomainError(err)) throw err;
       await this.finish(r, ws, 'FAILED', err.message);
@@ -174,35 +177,22 @@ export class RequestService {
     return done ?? (await this.deps.store.requests.findById(r.id));
   }
 
-  private async carryOut(r: ChangeRequest): Promise<string> {
-    const { permissions } = this.deps;
-    const actor = { type: 'slack', id: r.requester } as const;
-    const approvers = r.approvals.map((a) => a.by);
-    if (r.kind === 'permission.invite') {
-      const res = await permissions.invite({
-        workspaceId: r.workspaceId, email: r.params.email, role: r.params.role, actor, requestId: r.id, approvers,
-      });
-      return `${res.user.email} invited as ${res.permission.role}.`;
-    }
-    const { permission } = await permissions.get(r.workspaceId, r.params.email);
-    const res = await permissions.change({
-      permissionId: permission.id, change: permissionChange(r), actor, requestId: r.id, approvers,
-    });
-    return `${res.user.email} is now ${res.permission.role} and ${res.permission.status}.`;
-  }
-
   /** Rewrites the approval message and, when the request has ended, tells the requester. */
   private async tell(r: ChangeRequest, ws: Workspace, final: boolean) {
     const { notifier, store, clock, log } = this.deps;
     try {
       await notifier.requestUpdated(r, ws);
-      if (final) {
-        await notifier.tellRequester(r, ws);
-        await store.requests.markNotified(r.id, clock.now());
-      }
     } catch (err) {
       // The state change stands; only the message is late. Logged for the operator.
-      log.error({ err, requestId: r.id }, 'could not update Slack about a request');
+      log.error({ err, requestId: r.id }, 'could not update the approval message');
+    }
+    // One DM per request, however many runs get here: only the claimant sends it.
+    if (!final || !(await store.requests.claimNotified(r.id, clock.now()))) return;
+    try {
+      await notifier.tellRequester(r, ws);
+    } catch (err) {
+      log.error({ err, requestId: r.id }, 'could not tell the requester; a later run will try again');
+      await store.requests.releaseNotified(r.id);
     }
   }
 
@@ -215,16 +205,5 @@ export class RequestService {
     const stale = await store.requests.listDecided('APPROVED', new Date(clock.now().getTime() - olderThanMs), limit);
     for (const r of stale) await queue.enqueue(r.id);
     return stale.length;
-  }
-}
-
-function permissionChange(r: Exclude<NewRequest, { kind: 'permission.invite' }>): PermissionChange {
-  switch (r.kind) {
-    case 'permission.role':
-      return { role: r.params.role };
-    case 'permission.archive':
-      return { status: 'ARCHIVED' };
-    case 'permission.activate':
-      return { status: 'ACTIVE' };
   }
 }

@@ -9,7 +9,23 @@ export interface ParamsByKind {
   'permission.archive': { email: string };
   'permission.activate': { email: string };
   'permission.invite': { email: string; role: Role };
+  'techuser.create': {
+    userName: string;
+    role: Role;
+    /** The expiry date as typed (YYYY-MM-DD); the token works through the end of that UTC day. */
+    expiry: string;
+    description: string;
+    customerRoles: string[];
+    accessControlEntities: string[];
+  };
+  'techuser.rotate': { userName: string };
+  'techuser.expiry': { userName: string; expiry: string };
+  'techuser.role': { userName: string; role: Role };
+  'techuser.delete': { userName: string };
 }
+
+/** Kinds whose application creates a new API token for the requester to reveal. */
+export const TOKEN_KINDS: readonly RequestKind[] = ['techuser.create', 'techuser.rotate'];
 export type RequestKind = keyof ParamsByKind;
 
 export const REQUEST_STATUSES = [

@@ -3,3 +3,4 @@ export const QUEUE_PREFIX = 'keywarden';
 export const APPLY_QUEUE = 'apply';
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const SWEEP_APPROVED_JOB = 'sweep-approved';
+export const REVOKE_UNREVEALED_JOB = 'revoke-unrevealed';

@@ -6,6 +6,8 @@ import type { SlackDeps } from './deps.js';
 import { ids } from './ids.js';
 import { decideAction } from './listeners/actions/decide.js';
 import { permissionCommand } from './listeners/commands/permission.js';
+import { techuserCommand } from './listeners/commands/techuser.js';
+import { revealAction } from './listeners/actions/reveal.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -23,8 +25,10 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
     clientOptions: { slackApiUrl: opts.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 3000 } },
   });
   app.command('/permission', permissionCommand(deps));
+  app.command('/techuser', techuserCommand(deps));
   app.action(ids.APPROVE, decideAction(deps, 'approve'));
   app.action(ids.REJECT, decideAction(deps, 'reject'));
+  app.action(ids.REVEAL, revealAction(deps));
   app.error(async (err) => {
     opts.log.error({ err }, 'unhandled error in a Slack listener');
   });

@@ -2,4 +2,6 @@
 export const ids = {
   APPROVE: 'keywarden.request.approve',
   REJECT: 'keywarden.request.reject',
+  /** In the requester's DM after a token was created or replaced; value: the request id. */
+  REVEAL: 'keywarden.token.reveal',
 } as const;

@@ -1,12 +1,17 @@
-/** The Notifier port on Slack's Web API: approval messages and DMs to requesters. */
+/** The Notifier port on Slack's Web API: approval messages, DMs to requesters, channel notices. */
 import type { webApi } from '@slack/bolt';
 import type { Notifier } from '../app/ports.js';
 import type { ChangeRequest } from '../domain/request.js';
+import { TOKEN_KINDS } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
 import { approvalRequestBlocks, requestText, requesterText } from './blocks/request.js';
+import { revealBlocks } from './blocks/techusers.js';
 
 export class SlackNotifier implements Notifier {
-  constructor(private readonly client: webApi.WebClient) {}
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly revealBy: (r: ChangeRequest) => Promise<Date | null> = async () => null,
+  ) {}
 
   async requestCreated(r: ChangeRequest, ws: Workspace) {
     const res = await this.client.chat.postMessage({
@@ -29,7 +34,20 @@ export class SlackNotifier implements Notifier {
   }
 
   async tellRequester(r: ChangeRequest, ws: Workspace) {
+    const text = requesterText(r, ws);
     // Posting to a user id lands in the DM between that user and the bot.
-    await this.client.chat.postMessage({ channel: r.requester, text: requesterText(r, ws) });
+    if (r.status === 'APPLIED' && TOKEN_KINDS.includes(r.kind) && 'userName' in r.params) {
+      await this.client.chat.postMessage({
+        channel: r.requester,
+        text,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, ...revealBlocks(r.params.userName, r.id, await this.revealBy(r))],
+      });
+      return;
+    }
+    await this.client.chat.postMessage({ channel: r.requester, text });
+  }
+
+  async notifyChannels(ws: Workspace, text: string) {
+    for (const channel of ws.slack.notificationChannels) await this.client.chat.postMessage({ channel, text });
   }
 }

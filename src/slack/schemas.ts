@@ -30,3 +30,19 @@ export const RequestButton = z
     requestId: b.actions[0]!.value,
     channelId: b.channel?.id,
   }));
+
+/** A click on Reveal token in the requester's DM. */
+export const RevealButton = z
+  .object({
+    type: z.literal('block_actions'),
+    user: z.object({ id: slackId }),
+    actions: z.array(z.object({ value: z.uuid() })).min(1),
+    channel: z.object({ id: z.string() }).optional(),
+    container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional() }).optional(),
+  })
+  .transform((b) => ({
+    userId: b.user.id,
+    requestId: b.actions[0]!.value,
+    channelId: b.channel?.id ?? b.container?.channel_id,
+    messageTs: b.container?.message_ts,
+  }));

@@ -21,6 +21,21 @@ export function describeRequest(r: NewRequest): string {
       return `Activate ${r.params.email} (from ARCHIVED)`;
     case 'permission.invite':
       return `Invite ${r.params.email} as ${r.params.role}`;
+    case 'techuser.create': {
+      const extras = [
+        r.params.customerRoles.length ? `customer roles ${r.params.customerRoles.join(', ')}` : '',
+        r.params.accessControlEntities.length ? `ACEs ${r.params.accessControlEntities.join(', ')}` : '',
+      ].filter(Boolean);
+      return `Create technical user ${r.params.userName} (${r.params.role}, token expires ${r.params.expiry}${extras.length ? `, ${extras.join('; ')}` : ''})${r.params.description ? `: ${r.params.description}` : ''}`;
+    }
+    case 'techuser.rotate':
+      return `Replace the API token of technical user ${r.params.userName} (the old token stops working)`;
+    case 'techuser.expiry':
+      return `Change the token expiry of technical user ${r.params.userName} to ${r.params.expiry} (same token)`;
+    case 'techuser.role':
+      return `Change the role of technical user ${r.params.userName} to ${r.params.role}`;
+    case 'techuser.delete':
+      return `Delete technical user ${r.params.userName} and its token`;
   }
 }
 

@@ -1,50 +1,16 @@
-/**
- * /permission: parse (pure, instant), ack, then work and answer ephemerally via response_url.
- * Usage errors are answered in the ack itself, since there is no work to wait for.
- */
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+/** /permission: list, and requests for role, archive, activate, invite. */
 import { resolveWorkspace } from '../../../app/workspaces.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
 import { isAdmin, isApprover } from '../../../domain/workspace.js';
-import { describeRequest, shortId } from '../../blocks/request.js';
 import { permissionListText } from '../../blocks/permissions.js';
 import type { SlackDeps } from '../../deps.js';
 import { parsePermissionCommand, PERMISSION_USAGE, type PermissionCommand } from '../../grammar/permission-command.js';
-import { isUsageError } from '../../grammar/words.js';
-import { errorText } from '../../reply.js';
-import { SlashCommand } from '../../schemas.js';
+import type { SlashCommand } from '../../schemas.js';
+import { submitText } from './submit-text.js';
+import { slashCommand } from './slash-command.js';
 
-type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
-
-export function permissionCommand(deps: SlackDeps) {
-  return async ({ ack, body, respond }: Args): Promise<void> => {
-    const cmd = SlashCommand.safeParse(body);
-    if (!cmd.success) {
-      deps.log.warn({ issues: cmd.error.issues.slice(0, 3) }, 'malformed slash command payload');
-      await ack({ response_type: 'ephemeral', text: 'That command arrived incomplete; please try again.' });
-      return;
-    }
-    const parsed = parsePermissionCommand(cmd.data.text);
-    if (isUsageError(parsed)) {
-      await ack({ response_type: 'ephemeral', text: `${parsed.error}\n\n${PERMISSION_USAGE}` });
-      return;
-    }
-    if (parsed.action === 'help') {
-      await ack({ response_type: 'ephemeral', text: PERMISSION_USAGE });
-      return;
-    }
-    await ack();
-    let text: string;
-    try {
-      text = await run(deps, parsed, cmd.data);
-    } catch (err) {
-      text = errorText(err, deps.log, { command: '/permission', user: cmd.data.user_id });
-    }
-    await respond({ response_type: 'ephemeral', text }).catch((err: unknown) =>
-      deps.log.warn({ err }, 'could not answer a slash command'),
-    );
-  };
-}
+export const permissionCommand = (deps: SlackDeps) =>
+  slashCommand(deps, { name: '/permission', usage: PERMISSION_USAGE, parse: parsePermissionCommand, run });
 
 async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Promise<string> {
   const ws = await resolveWorkspace(deps.store.workspaces, cmd.team_id, c.workspace);
@@ -59,9 +25,7 @@ async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Pr
       const note = [c.query && ` matching "${c.query}"`, c.status && ` with status ${c.status}`].filter(Boolean).join('');
       return permissionListText(ws, views, note);
     }
-    case 'request': {
-      const r = await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason });
-      return `Request ${shortId(r.id)} (${describeRequest(r)}) was sent to <#${ws.slack.approvalsChannel}> for approval. You will get a DM when it is decided.`;
-    }
+    case 'request':
+      return submitText(ws, await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason }));
   }
 }

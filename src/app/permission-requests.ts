@@ -1,0 +1,51 @@
+import type { PermissionChange } from '../domain/permission.js';
+import type { ChangeRequest, NewRequest } from '../domain/request.js';
+import type { Workspace } from '../domain/workspace.js';
+import type { RequestHandler } from './handlers.js';
+import type { PermissionService } from './permissions.js';
+
+type PermissionRequest = Extract<NewRequest, { kind: `permission.${string}` }>;
+
+/** Permission requests: checked and carried out by the same PermissionService the API uses. */
+export class PermissionRequests implements RequestHandler {
+  constructor(private readonly permissions: PermissionService) {}
+
+  async check(ws: Workspace, r: NewRequest): Promise<void> {
+    const p = asPermissionRequest(r);
+    if (p.kind === 'permission.invite') return this.permissions.checkInvite(ws.id, p.params.email);
+    await this.permissions.check(ws.id, p.params.email, permissionChange(p));
+  }
+
+  async carryOut(r: ChangeRequest): Promise<string> {
+    const p = asPermissionRequest(r);
+    const actor = { type: 'slack', id: r.requester } as const;
+    const approvers = r.approvals.map((a) => a.by);
+    if (p.kind === 'permission.invite') {
+      const res = await this.permissions.invite({
+        workspaceId: r.workspaceId, email: p.params.email, role: p.params.role, actor, requestId: r.id, approvers,
+      });
+      return `${res.user.email} invited as ${res.permission.role}.`;
+    }
+    const { permission } = await this.permissions.get(r.workspaceId, p.params.email);
+    const res = await this.permissions.change({
+      permissionId: permission.id, change: permissionChange(p), actor, requestId: r.id, approvers,
+    });
+    return `${res.user.email} is now ${res.permission.role} and ${res.permission.status}.`;
+  }
+}
+
+function asPermissionRequest(r: NewRequest): PermissionRequest {
+  if (!r.kind.startsWith('permission.')) throw new Error(`not a permission request: ${r.kind}`);
+  return r as PermissionRequest;
+}
+
+function permissionChange(r: Exclude<PermissionRequest, { kind: 'permission.invite' }>): PermissionChange {
+  switch (r.kind) {
+    case 'permission.role':
+      return { role: r.params.role };
+    case 'permission.archive':
+      return { status: 'ARCHIVED' };
+    case 'permission.activate':
+      return { status: 'ACTIVE' };
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Technical users (service accounts) and their API tokens, as the LeanIX document describes them:
+ * create, replace the token, change expiry or role, delete, read the changelog. Used by the
+ * approval flow (TechnicalUserRequests) and the reveal button; the plaintext of a new token only
+ * ever exists in memory and, sealed, in the reveal record until its owner reveals it.
+ */
+import { randomUUID } from 'node:crypto';
+import { generateApiToken, hashApiToken } from '../domain/api-token.js';
+import { Codes, DomainError } from '../domain/errors.js';
+import type { Actor, HistoryEntry } from '../domain/history.js';
+import type { ChangeRequest } from '../domain/request.js';
+import type { StoredToken, TechnicalUser } from '../domain/technical-user.js';
+import type { Clock, Log, Notifier, Store, TokenSealer } from './ports.js';
+
+const HOUR = 3600_000;
+
+export class TechnicalUserService {
+  constructor(
+    private readonly deps: { store: Store; sealer: TokenSealer; clock: Clock; revealTtlHours: number; notifier: Notifier; log: Log },
+  ) {}
+
+  list(workspaceId: string): Promise<TechnicalUser[]> {
+    return this.deps.store.technicalUsers.list(workspaceId);
+  }
+
+  async get(workspaceId: string, userName: string): Promise<TechnicalUser> {
+    const tu = await this.deps.store.technicalUsers.findByName(workspaceId, userName);
+    if (!tu) throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${userName} in this workspace.`);
+    return tu;
+  }
+
+  async history(workspaceId: string, userName: string, limit = 25): Promise<HistoryEntry[]> {
+    const tu = await this.get(workspaceId, userName);
+    return this.deps.store.history.listBySubject('technicalUser', tu.id, limit);
+  }
+
+  /**
+   * The token for a request: the one already sealed for it when an earlier run got that far, else
+   * a new one, sealed and stored for its owner before anything points at its hash. So a retried
+   * job never makes a second token, and the token it stores is the one the owner will see.
+   */
+  async tokenFor(r: ChangeRequest, technicalUserId: string): Promise<{ hash: string; lastFour: string; revealBy: Date }> {
+    const { store, sealer, clock, revealTtlHours } = this.deps;
+    const existing = await store.tokenReveals.findById(r.id);
+    if (existing) {
+      const token = await sealer.open(existing.sealed, r.id);
+      return { hash: hashApiToken(token), lastFour: token.slice(-4), revealBy: existing.expiresAt };
+    }
+    const fresh = generateApiToken();
+    const revealBy = new Date(clock.now().getTime() + revealTtlHours * HOUR);
+    const stored = await store.tokenReveals.put({
+      id: r.id, workspaceId: r.workspaceId, technicalUserId, recipient: r.requester,
+      sealed: await sealer.seal(fresh.token, r.id), expiresAt: revealBy, claimedAt: null,
+    });
+    // Lost a race with a concurrent run of the same request: use the token that run stored.
+    const token = await sealer.open(stored.sealed, r.id);
+    return { hash: hashApiToken(token), lastFour: token.slice(-4), revealBy: stored.expiresAt };
+  }
+
+  newStoredToken(t: { hash: string; lastFour: string; revealBy: Date }, expiresAt: Date): StoredToken {
+    return { hash: t.hash, lastFour: t.lastFour, createdAt: this.deps.clock.now(), expiresAt, revealBy: t.revealBy, revokedAt: null };
+  }
+
+  /**
+   * Hands the token of a reveal to its owner, once. Returns the plaintext and a `done` to call once
+   * it has been shown (destroys the sealed copy), or `failed` to let the owner try again.
+   */
+  async reveal(requestId: string, slackUserId: string): Promise<{
+    token: string; technicalUser: TechnicalUser; done(): Promise<void>; failed(): Promise<void>;
+  }> {
+    const { store, sealer, clock } = this.deps;
+    const rv = await store.tokenReveals.claim(requestId, slackUserId, clock.now());
+    if (!rv) {
+      throw new DomainError(Codes.REVEAL_UNAVAILABLE, 'There is no token to reveal here: it was already revealed, it expired, or it is not yours.');
+    }
+    const token = await sealer.open(rv.sealed, requestId);
+    const tu = await store.technicalUsers.findById(rv.technicalUserId);
+    if (!tu || tu.token?.hash !== hashApiToken(token) || tu.token.revokedAt) {
+      await store.tokenReveals.delete(requestId);
+      throw new DomainError(Codes.REVEAL_UNAVAILABLE, 'This token is no longer valid: it was replaced, revoked or deleted.');
+    }
+    return {
+      token,
+      technicalUser: tu,
+      done: async () => {
+        await store.tokenReveals.delete(requestId);
+        await this.clearRevealDeadline(tu.id, tu.token!.hash);
+        await this.record(tu, 'techuser.token_revealed', { type: 'slack', id: slackUserId }, requestId, [], null, null, `${requestId}:revealed`);
+      },
+      failed: () => store.tokenReveals.release(requestId),
+    };
+  }
+
+  private async clearRevealDeadline(id: string, hash: string) {
+    for (let i = 0; i < 5; i++) {
+      const tu = await this.deps.store.technicalUsers.findById(id);
+      if (!tu?.token || tu.token.hash !== hash || tu.token.revealBy === null) return;
+      if (await this.deps.store.technicalUsers.update(id, tu.version, { token: { ...tu.token, revealBy: null } })) return;
+    }
+  }
+
+  /**
+   * Revokes tokens whose owner never revealed them in time, and tells the workspace's
+   * notification channels. Returns what was revoked.
+   */
+  async revokeUnrevealed(limit = 100): Promise<TechnicalUser[]> {
+    const { store, clock, notifier, log } = this.deps;
+    const now = clock.now();
+    const revoked: TechnicalUser[] = [];
+    for (const tu of await store.technicalUsers.listRevealOverdue(now, limit)) {
+      if (!tu.token) continue;
+      const done = await store.technicalUsers.update(tu.id, tu.version, { token: { ...tu.token, revealBy: null, revokedAt: now } });
+      if (!done) continue; // changed meanwhile (revealed, rotated): the next scan looks again
+      await store.tokenReveals.delete(tu.lastRequestId ?? '');
+      await this.record(done, 'techuser.token_revoked', { type: 'system' }, tu.lastRequestId, [], null, { reason: 'not revealed in time' }, `${tu.token.hash.slice(0, 16)}:revoked`);
+      revoked.push(done);
+      const ws = await store.workspaces.findById(done.workspaceId);
+      if (ws) {
+        await notifier
+          .notifyChannels(ws, `:warning: The new API token of technical user *${done.userName}* in ${ws.name} was never revealed, so it has been revoked. Rotate it (\`/techuser rotate ${done.userName}\`) to issue a new one.`)
+          .catch((err: unknown) => log.error({ err, technicalUser: done.userName }, 'could not tell the notification channels about a revoked token'));
+      }
+    }
+    return revoked;
+  }
+
+  record(
+    tu: Pick<TechnicalUser, 'id' | 'workspaceId' | 'userName'>, action: string, actor: Actor, requestId: string | null,
+    approvers: string[], before: Record<string, unknown> | null, after: Record<string, unknown> | null, id?: string,
+  ): Promise<void> {
+    return this.deps.store.history.append({
+      id: id ?? requestId ?? randomUUID(), workspaceId: tu.workspaceId,
+      subject: { type: 'technicalUser', id: tu.id, label: tu.userName },
+      action, actor, requestId, approvers, before, after, at: this.deps.clock.now(),
+    });
+  }
+}

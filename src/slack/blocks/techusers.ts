@@ -1,0 +1,58 @@
+/** Pure text and Block Kit builders for technical users, their history and token reveals. */
+import type { types } from '@slack/bolt';
+import type { HistoryEntry } from '../../domain/history.js';
+import { describeActor } from '../../domain/history.js';
+import type { TechnicalUser } from '../../domain/technical-user.js';
+import { expiryDate } from '../../domain/technical-user.js';
+import type { Workspace } from '../../domain/workspace.js';
+import { ids } from '../ids.js';
+import { shortId } from './request.js';
+
+function tokenState(t: TechnicalUser, now: Date): string {
+  if (!t.token) return 'no token';
+  if (t.token.revokedAt) return `token …${t.token.lastFour} revoked (never revealed)`;
+  const date = expiryDate(t.token.expiresAt);
+  if (t.token.expiresAt <= now) return `token …${t.token.lastFour} expired ${date}`;
+  return `token …${t.token.lastFour} expires ${date}${t.token.revealBy ? ', not yet revealed' : ''}`;
+}
+
+export function techUserListText(ws: Workspace, users: TechnicalUser[], now: Date): string {
+  if (users.length === 0) return `No technical users in ${ws.name}. Create one with \`/techuser create\`.`;
+  const lines = users.map((t) => `• *${t.userName}* (${t.role}): ${tokenState(t, now)}${t.description ? ` — ${t.description}` : ''}`);
+  return `*${users.length} technical user${users.length === 1 ? '' : 's'} in ${ws.name}*\n${lines.join('\n')}`;
+}
+
+const fmt = (v: Record<string, unknown> | null) =>
+  v && Object.keys(v).length ? Object.entries(v).map(([k, x]) => `${k}=${Array.isArray(x) ? x.join(',') || '-' : String(x)}`).join(' ') : '';
+
+export function historyText(userName: string, entries: HistoryEntry[]): string {
+  if (entries.length === 0) return `No history for ${userName} yet.`;
+  const lines = entries.map((e) => {
+    const change = [fmt(e.before) && `from ${fmt(e.before)}`, fmt(e.after) && `to ${fmt(e.after)}`].filter(Boolean).join(' ');
+    const approved = e.approvers.length ? `, approved by ${e.approvers.map((a) => `<@${a}>`).join(' and ')}` : '';
+    const req = e.requestId ? ` (request ${shortId(e.requestId)})` : '';
+    return `• ${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${e.action.replace('techuser.', '')} by ${describeActor(e.actor)}${approved}${req}${change ? `: ${change}` : ''}`;
+  });
+  return `*History of ${userName}* (newest first)\n${lines.join('\n')}`;
+}
+
+/** The DM that carries the Reveal button: it names the technical user, never the token. */
+export function revealBlocks(userName: string, requestId: string, revealBy: Date | null): types.KnownBlock[] {
+  const deadline = revealBy ? ` Reveal it before <!date^${Math.floor(revealBy.getTime() / 1000)}^{date_short_pretty} {time}|${revealBy.toISOString()}>, or it will be revoked.` : '';
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text: `A new API token for technical user *${userName}* is ready. It is shown once, only to you.${deadline}` } },
+    {
+      type: 'actions',
+      block_id: 'reveal',
+      elements: [{ type: 'button', action_id: ids.REVEAL, style: 'primary', value: requestId, text: { type: 'plain_text', text: 'Reveal token' } }],
+    },
+  ];
+}
+
+/** The same DM after the reveal: the button is gone, the moment is recorded. */
+export function revealedBlocks(userName: string, at: Date): types.KnownBlock[] {
+  return [{
+    type: 'section',
+    text: { type: 'mrkdwn', text: `The API token for technical user *${userName}* was revealed ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC. It cannot be shown again; rotate it if it is lost.` },
+  }];
+}

@@ -1,0 +1,49 @@
+/**
+ * The shape every slash command shares: parse the text (pure, instant); answer usage errors and
+ * help in the ack itself; otherwise ack at once, do the work, and answer ephemerally through the
+ * response_url. Errors become a short message, never a stack trace.
+ */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../../deps.js';
+import { isUsageError, type UsageError } from '../../grammar/words.js';
+import { errorText } from '../../reply.js';
+import { SlashCommand } from '../../schemas.js';
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+export interface CommandSpec<C extends { action: string }> {
+  name: string;
+  usage: string;
+  parse(text: string): C | UsageError;
+  run(deps: SlackDeps, command: C, payload: SlashCommand): Promise<string>;
+}
+
+export function slashCommand<C extends { action: string }>(deps: SlackDeps, spec: CommandSpec<C>) {
+  return async ({ ack, body, respond }: Args): Promise<void> => {
+    const cmd = SlashCommand.safeParse(body);
+    if (!cmd.success) {
+      deps.log.warn({ command: spec.name, issues: cmd.error.issues.slice(0, 3) }, 'malformed slash command payload');
+      await ack({ response_type: 'ephemeral', text: 'That command arrived incomplete; please try again.' });
+      return;
+    }
+    const parsed = spec.parse(cmd.data.text);
+    if (isUsageError(parsed)) {
+      await ack({ response_type: 'ephemeral', text: `${parsed.error}\n\n${spec.usage}` });
+      return;
+    }
+    if (parsed.action === 'help') {
+      await ack({ response_type: 'ephemeral', text: spec.usage });
+      return;
+    }
+    await ack();
+    let text: string;
+    try {
+      text = await spec.run(deps, parsed, cmd.data);
+    } catch (err) {
+      text = errorText(err, deps.log, { command: spec.name, user: cmd.data.user_id });
+    }
+    await respond({ response_type: 'ephemeral', text }).catch((err: unknown) =>
+      deps.log.warn({ err, command: spec.name }, 'could not answer a slash command'),
+    );
+  };
+}

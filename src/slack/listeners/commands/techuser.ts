@@ -1,0 +1,36 @@
+/** /techuser: list, history, and requests for create, rotate, expiry, role, delete. */
+import { resolveWorkspace } from '../../../app/workspaces.js';
+import { Codes, DomainError } from '../../../domain/errors.js';
+import type { Workspace } from '../../../domain/workspace.js';
+import { isAdmin, isApprover } from '../../../domain/workspace.js';
+import { historyText, techUserListText } from '../../blocks/techusers.js';
+import type { SlackDeps } from '../../deps.js';
+import { parseTechuserCommand, TECHUSER_USAGE, type TechuserCommand } from '../../grammar/techuser-command.js';
+import type { SlashCommand } from '../../schemas.js';
+import { slashCommand } from './slash-command.js';
+import { submitText } from './submit-text.js';
+
+export const techuserCommand = (deps: SlackDeps) =>
+  slashCommand(deps, { name: '/techuser', usage: TECHUSER_USAGE, parse: parseTechuserCommand, run });
+
+function mayRead(ws: Workspace, user: string) {
+  if (!isAdmin(ws, user) && !isApprover(ws, user)) {
+    throw new DomainError(Codes.NOT_ADMIN, `Only admins and approvers of ${ws.name} can see technical users.`);
+  }
+}
+
+async function run(deps: SlackDeps, c: TechuserCommand, cmd: SlashCommand): Promise<string> {
+  const ws = await resolveWorkspace(deps.store.workspaces, cmd.team_id, c.workspace);
+  switch (c.action) {
+    case 'help':
+      return TECHUSER_USAGE;
+    case 'list':
+      mayRead(ws, cmd.user_id);
+      return techUserListText(ws, await deps.technicalUsers.list(ws.id), deps.clock.now());
+    case 'history':
+      mayRead(ws, cmd.user_id);
+      return historyText(c.userName, await deps.technicalUsers.history(ws.id, c.userName));
+    case 'request':
+      return submitText(ws, await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason }));
+  }
+}
