@@ -118,10 +118,11 @@ async function startWeb(config: Config, d: SlackDeps, producer: Redis, stops: Ar
     // Socket Mode: Slack reaches us over a websocket; the HTTP server still serves the API.
     const receiver = new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN, logger: boltLogger(d.log) });
     socketApp = createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps);
+    await initSlack(socketApp);
   } else {
     // Signature freshness is about the wire, so it follows the real clock, not the domain one.
     const receiver = new SignedHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, log: d.log, clock: systemClock });
-    createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps);
+    await initSlack(createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps));
     routes.push({ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.handle(req, res) });
   }
   const server = createHttpServer(routes, d.log);
@@ -142,4 +143,12 @@ async function startWeb(config: Config, d: SlackDeps, producer: Redis, stops: Ar
   }
   const { port } = server.address() as AddressInfo;
   return `http://127.0.0.1:${port}`;
+}
+
+async function initSlack(app: App): Promise<void> {
+  try {
+    await app.init();
+  } catch (err) {
+    throw new Error(`could not verify SLACK_BOT_TOKEN with Slack at SLACK_API_URL (auth.test: ${(err as Error).message})`);
+  }
 }

@@ -22,6 +22,9 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
     token: opts.botToken,
     receiver: opts.receiver,
     logger: boltLogger(opts.log),
+    // Bolt checks the token with auth.test; deferred so the caller awaits init() and a bad token
+    // or an unreachable Slack stops the start with a clear error instead of an unhandled rejection.
+    deferInitialization: true,
     clientOptions: { slackApiUrl: opts.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 3000 } },
   });
   app.command('/permission', permissionCommand(deps));
