@@ -1,48 +1,39 @@
 /**
- * One structured logger (pino), injected everywhere. Secrets are removed here, at the logger,
- * so no caller can forget: known secret fields are redacted by path, and anything that looks
- * like an API token or a Slack token is masked wherever it appears in a logged string.
+ * One structured logger (pino), injected everywhere. Secrets are removed here, at the logger, so
+ * no caller can forget: known secret fields are redacted by path, and every finished log line
+ * passes through a scrubber that masks anything shaped like an API token, a Slack token or a JWT,
+ * wherever it sits (message, nested field, error stack, child binding).
  */
 import { pino } from 'pino';
 import type { Log } from './app/ports.js';
 
 const SECRET_PATTERNS = [/lxt_[A-Za-z0-9_-]{8,}/g, /xox[abpre]-[A-Za-z0-9-]+/g, /xapp-[A-Za-z0-9-]+/g, /eyJ[\w-]+\.[\w-]+\.[\w-]+/g];
 
+/** Masks secrets in a string, keeping a short prefix so a reader knows what was there. */
 export function scrub(s: string): string {
   let out = s;
   for (const re of SECRET_PATTERNS) out = out.replace(re, (m) => `${m.slice(0, 4)}[REDACTED]`);
   return out;
 }
 
-function scrubDeep(v: unknown, depth = 0): unknown {
-  if (typeof v === 'string') return scrub(v);
-  if (depth > 6 || v === null || typeof v !== 'object') return v;
-  if (v instanceof Error) return { type: v.name, message: scrub(v.message), stack: v.stack && scrub(v.stack) };
-  if (Array.isArray(v)) return v.map((x) => scrubDeep(x, depth + 1));
-  if (v instanceof Date) return v;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrubDeep(x, depth + 1)]));
+const SECRET_FIELDS = ['token', 'plaintext', 'apiToken', 'password', 'authorization', 'access_token', 'secret', 'sealed', 'privateKey'];
+
+// pino's redaction matches exact paths; these reach three levels down (e.g. job.data.token).
+export const REDACT_PATHS = SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]);
+
+/** Wraps a destination so every line is scrubbed before it is written. */
+function scrubbing(dest: pino.DestinationStream): pino.DestinationStream {
+  return { write: (line: string) => dest.write(scrub(line)) };
 }
 
-export const REDACT_PATHS = [
-  'token', '*.token', 'plaintext', '*.plaintext', 'apiToken', '*.apiToken', 'password', '*.password',
-  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'access_token',
-  '*.access_token', 'secret', '*.secret', 'sealed', '*.sealed',
-];
-
-export function createLog(level: string, destination?: pino.DestinationStream): Log {
+export function createLog(level: string, destination: pino.DestinationStream = pino.destination(1)): Log {
   return pino(
     {
       level,
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-      formatters: { log: (obj) => scrubDeep(obj) as Record<string, unknown> },
-      hooks: {
-        logMethod(args, method) {
-          // Scrub the message string too (the object is handled by formatters.log).
-          const a = args.map((x) => (typeof x === 'string' ? scrub(x) : x)) as typeof args;
-          return method.apply(this, a);
-        },
-      },
+      // Errors under these keys keep their type, message, stack and code (not "{}").
+      serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err, cause: pino.stdSerializers.err },
     },
-    destination,
+    scrubbing(destination),
   );
 }

@@ -25,6 +25,8 @@ export interface DecideInput {
   /** The Slack team the click came from; a click from another team is refused. */
   teamId: string;
   verdict: 'approve' | 'reject';
+  /** The approval message the click came from. */
+  message?: { channel: string; ts: string };
 }
 
 export interface DecideResult {
@@ -61,10 +63,9 @@ export class RequestService {
       slack: null, outcome: null, appliedAt: null, notifiedAt: null, version: 0,
     } as ChangeRequest;
     await store.requests.insert(r);
+    let ref: { channel: string; ts: string };
     try {
-      const ref = await notifier.requestCreated(r, ws);
-      await store.requests.setSlackRef(r.id, ref);
-      return { ...r, slack: ref };
+      ref = await notifier.requestCreated(r, ws);
     } catch (err) {
       // An approval nobody can see must not stay pending: undo it, and say so.
       log.error({ err, requestId: r.id }, 'could not post the approval message; cancelling the request');
@@ -73,6 +74,13 @@ export class RequestService {
       });
       throw new DomainError('SLACK.POST_FAILED', 'Could not post the request to the approvals channel; nothing was requested. Try again.');
     }
+    try {
+      await store.requests.setSlackRef(r.id, ref);
+    } catch (err) {
+      // The message is out and the request stands; the first click tells us where the message is.
+      log.warn({ err, requestId: r.id }, 'could not record where the approval message is');
+    }
+    return { ...r, slack: ref };
   }
 
   /** Rules that can be checked before anyone is asked to approve. */
@@ -106,8 +114,9 @@ export class RequestService {
         }
         throw err;
       }
-      const updated = await store.requests.update(r.id, { status: 'PENDING', version: r.version }, decision);
-      if (!updated) continue; // another click changed it first: re-read and decide against that
+      const changed = await store.requests.update(r.id, { status: 'PENDING', version: r.version }, decision);
+      if (!changed) continue; // another click changed it first: re-read and decide against that
+      const updated = changed.slack || !input.message ? changed : await this.adoptMessage(changed, input.message);
       let queued = false;
       if (updated.status === 'APPROVED') {
         try {
@@ -121,6 +130,14 @@ export class RequestService {
       return { request: updated, queued };
     }
     throw new DomainError(Codes.REQUEST_NOT_PENDING, 'This request is being decided by others right now; look again.');
+  }
+
+  /** The click came from the approval message: remember where it is if that was never stored. */
+  private async adoptMessage(r: ChangeRequest, message: { channel: string; ts: string }): Promise<ChangeRequest> {
+    await this.deps.store.requests.setSlackRef(r.id, message).catch((err: unknown) =>
+      this.deps.log.warn({ err, requestId: r.id }, 'could not record where the approval message is'),
+    );
+    return { ...r, slack: message };
   }
 
   private async expire(r: ChangeRequest, ws: Workspace) {
@@ -140,7 +157,11 @@ export class RequestService {
     const r = await store.requests.findById(requestId);
     if (!r) return null;
     const ws = await store.workspaces.findById(r.workspaceId);
-    if (!ws) throw new DomainError(Codes.WORKSPACE_NOT_FOUND, 'The request belongs to a workspace that no longer exists.');
+    if (!ws) {
+      const reason = 'The request belongs to a workspace that no longer exists.';
+      await store.requests.update(r.id, { status: 'APPROVED', version: r.version }, { status: 'FAILED', outcome: reason });
+      throw new DomainError(Codes.WORKSPACE_NOT_FOUND, reason);
+    }
     if (r.status === 'APPLIED' || r.status === 'FAILED') {
       // Done before; if the outcome was never told (the last run died after applying), tell it now.
       if (!r.notifiedAt) await this.tell(r, ws, true);

@@ -22,13 +22,14 @@ export const RequestButton = z
     team: z.object({ id: slackId }).nullish(),
     actions: z.array(z.object({ action_id: z.string(), value: z.uuid() })).min(1),
     channel: z.object({ id: z.string() }).optional(),
+    container: z.object({ message_ts: z.string().optional() }).optional(),
     response_url: z.url().optional(),
   })
   .transform((b) => ({
     userId: b.user.id,
     teamId: b.team?.id ?? b.user.team_id ?? '',
     requestId: b.actions[0]!.value,
-    channelId: b.channel?.id,
+    message: b.channel?.id && b.container?.message_ts ? { channel: b.channel.id, ts: b.container.message_ts } : undefined,
   }));
 
 /** A click on Reveal token in the requester's DM. */

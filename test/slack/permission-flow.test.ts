@@ -124,7 +124,7 @@ describe('approval', () => {
     expect(JSON.stringify(update.args.blocks)).toContain(`<@${APPROVER1}>`);
     // The requester is told by DM.
     const dm = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN2 && c.args.text.includes(r.id.slice(0, 8)));
-    expect(dm.args.text).toMatch(/applied/);
+    expect(dm.args.text).toMatch(/Applied: jane.roe@meshlab.de is now ADMIN/);
 
     const history = await t.store.history.listBySubject('permission', (await permissionOf('jane.roe@meshlab.de'))!.id, 10);
     expect(history).toHaveLength(1);
@@ -139,7 +139,7 @@ describe('approval', () => {
     const update = await t.slack.waitFor('chat.update', (c) => c.args.ts === r.slack!.ts);
     expect(JSON.stringify(update.args.blocks)).toContain(`Rejected by <@${APPROVER2}>`);
     expect(update.args.blocks.some((b: any) => b.type === 'actions')).toBe(false);
-    await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN && /rejected/.test(c.args.text));
+    await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN && /Rejected by <@UAPPR2>/.test(c.args.text));
     expect((await permissionOf('jane.roe@meshlab.de'))!.status).toBe('ACTIVE');
     // A late approval changes nothing and says who decided.
     expect(await t.answer((await t.click(ids.APPROVE, r.id, APPROVER1)).responseId)).toMatch(/already rejected \(decided by <@UAPPR2>\)/);

@@ -98,5 +98,6 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
 
 /** The DM to the requester once the request has ended. */
 export function requesterText(r: ChangeRequest, ws: Workspace): string {
-  return `Your request ${shortId(r.id)} in ${ws.name} — ${describeRequest(r)} — ${statusLine(r, ws).replace(/^:[a-z_]+: /, '').toLowerCase()}`;
+  // The status line without its leading emoji; mentions and outcomes keep their case.
+  return `Your request ${shortId(r.id)} in ${ws.name} (${describeRequest(r)}): ${statusLine(r, ws).replace(/^:[a-z0-9_+-]+: /, '')}`;
 }

@@ -1,0 +1,142 @@
+/**
+ * Small fakes of the ports for use-case tests, and a memory store seeded with one workspace.
+ * Fakes of ports only: the store is the real in-memory adapter.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ApplyQueue, Clock, Notifier, PermissionRepository, Store } from '../../src/app/ports.js';
+import { PermissionRequests } from '../../src/app/permission-requests.js';
+import { PermissionService } from '../../src/app/permissions.js';
+import { RequestService } from '../../src/app/requests.js';
+import { applySeed, Seed } from '../../src/app/seed.js';
+import type { ChangeRequest } from '../../src/domain/request.js';
+import type { Workspace } from '../../src/domain/workspace.js';
+import { createLog } from '../../src/log.js';
+import { createMemoryStore } from '../../src/store/memory/memory-store.js';
+import { LogCapture } from '../helpers/keywarden.js';
+
+export const WS_ID = 'e1937ae6-05d4-4e43-a3b5-565e7d80b82c';
+export const TEAM = 'T1';
+export const ADMIN = 'UADMIN';
+export const APPROVER1 = 'UAPPR1';
+export const APPROVER2 = 'UAPPR2';
+export const INVITED = 'john.doe@meshlab.de';
+export const ACTIVE = 'jane.roe@meshlab.de';
+export const ARCHIVED = 'max.muster@meshlab.de';
+
+export class FakeClock implements Clock {
+  constructor(private t = new Date('2030-01-01T09:00:00.000Z')) {}
+  now() {
+    return new Date(this.t);
+  }
+  advance(ms: number) {
+    this.t = new Date(this.t.getTime() + ms);
+  }
+}
+
+export class FakeNotifier implements Notifier {
+  readonly created: ChangeRequest[] = [];
+  readonly updated: ChangeRequest[] = [];
+  readonly told: ChangeRequest[] = [];
+  failCreate = false;
+  async requestCreated(r: ChangeRequest, _ws: Workspace) {
+    this.created.push(r);
+    if (this.failCreate) throw new Error('channel_not_found');
+    return { channel: 'CAPPROVALS', ts: `1700000000.${String(this.created.length).padStart(6, '0')}` };
+  }
+  async requestUpdated(r: ChangeRequest) {
+    this.updated.push(r);
+  }
+  async tellRequester(r: ChangeRequest) {
+    this.told.push(r);
+  }
+  async notifyChannels() {}
+}
+
+export class FakeQueue implements ApplyQueue {
+  readonly enqueued: string[] = [];
+  down = false;
+  async enqueue(requestId: string) {
+    if (this.down) throw new Error('Connection is closed.');
+    this.enqueued.push(requestId);
+  }
+}
+
+/** Wraps the permission repository so its update() throws `times` times before working again. */
+export function flakyPermissionUpdates(store: Store, times: number): Store & { failures: () => number } {
+  const inner = store.permissions;
+  let left = times;
+  let failed = 0;
+  const permissions: PermissionRepository = {
+    findById: (id) => inner.findById(id),
+    find: (ws, user) => inner.find(ws, user),
+    insert: (p) => inner.insert(p),
+    list: (ws, f) => inner.list(ws, f),
+    async update(id, v, fields) {
+      if (left > 0) {
+        left--;
+        failed++;
+        throw new Error('MongoNetworkError: connection reset');
+      }
+      return inner.update(id, v, fields);
+    },
+  };
+  return { ...store, permissions, failures: () => failed };
+}
+
+export async function seededStore(requiredApprovals = 1): Promise<Store> {
+  const store = createMemoryStore();
+  const seed = Seed.parse({
+    workspaces: [{
+      id: WS_ID, name: 'meshlab', slack: { teamId: TEAM, approvalsChannel: 'CAPPROVALS' },
+      admins: [ADMIN], approvers: [APPROVER1, APPROVER2], policy: { requiredApprovals, requestTtlHours: 72 },
+      users: [
+        { email: INVITED, role: 'MEMBER', status: 'INVITED' },
+        { email: ACTIVE, role: 'MEMBER', status: 'ACTIVE' },
+        { email: ARCHIVED, role: 'VIEWER', status: 'ARCHIVED' },
+      ],
+    }],
+  });
+  await applySeed(store, seed, createLog('silent'));
+  return store;
+}
+
+export interface World {
+  store: Store;
+  ws: Workspace;
+  clock: FakeClock;
+  notifier: FakeNotifier;
+  queue: FakeQueue;
+  logs: LogCapture;
+  permissions: PermissionService;
+  requests: RequestService;
+  permissionOf(email: string): Promise<import('../../src/domain/permission.js').Permission>;
+  historyOf(email: string): Promise<import('../../src/domain/history.js').HistoryEntry[]>;
+}
+
+export async function world(opts: { store?: Store; requiredApprovals?: number } = {}): Promise<World> {
+  const store = opts.store ?? (await seededStore(opts.requiredApprovals));
+  const ws = (await store.workspaces.findById(WS_ID))!;
+  const clock = new FakeClock();
+  const notifier = new FakeNotifier();
+  const queue = new FakeQueue();
+  const logs = new LogCapture();
+  const permissions = new PermissionService(store, clock);
+  const handlers = { permission: new PermissionRequests(permissions) };
+  const requests = new RequestService({ store, handlers, notifier, queue, clock, log: createLog('debug', logs) });
+  const permissionOf = async (email: string) => {
+    const user = await store.users.findByEmail(email);
+    return (await store.permissions.find(WS_ID, user!.id))!;
+  };
+  const historyOf = async (email: string) => store.history.listBySubject('permission', (await permissionOf(email)).id, 100);
+  return { store, ws, clock, notifier, queue, logs, permissions, requests, permissionOf, historyOf };
+}
+
+/** A request submitted by ADMIN and approved by APPROVER1 (queued on the fake queue). */
+export async function approved(w: World, request: Parameters<RequestService['submit']>[0]['request']) {
+  const r = await w.requests.submit({ workspace: w.ws, requester: ADMIN, request, reason: null });
+  const res = await w.requests.decide({ requestId: r.id, actor: APPROVER1, teamId: TEAM, verdict: 'approve' });
+  if (res.request.status !== 'APPROVED') throw new Error(`expected APPROVED, got ${res.request.status}`);
+  return res.request;
+}
+
+export const unknownId = () => randomUUID();
