@@ -164,7 +164,7 @@ export class RequestService {
     }
     if (r.status === 'APPLIED' || r.status === 'FAILED') {
       // Done before; if the outcome was never told (the last run died after applying), tell it now.
-      if (!r.notifiedAt) await this.tell(r, ws, true);
+      if (!r.notifiedAt) await this.tellOrRetry(r, ws);
       return r;
     }
     if (r.status !== 'APPROVED') return r;
@@ -194,12 +194,23 @@ export class RequestService {
       status, outcome, appliedAt: status === 'APPLIED' ? now : null,
     });
     // A null here means another run finished it first; that run tells the people.
-    if (done) await this.tell(done, ws, true);
+    if (done) await this.tellOrRetry(done, ws);
     return done ?? (await this.deps.store.requests.findById(r.id));
   }
 
-  /** Rewrites the approval message and, when the request has ended, tells the requester. */
-  private async tell(r: ChangeRequest, ws: Workspace, final: boolean) {
+  /**
+   * In a queue job: the change is done, but if the requester could not be told, fail the job so
+   * the queue runs it again; the next run finds the request finished and only sends the DM.
+   */
+  private async tellOrRetry(r: ChangeRequest, ws: Workspace) {
+    if (!(await this.tell(r, ws, true))) throw new Error(`request ${r.id} is ${r.status} but the requester could not be told yet`);
+  }
+
+  /**
+   * Rewrites the approval message and, when the request has ended, tells the requester. Returns
+   * false only when the requester should have been told and could not be.
+   */
+  private async tell(r: ChangeRequest, ws: Workspace, final: boolean): Promise<boolean> {
     const { notifier, store, clock, log } = this.deps;
     try {
       await notifier.requestUpdated(r, ws);
@@ -208,12 +219,14 @@ export class RequestService {
       log.error({ err, requestId: r.id }, 'could not update the approval message');
     }
     // One DM per request, however many runs get here: only the claimant sends it.
-    if (!final || !(await store.requests.claimNotified(r.id, clock.now()))) return;
+    if (!final || !(await store.requests.claimNotified(r.id, clock.now()))) return true;
     try {
       await notifier.tellRequester(r, ws);
+      return true;
     } catch (err) {
-      log.error({ err, requestId: r.id }, 'could not tell the requester; a later run will try again');
+      log.error({ err, requestId: r.id }, 'could not tell the requester');
       await store.requests.releaseNotified(r.id);
+      return false;
     }
   }
 

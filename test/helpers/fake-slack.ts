@@ -24,6 +24,8 @@ export interface SlackCall {
   token?: string;
   /** Date.now() when the request arrived. */
   at: number;
+  /** True when the fake answered this call with a failure (failNext), i.e. it was not delivered. */
+  failed?: boolean;
 }
 
 /**
@@ -142,10 +144,11 @@ export class FakeSlack {
       args.responseId = method;
       method = 'response_url';
     }
-    const call: SlackCall = { method, args, at: Date.now(), ...(token !== undefined && { token }) };
+    const failure = this.takeFailure(method);
+    const fails = failure !== undefined && (failure.status !== undefined || failure.error !== undefined);
+    const call: SlackCall = { method, args, at: Date.now(), ...(token !== undefined && { token }), ...(fails && { failed: true }) };
     this.record(call);
 
-    const failure = this.takeFailure(method);
     if (failure?.delayMs) await sleep(failure.delayMs);
     if (failure?.status !== undefined) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -193,4 +193,17 @@ describe('approval', () => {
     await waitForStatus(r.id, 'APPLIED');
     expect((await permissionOf('new.person@meshlab.de'))).toMatchObject({ role: 'VIEWER', status: 'INVITED' });
   });
+
+  it('when the outcome DM cannot be sent, the job runs again and only sends the DM', async () => {
+    const r = await request('role jane.roe@meshlab.de MEMBER');
+    // Every attempt the Web API client makes (it retries 3 times itself) fails once.
+    t.slack.failNext('chat.postMessage', { status: 500, times: 4 });
+    await t.click(ids.APPROVE, r.id, APPROVER1);
+    await waitForStatus(r.id, 'APPLIED');
+    const dm = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN && c.args.text.includes(r.id.slice(0, 8)) && !c.failed, 15_000);
+    expect(dm.args.text).toMatch(/Applied/);
+    expect((await t.store.requests.findById(r.id))!.notifiedAt).not.toBeNull();
+    const perm = await permissionOf('jane.roe@meshlab.de');
+    expect((await t.store.history.listBySubject('permission', perm!.id, 50)).filter((h) => h.requestId === r.id)).toHaveLength(1);
+  }, 30_000);
 });
