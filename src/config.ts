@@ -2,10 +2,28 @@
  * The one reader of process.env. Every setting of DESIGN.md is parsed here, once, with zod; a
  * missing or malformed one stops the process at start with one line that names it.
  */
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 
 const int = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
+
+/**
+ * ACCESS_TOKEN_PRIVATE_KEY: a P-256 private key as PKCS#8 PEM. One-line forms are accepted too,
+ * with `\n` for the line breaks, since not every place an environment is set keeps newlines.
+ */
+const signingKeyPem = z
+  .string()
+  .transform((s) => s.replace(/\\n/g, '\n').trim())
+  .refine((pem) => {
+    if (!pem.startsWith('-----BEGIN PRIVATE KEY-----')) return false;
+    try {
+      const key = createPrivateKey({ key: pem, format: 'pem' });
+      return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+    } catch {
+      return false;
+    }
+  }, 'must be a P-256 (ES256) private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)');
 
 const Env = z
   .object({
@@ -23,6 +41,7 @@ const Env = z
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .default('redis://127.0.0.1:6379'),
     KEYWARDEN_SECRET: z.string().refine((s) => Buffer.byteLength(s) >= 32, 'must be at least 32 bytes of random text'),
+    ACCESS_TOKEN_PRIVATE_KEY: signingKeyPem.optional(),
     SEED_FILE: z.string().min(1).optional(),
     EXPIRY_SCAN_INTERVAL_SECONDS: int(3600, 10, 7 * 24 * 3600),
     TOKEN_REVEAL_TTL_HOURS: int(24, 1, 24 * 30),
@@ -46,8 +65,10 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws a ConfigError whose message is one line naming the setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  // Empty strings in .env files mean "not set", not "set to nothing".
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // Empty (or blank) values in .env files mean "not set", not "set to nothing".
+  const cleaned = Object.fromEntries(
+    Object.entries(env).flatMap(([k, v]) => (v === undefined || v.trim() === '' ? [] : [[k, v.trim()]])),
+  );
   const parsed = Env.safeParse(cleaned);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;

@@ -6,11 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { apiRoutes, type ApiDeps } from './api/index.js';
+import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
+import { PermissionApiService } from './app/permission-api.js';
 import { PermissionRequests } from './app/permission-requests.js';
 import { PermissionService } from './app/permissions.js';
 import { TechnicalUserRequests } from './app/technical-user-requests.js';
 import { TechnicalUserService } from './app/technical-users.js';
+import { JoseAccessTokenSigner } from './crypto/access-token-signer.js';
 import { JweTokenSealer } from './crypto/jwe-sealer.js';
+import { SigningKeyRing } from './crypto/signing-keys.js';
 import type { SlackDeps } from './slack/deps.js';
 import { systemClock, type Clock, type Log, type Store } from './app/ports.js';
 import { RequestService } from './app/requests.js';
@@ -92,7 +97,15 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
         techuser: new TechnicalUserRequests({ store, users: technicalUsers, clock }),
       },
     });
-    const services = { store, permissions, requests, technicalUsers, log, clock };
+    const signingKeys = new SigningKeyRing({
+      keys: store.signingKeys, secret: config.KEYWARDEN_SECRET, clock, log,
+      tokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS, configuredKey: config.ACCESS_TOKEN_PRIVATE_KEY,
+    });
+    // A key that cannot be read or opened (a changed KEYWARDEN_SECRET) stops the start, not the first call.
+    if (config.ROLE !== 'worker') await signingKeys.ready();
+    const accessTokens = new AccessTokenService({ store, clock, log, signer: new JoseAccessTokenSigner(signingKeys) });
+    const permissionApi = new PermissionApiService({ store, permissions });
+    const services = { store, permissions, requests, technicalUsers, log, clock, accessTokens, permissionApi };
 
     let url: string | null = null;
     if (config.ROLE !== 'worker') url = await startWeb(config, services, producer, stops);
@@ -110,9 +123,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
   }
 }
 
-async function startWeb(config: Config, d: SlackDeps, producer: Redis, stops: Array<() => Promise<unknown>>): Promise<string> {
+async function startWeb(config: Config, d: SlackDeps & ApiDeps, producer: Redis, stops: Array<() => Promise<unknown>>): Promise<string> {
   const deps = d;
-  const routes: Route[] = [...healthRoutes({ store: d.store, redis: producer })];
+  const routes: Route[] = [...healthRoutes({ store: d.store, redis: producer }), ...apiRoutes(d)];
   let socketApp: App | null = null;
   if (config.SLACK_APP_TOKEN) {
     // Socket Mode: Slack reaches us over a websocket; the HTTP server still serves the API.

@@ -22,6 +22,8 @@ export const Codes = {
   PERMISSION_NOT_FOUND: 'PERMISSION.NOT_FOUND',
   PERMISSION_EXISTS: 'PERMISSION.ALREADY_EXISTS',
   PERMISSION_UNCHANGED: 'PERMISSION.UNCHANGED',
+  /** A permission sent back with a workspaceId other than its own: the workspace is not ours to change. */
+  PERMISSION_WORKSPACE_MISMATCH: 'PERMISSION.WORKSPACE_MISMATCH',
   INVITED_TO_ACTIVE: 'PERMISSION.INVITED_TO_ACTIVE',
   ACTIVE_ONLY_FROM_ARCHIVED: 'PERMISSION.ACTIVE_ONLY_FROM_ARCHIVED',
   NOT_ADMIN: 'AUTH.NOT_ADMIN',
@@ -40,4 +42,10 @@ export const Codes = {
   TECHUSER_UNCHANGED: 'TECHUSER.UNCHANGED',
   TECHUSER_NO_TOKEN: 'TECHUSER.NO_TOKEN',
   REVEAL_UNAVAILABLE: 'REVEAL.UNAVAILABLE',
+  /** An API token that does not open an access token: unknown, replaced, deleted, revoked or expired. */
+  API_TOKEN_INVALID: 'AUTH.API_TOKEN_INVALID',
+  /** An access token (JWT) that is malformed, forged, expired, or whose API token no longer works. */
+  ACCESS_TOKEN_INVALID: 'AUTH.ACCESS_TOKEN_INVALID',
+  OTHER_WORKSPACE: 'AUTH.OTHER_WORKSPACE',
+  ROLE_TOO_LOW: 'AUTH.ROLE_TOO_LOW',
 } as const;

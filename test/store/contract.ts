@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestFields, Store, TokenReveal } from '../../src/app/ports.js';
+import type { RequestFields, SigningKeyRecord, Store, TokenReveal } from '../../src/app/ports.js';
 import type { HistoryEntry } from '../../src/domain/history.js';
 import type { Permission } from '../../src/domain/permission.js';
 import type { ChangeRequest } from '../../src/domain/request.js';
@@ -117,6 +117,16 @@ export const tokenReveal = (o: Partial<TokenReveal> = {}): TokenReveal => ({
   sealed: 'eyJhbGciOi.sealed',
   expiresAt: at(24 * 60),
   claimedAt: null,
+  ...o,
+});
+
+export const signingKey = (o: Partial<SigningKeyRecord> = {}): SigningKeyRecord => ({
+  id: `kid-${id()}`,
+  generation: 1,
+  alg: 'ES256',
+  sealed: 'eyJhbGciOiJkaXIi.sealed-key',
+  createdAt: T0,
+  retiresAt: null,
   ...o,
 });
 
@@ -570,6 +580,63 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.tokenReveals.claim(r.id, 'U-owner', at(1))).toBeNull();
         await store.tokenReveals.delete(r.id);
         expect(await store.tokenReveals.put(r)).toEqual(r);
+      });
+    });
+
+    describe('signing keys', () => {
+      it('insertIfAbsent keeps the first key of a generation and returns the stored one', async () => {
+        expect(await store.signingKeys.list()).toEqual([]);
+        const first = signingKey({ generation: 1 });
+        const stored = await store.signingKeys.insertIfAbsent(first);
+        expectRecord(stored);
+        expect(stored).toEqual(first);
+        expect(stored.createdAt).toBeInstanceOf(Date);
+        // Another process made its own key for generation 1 a moment later: it gets the first one.
+        expect(await store.signingKeys.insertIfAbsent(signingKey({ generation: 1 }))).toEqual(first);
+        expect(await store.signingKeys.insertIfAbsent(first)).toEqual(first);
+        expect(await store.signingKeys.list()).toEqual([first]);
+      });
+
+      it('of 10 concurrent inserts of one generation, one is kept and every caller gets it', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => store.signingKeys.insertIfAbsent(signingKey({ generation: 7 }))),
+        );
+        expect(new Set(results.map((k) => k.id)).size).toBe(1);
+        expect(await store.signingKeys.list()).toEqual([results[0]]);
+      });
+
+      it('refuses a kid already used by another generation', async () => {
+        const k = await store.signingKeys.insertIfAbsent(signingKey({ generation: 1 }));
+        await expect(store.signingKeys.insertIfAbsent(signingKey({ id: k.id, generation: 2 }))).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await store.signingKeys.list()).toEqual([k]);
+      });
+
+      it('lists newest generation first', async () => {
+        const [g2, g1, g3] = [2, 1, 3].map((generation) => signingKey({ generation, createdAt: at(generation) }));
+        for (const k of [g2, g1, g3]) await store.signingKeys.insertIfAbsent(k!);
+        expect((await store.signingKeys.list()).map((k) => k.generation)).toEqual([3, 2, 1]);
+      });
+
+      it('retire sets retiresAt unless it is already as early; unknown keys are null', async () => {
+        const k = await store.signingKeys.insertIfAbsent(signingKey());
+        const retired = await store.signingKeys.retire(k.id, at(10));
+        expect(retired).toEqual({ ...k, retiresAt: at(10) });
+        expect(retired?.retiresAt).toBeInstanceOf(Date);
+        // A later retirement changes nothing; an earlier one wins.
+        expect(await store.signingKeys.retire(k.id, at(20))).toEqual({ ...k, retiresAt: at(10) });
+        expect(await store.signingKeys.retire(k.id, at(5))).toEqual({ ...k, retiresAt: at(5) });
+        expect(await store.signingKeys.list()).toEqual([{ ...k, retiresAt: at(5) }]);
+        expect(await store.signingKeys.retire('kid-unknown', at(1))).toBeNull();
+      });
+
+      it('records are copies, and an operator object where a kid belongs matches nothing', async () => {
+        const k = signingKey();
+        const saved = structuredClone(k);
+        (await store.signingKeys.insertIfAbsent(k)).createdAt.setTime(0);
+        k.sealed = 'evil';
+        (await store.signingKeys.list())[0]!.sealed = 'evil';
+        expect(await store.signingKeys.retire(injected, at(1))).toBeNull();
+        expect(await store.signingKeys.list()).toEqual([saved]);
       });
     });
 

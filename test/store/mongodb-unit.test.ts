@@ -17,11 +17,12 @@ import { ensureIndexes, INDEX, INDEXES } from '../../src/store/mongodb/indexes.j
 import { createMongoStore } from '../../src/store/mongodb/mongo-store.js';
 import { MongoPermissions } from '../../src/store/mongodb/permissions.js';
 import { MongoRequests } from '../../src/store/mongodb/requests.js';
+import { MongoSigningKeys } from '../../src/store/mongodb/signing-keys.js';
 import { MongoTechnicalUsers } from '../../src/store/mongodb/technical-users.js';
 import { MongoTokenReveals } from '../../src/store/mongodb/token-reveals.js';
 import { MongoUsers } from '../../src/store/mongodb/users.js';
 import { MongoWorkspaces } from '../../src/store/mongodb/workspaces.js';
-import { historyEntry, permission, request, technicalUser, user, workspace } from './contract.js';
+import { historyEntry, permission, request, signingKey, technicalUser, user, workspace } from './contract.js';
 
 const dupKey = (index: string, keyPattern: Document) =>
   new MongoServerError({
@@ -54,6 +55,7 @@ describe('indexes', () => {
     );
     expect(unique.sort()).toEqual([
       'permissions:workspaceId=1,userId=1',
+      'signingKeys:generation=1',
       'technicalUsers:token.hash=1',
       'technicalUsers:workspaceId=1,userName=1',
       'users:emailKey=1',
@@ -308,6 +310,38 @@ describe('operations sent', () => {
       { $set: { claimedAt: now } },
       { returnDocument: 'after' },
     );
+  });
+
+  it('signingKeys: insertIfAbsent upserts on the generation; a racing insert answers with the stored key', async () => {
+    const k = signingKey({ generation: 3 });
+    const f = fakeCollection({ findOneAndUpdate: toDoc(k) });
+    expect(await new MongoSigningKeys(f.as()).insertIfAbsent(k)).toEqual(k);
+    expect(f.col.findOneAndUpdate).toHaveBeenCalledWith(
+      { generation: 3 },
+      { $setOnInsert: toDoc(k) },
+      { upsert: true, returnDocument: 'after' },
+    );
+    const winner = signingKey({ generation: 3 });
+    const raced = fakeCollection({ findOneAndUpdate: dupKey(INDEX.signingKeyGeneration, { generation: 1 }), findOne: toDoc(winner) });
+    expect(await new MongoSigningKeys(raced.as()).insertIfAbsent(k)).toEqual(winner);
+    expect(raced.col.findOne).toHaveBeenCalledWith({ generation: 3 });
+    const taken = fakeCollection({ findOneAndUpdate: dupKey('_id_', { _id: 1 }) });
+    await expect(new MongoSigningKeys(taken.as()).insertIfAbsent(k)).rejects.toBeInstanceOf(DuplicateKeyError);
+  });
+
+  it('signingKeys: retire only moves retiresAt earlier; list reads newest generation first', async () => {
+    const at = new Date();
+    const f = fakeCollection({ findOneAndUpdate: null, findOne: null });
+    const repo = new MongoSigningKeys(f.as());
+    expect(await repo.retire('kid-1', at)).toBeNull();
+    expect(f.col.findOneAndUpdate).toHaveBeenCalledWith(
+      { _id: 'kid-1', $or: [{ retiresAt: null }, { retiresAt: { $gt: at } }] },
+      { $set: { retiresAt: at } },
+      { returnDocument: 'after' },
+    );
+    await repo.list();
+    expect(f.col.find).toHaveBeenCalledWith({});
+    expect(f.cursor.sort).toHaveBeenCalledWith({ generation: -1 });
   });
 
   it('technicalUsers.delete is deleteOne on (_id, version)', async () => {

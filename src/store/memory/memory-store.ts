@@ -15,8 +15,8 @@ import type { User } from '../../domain/user.js';
 import { emailKey } from '../../domain/user.js';
 import type { Workspace } from '../../domain/workspace.js';
 import type {
-  HistoryRepository, PermissionRepository, RequestRepository, Store, TechnicalUserRepository,
-  TokenReveal, TokenRevealRepository, UserRepository, WorkspaceRepository,
+  HistoryRepository, PermissionRepository, RequestRepository, SigningKeyRecord, SigningKeyRepository, Store,
+  TechnicalUserRepository, TokenReveal, TokenRevealRepository, UserRepository, WorkspaceRepository,
 } from '../../app/ports.js';
 import { DuplicateKeyError } from '../errors.js';
 
@@ -249,6 +249,25 @@ class TokenReveals implements TokenRevealRepository {
   }
 }
 
+class SigningKeys implements SigningKeyRepository {
+  private readonly byId = new Map<string, SigningKeyRecord>();
+  async list() {
+    return [...this.byId.values()].sort((a, b) => b.generation - a.generation).map(copy);
+  }
+  async insertIfAbsent(k: SigningKeyRecord) {
+    for (const stored of this.byId.values()) if (stored.generation === k.generation) return copy(stored);
+    if (this.byId.has(k.id)) throw new DuplicateKeyError('signingKeys', '_id');
+    this.byId.set(k.id, copy(k));
+    return copy(k);
+  }
+  async retire(id: string, at: Date) {
+    const k = this.byId.get(id);
+    if (!k) return null;
+    if (k.retiresAt === null || k.retiresAt > at) k.retiresAt = new Date(at);
+    return copy(k);
+  }
+}
+
 export function createMemoryStore(): Store {
   return {
     kind: 'memory',
@@ -259,6 +278,7 @@ export function createMemoryStore(): Store {
     history: new History(),
     technicalUsers: new TechnicalUsers(),
     tokenReveals: new TokenReveals(),
+    signingKeys: new SigningKeys(),
     async init() {},
     async ping() {},
     async close() {},

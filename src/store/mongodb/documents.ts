@@ -4,7 +4,7 @@
  * dates and come back as Date, so no other conversion is needed.
  */
 import type { Collection, Db } from 'mongodb';
-import type { TokenReveal } from '../../app/ports.js';
+import type { SigningKeyRecord, TokenReveal } from '../../app/ports.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import type { Permission } from '../../domain/permission.js';
 import type { ChangeRequest } from '../../domain/request.js';
@@ -80,6 +80,7 @@ export const COLLECTIONS = {
   requests: 'requests',
   history: 'history',
   tokenReveals: 'tokenReveals',
+  signingKeys: 'signingKeys',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -91,6 +92,7 @@ export interface Collections {
   requests: Collection<Doc<ChangeRequest>>;
   history: Collection<Doc<HistoryEntry>>;
   tokenReveals: Collection<Doc<TokenReveal>>;
+  signingKeys: Collection<Doc<SigningKeyRecord>>;
 }
 
 export function collections(db: Db): Collections {
@@ -102,5 +104,6 @@ export function collections(db: Db): Collections {
     requests: db.collection<Doc<ChangeRequest>>(COLLECTIONS.requests),
     history: db.collection<Doc<HistoryEntry>>(COLLECTIONS.history),
     tokenReveals: db.collection<Doc<TokenReveal>>(COLLECTIONS.tokenReveals),
+    signingKeys: db.collection<Doc<SigningKeyRecord>>(COLLECTIONS.signingKeys),
   };
 }

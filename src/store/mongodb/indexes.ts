@@ -14,6 +14,7 @@ export const INDEX = {
   permissionPair: 'workspaceId_userId_unique',
   technicalUserName: 'workspaceId_userName_unique',
   tokenHash: 'token.hash_unique',
+  signingKeyGeneration: 'generation_unique',
 } as const;
 
 export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[]>> = {
@@ -52,6 +53,8 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
   // TTL: MongoDB deletes a sealed token once its expiresAt has passed. The monitor runs about
   // once a minute, so `claim` still compares expiresAt itself.
   [COLLECTIONS.tokenReveals]: [{ name: 'expiresAt_ttl', key: { expiresAt: 1 }, expireAfterSeconds: 0 }],
+  // One key per generation: processes racing to create or rotate a key agree on the first one.
+  [COLLECTIONS.signingKeys]: [{ name: INDEX.signingKeyGeneration, key: { generation: 1 }, unique: true }],
 };
 
 /**

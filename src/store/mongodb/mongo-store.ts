@@ -12,6 +12,7 @@ import { MongoHistory } from './history.js';
 import { ensureIndexes } from './indexes.js';
 import { MongoPermissions } from './permissions.js';
 import { MongoRequests } from './requests.js';
+import { MongoSigningKeys } from './signing-keys.js';
 import { MongoTechnicalUsers } from './technical-users.js';
 import { MongoTokenReveals } from './token-reveals.js';
 import { MongoUsers } from './users.js';
@@ -73,6 +74,7 @@ export async function createMongoStore(uri: string, options: MongoStoreOptions =
     history: new MongoHistory(cols.history),
     technicalUsers: new MongoTechnicalUsers(cols.technicalUsers),
     tokenReveals: new MongoTokenReveals(cols.tokenReveals),
+    signingKeys: new MongoSigningKeys(cols.signingKeys),
     init: () => ensureIndexes(db),
     async ping() {
       await db.command({ ping: 1 });

@@ -1,0 +1,47 @@
+/**
+ * The MTM API's response envelope, for success and failure alike:
+ * `{"status":"OK","type":"Permission","errors":[],"total":N,"data":...}`. `total` counts the
+ * items of a list; a single object (the answer to a POST) has total 0, as in the MTM document.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Log } from '../app/ports.js';
+import { sendJson } from '../http/http-util.js';
+import type { Handler } from '../http/server.js';
+import { toHttpError } from './http-error.js';
+
+export const RESOURCE_TYPE = 'Permission';
+
+export interface Envelope<T> {
+  status: 'OK' | 'ERROR';
+  type: string;
+  errors: Array<{ message: string }>;
+  total: number;
+  data: T | null;
+}
+
+export const listEnvelope = <T>(data: T[]): Envelope<T[]> => ({ status: 'OK', type: RESOURCE_TYPE, errors: [], total: data.length, data });
+export const oneEnvelope = <T>(data: T): Envelope<T> => ({ status: 'OK', type: RESOURCE_TYPE, errors: [], total: 0, data });
+export const errorEnvelope = (messages: string[]): Envelope<never> => ({
+  status: 'ERROR', type: RESOURCE_TYPE, errors: messages.map((message) => ({ message })), total: 0, data: null,
+});
+
+export function sendEnvelope(res: ServerResponse, status: number, body: Envelope<unknown>, headers: Record<string, string> = {}): void {
+  // Permissions are personal data: no cache keeps them.
+  sendJson(res, status, body, { 'cache-control': 'no-store', ...headers });
+}
+
+/** A route whose every failure is answered in the envelope; unexpected ones are logged and a bare 500. */
+export function enveloped(log: Log, handler: Handler): Handler {
+  return async (req, res, params, url) => {
+    try {
+      await handler(req, res, params, url);
+    } catch (err) {
+      const e = toHttpError(err);
+      if (!e) {
+        log.error({ err, path: url.pathname }, 'unexpected error in the MTM API');
+        return sendEnvelope(res, 500, errorEnvelope(['Internal error; it has been logged.']));
+      }
+      sendEnvelope(res, e.status, errorEnvelope(e.messages), e.headers);
+    }
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The permission endpoints of the MTM API, with a Bearer access token:
+ *
+ *   GET  /services/mtm/v1/workspaces/{id}/permissions?email=&q=&status=
+ *   POST /services/mtm/v1/permissions        (body: a permission object as GET returned it)
+ *
+ * Routes only read and answer: who may do what and the permission rules are the use cases'.
+ */
+import type { AccessTokenService } from '../app/access-tokens.js';
+import { assertMayChange } from '../app/access-tokens.js';
+import type { PermissionApiService } from '../app/permission-api.js';
+import type { Log } from '../app/ports.js';
+import { isPermissionStatus, PERMISSION_STATUSES } from '../domain/permission.js';
+import type { Route } from '../http/server.js';
+import { authenticate } from './auth.js';
+import { enveloped, listEnvelope, oneEnvelope, sendEnvelope } from './envelope.js';
+import { HttpError } from './http-error.js';
+import { bodyProblems, PermissionBody, permissionJson } from './permission-json.js';
+import { queryParams, readJson } from './request.js';
+
+export interface PermissionRouteDeps {
+  accessTokens: AccessTokenService;
+  permissionApi: PermissionApiService;
+  log: Log;
+}
+
+export const LIST_PATH = /^\/services\/mtm\/v1\/workspaces\/(?<id>[^/]+)\/permissions$/;
+export const UPDATE_PATH = '/services/mtm/v1/permissions';
+
+export function permissionRoutes(deps: PermissionRouteDeps): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: LIST_PATH,
+      handler: enveloped(deps.log, async (req, res, params, url) => {
+        const caller = await authenticate(req, deps.accessTokens);
+        const q = queryParams(url, ['email', 'q', 'status'] as const);
+        // An empty value is no filter, as in `?email=&q=&status=`.
+        if (q.status && !isPermissionStatus(q.status)) {
+          throw new HttpError(400, `status must be one of ${PERMISSION_STATUSES.join(', ')}.`);
+        }
+        const list = await deps.permissionApi.list(caller, pathSegment(params.id), {
+          email: q.email || undefined,
+          query: q.q || undefined,
+          status: q.status && isPermissionStatus(q.status) ? q.status : undefined,
+        });
+        sendEnvelope(res, 200, listEnvelope(list.map(permissionJson)));
+      }),
+    },
+    {
+      method: 'POST',
+      path: UPDATE_PATH,
+      handler: enveloped(deps.log, async (req, res) => {
+        const caller = await authenticate(req, deps.accessTokens);
+        // Before the body is read: a VIEWER or MEMBER token is refused whatever it sends.
+        assertMayChange(caller);
+        const body = PermissionBody.safeParse(await readJson(req));
+        if (!body.success) throw new HttpError(400, bodyProblems(body.error));
+        const updated = await deps.permissionApi.update(caller, body.data);
+        sendEnvelope(res, 200, oneEnvelope(permissionJson(updated)));
+      }),
+    },
+  ];
+}
+
+/** A path segment as sent, decoded; one that does not decode is kept as it is (and matches nothing). */
+function pathSegment(s: string | undefined): string {
+  try {
+    return decodeURIComponent(s ?? '');
+  } catch {
+    return s ?? '';
+  }
+}
