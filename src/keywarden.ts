@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { apiRoutes, type ApiDeps } from './api/index.js';
 import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
 import { PermissionApiService } from './app/permission-api.js';
+import { ExpiryService } from './app/expiry.js';
 import { PermissionRequests } from './app/permission-requests.js';
 import { PermissionService } from './app/permissions.js';
 import { TechnicalUserRequests } from './app/technical-user-requests.js';
@@ -53,6 +54,7 @@ export interface Keywarden {
   requests: RequestService;
   permissions: PermissionService;
   technicalUsers: TechnicalUserService;
+  expiry: ExpiryService;
   stop(): Promise<void>;
 }
 
@@ -105,18 +107,20 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (config.ROLE !== 'worker') await signingKeys.ready();
     const accessTokens = new AccessTokenService({ store, clock, log, signer: new JoseAccessTokenSigner(signingKeys) });
     const permissionApi = new PermissionApiService({ store, permissions });
+    const expiry = new ExpiryService({ store, notifier, clock, log });
     const services = { store, permissions, requests, technicalUsers, log, clock, accessTokens, permissionApi };
 
     let url: string | null = null;
     if (config.ROLE !== 'worker') url = await startWeb(config, services, producer, stops);
     if (config.ROLE !== 'web') {
       const workers: RunningWorkers = await startWorkers({
-        redisUrl: config.REDIS_URL, requests, technicalUsers, log, prefix, sweepEveryMs: opts.sweepEveryMs,
+        redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, log, prefix,
+        sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000,
       });
       stops.push(() => workers.close());
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, stop };
   } catch (err) {
     await stop();
     throw err;

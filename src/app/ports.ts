@@ -66,6 +66,8 @@ export interface RequestRepository {
   releaseNotified(id: string): Promise<void>;
   /** Requests in `status` decided before `decidedBefore`, oldest first: the outbox sweep's query. */
   listDecided(status: RequestStatus, decidedBefore: Date, limit: number): Promise<ChangeRequest[]>;
+  /** PENDING requests whose expiresAt is at or before `now`, oldest first. */
+  listPendingExpired(now: Date, limit: number): Promise<ChangeRequest[]>;
 }
 
 export interface HistoryRepository {
@@ -91,6 +93,11 @@ export interface TechnicalUserRepository {
   list(workspaceId: string): Promise<TechnicalUser[]>;
   /** Tokens never revealed by their deadline (`token.revealBy` before `now`, not revoked). */
   listRevealOverdue(now: Date, limit: number): Promise<TechnicalUser[]>;
+  /**
+   * Tokens whose next expiry warning is due (`token.nextWarningAt` at or before `now`, not
+   * revoked), earliest first. Read through an index: the cost follows the due tokens, not all.
+   */
+  listWarningsDue(now: Date, limit: number): Promise<TechnicalUser[]>;
 }
 
 /** A new token waiting for its owner: sealed (JWE), never plaintext. Its id is the request id. */
@@ -228,6 +235,8 @@ export interface Notifier {
   tellRequester(r: ChangeRequest, ws: Workspace): Promise<void>;
   /** Posts to the workspace's notification channels. */
   notifyChannels(ws: Workspace, text: string): Promise<void>;
+  /** Warns the notification channels that a token expires (or has), with Rotate and Extend buttons. */
+  tokenExpiring(ws: Workspace, tu: TechnicalUser, days: number, now: Date): Promise<void>;
 }
 
 /** The structured logger every part receives (pino's shape). */

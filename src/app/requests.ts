@@ -140,11 +140,12 @@ export class RequestService {
     return { ...r, slack: message };
   }
 
-  private async expire(r: ChangeRequest, ws: Workspace) {
+  private async expire(r: ChangeRequest, ws: Workspace): Promise<boolean> {
     const expired = await this.deps.store.requests.update(r.id, { status: 'PENDING', version: r.version }, {
       status: 'EXPIRED', outcome: 'Nobody decided in time.',
     });
     if (expired) await this.tell(expired, ws, true);
+    return expired !== null;
   }
 
   /**
@@ -228,6 +229,17 @@ export class RequestService {
       await store.requests.releaseNotified(r.id);
       return false;
     }
+  }
+
+  /** Pending requests past their TTL become EXPIRED: message rewritten, requester told. */
+  async expirePending(limit = 200): Promise<number> {
+    const { store, clock } = this.deps;
+    let n = 0;
+    for (const r of await store.requests.listPendingExpired(clock.now(), limit)) {
+      const ws = await store.workspaces.findById(r.workspaceId);
+      if (ws && (await this.expire(r, ws))) n++;
+    }
+    return n;
   }
 
   /**

@@ -6,6 +6,7 @@
 import { Codes, DomainError } from '../domain/errors.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
+import { firstWarningAt } from '../domain/expiry-warnings.js';
 import { checkLabels, checkUserName, expiryDate, expiryFromDate } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
@@ -60,9 +61,10 @@ export class TechnicalUserRequests implements RequestHandler {
     }
   }
 
-  async carryOut(r: ChangeRequest): Promise<string> {
+  async carryOut(r: ChangeRequest, ws: Workspace): Promise<string> {
     const t = asTech(r) as TechRequest;
-    if (t.kind === 'techuser.create') return this.create(t);
+    const warningDays = ws.policy.expiryWarningDays;
+    if (t.kind === 'techuser.create') return this.create(t, warningDays);
     for (let attempt = 0; attempt < 5; attempt++) {
       const tu = await this.deps.store.technicalUsers.findByName(t.workspaceId, t.params.userName);
       if (!tu) {
@@ -74,7 +76,7 @@ export class TechnicalUserRequests implements RequestHandler {
       if (tu.lastRequestId === t.id) return this.finish(t, tu, null);
       this.rule(tu, t, this.deps.clock.now());
       const before = snapshot(tu);
-      const changed = await this.apply(t, tu);
+      const changed = await this.apply(t, tu, warningDays);
       if (changed === null) continue; // changed meanwhile: re-read, re-check
       return this.finish(t, changed, before);
     }
@@ -82,18 +84,25 @@ export class TechnicalUserRequests implements RequestHandler {
   }
 
   /** One compare-and-set that makes the change and records the request id with it. */
-  private async apply(t: Exclude<TechRequest, { kind: 'techuser.create' }>, tu: TechnicalUser): Promise<TechnicalUser | null> {
+  private async apply(
+    t: Exclude<TechRequest, { kind: 'techuser.create' }>, tu: TechnicalUser, warningDays: number[],
+  ): Promise<TechnicalUser | null> {
     const { store, users, clock } = this.deps;
     switch (t.kind) {
       case 'techuser.rotate': {
         const token = await users.tokenFor(t, tu.id);
         const expiresAt = tu.token?.expiresAt ?? new Date(clock.now().getTime());
-        return store.technicalUsers.update(tu.id, tu.version, { token: users.newStoredToken(token, expiresAt), lastRequestId: t.id });
+        // A new token starts its expiry-warning count again, for the same date.
+        return store.technicalUsers.update(tu.id, tu.version, { token: users.newStoredToken(token, expiresAt, warningDays), lastRequestId: t.id });
       }
-      case 'techuser.expiry':
+      case 'techuser.expiry': {
+        // Same token, new date: the warnings count again from the new date.
+        const expiresAt = expiryFromDate(t.params.expiry, clock.now());
         return store.technicalUsers.update(tu.id, tu.version, {
-          token: { ...tu.token!, expiresAt: expiryFromDate(t.params.expiry, clock.now()) }, lastRequestId: t.id,
+          token: { ...tu.token!, expiresAt, nextWarningAt: firstWarningAt(expiresAt, warningDays), lastWarnedDays: null },
+          lastRequestId: t.id,
         });
+      }
       case 'techuser.role':
         return store.technicalUsers.update(tu.id, tu.version, { role: t.params.role, lastRequestId: t.id });
       case 'techuser.delete':
@@ -103,7 +112,7 @@ export class TechnicalUserRequests implements RequestHandler {
     }
   }
 
-  private async create(t: Extract<TechRequest, { kind: 'techuser.create' }>): Promise<string> {
+  private async create(t: Extract<TechRequest, { kind: 'techuser.create' }>, warningDays: number[]): Promise<string> {
     const { store, users, clock } = this.deps;
     const existing = await store.technicalUsers.findByName(t.workspaceId, t.params.userName);
     if (existing && existing.lastRequestId !== t.id) {
@@ -117,7 +126,7 @@ export class TechnicalUserRequests implements RequestHandler {
     const tu: TechnicalUser = {
       id, workspaceId: t.workspaceId, userName: t.params.userName, description: t.params.description,
       role: t.params.role, customerRoles: t.params.customerRoles, accessControlEntities: t.params.accessControlEntities,
-      token: users.newStoredToken(token, expiresAt), createdAt: clock.now(), version: 0, lastRequestId: t.id,
+      token: users.newStoredToken(token, expiresAt, warningDays), createdAt: clock.now(), version: 0, lastRequestId: t.id,
     };
     if (!(await store.technicalUsers.insert(tu))) {
       const now = await store.technicalUsers.findByName(t.workspaceId, t.params.userName);

@@ -9,6 +9,7 @@ import { generateApiToken, hashApiToken } from '../domain/api-token.js';
 import { Codes, DomainError } from '../domain/errors.js';
 import type { Actor, HistoryEntry } from '../domain/history.js';
 import type { ChangeRequest } from '../domain/request.js';
+import { firstWarningAt } from '../domain/expiry-warnings.js';
 import type { StoredToken, TechnicalUser } from '../domain/technical-user.js';
 import type { Clock, Log, Notifier, Store, TokenSealer } from './ports.js';
 
@@ -57,8 +58,12 @@ export class TechnicalUserService {
     return { hash: hashApiToken(token), lastFour: token.slice(-4), revealBy: stored.expiresAt };
   }
 
-  newStoredToken(t: { hash: string; lastFour: string; revealBy: Date }, expiresAt: Date): StoredToken {
-    return { hash: t.hash, lastFour: t.lastFour, createdAt: this.deps.clock.now(), expiresAt, revealBy: t.revealBy, revokedAt: null };
+  /** A new token's stored form; its expiry-warning count starts from the workspace's thresholds. */
+  newStoredToken(t: { hash: string; lastFour: string; revealBy: Date }, expiresAt: Date, warningDays: number[]): StoredToken {
+    return {
+      hash: t.hash, lastFour: t.lastFour, createdAt: this.deps.clock.now(), expiresAt, revealBy: t.revealBy, revokedAt: null,
+      nextWarningAt: firstWarningAt(expiresAt, warningDays), lastWarnedDays: null,
+    };
   }
 
   /**

@@ -43,7 +43,8 @@ export function dueWarning(expiresAt: Date, thresholds: number[], now: Date): Wa
 export function timeLeft(expiresAt: Date, now: Date): string {
   const ms = expiresAt.getTime() - now.getTime();
   const abs = Math.abs(ms);
-  const unit = abs >= DAY ? ['day', Math.floor(abs / DAY)] : abs >= 3600_000 ? ['hour', Math.floor(abs / 3600_000)] : ['minute', Math.max(1, Math.floor(abs / 60_000))];
+  // Rounded: a warning sent a minute after the 30-day mark still says "in 30 days".
+  const unit = abs >= DAY ? ['day', Math.round(abs / DAY)] : abs >= 3600_000 ? ['hour', Math.round(abs / 3600_000)] : ['minute', Math.max(1, Math.round(abs / 60_000))];
   const [name, n] = unit as [string, number];
   const span = `${n} ${name}${n === 1 ? '' : 's'}`;
   return ms > 0 ? `in ${span}` : `expired ${span} ago`;

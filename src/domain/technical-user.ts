@@ -12,6 +12,10 @@ export interface StoredToken {
   revealBy: Date | null;
   /** Set when the token was revoked (never revealed in time); a revoked token is refused. */
   revokedAt: Date | null;
+  /** When the next expiry warning falls due (null: none left); see expiry-warnings.ts. */
+  nextWarningAt: Date | null;
+  /** The threshold (days before expiry) last announced for this token, if any. */
+  lastWarnedDays: number | null;
 }
 
 export interface TechnicalUser {

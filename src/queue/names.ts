@@ -4,3 +4,5 @@ export const APPLY_QUEUE = 'apply';
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const SWEEP_APPROVED_JOB = 'sweep-approved';
 export const REVOKE_UNREVEALED_JOB = 'revoke-unrevealed';
+export const EXPIRE_REQUESTS_JOB = 'expire-requests';
+export const SCAN_EXPIRY_JOB = 'scan-expiry';

@@ -8,6 +8,7 @@ import { decideAction } from './listeners/actions/decide.js';
 import { permissionCommand } from './listeners/commands/permission.js';
 import { techuserCommand } from './listeners/commands/techuser.js';
 import { revealAction } from './listeners/actions/reveal.js';
+import { expiryButton } from './listeners/actions/expiry-buttons.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -32,6 +33,8 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.action(ids.APPROVE, decideAction(deps, 'approve'));
   app.action(ids.REJECT, decideAction(deps, 'reject'));
   app.action(ids.REVEAL, revealAction(deps));
+  app.action(ids.ROTATE_TOKEN, expiryButton(deps, 'rotate'));
+  app.action(ids.EXTEND_TOKEN, expiryButton(deps, 'extend'));
   app.error(async (err) => {
     opts.log.error({ err }, 'unhandled error in a Slack listener');
   });

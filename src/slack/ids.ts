@@ -4,4 +4,7 @@ export const ids = {
   REJECT: 'keywarden.request.reject',
   /** In the requester's DM after a token was created or replaced; value: the request id. */
   REVEAL: 'keywarden.token.reveal',
+  /** On expiry warnings; value: the technical user id. Each opens an ordinary approval request. */
+  ROTATE_TOKEN: 'keywarden.token.rotate',
+  EXTEND_TOKEN: 'keywarden.token.extend',
 } as const;

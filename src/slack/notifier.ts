@@ -3,9 +3,10 @@ import type { webApi } from '@slack/bolt';
 import type { Notifier } from '../app/ports.js';
 import type { ChangeRequest } from '../domain/request.js';
 import { TOKEN_KINDS } from '../domain/request.js';
+import type { TechnicalUser } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
 import { approvalRequestBlocks, requestText, requesterText } from './blocks/request.js';
-import { revealBlocks } from './blocks/techusers.js';
+import { expiryWarningBlocks, revealBlocks } from './blocks/techusers.js';
 
 export class SlackNotifier implements Notifier {
   constructor(
@@ -49,5 +50,10 @@ export class SlackNotifier implements Notifier {
 
   async notifyChannels(ws: Workspace, text: string) {
     for (const channel of ws.slack.notificationChannels) await this.client.chat.postMessage({ channel, text });
+  }
+
+  async tokenExpiring(ws: Workspace, tu: TechnicalUser, days: number, now: Date) {
+    const message = expiryWarningBlocks(ws, tu, days, now);
+    for (const channel of ws.slack.notificationChannels) await this.client.chat.postMessage({ channel, ...message });
   }
 }

@@ -47,3 +47,13 @@ export const RevealButton = z
     channelId: b.channel?.id ?? b.container?.channel_id,
     messageTs: b.container?.message_ts,
   }));
+
+/** A click on Rotate token or Extend in an expiry warning; the value is a technical user id. */
+export const TokenButton = z
+  .object({
+    type: z.literal('block_actions'),
+    user: z.object({ id: slackId, team_id: slackId.optional() }),
+    team: z.object({ id: slackId }).nullish(),
+    actions: z.array(z.object({ value: z.uuid() })).min(1),
+  })
+  .transform((b) => ({ userId: b.user.id, teamId: b.team?.id ?? b.user.team_id ?? '', technicalUserId: b.actions[0]!.value }));

@@ -32,7 +32,7 @@ export async function addTechnicalUser(
     description: 'API test', role: o.role, customerRoles: [], accessControlEntities: [],
     token: {
       hash: t.hash, lastFour: t.lastFour, createdAt: o.now,
-      expiresAt: new Date(o.now.getTime() + (o.expiresInDays ?? 90) * DAY), revealBy: null, revokedAt: null,
+      expiresAt: new Date(o.now.getTime() + (o.expiresInDays ?? 90) * DAY), revealBy: null, revokedAt: null, nextWarningAt: null, lastWarnedDays: null,
     },
     createdAt: o.now, version: 1, lastRequestId: null,
   };

@@ -9,6 +9,7 @@ import { PermissionService } from '../../src/app/permissions.js';
 import { RequestService } from '../../src/app/requests.js';
 import { applySeed, Seed } from '../../src/app/seed.js';
 import type { ChangeRequest } from '../../src/domain/request.js';
+import type { TechnicalUser } from '../../src/domain/technical-user.js';
 import type { Workspace } from '../../src/domain/workspace.js';
 import { createLog } from '../../src/log.js';
 import { createMemoryStore } from '../../src/store/memory/memory-store.js';
@@ -49,7 +50,19 @@ export class FakeNotifier implements Notifier {
   async tellRequester(r: ChangeRequest) {
     this.told.push(r);
   }
-  async notifyChannels() {}
+  readonly channelNotices: string[] = [];
+  readonly warnings: Array<{ userName: string; days: number }> = [];
+  failWarnings = 0;
+  async notifyChannels(_ws: Workspace, text: string) {
+    this.channelNotices.push(text);
+  }
+  async tokenExpiring(_ws: Workspace, tu: TechnicalUser, days: number) {
+    if (this.failWarnings > 0) {
+      this.failWarnings--;
+      throw new Error('slack down');
+    }
+    this.warnings.push({ userName: tu.userName, days });
+  }
 }
 
 export class FakeQueue implements ApplyQueue {

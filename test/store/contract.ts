@@ -101,7 +101,7 @@ export const technicalUser = (o: Partial<TechnicalUser> = {}): TechnicalUser => 
   accessControlEntities: ['ace-1'],
   token: {
     hash: id().replaceAll('-', ''), lastFour: 'abcd', createdAt: T0, expiresAt: at(90 * 24 * 60),
-    revealBy: null, revokedAt: null,
+    revealBy: null, revokedAt: null, nextWarningAt: null, lastWarnedDays: null,
   },
   createdAt: T0,
   version: 1,
@@ -405,6 +405,17 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.requests.listDecided('APPLIED', at(10), 10)).toEqual([]);
         expect(await store.requests.listDecided('PENDING', at(100), 10)).toEqual([]);
       });
+
+      it('listPendingExpired: PENDING only, expired at or before now, oldest first, at most limit', async () => {
+        const pending = (m: number) => request({ expiresAt: at(m) });
+        const [e2, e1, e3, later] = [pending(2), pending(1), pending(3), pending(11)];
+        const decided = request({ status: 'REJECTED', expiresAt: at(1) });
+        for (const r of [e2, e1, e3, later, decided]) await store.requests.insert(r);
+        expect((await store.requests.listPendingExpired(at(3), 10)).map((r) => r.id)).toEqual([e1.id, e2.id, e3.id]);
+        expect((await store.requests.listPendingExpired(at(10), 2)).map((r) => r.id)).toEqual([e1.id, e2.id]);
+        expect(await store.requests.listPendingExpired(at(0), 10)).toEqual([]);
+        expect(await store.requests.listPendingExpired(at(10), 0)).toEqual([]);
+      });
     });
 
     describe('history', () => {
@@ -471,6 +482,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await store.technicalUsers.insert(t);
         const token = {
           hash: 'f'.repeat(64), lastFour: 'wxyz', createdAt: at(1), expiresAt: at(2), revealBy: at(3), revokedAt: null,
+          nextWarningAt: null, lastWarnedDays: null,
         };
         const rotated = await store.technicalUsers.update(t.id, 1, { token, lastRequestId: 'req-9' });
         expect(rotated).toEqual({ ...t, token, lastRequestId: 'req-9', version: 2 });
@@ -523,6 +535,24 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.technicalUsers.listRevealOverdue(at(10), 2)).toEqual([late1, late2]);
         expect(await store.technicalUsers.listRevealOverdue(at(10), 0)).toEqual([]);
         expect(await store.technicalUsers.listRevealOverdue(at(1), 10)).toEqual([]);
+      });
+
+      it('listWarningsDue: due at or before now, not revoked, earliest first, at most limit; follows updates', async () => {
+        const due = (nextWarningAt: Date | null, revokedAt: Date | null = null) => {
+          const t = technicalUser();
+          return { ...t, token: { ...t.token!, nextWarningAt, revokedAt } };
+        };
+        const [d2, d1, d3] = [due(at(120)), due(at(60)), due(at(180))];
+        const others = [due(null), due(at(60), at(1)), due(at(24 * 60)), technicalUser({ token: null })];
+        for (const t of [d2, d1, d3, ...others]) await store.technicalUsers.insert(t);
+        expect(await store.technicalUsers.listWarningsDue(at(180), 10)).toEqual([d1, d2, d3]);
+        expect(await store.technicalUsers.listWarningsDue(at(180), 2)).toEqual([d1, d2]);
+        expect(await store.technicalUsers.listWarningsDue(at(59), 10)).toEqual([]);
+        expect(await store.technicalUsers.listWarningsDue(at(180), 0)).toEqual([]);
+        // Moving the due date on takes a token out; deleting it too.
+        await store.technicalUsers.update(d1.id, d1.version, { token: { ...d1.token!, nextWarningAt: at(10_000) } });
+        await store.technicalUsers.delete(d2.id, d2.version);
+        expect((await store.technicalUsers.listWarningsDue(at(180), 10)).map((t) => t.id)).toEqual([d3.id]);
       });
 
       it('lists a workspace by userName', async () => {

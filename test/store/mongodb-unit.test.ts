@@ -81,9 +81,10 @@ describe('indexes', () => {
   it('has the query indexes, with their key order and directions', () => {
     expect(keys(byName('workspaces', 'slack.teamId'))).toEqual([['slack.teamId', 1]]);
     expect(keys(byName('permissions', 'workspaceId_status'))).toEqual([['workspaceId', 1], ['status', 1]]);
-    expect(keys(byName('technicalUsers', 'token.expiresAt'))).toEqual([['token.expiresAt', 1]]);
+    expect(keys(byName('technicalUsers', 'token.nextWarningAt'))).toEqual([['token.nextWarningAt', 1]]);
     expect(keys(byName('technicalUsers', 'token.revealBy'))).toEqual([['token.revealBy', 1]]);
     expect(keys(byName('requests', 'status_decidedAt'))).toEqual([['status', 1], ['decidedAt', 1]]);
+    expect(keys(byName('requests', 'status_expiresAt'))).toEqual([['status', 1], ['expiresAt', 1]]);
     expect(keys(byName('requests', 'workspaceId_createdAt'))).toEqual([['workspaceId', 1], ['createdAt', -1]]);
     expect(keys(byName('history', 'subject_at'))).toEqual([['subject.type', 1], ['subject.id', 1], ['at', -1]]);
   });

@@ -1,5 +1,6 @@
 /** Pure text and Block Kit builders for technical users, their history and token reveals. */
 import type { types } from '@slack/bolt';
+import { timeLeft } from '../../domain/expiry-warnings.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import { describeActor } from '../../domain/history.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
@@ -55,4 +56,30 @@ export function revealedBlocks(userName: string, at: Date): types.KnownBlock[] {
     type: 'section',
     text: { type: 'mrkdwn', text: `The API token for technical user *${userName}* was revealed ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC. It cannot be shown again; rotate it if it is lost.` },
   }];
+}
+
+/** Days an Extend click adds, from the current expiry date (or today, if that has passed). */
+export const EXTEND_DAYS = 90;
+
+/** An expiry warning for the notification channels, with buttons that open approval requests. */
+export function expiryWarningBlocks(ws: Workspace, t: TechnicalUser, days: number, now: Date): { text: string; blocks: types.KnownBlock[] } {
+  const expires = t.token!.expiresAt;
+  const when = `${expiryDate(expires)} (${timeLeft(expires, now)})`;
+  const text = days === 0
+    ? `:x: The API token of technical user ${t.userName} (${t.role}) in ${ws.name} expired ${when}; integrations using it are refused.`
+    : `:warning: The API token of technical user ${t.userName} (${t.role}) in ${ws.name} expires ${when}.`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `${text}\nToken …${t.token!.lastFour}. Either button opens a request for approval.` } },
+      {
+        type: 'actions',
+        block_id: 'expiry',
+        elements: [
+          { type: 'button', action_id: ids.ROTATE_TOKEN, value: t.id, text: { type: 'plain_text', text: 'Rotate token' } },
+          { type: 'button', action_id: ids.EXTEND_TOKEN, value: t.id, style: 'primary', text: { type: 'plain_text', text: `Extend ${EXTEND_DAYS} days` } },
+        ],
+      },
+    ],
+  };
 }

@@ -10,24 +10,17 @@
 import type { HistoryEntry } from '../../domain/history.js';
 import type { Permission } from '../../domain/permission.js';
 import type { ChangeRequest } from '../../domain/request.js';
-import type { TechnicalUser } from '../../domain/technical-user.js';
 import type { User } from '../../domain/user.js';
 import { emailKey } from '../../domain/user.js';
 import type { Workspace } from '../../domain/workspace.js';
 import type {
   HistoryRepository, PermissionRepository, RequestRepository, SigningKeyRecord, SigningKeyRepository, Store,
-  TechnicalUserRepository, TokenReveal, TokenRevealRepository, UserRepository, WorkspaceRepository,
+  TokenReveal, TokenRevealRepository, UserRepository, WorkspaceRepository,
 } from '../../app/ports.js';
 import { DuplicateKeyError } from '../errors.js';
 
-const copy = <T>(v: T): T => structuredClone(v);
-
-/** The fields of a compare-and-set that are really given: `{ status: undefined }` changes nothing. */
-const given = <T extends object>(fields: T): Partial<T> =>
-  Object.fromEntries(Object.entries(copy(fields)).filter(([, v]) => v !== undefined)) as Partial<T>;
-
-/** At most `limit` items; a limit of zero or less gives none (slice(0, -1) would give all but one). */
-const take = <T>(xs: T[], limit: number): T[] => (limit > 0 ? xs.slice(0, limit) : []);
+import { copy, given, take } from './copy.js';
+import { MemoryTechnicalUsers } from './technical-users.js';
 
 class Workspaces implements WorkspaceRepository {
   private readonly byId = new Map<string, Workspace>();
@@ -147,6 +140,12 @@ class Requests implements RequestRepository {
       .sort((a, b) => a.decidedAt!.getTime() - b.decidedAt!.getTime());
     return take(decided, limit).map(copy);
   }
+  async listPendingExpired(now: Date, limit: number) {
+    const expired = [...this.byId.values()]
+      .filter((r) => r.status === 'PENDING' && r.expiresAt <= now)
+      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+    return take(expired, limit).map(copy);
+  }
 }
 
 class History implements HistoryRepository {
@@ -162,62 +161,6 @@ class History implements HistoryRepository {
       .filter((e) => e.subject.type === type && e.subject.id === id)
       .sort((a, b) => b.at.getTime() - a.at.getTime());
     return take(entries, limit).map(copy);
-  }
-}
-
-class TechnicalUsers implements TechnicalUserRepository {
-  private readonly byId = new Map<string, TechnicalUser>();
-  private findBy(pred: (t: TechnicalUser) => boolean) {
-    for (const t of this.byId.values()) if (pred(t)) return copy(t);
-    return null;
-  }
-  /** Token hashes are unique among the users that have a token, as MongoDB's partial index has it. */
-  private assertHashFree(hash: string | undefined, self: string) {
-    if (hash !== undefined && this.findBy((o) => o.id !== self && o.token?.hash === hash)) {
-      throw new DuplicateKeyError('technicalUsers', 'token.hash');
-    }
-  }
-  async insert(t: TechnicalUser) {
-    if (this.findBy((o) => o.workspaceId === t.workspaceId && o.userName === t.userName)) return false;
-    if (this.byId.has(t.id)) throw new DuplicateKeyError('technicalUsers', '_id');
-    this.assertHashFree(t.token?.hash, t.id);
-    this.byId.set(t.id, copy(t));
-    return true;
-  }
-  async findById(id: string) {
-    const t = this.byId.get(id);
-    return t ? copy(t) : null;
-  }
-  async findByName(workspaceId: string, userName: string) {
-    return this.findBy((t) => t.workspaceId === workspaceId && t.userName === userName);
-  }
-  async findByTokenHash(hash: string) {
-    return this.findBy((t) => t.token?.hash === hash);
-  }
-  async update(id: string, expectedVersion: number, fields: Partial<TechnicalUser>) {
-    const t = this.byId.get(id);
-    if (!t || t.version !== expectedVersion) return null;
-    this.assertHashFree(fields.token?.hash, id);
-    const next = { ...t, ...given(fields), version: t.version + 1 };
-    this.byId.set(id, next);
-    return copy(next);
-  }
-  async delete(id: string, expectedVersion: number) {
-    const t = this.byId.get(id);
-    if (!t || t.version !== expectedVersion) return false;
-    return this.byId.delete(id);
-  }
-  async listRevealOverdue(now: Date, limit: number) {
-    const overdue = [...this.byId.values()]
-      .filter((t) => t.token?.revealBy && t.token.revealBy < now && !t.token.revokedAt)
-      .sort((a, b) => a.token!.revealBy!.getTime() - b.token!.revealBy!.getTime());
-    return take(overdue, limit).map(copy);
-  }
-  async list(workspaceId: string) {
-    return [...this.byId.values()]
-      .filter((t) => t.workspaceId === workspaceId)
-      .sort((a, b) => a.userName.localeCompare(b.userName))
-      .map(copy);
   }
 }
 
@@ -276,7 +219,7 @@ export function createMemoryStore(): Store {
     permissions: new Permissions(),
     requests: new Requests(),
     history: new History(),
-    technicalUsers: new TechnicalUsers(),
+    technicalUsers: new MemoryTechnicalUsers(),
     tokenReveals: new TokenReveals(),
     signingKeys: new SigningKeys(),
     async init() {},

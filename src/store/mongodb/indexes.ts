@@ -37,14 +37,16 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
       unique: true,
       partialFilterExpression: { 'token.hash': { $type: 'string' } },
     },
-    // The expiry scan.
-    { name: 'token.expiresAt', key: { 'token.expiresAt': 1 } },
+    // The expiry scan reads only tokens whose next warning is due (listWarningsDue).
+    { name: 'token.nextWarningAt', key: { 'token.nextWarningAt': 1 } },
     // Tokens not revealed by their deadline (listRevealOverdue); null once revealed.
     { name: 'token.revealBy', key: { 'token.revealBy': 1 } },
   ],
   [COLLECTIONS.requests]: [
-    // The outbox sweep (listDecided) and the expiry of pending requests.
+    // The outbox sweep (listDecided).
     { name: 'status_decidedAt', key: { status: 1, decidedAt: 1 } },
+    // Pending requests past their TTL (listPendingExpired).
+    { name: 'status_expiresAt', key: { status: 1, expiresAt: 1 } },
     { name: 'workspaceId_createdAt', key: { workspaceId: 1, createdAt: -1 } },
   ],
   [COLLECTIONS.history]: [

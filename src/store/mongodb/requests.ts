@@ -74,4 +74,15 @@ export class MongoRequests implements RequestRepository {
       .toArray();
     return docs.map((d) => fromDoc<ChangeRequest>(d));
   }
+
+  async listPendingExpired(now: Date, limit: number): Promise<ChangeRequest[]> {
+    const n = toLimit(limit);
+    if (!(now instanceof Date) || n <= 0) return [];
+    const docs = await this.col
+      .find({ status: 'PENDING', expiresAt: { $lte: now } })
+      .sort({ expiresAt: 1 })
+      .limit(n)
+      .toArray();
+    return docs.map((d) => fromDoc<ChangeRequest>(d));
+  }
 }

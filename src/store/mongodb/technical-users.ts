@@ -96,6 +96,18 @@ export class MongoTechnicalUsers implements TechnicalUserRepository {
     return docs.map((d) => fromDoc<TechnicalUser>(d));
   }
 
+  /** Earliest first, in the index's order, so the server reads only the due entries. */
+  async listWarningsDue(now: Date, limit: number): Promise<TechnicalUser[]> {
+    const n = toLimit(limit);
+    if (!(now instanceof Date) || n <= 0) return [];
+    const docs = await this.col
+      .find({ 'token.nextWarningAt': { $lte: now }, 'token.revokedAt': null })
+      .sort({ 'token.nextWarningAt': 1 })
+      .limit(n)
+      .toArray();
+    return docs.map((d) => fromDoc<TechnicalUser>(d));
+  }
+
   async list(workspaceId: string): Promise<TechnicalUser[]> {
     if (!isKey(workspaceId)) return [];
     const docs = await this.col.find({ workspaceId }).toArray();

@@ -1,0 +1,42 @@
+/**
+ * The scheduled maintenance jobs. Each is one use-case call that is safe to run at any time and
+ * from any worker (every change it makes is a compare-and-set); BullMQ's job schedulers run each
+ * once per interval however many workers there are, and the maintenance worker runs one at a time.
+ */
+import type { ExpiryService } from '../src/app/expiry.js';
+import type { Log } from '../src/app/ports.js';
+import type { RequestService } from '../src/app/requests.js';
+import type { TechnicalUserService } from '../src/app/technical-users.js';
+import { EXPIRE_REQUESTS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB } from '../src/queue/names.js';
+
+export interface MaintenanceJob {
+  name: string;
+  everyMs: number;
+  /** Returns how many things it acted on. */
+  run(): Promise<number>;
+}
+
+export function maintenanceJobs(
+  s: { requests: RequestService; technicalUsers: TechnicalUserService; expiry: ExpiryService },
+  every: { sweepMs: number; expiryScanMs: number },
+): MaintenanceJob[] {
+  return [
+    // The outbox: approvals recorded while Redis was away.
+    { name: SWEEP_APPROVED_JOB, everyMs: every.sweepMs, run: () => s.requests.sweepApproved() },
+    { name: EXPIRE_REQUESTS_JOB, everyMs: every.sweepMs, run: () => s.requests.expirePending() },
+    { name: REVOKE_UNREVEALED_JOB, everyMs: every.sweepMs, run: async () => (await s.technicalUsers.revokeUnrevealed()).length },
+    { name: SCAN_EXPIRY_JOB, everyMs: every.expiryScanMs, run: () => s.expiry.scanTokens() },
+  ];
+}
+
+/** The maintenance queue's processor: runs the named job and logs what it did. */
+export function maintenanceProcessor(jobs: MaintenanceJob[], log: Log) {
+  const byName = new Map(jobs.map((j) => [j.name, j]));
+  return async (job: { name: string }): Promise<number> => {
+    const j = byName.get(job.name);
+    if (!j) return 0; // a scheduler left by another version; nothing to do
+    const n = await j.run();
+    if (n > 0) log.info({ job: j.name, count: n }, 'maintenance job acted');
+    return n;
+  };
+}

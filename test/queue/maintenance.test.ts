@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { maintenanceJobs, maintenanceProcessor } from '../../jobs/maintenance.js';
+import { createLog } from '../../src/log.js';
+import { EXPIRE_REQUESTS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB } from '../../src/queue/names.js';
+
+describe('maintenance jobs', () => {
+  const calls: string[] = [];
+  const services = {
+    requests: { sweepApproved: async () => (calls.push('sweep'), 2), expirePending: async () => (calls.push('expire'), 0) },
+    technicalUsers: { revokeUnrevealed: async () => (calls.push('revoke'), [{}, {}, {}]) },
+    expiry: { scanTokens: async () => (calls.push('scan'), 1) },
+  } as any;
+  const jobs = maintenanceJobs(services, { sweepMs: 30_000, expiryScanMs: 3_600_000 });
+
+  it('schedules the sweep-type jobs on the sweep cadence and the token scan on its own', () => {
+    expect(jobs.map((j) => [j.name, j.everyMs])).toEqual([
+      [SWEEP_APPROVED_JOB, 30_000], [EXPIRE_REQUESTS_JOB, 30_000], [REVOKE_UNREVEALED_JOB, 30_000], [SCAN_EXPIRY_JOB, 3_600_000],
+    ]);
+  });
+
+  it('runs the job named by the BullMQ job and ignores names it does not know', async () => {
+    const run = maintenanceProcessor(jobs, createLog('silent'));
+    expect(await run({ name: SCAN_EXPIRY_JOB })).toBe(1);
+    expect(await run({ name: REVOKE_UNREVEALED_JOB })).toBe(3);
+    expect(await run({ name: 'left-by-an-old-version' })).toBe(0);
+    expect(calls).toEqual(['scan', 'revoke']);
+  });
+});
