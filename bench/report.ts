@@ -1,0 +1,95 @@
+/** The readable table and the one-line JSON result, from the figures of a run. */
+import { round } from './harness.js';
+import type { AckResult } from './scenarios/ack.js';
+import type { ApplyResult } from './scenarios/apply.js';
+import type { ExchangeResult } from './scenarios/exchange.js';
+import type { ScanResult } from './scenarios/scan.js';
+
+export interface Figures {
+  store: 'memory' | 'mongodb';
+  quick: boolean;
+  ack: AckResult;
+  apply: ApplyResult;
+  exchange: ExchangeResult;
+  scan: ScanResult;
+  rssMb: number;
+}
+
+export interface Machine { cpus: number; cpuModel: string; memoryGb: number; node: string }
+
+/** Exactly the shape the issue asks for; nothing more. */
+export interface ResultJson {
+  store: 'memory' | 'mongodb';
+  ack_p50_ms: number;
+  ack_p99_ms: number;
+  ack_ratio: number;
+  apply_per_s: number;
+  apply_ratio: number;
+  exchange_per_s: number;
+  exchange_ratio: number;
+  scan_ms: { '10000': number; '100000': number; '1000000': number };
+  rss_mb: number;
+}
+
+const failures = (f: Record<string, number>) => {
+  const s = Object.entries(f).map(([k, v]) => `${v}x${k}`).join(' ');
+  return s ? ` (failed: ${s})` : '';
+};
+
+export function report(f: Figures, m: Machine, seconds: number): { table: string; json: ResultJson } {
+  const applyPerS = f.apply.n / (f.apply.oursMs / 1000);
+  const bareApplyPerS = f.apply.n / (f.apply.bareMs / 1000);
+  const scanMs = (n: number) => f.scan.ms[String(n)] ?? NaN;
+  const json: ResultJson = {
+    store: f.store,
+    ack_p50_ms: round(f.ack.ours.latency.p50),
+    ack_p99_ms: round(f.ack.ours.latency.p99),
+    ack_ratio: round(f.ack.ours.latency.p50 / f.ack.bare.latency.p50),
+    apply_per_s: round(applyPerS, 0),
+    apply_ratio: round(applyPerS / bareApplyPerS, 3),
+    exchange_per_s: round(f.exchange.ours.perSecond, 0),
+    exchange_ratio: round(f.exchange.ours.perSecond / f.exchange.bare.perSecond, 3),
+    scan_ms: { '10000': round(scanMs(10_000)), '100000': round(scanMs(100_000)), '1000000': round(scanMs(1_000_000)) },
+    rss_mb: round(f.rssMb, 1),
+  };
+  const scanRatio = scanMs(1_000_000) / scanMs(10_000);
+  const ok = (b: boolean) => (b ? 'met' : 'MISSED');
+  const rows: string[][] = [
+    ['figure', 'Keywarden', 'baseline', 'ratio', 'goal', ''],
+    ['ack p50 (ms)', fmt(f.ack.ours.latency.p50), fmt(f.ack.bare.latency.p50), fmt(json.ack_ratio), 'ratio <= 1.5', ok(json.ack_ratio <= 1.5)],
+    ['ack p99 (ms)', fmt(f.ack.ours.latency.p99), fmt(f.ack.bare.latency.p99), fmt(f.ack.ours.latency.p99 / f.ack.bare.latency.p99), '<= 50 ms', ok(json.ack_p99_ms <= 50)],
+    ['apply (applied/s)', fmt(applyPerS, 0), fmt(bareApplyPerS, 0), fmt(json.apply_ratio, 3), '>= 1000/s, ratio >= 0.25', ok(applyPerS >= 1000 && json.apply_ratio >= 0.25)],
+    ['exchange (/s)', fmt(f.exchange.ours.perSecond, 0), fmt(f.exchange.bare.perSecond, 0), fmt(json.exchange_ratio, 3), '>= 3000/s, ratio >= 0.6', ok(json.exchange_per_s >= 3000 && json.exchange_ratio >= 0.6)],
+    ['scan 10k (ms, median)', fmt(scanMs(10_000)), '', '', '', ''],
+    ['scan 100k (ms, median)', fmt(scanMs(100_000)), '', fmt(scanMs(100_000) / scanMs(10_000)), '', ''],
+    ['scan 1M (ms, median)', fmt(scanMs(1_000_000)), 'scan 10k', fmt(scanRatio), 'ratio <= 3', ok(scanRatio <= 3)],
+    ['server peak RSS (MB)', fmt(f.rssMb, 1), '', '', '', ''],
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 || c >= 4 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const notes = [
+    `Keywarden bench${f.quick ? ' (--quick)' : ''}: store ${f.store}, ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, node ${m.node}, ${seconds.toFixed(0)} s`,
+    '',
+    line(rows[0]!),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.slice(1).map(line),
+    '',
+    `ack: ${f.ack.ours.latency.count} / ${f.ack.bare.latency.count} commands measured, p90 ${fmt(f.ack.ours.latency.p90)} / ${fmt(f.ack.bare.latency.p90)} ms, max ${fmt(f.ack.ours.latency.max)} / ${fmt(f.ack.bare.latency.max)} ms, ` +
+      `load-generator send lag (worst slice p99) ${fmt(f.ack.ours.sendLagP99)} / ${fmt(f.ack.bare.sendLagP99)} ms; ${f.ack.slices} alternating slices; ${f.ack.answered}/${f.ack.sent} commands answered on their response_url` +
+      failures(f.ack.ours.failures) + failures(f.ack.bare.failures),
+    `ack: CPU per command ${fmt(f.ack.ours.cpuMsPerCommand)} ms (server, incl. the work after the ack) / ${fmt(f.ack.bare.cpuMsPerCommand)} ms (bare Bolt); ` +
+      `Slack calls ${Object.entries(f.ack.slackCalls).map(([m, n]) => `${m} ${n}`).join(', ')}`,
+    `apply: ${f.apply.n} requests in ${fmt(f.apply.oursMs / 1000)} s (no-op worker ${f.apply.bareRunsMs.map((ms) => fmt(ms / 1000)).join(' s before, ')} s after); ` +
+      `CPU per job ${fmt(f.apply.oursCpuMs)} ms (server) / ${fmt(f.apply.bareCpuMs)} ms (no-op worker process), ${fmt(f.apply.slackCpuMs)} ms in the fake Slack; ` +
+      `statuses ${JSON.stringify(f.apply.statuses)}; ${f.apply.updates} approval messages rewritten`,
+    `exchange: ${f.exchange.ours.latency.count} / ${f.exchange.bare.latency.count} exchanges in ${f.exchange.slices} alternating slices, p50 ${fmt(f.exchange.ours.latency.p50)} / ${fmt(f.exchange.bare.latency.p50)} ms, ` +
+      `p99 ${fmt(f.exchange.ours.latency.p99)} / ${fmt(f.exchange.bare.latency.p99)} ms, CPU per exchange ${fmt(f.exchange.ours.cpuMs, 3)} / ${fmt(f.exchange.bare.cpuMs, 3)} ms` + failures(f.exchange.ours.failures) + failures(f.exchange.bare.failures),
+    `scan: median of 3 scans per size (${Object.entries(f.scan.runs).map(([n, r]) => `${n}: ${r.map((x) => fmt(x, 0)).join('/')}`).join(', ')} ms), 100 warnings posted per scan; inserting took ${Object.entries(f.scan.insertMs).map(([n, ms]) => `${n}: ${fmt(ms / 1000, 1)} s`).join(', ')}; ` +
+      `scan process peak RSS ${fmt(f.scan.rssMb ?? NaN, 0)} MB (not the server figure above)`,
+  ];
+  return { table: notes.join('\n'), json };
+}
+
+function fmt(n: number, digits = 2): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}

@@ -1,0 +1,159 @@
+/**
+ * `npm run bench` (or `npm run bench -- --quick`, within 90 s): how fast Keywarden acks, applies,
+ * exchanges and scans, each next to a bare baseline measured in the same run. Everything runs on
+ * loopback against a private redis-server and a local fake Slack; the store is the one MONGODB_URI
+ * names (memory when unset; with MongoDB, throw-away databases that are dropped afterwards).
+ * Progress goes to stderr; stdout gets the table and, as its last line, the JSON result, which is
+ * also written to bench/results/latest.json. `--profile` writes CPU profiles of the server
+ * processes to bench/results/.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { FakeSlack } from '../test/helpers/fake-slack.js';
+import { startRedis, type TestRedis } from '../test/helpers/redis.js';
+import { benchSeed } from './fixture.js';
+import { killAllChildren, ROOT, round } from './harness.js';
+import { report, type Figures } from './report.js';
+import { runAck } from './scenarios/ack.js';
+import { runApply } from './scenarios/apply.js';
+import type { BenchContext } from './scenarios/context.js';
+import { runExchange } from './scenarios/exchange.js';
+import { runScan } from './scenarios/scan.js';
+import { startServer, type BenchServer } from './servers.js';
+
+const quick = process.argv.includes('--quick');
+const profile = process.argv.includes('--profile');
+/** `--only=ack,apply`: run some parts only (for profiling one at a time); the others report n/a. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan') => !only || only.includes(part);
+const mongodbUri = process.env.MONGODB_URI?.trim() || 'memory';
+const storeKind = mongodbUri === 'memory' ? 'memory' : 'mongodb';
+const ACK_USERS = 20;
+
+const sizes: BenchContext['sizes'] = quick
+  ? { ackRate: 200, ackDurationMs: 3_000, ackWarmupMs: 500, ackSlices: 3, applyCount: 2_000, exchangeDurationMs: 3_000, exchangeWarmupMs: 500,
+      exchangeConcurrency: 32, exchangeUsers: 300, exchangeSlices: 3, scanSizes: [10_000, 100_000, 1_000_000] }
+  : { ackRate: 200, ackDurationMs: 10_000, ackWarmupMs: 1_000, ackSlices: 5, applyCount: 5_000, exchangeDurationMs: 10_000, exchangeWarmupMs: 1_000,
+      exchangeConcurrency: 32, exchangeUsers: 300, exchangeSlices: 5, scanSizes: [10_000, 100_000, 1_000_000] };
+
+const progress = (msg: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+const started = performance.now();
+const dir = mkdtempSync(join(tmpdir(), 'keywarden-bench-'));
+const runId = randomUUID().slice(0, 8);
+const mongoDbs: string[] = [];
+
+let redis: TestRedis | null = null;
+let slack: FakeSlack | null = null;
+let server: BenchServer | null = null;
+
+/** Stops what is still running; each step on its own, so one failure does not leave the rest. */
+async function cleanup(): Promise<void> {
+  await server?.child.stop().catch(() => undefined);
+  killAllChildren();
+  await slack?.stop().catch(() => undefined);
+  await redis?.stop().catch(() => undefined);
+  if (mongoDbs.length) {
+    // The servers drop their databases when they stop; this is for a server that crashed.
+    const { MongoClient } = await import('mongodb');
+    const client = await new MongoClient(mongodbUri, { serverSelectionTimeoutMS: 3000 }).connect().catch(() => null);
+    for (const db of mongoDbs) await client?.db(db).dropDatabase().catch(() => undefined);
+    await client?.close();
+  }
+}
+
+process.on('exit', killAllChildren);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+const limitMs = quick ? 88_000 : 15 * 60_000;
+const watchdog = setTimeout(() => {
+  progress(`gave up: the bench took longer than ${limitMs / 1000} s (logs in ${dir})`);
+  void cleanup().finally(() => process.exit(1));
+}, limitMs);
+
+async function main(): Promise<Figures> {
+  [redis, slack] = await Promise.all([startRedis(), FakeSlack.start()]);
+  const queuePrefix = `bench-${runId}`;
+  // One directory per process: tsx's loader thread writes a profile of its own next to the main thread's.
+  const profiling = (name: string) => (profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results', `profile-${runId}-${name}`)}`] : []);
+  const mongoDb = (name: string) => {
+    if (storeKind === 'memory') return undefined;
+    mongoDbs.push(`keywarden_bench_${runId}_${name}`);
+    return mongoDbs[mongoDbs.length - 1];
+  };
+  const common = { dir, redisUrl: redis.url, slackApiUrl: slack.apiUrl, mongodbUri };
+  progress(`store ${storeKind}; starting the server (${sizes.applyCount} users seeded) and the scan's server`);
+  // The scan's server starts alongside (it idles until its turn), so the two starts overlap.
+  let scanServer: Promise<BenchServer> | null = null;
+  if (wanted('scan')) {
+    scanServer = startServer({
+      ...common, name: 'scan-server', seed: benchSeed({ ackUsers: 0, applyUsers: 0 }), queuePrefix: `${queuePrefix}-scan`,
+      mongoDb: mongoDb('scan'), sweepEveryMs: 3600_000, env: { EXPIRY_SCAN_INTERVAL_SECONDS: '604800' },
+      // A million records in the in-memory store need more than the default heap; gc() settles it between rounds.
+      execArgv: ['--expose-gc', '--max-old-space-size=8192', ...profiling('scan-server')],
+    });
+    scanServer.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+  }
+  server = await startServer({
+    ...common, name: 'server', seed: benchSeed({ ackUsers: ACK_USERS, applyUsers: sizes.applyCount }), queuePrefix,
+    mongoDb: mongoDb('server'), execArgv: profiling('server'),
+  });
+  // Started alongside, but idle before the first measurement starts.
+  if (scanServer) await scanServer;
+  const ctx: BenchContext = {
+    quick, redisUrl: redis.url, slack, server: server.child, serverUrl: server.url, queuePrefix, sizes,
+    logFile: (name) => join(dir, `${name}.log`),
+  };
+
+  progress(`ack: ${sizes.ackRate}/s for ${sizes.ackDurationMs / 1000} s each, in ${sizes.ackSlices} slices alternating ours and bare Bolt`);
+  const ack = wanted('ack') ? await runAck(ctx, ACK_USERS) : skippedAck;
+  progress(`apply: ${sizes.applyCount} approved requests; a no-op worker, ours, the no-op worker again`);
+  const apply = wanted('apply') ? await runApply(ctx) : skippedApply;
+  progress(`exchange: concurrency ${sizes.exchangeConcurrency} for ${sizes.exchangeDurationMs / 1000} s each, in ${sizes.exchangeSlices} slices alternating ours and bare jose`);
+  const exchange = wanted('exchange') ? await runExchange(ctx) : skippedExchange;
+  const rssMb = server.child.peakRssMb() ?? (await server.child.call<{ maxRssMb: number }>('rss')).maxRssMb;
+  await server.child.stop();
+  server = null;
+
+  progress(`scan: ${sizes.scanSizes.join(', ')} technical users`);
+  const scan = scanServer ? await runScan(sizes.scanSizes, await scanServer) : skippedScan;
+  return { store: storeKind, quick, ack, apply, exchange, scan, rssMb };
+}
+
+const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };
+const skippedLoad = { latency: none, perSecond: NaN, failures: {} };
+const skippedAckSide = { latency: none, failures: {}, sendLagP99: NaN, cpuMsPerCommand: NaN };
+const skippedAck = { ours: skippedAckSide, bare: skippedAckSide, answered: 0, sent: 0, slices: 0, slackCalls: {} };
+const skippedApply = { n: 0, oursMs: NaN, bareMs: NaN, bareRunsMs: [], statuses: {}, updates: 0, oursCpuMs: NaN, bareCpuMs: NaN, slackCpuMs: NaN };
+const skippedExchangeSide = { perSecond: NaN, latency: none, failures: {}, cpuMs: NaN };
+const skippedExchange = { ours: skippedExchangeSide, bare: skippedExchangeSide, slices: 0 };
+const skippedScan = { ms: {}, runs: {}, insertMs: {}, rssMb: null };
+
+let code = 1;
+try {
+  const figures = await main();
+  const machine = {
+    cpus: availableParallelism(), cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version,
+  };
+  const { table, json } = report(figures, machine, (performance.now() - started) / 1000);
+  // A partial run (--only) does not replace the last complete result.
+  if (!only) {
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(json)}\n`);
+  }
+  process.stdout.write(`${table}\n${JSON.stringify(json)}\n`);
+  code = 0;
+} catch (err) {
+  progress(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  progress(`logs kept in ${dir}`);
+} finally {
+  clearTimeout(watchdog);
+  await cleanup();
+  if (code === 0) rmSync(dir, { recursive: true, force: true });
+}
+process.exit(code);
