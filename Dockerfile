@@ -43,7 +43,7 @@ EXPOSE 3000
 # /healthz answers while the process is up; /readyz also checks MongoDB and Redis, and would
 # mark every container unhealthy during a store outage. It assumes the default PORT 3000 (compose
 # pins it). Slim images have no curl, so Node's fetch makes the call. A ROLE=worker container
-# serves no HTTP: disable the healthcheck for it.
+# serves /healthz, /readyz and /metrics on PORT as well, so the same check works for it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 

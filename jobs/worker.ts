@@ -10,6 +10,7 @@ import type { TechnicalUserService } from '../src/app/technical-users.js';
 import { redisConnection } from '../src/queue/connection.js';
 import { APPLY_QUEUE, MAINTENANCE_QUEUE, QUEUE_PREFIX } from '../src/queue/names.js';
 import { applyRequestProcessor } from './apply-request.js';
+import { observeJobs, type JobMetrics } from './job-metrics.js';
 import { maintenanceJobs, maintenanceProcessor } from './maintenance.js';
 
 export interface WorkerOptions {
@@ -24,6 +25,8 @@ export interface WorkerOptions {
   sweepEveryMs?: number;
   /** The token expiry scan (EXPIRY_SCAN_INTERVAL_SECONDS). */
   expiryScanEveryMs?: number;
+  /** Where job run times and failures are counted (GET /metrics). */
+  metrics?: JobMetrics;
 }
 
 export interface RunningWorkers {
@@ -40,12 +43,23 @@ export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers>
   for (const w of [apply, maintenance]) {
     w.on('error', (err) => log.error({ err, queue: w.name }, 'worker error'));
     w.on('failed', (job, err) => log.warn({ jobId: job?.id, queue: w.name, attempts: job?.attemptsMade, err }, 'job failed'));
+    if (opts.metrics) observeJobs(w, opts.metrics);
   }
   const scheduler = new Queue(MAINTENANCE_QUEUE, { connection, prefix });
+  scheduler.on('error', (err) => log.warn({ err: err.message, queue: MAINTENANCE_QUEUE }, 'scheduler queue error'));
   // Job schedulers live in Redis: however many workers upsert them, each runs once per interval.
-  for (const { name, everyMs } of jobs) {
-    await scheduler.upsertJobScheduler(name, { every: everyMs }, { name, opts: { removeOnComplete: 100, removeOnFail: 100 } });
-  }
+  const schedule = async () => {
+    for (const { name, everyMs } of jobs) {
+      await scheduler.upsertJobScheduler(name, { every: everyMs }, { name, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    }
+  };
+  await schedule();
+  // A Redis that comes back empty (restarted without persistence, or failed over) has forgotten
+  // the schedulers, and with them the outbox sweep that queues approvals recorded while it was
+  // away: upsert them again on every reconnect (an upsert of an existing scheduler is a no-op).
+  connection.on('ready', () => {
+    schedule().catch((err: unknown) => log.error({ err }, 'could not restore the maintenance schedules after a reconnect'));
+  });
   log.info({ concurrency }, 'workers started');
   return {
     async close() {

@@ -45,12 +45,29 @@ const Env = z
     SEED_FILE: z.string().min(1).optional(),
     EXPIRY_SCAN_INTERVAL_SECONDS: int(3600, 10, 7 * 24 * 3600),
     TOKEN_REVEAL_TTL_HOURS: int(24, 1, 24 * 30),
+    // Token exchanges allowed per minute, counted in Redis across web processes.
+    TOKEN_EXCHANGE_PER_ADDRESS_PER_MINUTE: int(120, 1, 1_000_000),
+    TOKEN_EXCHANGE_PER_TOKEN_PER_MINUTE: int(20, 1, 1_000_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // json: one JSON object per line (production); pretty: pino-pretty for a developer's terminal.
+    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+    // Bull Board at /admin/queues, behind HTTP Basic auth; off unless both are set.
+    BULL_BOARD_USERNAME: z.string().regex(/^[^:\s]{1,64}$/, 'must be 1-64 characters without spaces or colons').optional(),
+    BULL_BOARD_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
     ROLE: z.enum(['all', 'web', 'worker']).default('all'),
   })
   .refine((e) => e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET, {
     path: ['SLACK_SIGNING_SECRET'],
     message: 'is required unless SLACK_APP_TOKEN selects Socket Mode',
+  })
+  // Bull Board is on only with both; one without the other is a mistake, not a choice.
+  .refine((e) => !e.BULL_BOARD_USERNAME || e.BULL_BOARD_PASSWORD, {
+    path: ['BULL_BOARD_PASSWORD'],
+    message: 'is required when BULL_BOARD_USERNAME is set (set neither to turn Bull Board off)',
+  })
+  .refine((e) => !e.BULL_BOARD_PASSWORD || e.BULL_BOARD_USERNAME, {
+    path: ['BULL_BOARD_USERNAME'],
+    message: 'is required when BULL_BOARD_PASSWORD is set (set neither to turn Bull Board off)',
   })
   .refine((e) => e.MONGODB_URI !== 'memory' || e.ROLE === 'all', {
     path: ['ROLE'],

@@ -3,7 +3,7 @@
  * benchmarks call it with their own Redis, fake Slack and clock. Which halves run follows ROLE.
  */
 import type { AddressInfo } from 'node:net';
-import { App, SocketModeReceiver, webApi } from '@slack/bolt';
+import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { apiRoutes, type ApiDeps } from './api/index.js';
@@ -32,7 +32,16 @@ import { createSlackApp } from './slack/app.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { SignedHttpReceiver } from './slack/receiver.js';
+import { createSlackWebClient, type SlackClientBounds } from './slack/web-client.js';
+import { RedisReplayGuard, type ReplayGuard } from './slack/replay-guard.js';
+import { RedisRateLimiter } from './api/rate-limiter.js';
+import { TokenExchangeGuard } from './api/token-limits.js';
 import { openStore } from './store/index.js';
+import { listenForOperations, operationsRoutes } from './http/operations.js';
+import { logDestination } from './log-pretty.js';
+import { meteredStore } from './metrics/metered-store.js';
+import { KeywardenMetrics } from './metrics/metrics.js';
+import { slackTransport } from './slack/transport.js';
 import { readSeedFile } from './store/seed-file.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
 
@@ -45,6 +54,8 @@ export interface KeywardenOptions {
   sweepEveryMs?: number;
   /** Use this store instead of opening MONGODB_URI (tests share one with their assertions). */
   store?: Store;
+  /** Timeouts and retries of the Slack Web API client (tests shorten them). */
+  slackClientBounds?: Partial<SlackClientBounds>;
 }
 
 export interface Keywarden {
@@ -59,7 +70,7 @@ export interface Keywarden {
 }
 
 export async function startKeywarden(config: Config, opts: KeywardenOptions = {}): Promise<Keywarden> {
-  const log = opts.log ?? createLog(config.LOG_LEVEL);
+  const log = opts.log ?? createLog(config.LOG_LEVEL, logDestination(config.LOG_FORMAT));
   const clock = opts.clock ?? systemClock;
   const prefix = opts.queuePrefix ?? QUEUE_PREFIX;
   const stops: Array<() => Promise<unknown>> = [];
@@ -67,20 +78,24 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, 'error while stopping'));
   };
   try {
-    const store = opts.store ?? (await openStore(config.MONGODB_URI));
+    // Request metrics are taken at the store, where each state change is made exactly once.
+    const metrics = new KeywardenMetrics();
+    const store = meteredStore(opts.store ?? (await openStore(config.MONGODB_URI)), metrics);
     stops.push(() => store.close());
     await store.init();
+    metrics.watchTokens(store.technicalUsers, () => clock.now(), log);
     if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log);
 
-    const slackClient = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
-      slackApiUrl: config.SLACK_API_URL,
-      logger: boltLogger(log),
-      // Bounded: a Slack outage must not hold a queue job for half an hour (the default).
-      retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    // Bounded: a Slack outage or a long Retry-After must not hold a queue job for half an hour.
+    const slackClient = createSlackWebClient({
+      token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log, bounds: opts.slackClientBounds,
     });
     const producer: Redis = redisConnection(config.REDIS_URL, 'producer');
     producer.on('error', (err) => log.debug({ err: err.message }, 'redis (producer) connection error'));
     const applyQueue: Queue = createApplyQueue(producer, prefix);
+    // Without a listener BullMQ prints every connection error to stderr; the producer's are expected
+    // while Redis is away (approvals wait in the outbox) and already logged above.
+    applyQueue.on('error', (err) => log.debug({ err: err.message }, 'apply queue (producer) error'));
     stops.push(async () => {
       await applyQueue.close();
       producer.disconnect();
@@ -108,14 +123,28 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const accessTokens = new AccessTokenService({ store, clock, log, signer: new JoseAccessTokenSigner(signingKeys) });
     const permissionApi = new PermissionApiService({ store, permissions });
     const expiry = new ExpiryService({ store, notifier, clock, log });
-    const services = { store, permissions, requests, technicalUsers, log, clock, accessTokens, permissionApi };
+    // Guards of the web edge, in Redis so every web process shares them (fail open: http/redis-guard.ts).
+    const tokenGuard = new TokenExchangeGuard(new RedisRateLimiter(producer, prefix, log), {
+      perAddressPerMinute: config.TOKEN_EXCHANGE_PER_ADDRESS_PER_MINUTE, perTokenPerMinute: config.TOKEN_EXCHANGE_PER_TOKEN_PER_MINUTE,
+    });
+    const replayGuard = new RedisReplayGuard(producer, prefix, log);
+    const services = { store, permissions, requests, technicalUsers, log, clock, accessTokens, permissionApi, tokenGuard, replayGuard };
 
     let url: string | null = null;
-    if (config.ROLE !== 'worker') url = await startWeb(config, services, producer, stops);
+    // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
+    const ops = await operationsRoutes({ config, metrics, connection: producer, prefix, log });
+    stops.push(() => ops.close());
+    if (config.ROLE !== 'worker') url = await startWeb(config, services, producer, stops, ops.routes);
+    else {
+      // A worker serves no Slack or API, but its health checks and job metrics are worth a port.
+      const server = await listenForOperations(config.PORT, [...healthRoutes({ store, redis: producer }), ...ops.routes], log);
+      stops.push(() => server.close());
+      url = server.url;
+    }
     if (config.ROLE !== 'web') {
       const workers: RunningWorkers = await startWorkers({
         redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, log, prefix,
-        sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000,
+        sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
       });
       stops.push(() => workers.close());
     }
@@ -127,18 +156,22 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
   }
 }
 
-async function startWeb(config: Config, d: SlackDeps & ApiDeps, producer: Redis, stops: Array<() => Promise<unknown>>): Promise<string> {
+async function startWeb(
+  config: Config, d: SlackDeps & ApiDeps & { replayGuard?: ReplayGuard }, producer: Redis, stops: Array<() => Promise<unknown>>,
+  operations: Route[] = [],
+): Promise<string> {
   const deps = d;
-  const routes: Route[] = [...healthRoutes({ store: d.store, redis: producer }), ...apiRoutes(d)];
+  const routes: Route[] = [...healthRoutes({ store: d.store, redis: producer }), ...apiRoutes(d), ...operations];
   let socketApp: App | null = null;
-  if (config.SLACK_APP_TOKEN) {
+  const transport = slackTransport(config);
+  if (transport.mode === 'socket') {
     // Socket Mode: Slack reaches us over a websocket; the HTTP server still serves the API.
-    const receiver = new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN, logger: boltLogger(d.log) });
+    const receiver = new SocketModeReceiver({ appToken: transport.appToken, logger: boltLogger(d.log) });
     socketApp = createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps);
     await initSlack(socketApp);
   } else {
     // Signature freshness is about the wire, so it follows the real clock, not the domain one.
-    const receiver = new SignedHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, log: d.log, clock: systemClock });
+    const receiver = new SignedHttpReceiver({ signingSecret: transport.signingSecret, log: d.log, clock: systemClock, replayGuard: d.replayGuard });
     await initSlack(createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps));
     routes.push({ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.handle(req, res) });
   }

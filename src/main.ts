@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { startKeywarden } from './keywarden.js';
 import { createLog } from './log.js';
+import { logDestination } from './log-pretty.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -17,7 +18,7 @@ try {
   process.exit(1);
 }
 
-const log = createLog(config.LOG_LEVEL);
+const log = createLog(config.LOG_LEVEL, logDestination(config.LOG_FORMAT));
 try {
   const kw = await startKeywarden(config, { log });
   let stopping = false;

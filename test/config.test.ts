@@ -25,7 +25,10 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       EXPIRY_SCAN_INTERVAL_SECONDS: 3600,
       TOKEN_REVEAL_TTL_HOURS: 24,
+      TOKEN_EXCHANGE_PER_ADDRESS_PER_MINUTE: 120,
+      TOKEN_EXCHANGE_PER_TOKEN_PER_MINUTE: 20,
       LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
       ROLE: 'all',
     });
   });

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { AccessTokenService, Principal } from '../app/access-tokens.js';
+import { rememberCaller } from './api-refusals.js';
 import { BEARER_CHALLENGE, HttpError } from './http-error.js';
 
 const BASIC_USER = 'apitoken';
@@ -33,5 +34,7 @@ export async function authenticate(req: IncomingMessage, accessTokens: AccessTok
       'www-authenticate': BEARER_CHALLENGE,
     });
   }
-  return accessTokens.authenticate(m[1]!);
+  const caller = await accessTokens.authenticate(m[1]!);
+  rememberCaller(req, caller);
+  return caller;
 }

@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { Log } from '../app/ports.js';
 import { sendJson } from '../http/http-util.js';
 import type { Handler } from '../http/server.js';
+import { isRefusalStatus, logApiRefusal } from './api-refusals.js';
 import { toHttpError } from './http-error.js';
 
 export const RESOURCE_TYPE = 'Permission';
@@ -41,6 +42,8 @@ export function enveloped(log: Log, handler: Handler): Handler {
         log.error({ err, path: url.pathname }, 'unexpected error in the MTM API');
         return sendEnvelope(res, 500, errorEnvelope(['Internal error; it has been logged.']));
       }
+      if (isRefusalStatus(e.status)) logApiRefusal(log, req, url, err, e.status);
+      if (e.status === 503) log.error({ err, path: url.pathname }, 'the store is unavailable');
       sendEnvelope(res, e.status, errorEnvelope(e.messages), e.headers);
     }
   };

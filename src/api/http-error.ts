@@ -3,6 +3,7 @@
  * domain errors are mapped here, by their stable code, so no route decides a status twice.
  */
 import { ConcurrentChangeError } from '../app/permissions.js';
+import { isStoreUnavailable } from '../app/store-unavailable.js';
 import { Codes, isDomainError } from '../domain/errors.js';
 
 export class HttpError extends Error {
@@ -37,6 +38,10 @@ export function toHttpError(err: unknown): HttpError | null {
   if (err instanceof HttpError) return err;
   if (err instanceof ConcurrentChangeError) {
     return new HttpError(409, 'The permission was being changed by someone else at the same time; try again.');
+  }
+  if (isStoreUnavailable(err)) {
+    // Nothing was changed: the database did not answer. Worth a retry, not a bug report.
+    return new HttpError(503, 'The database is not answering right now; nothing was changed. Try again shortly.', { 'retry-after': '5' });
   }
   if (!isDomainError(err)) return null;
   // Any other domain error is a rule the request broke (INVITED -> ACTIVE, ...): the caller's to fix.

@@ -9,12 +9,15 @@ import type { Route } from '../http/server.js';
 import { enveloped, errorEnvelope, sendEnvelope } from './envelope.js';
 import { jwksRoute } from './jwks-route.js';
 import { permissionRoutes } from './permission-routes.js';
+import type { TokenExchangeGuard } from './token-limits.js';
 import { tokenRoute } from './token-route.js';
 
 export interface ApiDeps {
   accessTokens: AccessTokenService;
   permissionApi: PermissionApiService;
   log: Log;
+  /** Rate limits of the token exchange (none when absent). */
+  tokenGuard?: TokenExchangeGuard;
 }
 
 const MTM = /^\/services\/mtm(\/|$)/;

@@ -9,22 +9,33 @@ import type { AccessTokenService } from '../app/access-tokens.js';
 import type { Log } from '../app/ports.js';
 import { sendJson } from '../http/http-util.js';
 import type { Route } from '../http/server.js';
+import { logRefusal } from '../app/refusal.js';
+import { Codes } from '../domain/errors.js';
+import { hashApiToken } from '../domain/api-token.js';
 import { basicApiToken } from './auth.js';
 import { HttpError, toHttpError } from './http-error.js';
 import { readBody } from './request.js';
+import { RateLimitedError, type TokenExchangeGuard } from './token-limits.js';
 
 export const TOKEN_PATH = '/services/mtm/v1/oauth2/token';
 const GRANT = 'client_credentials';
 const FORM = 'application/x-www-form-urlencoded';
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-export function tokenRoute(deps: { accessTokens: AccessTokenService; log: Log }): Route {
+export function tokenRoute(deps: { accessTokens: AccessTokenService; log: Log; tokenGuard?: TokenExchangeGuard }): Route {
   return {
     method: 'POST',
     path: TOKEN_PATH,
     handler: async (req, res, _params, url) => {
+      // Who tried, for the refusal log: the address, and a prefix of the hash of the token they sent.
+      const who: { address: string; tokenHash?: string } = { address: req.socket.remoteAddress ?? 'unknown' };
+      const what = { method: 'POST', path: TOKEN_PATH };
       try {
+        // Counted before anything is read: a flood is turned away at the cheapest point.
+        await deps.tokenGuard?.checkAddress(who.address);
         const apiToken = basicApiToken(req.headers.authorization);
+        who.tokenHash = hashApiToken(apiToken).slice(0, 12);
+        await deps.tokenGuard?.checkToken(apiToken);
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         const body = await readBody(req);
         if (body.trim() !== '' && type !== FORM) {
@@ -44,10 +55,16 @@ export function tokenRoute(deps: { accessTokens: AccessTokenService; log: Log })
           deps.log.error({ err }, 'unexpected error in the token exchange');
           return oauthError(res, 500, 'server_error', 'Internal error; it has been logged.');
         }
+        if (err instanceof RateLimitedError) {
+          logRefusal(deps.log, { refusal: 'API.RATE_LIMITED', who, what: { ...what, limit: err.scope } });
+          return oauthError(res, 429, 'slow_down', e.message, e.headers);
+        }
         if (e.status === 401) {
+          logRefusal(deps.log, { refusal: Codes.API_TOKEN_INVALID, who, what });
           return oauthError(res, 401, 'invalid_client', 'The API token is not valid.', { 'www-authenticate': 'Basic realm="keywarden"' });
         }
-        const code = err instanceof UnsupportedGrant ? 'unsupported_grant_type' : 'invalid_request';
+        if (e.status === 503) deps.log.error({ err }, 'the store is unavailable');
+        const code = err instanceof UnsupportedGrant ? 'unsupported_grant_type' : e.status === 503 ? 'temporarily_unavailable' : 'invalid_request';
         oauthError(res, e.status, code, e.message, e.headers);
       }
     },

@@ -4,7 +4,7 @@
  */
 import type { HistoryEntry, SubjectType } from '../domain/history.js';
 import type { Permission, PermissionStatus, Role } from '../domain/permission.js';
-import type { ChangeRequest, RequestStatus } from '../domain/request.js';
+import type { ChangeRequest, RequestStatus, UndeliveredMessage } from '../domain/request.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
 import type { User } from '../domain/user.js';
 import type { Workspace } from '../domain/workspace.js';
@@ -64,11 +64,28 @@ export interface RequestRepository {
    */
   claimNotified(id: string, at: Date): Promise<boolean>;
   releaseNotified(id: string): Promise<void>;
+  /**
+   * Records a message that could not be posted (metadata: no version bump). Keeps the latest
+   * UNDELIVERED_KEPT notes; unknown ids are ignored.
+   */
+  noteUndelivered(id: string, note: UndeliveredMessage): Promise<void>;
   /** Requests in `status` decided before `decidedBefore`, oldest first: the outbox sweep's query. */
   listDecided(status: RequestStatus, decidedBefore: Date, limit: number): Promise<ChangeRequest[]>;
   /** PENDING requests whose expiresAt is at or before `now`, oldest first. */
   listPendingExpired(now: Date, limit: number): Promise<ChangeRequest[]>;
+  /** A workspace's requests, newest first (by createdAt), optionally of one status and/or requester: the App Home's query. */
+  listByWorkspace(workspaceId: string, filter: RequestListFilter): Promise<ChangeRequest[]>;
 }
+
+export interface RequestListFilter {
+  status?: RequestStatus;
+  /** Slack user id of the requester. */
+  requester?: string;
+  limit: number;
+}
+
+/** How many undelivered-message notes a request keeps. */
+export const UNDELIVERED_KEPT = 20;
 
 export interface HistoryRepository {
   /** Insert-if-absent by entry id, so writing the same event twice leaves one line. */
@@ -98,6 +115,13 @@ export interface TechnicalUserRepository {
    * revoked), earliest first. Read through an index: the cost follows the due tokens, not all.
    */
   listWarningsDue(now: Date, limit: number): Promise<TechnicalUser[]>;
+  /** A workspace's technical users that have a token, the soonest expiry first (expired ones before all). */
+  listByExpiry(workspaceId: string, limit: number): Promise<TechnicalUser[]>;
+  /**
+   * For each bound, how many live tokens (not revoked), across all workspaces, expire before it:
+   * the metrics gauge's query, one indexed count per bound.
+   */
+  countTokensExpiringBefore(bounds: Date[]): Promise<number[]>;
 }
 
 /** A new token waiting for its owner: sealed (JWE), never plaintext. Its id is the request id. */

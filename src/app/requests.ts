@@ -11,6 +11,7 @@ import type { Workspace } from '../domain/workspace.js';
 import { isAdmin } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
 import type { ApplyQueue, Clock, Log, Notifier, Store } from './ports.js';
+import { MAX_REJECTION_REASON, recordRejection } from './rejections.js';
 
 export interface SubmitInput {
   workspace: Workspace;
@@ -27,6 +28,8 @@ export interface DecideInput {
   verdict: 'approve' | 'reject';
   /** The approval message the click came from. */
   message?: { channel: string; ts: string };
+  /** Why, for a rejection: kept as the request's outcome and written to history. */
+  reason?: string | null;
 }
 
 export interface DecideResult {
@@ -49,13 +52,21 @@ export class RequestService {
     },
   ) {}
 
-  /** Checks the rules, stores a PENDING request and posts it for approval. */
-  async submit({ workspace: ws, requester, request, reason }: SubmitInput): Promise<ChangeRequest> {
-    const { store, notifier, clock, log } = this.deps;
+  /**
+   * The checks submit makes, without storing or posting anything: a form answers its field errors
+   * with them before it closes, and only then submits.
+   */
+  async validate({ workspace: ws, requester, request }: Omit<SubmitInput, 'reason'>): Promise<void> {
     if (!isAdmin(ws, requester)) {
       throw new DomainError(Codes.NOT_ADMIN, `Only admins of workspace ${ws.name} can request changes.`);
     }
     await this.check(ws, request);
+  }
+
+  /** Checks the rules, stores a PENDING request and posts it for approval. */
+  async submit({ workspace: ws, requester, request, reason }: SubmitInput): Promise<ChangeRequest> {
+    const { store, notifier, clock, log } = this.deps;
+    await this.validate({ workspace: ws, requester, request });
     const now = clock.now();
     const r = {
       ...request, id: randomUUID(), workspaceId: ws.id, requester, reason, status: 'PENDING', approvals: [],
@@ -114,8 +125,14 @@ export class RequestService {
         }
         throw err;
       }
-      const changed = await store.requests.update(r.id, { status: 'PENDING', version: r.version }, decision);
+      const reason = input.verdict === 'reject' ? input.reason?.trim().slice(0, MAX_REJECTION_REASON) || null : null;
+      const changed = await store.requests.update(r.id, { status: 'PENDING', version: r.version }, reason ? { ...decision, outcome: reason } : decision);
       if (!changed) continue; // another click changed it first: re-read and decide against that
+      if (changed.status === 'REJECTED') {
+        await recordRejection(store, changed, clock.now()).catch((err: unknown) =>
+          log.error({ err, requestId: changed.id }, 'could not write the history line of a rejection'),
+        );
+      }
       const updated = changed.slack || !input.message ? changed : await this.adoptMessage(changed, input.message);
       let queued = false;
       if (updated.status === 'APPROVED') {
@@ -126,7 +143,11 @@ export class RequestService {
           log.warn({ err, requestId: updated.id }, 'queue unavailable; the outbox sweep will queue this request');
         }
       }
-      await this.tell(updated, ws, updated.status === 'REJECTED');
+      // The decision is made and stands: a failure to tell anyone about it is logged and recorded,
+      // never answered as if nothing had happened.
+      await this.tell(updated, ws, updated.status === 'REJECTED', true).catch((err: unknown) =>
+        log.error({ err, requestId: updated.id }, 'could not tell anyone about a decision'),
+      );
       return { request: updated, queued };
     }
     throw new DomainError(Codes.REQUEST_NOT_PENDING, 'This request is being decided by others right now; look again.');
@@ -144,7 +165,11 @@ export class RequestService {
     const expired = await this.deps.store.requests.update(r.id, { status: 'PENDING', version: r.version }, {
       status: 'EXPIRED', outcome: 'Nobody decided in time.',
     });
-    if (expired) await this.tell(expired, ws, true);
+    if (expired) {
+      await this.tell(expired, ws, true, true).catch((err: unknown) =>
+        this.deps.log.error({ err, requestId: r.id }, 'could not tell anyone about an expired request'),
+      );
+    }
     return expired !== null;
   }
 
@@ -184,18 +209,26 @@ export class RequestService {
   /** Marks a request FAILED after the queue gave up retrying it. */
   async giveUp(requestId: string, reason: string): Promise<void> {
     const r = await this.deps.store.requests.findById(requestId);
-    if (!r || r.status !== 'APPROVED') return;
+    if (!r) return;
+    if (r.status !== 'APPROVED') {
+      // Applied (or failed) long ago, but every attempt to tell the requester failed: the change
+      // stands, and the message that never went out is recorded for the operator.
+      if ((r.status === 'APPLIED' || r.status === 'FAILED') && !r.notifiedAt) await this.noteUndelivered(r, 'requester-dm', reason);
+      return;
+    }
     const ws = await this.deps.store.workspaces.findById(r.workspaceId);
-    if (ws) await this.finish(r, ws, 'FAILED', reason);
+    if (ws) await this.finish(r, ws, 'FAILED', reason, false);
   }
 
-  private async finish(r: ChangeRequest, ws: Workspace, status: 'APPLIED' | 'FAILED', outcome: string) {
+  /** `retry` false: no queue retry follows (the last attempt), so a failed DM is recorded instead. */
+  private async finish(r: ChangeRequest, ws: Workspace, status: 'APPLIED' | 'FAILED', outcome: string, retry = true) {
     const now = this.deps.clock.now();
     const done = await this.deps.store.requests.update(r.id, { status: 'APPROVED', version: r.version }, {
       status, outcome, appliedAt: status === 'APPLIED' ? now : null,
     });
     // A null here means another run finished it first; that run tells the people.
-    if (done) await this.tellOrRetry(done, ws);
+    if (done && retry) await this.tellOrRetry(done, ws);
+    else if (done) await this.tell(done, ws, true, true);
     return done ?? (await this.deps.store.requests.findById(r.id));
   }
 
@@ -209,26 +242,44 @@ export class RequestService {
 
   /**
    * Rewrites the approval message and, when the request has ended, tells the requester. Returns
-   * false only when the requester should have been told and could not be.
+   * false only when the requester should have been told and could not be. `lastChance`: nothing
+   * will try again (no queue job behind this call), so a DM that fails is recorded on the request.
    */
-  private async tell(r: ChangeRequest, ws: Workspace, final: boolean): Promise<boolean> {
+  private async tell(r: ChangeRequest, ws: Workspace, final: boolean, lastChance = false): Promise<boolean> {
     const { notifier, store, clock, log } = this.deps;
     try {
       await notifier.requestUpdated(r, ws);
     } catch (err) {
-      // The state change stands; only the message is late. Logged for the operator.
+      // The state change stands; only the message is stale. Logged and recorded for the operator.
       log.error({ err, requestId: r.id }, 'could not update the approval message');
+      await this.noteUndelivered(r, 'approval-message', err);
     }
     // One DM per request, however many runs get here: only the claimant sends it.
-    if (!final || !(await store.requests.claimNotified(r.id, clock.now()))) return true;
+    if (!final) return true;
+    const claimed = await store.requests.claimNotified(r.id, clock.now()).catch(async (err: unknown) => {
+      // The store failed before the DM was even tried: with no retry behind us, that DM is lost.
+      if (lastChance) await this.noteUndelivered(r, 'requester-dm', err);
+      throw err;
+    });
+    if (!claimed) return true;
     try {
       await notifier.tellRequester(r, ws);
       return true;
     } catch (err) {
       log.error({ err, requestId: r.id }, 'could not tell the requester');
       await store.requests.releaseNotified(r.id);
+      if (lastChance) await this.noteUndelivered(r, 'requester-dm', err);
       return false;
     }
+  }
+
+  /** Records on the request (and in the log) a message Slack would not take. Never throws. */
+  private async noteUndelivered(r: ChangeRequest, message: 'approval-message' | 'requester-dm', why: unknown): Promise<void> {
+    const error = (why instanceof Error ? why.message : String(why)).slice(0, 300);
+    this.deps.log.error({ requestId: r.id, message, status: r.status, error }, 'message undelivered; recorded on the request');
+    await this.deps.store.requests
+      .noteUndelivered(r.id, { message, status: r.status, error, at: this.deps.clock.now() })
+      .catch((err: unknown) => this.deps.log.error({ err, requestId: r.id }, 'could not record an undelivered message'));
   }
 
   /** Pending requests past their TTL become EXPIRED: message rewritten, requester told. */

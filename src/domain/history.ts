@@ -20,6 +20,8 @@ export interface HistoryEntry {
   approvers: string[];
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
+  /** Why, on lines that record a decision rather than a change (a rejection's reason). */
+  reason?: string | null;
   at: Date;
 }
 

@@ -51,6 +51,20 @@ export interface Approval {
   at: Date;
 }
 
+/**
+ * A message about a request that Slack would not take, after every retry: kept on the request so
+ * an operator (and a later reader of the record) can see who was never told what.
+ */
+export interface UndeliveredMessage {
+  /** The approval message in the approvals channel, or the requester's DM with the outcome. */
+  message: 'approval-message' | 'requester-dm';
+  /** The request's status the message was to show. */
+  status: RequestStatus;
+  /** What Slack (or the network) answered, shortened. */
+  error: string;
+  at: Date;
+}
+
 interface RequestBase {
   id: string;
   workspaceId: string;
@@ -71,6 +85,8 @@ interface RequestBase {
   appliedAt: Date | null;
   /** Set once the requester has been told the final outcome (a retried job then stays quiet). */
   notifiedAt: Date | null;
+  /** Messages that could not be posted (absent on requests that never had one). */
+  undelivered?: UndeliveredMessage[];
   version: number;
 }
 

@@ -10,7 +10,8 @@ import { sendJson } from './http-util.js';
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, url: URL) => Promise<void> | void;
 
 export interface Route {
-  method: 'GET' | 'POST';
+  /** '*' hands every method to the handler (a mounted app such as Bull Board answers them itself). */
+  method: 'GET' | 'POST' | '*';
   path: string | RegExp;
   handler: Handler;
 }
@@ -23,7 +24,7 @@ export function createHttpServer(routes: Route[], log: Log): Server {
       const m = typeof route.path === 'string' ? (route.path === url.pathname ? [] : null) : route.path.exec(url.pathname);
       if (!m) continue;
       pathMatched = true;
-      if (route.method !== req.method) continue;
+      if (route.method !== '*' && route.method !== req.method) continue;
       const params = (m as RegExpExecArray).groups ?? {};
       Promise.resolve(route.handler(req, res, { ...params }, url)).catch((err: unknown) => {
         log.error({ err, path: url.pathname }, 'unhandled error in an HTTP handler');

@@ -2,6 +2,7 @@
 import { App, type Receiver } from '@slack/bolt';
 import type { Log } from '../app/ports.js';
 import { boltLogger } from './bolt-logger.js';
+import { slackFetch } from './http-fetch.js';
 import type { SlackDeps } from './deps.js';
 import { ids } from './ids.js';
 import { decideAction } from './listeners/actions/decide.js';
@@ -9,6 +10,15 @@ import { permissionCommand } from './listeners/commands/permission.js';
 import { techuserCommand } from './listeners/commands/techuser.js';
 import { revealAction } from './listeners/actions/reveal.js';
 import { expiryButton } from './listeners/actions/expiry-buttons.js';
+import { rejectAction } from './listeners/actions/reject.js';
+import { withForm } from './listeners/commands/with-form.js';
+import { appHomeOpened } from './listeners/events/app-home-opened.js';
+import { rejectSubmitted } from './listeners/views/reject.js';
+import { requestFormSubmitted } from './listeners/views/request-form.js';
+import {
+  permissionRoleCommand, permissionRoleSubmission, techuserCreateCommand, techuserCreateSubmission,
+} from './listeners/views/request-forms.js';
+import { forms } from './forms/ids.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -26,12 +36,19 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
     // Bolt checks the token with auth.test; deferred so the caller awaits init() and a bad token
     // or an unreachable Slack stops the start with a clear error instead of an unhandled rejection.
     deferInitialization: true,
-    clientOptions: { slackApiUrl: opts.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 3000 } },
+    // slackFetch: respond() and Bolt's own client on node:http rather than undici (see http-fetch.ts).
+    clientOptions: { slackApiUrl: opts.apiUrl, fetch: slackFetch, timeout: 10_000, retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 3000 } },
   });
-  app.command('/permission', permissionCommand(deps));
-  app.command('/techuser', techuserCommand(deps));
+  // `/permission role` and `/techuser create` alone open a form; everything else is the command.
+  app.command('/permission', withForm(deps, permissionRoleCommand, permissionCommand(deps)));
+  app.command('/techuser', withForm(deps, techuserCreateCommand, techuserCommand(deps)));
   app.action(ids.APPROVE, decideAction(deps, 'approve'));
-  app.action(ids.REJECT, decideAction(deps, 'reject'));
+  // Reject asks for a reason first; the form's submission decides.
+  app.action(ids.REJECT, rejectAction(deps));
+  app.view(forms.REJECT, rejectSubmitted(deps));
+  app.view(forms.TECHUSER_CREATE, requestFormSubmitted(deps, techuserCreateSubmission));
+  app.view(forms.PERMISSION_ROLE, requestFormSubmitted(deps, permissionRoleSubmission));
+  app.event('app_home_opened', appHomeOpened(deps));
   app.action(ids.REVEAL, revealAction(deps));
   app.action(ids.ROTATE_TOKEN, expiryButton(deps, 'rotate'));
   app.action(ids.EXTEND_TOKEN, expiryButton(deps, 'extend'));

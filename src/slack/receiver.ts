@@ -8,10 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App, Receiver } from '@slack/bolt';
 import { HTTPResponseAck } from '@slack/bolt';
 import type { Clock, Log } from '../app/ports.js';
+import { logRefusal } from '../app/refusal.js';
 import { boltLogger } from './bolt-logger.js';
+import type { ReplayGuard } from './replay-guard.js';
 import { readBody, sendJson } from '../http/http-util.js';
 
 const MAX_SKEW_SECONDS = 300;
+/** The answer when processing failed before any listener answered. */
+export const LISTENER_FAILED_TEXT = 'Something went wrong on our side and nothing was changed. Please try again.';
 const BODY_LIMIT = 1024 * 1024;
 
 /** Verifies `v0=` HMAC-SHA256 signatures with a symmetric time window. Pure, for tests too. */
@@ -49,7 +53,7 @@ export class SignedHttpReceiver implements Receiver {
   private app: App | undefined;
 
   constructor(
-    private readonly opts: { signingSecret: string; log: Log; clock: Clock },
+    private readonly opts: { signingSecret: string; log: Log; clock: Clock; replayGuard?: ReplayGuard },
   ) {}
 
   init(app: App): void {
@@ -73,9 +77,15 @@ export class SignedHttpReceiver implements Receiver {
       signingSecret, body: raw, signature: header('x-slack-signature'),
       timestamp: header('x-slack-request-timestamp'), nowSeconds: Math.floor(clock.now().getTime() / 1000),
     });
+    const who = { address: req.socket.remoteAddress ?? 'unknown' };
     if (!verdict.ok) {
-      log.warn({ reason: verdict.reason, ip: req.socket.remoteAddress }, 'refused an unsigned Slack request');
+      logRefusal(log, { refusal: 'SLACK.BAD_SIGNATURE', who, what: { path: req.url?.slice(0, 200), reason: verdict.reason } });
       return sendJson(res, 401, { ok: false, error: 'invalid signature' });
+    }
+    // Checked only once the signature is good: nobody can use up someone else's signature.
+    if (this.opts.replayGuard && !(await this.opts.replayGuard.firstSeen(header('x-slack-signature')!))) {
+      logRefusal(log, { refusal: 'SLACK.REPLAYED', who, what: { path: req.url?.slice(0, 200), timestamp: header('x-slack-request-timestamp') } });
+      return sendJson(res, 401, { ok: false, error: 'replayed request' });
     }
     let body: Record<string, unknown>;
     try {
@@ -104,7 +114,12 @@ export class SignedHttpReceiver implements Receiver {
     } catch (err) {
       log.error({ err }, 'a Slack listener failed');
       // Answer Slack if the listener never did, so the user sees no timeout; never a stack trace.
-      if (!res.headersSent) ack.ack();
+      // (ack.ack() alone only marks the request acknowledged and stops Bolt's 3-second fallback:
+      // it sends nothing, which left the HTTP request open for good.)
+      if (!res.headersSent) {
+        ack.ack();
+        sendJson(res, 200, { response_type: 'ephemeral', text: LISTENER_FAILED_TEXT });
+      }
     }
   }
 }

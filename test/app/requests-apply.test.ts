@@ -123,7 +123,8 @@ describe('RequestService.apply', () => {
     await w.requests.decide({ requestId: pending.id, actor: APPROVER1, teamId: TEAM, verdict: 'reject' });
     expect(await w.requests.apply(pending.id)).toMatchObject({ status: 'REJECTED' });
     expect((await w.permissionOf(ACTIVE)).role).toBe('MEMBER');
-    expect(await w.historyOf(ACTIVE)).toEqual([]);
+    // The rejection is in the history; no change is.
+    expect((await w.historyOf(ACTIVE)).map((h) => h.action)).toEqual(['permission.role_rejected']);
   });
 
   it('never applies INVITED -> ACTIVE, even if such a request got stored', async () => {

@@ -47,4 +47,15 @@ describe('emailKey', () => {
   it('keeps look-alikes apart from the real address', () => {
     expect(emailKey('j\u043ehn@meshlab.de')).not.toBe(emailKey('john@meshlab.de'));
   });
+
+  it('folds only ASCII: the Kelvin sign (U+212A) and dotted capital I do not fold into k and i', () => {
+    expect(emailKey('\u212Aate@meshlab.de')).not.toBe(emailKey('kate@meshlab.de'));
+    expect(emailKey('\u0130nga@meshlab.de')).not.toBe(emailKey('inga@meshlab.de'));
+  });
+
+  it('trims only ASCII spaces: invisible marks are part of the key', () => {
+    expect(emailKey('\ufeffjane@meshlab.de')).not.toBe(emailKey('jane@meshlab.de'));
+    expect(emailKey('jane@meshlab.de\u00a0')).not.toBe(emailKey('jane@meshlab.de'));
+    expect(emailKey('\tjane@meshlab.de\n')).toBe('jane@meshlab.de');
+  });
 });

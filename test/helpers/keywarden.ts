@@ -97,15 +97,18 @@ export async function startTestApp(opts: { env?: Record<string, string>; options
   const base = kw.url!;
   return {
     kw, slack, redis, store, logs,
+    // The response id is taken before the request is sent: concurrent calls each keep their own.
     async command(userId, text, command = '/permission', o = {}) {
-      const responseUrl = slack.responseUrl(`cmd-${++n}`);
+      const responseId = `cmd-${++n}`;
+      const responseUrl = slack.responseUrl(responseId);
       const res = await postSigned(base, slashCommandBody({ command, text, userId, teamId: o.teamId ?? TEAM, responseUrl }), { secret: SIGNING_SECRET });
-      return { ...res, responseId: `cmd-${n}` };
+      return { ...res, responseId };
     },
     async click(actionId, value, userId, o = {}) {
-      const responseUrl = slack.responseUrl(`click-${++n}`);
+      const responseId = `click-${++n}`;
+      const responseUrl = slack.responseUrl(responseId);
       const res = await postSigned(base, blockActionBody({ actionId, value, userId, teamId: o.teamId ?? TEAM, responseUrl, channelId: APPROVALS }), { secret: SIGNING_SECRET });
-      return { ...res, responseId: `click-${n}` };
+      return { ...res, responseId };
     },
     async answer(responseId) {
       const call = await slack.waitFor('response_url', (c) => c.args.responseId === responseId);

@@ -134,3 +134,90 @@ let triggerSeq = 0;
 function triggerId(): string {
   return `${Date.now()}.${++triggerSeq}.faketrigger`;
 }
+
+export interface ViewSubmissionInput {
+  /** The modal's callback_id. */
+  callbackId: string;
+  /** The modal's private_metadata, as the app set it (Slack sends it back verbatim). */
+  privateMetadata: string;
+  userId: string;
+  teamId?: string;
+  /**
+   * Field values by block id: a string is typed text, `{ option }` a static select's choice,
+   * `{ date }` a datepicker's date; null leaves the input empty. Each element's action id is `actionId`.
+   */
+  values: Record<string, string | { option: string } | { date: string } | null>;
+  actionId?: string;
+  viewId?: string;
+}
+
+/** A modal submitted: `payload=<url-encoded JSON>` of type view_submission, as Slack posts it. */
+export function viewSubmissionBody(i: ViewSubmissionInput): string {
+  const teamId = i.teamId ?? 'T1';
+  const actionId = i.actionId ?? 'value';
+  const state = (v: ViewSubmissionInput['values'][string]) => {
+    if (v === null) return { type: 'plain_text_input', value: null };
+    if (typeof v === 'string') return { type: 'plain_text_input', value: v };
+    if ('option' in v) return { type: 'static_select', selected_option: { text: { type: 'plain_text', text: v.option }, value: v.option } };
+    return { type: 'datepicker', selected_date: v.date };
+  };
+  const payload = {
+    type: 'view_submission',
+    team: { id: teamId, domain: 'keywarden-test' },
+    user: { id: i.userId, username: i.userId.toLowerCase(), name: i.userId.toLowerCase(), team_id: teamId },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+    trigger_id: triggerId(),
+    view: {
+      id: i.viewId ?? 'V1',
+      team_id: teamId,
+      type: 'modal',
+      callback_id: i.callbackId,
+      private_metadata: i.privateMetadata,
+      state: { values: Object.fromEntries(Object.entries(i.values).map(([block, v]) => [block, { [actionId]: state(v) }])) },
+      hash: '1700000000.abcdef',
+      app_id: 'A1',
+      bot_id: 'BBOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** An Events API callback for `app_home_opened`, as JSON (send it with contentType 'application/json'). */
+export function appHomeOpenedBody(i: { userId: string; teamId?: string; tab?: 'home' | 'messages' }): string {
+  const teamId = i.teamId ?? 'T1';
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: teamId,
+    api_app_id: 'A1',
+    event: { type: 'app_home_opened', user: i.userId, channel: `D${i.userId.slice(1)}`, tab: i.tab ?? 'home', event_ts: (Date.now() / 1000).toFixed(6) },
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${++triggerSeq}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: teamId, user_id: 'UBOT', is_bot: true }],
+  });
+}
+
+/** A button click in the App Home tab: no channel, no message, no response_url. */
+export function homeActionBody(i: { actionId: string; value: string; userId: string; teamId?: string; triggerId?: string }): string {
+  const teamId = i.teamId ?? 'T1';
+  const payload = {
+    type: 'block_actions',
+    user: { id: i.userId, username: i.userId.toLowerCase(), name: i.userId.toLowerCase(), team_id: teamId },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+    container: { type: 'view', view_id: 'VHOME' },
+    trigger_id: i.triggerId ?? triggerId(),
+    team: { id: teamId, domain: 'keywarden-test' },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { id: 'VHOME', type: 'home', team_id: teamId, callback_id: '', private_metadata: '', state: { values: {} }, blocks: [] },
+    actions: [
+      { type: 'button', action_id: i.actionId, block_id: `decision:${i.value}`, text: { type: 'plain_text', text: i.actionId, emoji: true }, value: i.value, action_ts: (Date.now() / 1000).toFixed(6) },
+    ],
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}

@@ -4,8 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/domain/request.js';
+import { forms } from '../../src/slack/forms/ids.js';
 import { ids } from '../../src/slack/ids.js';
 import { ADMIN, ADMIN2, APPROVALS, APPROVER1, APPROVER2, OUTSIDER, startTestApp, TEAM2, WS_ID, WS2_ID, type TestApp } from '../helpers/keywarden.js';
+import { clickReject, submitOpened } from '../helpers/views.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -131,25 +133,47 @@ describe('approval', () => {
     expect(history[0]).toMatchObject({ action: 'permission.updated', requestId: r.id, approvers: [APPROVER1], before: { role: 'MEMBER' }, after: { role: 'ADMIN' }, actor: { type: 'slack', id: ADMIN2 } });
   });
 
-  it('rejects: message rewritten without buttons, requester told, nothing applied', async () => {
+  it('rejects with a reason asked in a form: message rewritten without buttons, requester told, history written, nothing applied', async () => {
     const r = await request('archive jane.roe@meshlab.de');
-    expect(await t.answer((await t.click(ids.REJECT, r.id, APPROVER2)).responseId)).toMatch(/Rejected/);
+    // Reject opens a form asking why; only its submission decides.
+    const click = await clickReject(t, r.id, APPROVER2);
+    const opened = await click.opened();
+    expect(opened.args.view.callback_id).toBe(forms.REJECT);
+    expect((await t.store.requests.findById(r.id))!.status).toBe('PENDING');
+    // No reason: the form says so under the field and stays open.
+    const empty = await submitOpened(t, opened, APPROVER2, { reason: '   ' });
+    expect(empty.json).toEqual({ response_action: 'errors', errors: { reason: 'Say why, for the requester.' } });
+    const sent = await submitOpened(t, opened, APPROVER2, { reason: 'Jane still runs the <!channel> inventory' });
+    expect(sent.status).toBe(200);
+    expect(sent.text).toBe('');
+    expect(await t.answer(click.responseId)).toMatch(/Rejected/);
     const done = await t.store.requests.findById(r.id);
-    expect(done).toMatchObject({ status: 'REJECTED', decidedBy: APPROVER2 });
+    expect(done).toMatchObject({ status: 'REJECTED', decidedBy: APPROVER2, outcome: 'Jane still runs the <!channel> inventory' });
     const update = await t.slack.waitFor('chat.update', (c) => c.args.ts === r.slack!.ts);
-    expect(JSON.stringify(update.args.blocks)).toContain(`Rejected by <@${APPROVER2}>`);
+    // The reason is shown, escaped: typed text cannot ping a channel.
+    expect(JSON.stringify(update.args.blocks)).toContain(`Rejected by <@${APPROVER2}>: Jane still runs the &lt;!channel&gt; inventory`);
     expect(update.args.blocks.some((b: any) => b.type === 'actions')).toBe(false);
-    await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN && /Rejected by <@UAPPR2>/.test(c.args.text));
+    await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN && /Rejected by <@UAPPR2>: Jane still runs/.test(c.args.text));
     expect((await permissionOf('jane.roe@meshlab.de'))!.status).toBe('ACTIVE');
+    const history = await t.store.history.listBySubject('permission', (await permissionOf('jane.roe@meshlab.de'))!.id, 10);
+    expect(history.filter((h) => h.requestId === r.id)).toEqual([expect.objectContaining({
+      action: 'permission.archive_rejected', actor: { type: 'slack', id: APPROVER2 }, reason: 'Jane still runs the <!channel> inventory',
+    })]);
+    // A second submission of the same form is answered in the form: it is decided.
+    expect((await submitOpened(t, opened, APPROVER2, { reason: 'again' })).json.errors.reason).toMatch(/already rejected/);
     // A late approval changes nothing and says who decided.
     expect(await t.answer((await t.click(ids.APPROVE, r.id, APPROVER1)).responseId)).toMatch(/already rejected \(decided by <@UAPPR2>\)/);
   });
 
-  it('with a burst of concurrent approve and reject clicks, the first decisive one wins and the change applies once', async () => {
+  it('with a burst of concurrent approve clicks and reject submissions, the first decisive one wins and the change applies once', async () => {
     const r = await request('role john.doe@meshlab.de VIEWER');
-    const clicks = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => t.click(i % 3 === 2 ? ids.REJECT : ids.APPROVE, r.id, i % 2 ? APPROVER1 : APPROVER2)),
-    );
+    // Reject forms opened while the request is pending, then submitted together with approve clicks.
+    const rejecters = [APPROVER1, APPROVER2, APPROVER1, APPROVER2];
+    const opened = await Promise.all(rejecters.map(async (u) => (await clickReject(t, r.id, u)).opened()));
+    const clicks = await Promise.all([
+      ...Array.from({ length: 8 }, (_, i) => t.click(ids.APPROVE, r.id, i % 2 ? APPROVER1 : APPROVER2)),
+      ...opened.map((view, i) => submitOpened(t, view, rejecters[i]!, { reason: `not now (${i})` })),
+    ]);
     expect(clicks.every((c) => c.status === 200)).toBe(true);
     const settled = await t.store.requests.findById(r.id);
     expect(['APPROVED', 'APPLIED', 'REJECTED']).toContain(settled!.status);
@@ -158,7 +182,8 @@ describe('approval', () => {
     const perm = await permissionOf('john.doe@meshlab.de');
     const history = await t.store.history.listBySubject('permission', perm!.id, 50);
     const lines = history.filter((h) => h.requestId === r.id);
-    expect(lines).toHaveLength(final!.status === 'APPLIED' ? 1 : 0);
+    // One line either way: the change applied, or the rejection with its reason.
+    expect(lines.map((h) => h.action)).toEqual([final!.status === 'APPLIED' ? 'permission.updated' : 'permission.role_rejected']);
     // Exactly one DM telling the outcome.
     await new Promise((res) => setTimeout(res, 300));
     const dms = t.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === ADMIN && c.args.text.includes(r.id.slice(0, 8)));

@@ -393,6 +393,22 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.requests.findById(r.id)).toEqual({ ...r, notifiedAt: at(31) });
       });
 
+      it('noteUndelivered keeps the latest notes, changes no version and ignores unknown ids', async () => {
+        const r = request();
+        await store.requests.insert(r);
+        const note = (i: number) => ({ message: 'requester-dm' as const, status: 'APPLIED' as const, error: `fail ${i}`, at: at(i) });
+        await store.requests.noteUndelivered(r.id, note(0));
+        expect(await store.requests.findById(r.id)).toEqual({ ...r, undelivered: [note(0)] });
+        for (let i = 1; i <= 25; i++) await store.requests.noteUndelivered(r.id, note(i));
+        const notes = (await store.requests.findById(r.id))!.undelivered!;
+        expect(notes).toHaveLength(20);
+        expect(notes[0]).toEqual(note(6));
+        expect(notes.at(-1)).toEqual(note(25));
+        expect(notes.at(-1)!.at).toBeInstanceOf(Date);
+        await store.requests.noteUndelivered(id(), note(1));
+        expect(await store.requests.update(r.id, { status: 'PENDING', version: 1 }, { status: 'CANCELLED' })).not.toBeNull();
+      });
+
       it('listDecided: by status, decided strictly before, oldest first, at most limit', async () => {
         const approved = (m: number) => request({ status: 'APPROVED', decidedAt: at(m), decidedBy: 'U' });
         const [r3, r1, r2, late] = [approved(3), approved(1), approved(2), approved(10)];
@@ -739,6 +755,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await store.requests.setSlackRef(injected, { channel: 'C-evil', ts: '1' });
         expect(await store.requests.claimNotified(injected, T0)).toBe(false);
         await store.requests.releaseNotified(injected);
+        await store.requests.noteUndelivered(injected, { message: 'requester-dm', status: 'APPLIED', error: 'x', at: T0 });
         expect(await store.tokenReveals.findById(injected)).toBeNull();
         expect(await store.tokenReveals.claim(injected, injected, T0)).toBeNull();
         await store.tokenReveals.release(injected);

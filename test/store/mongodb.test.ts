@@ -15,6 +15,7 @@ import { afterAll, describe, it } from 'vitest';
 import type { Store } from '../../src/app/ports.js';
 import { createMongoStore } from '../../src/store/mongodb/mongo-store.js';
 import { storeContract } from './contract.js';
+import { queriesContract } from './contract-queries.js';
 
 const SKIP_LINE =
   'store contract: MongoDB SKIPPED (no mongod: set MONGODB_URI or MONGOMS_SYSTEM_BINARY) - ran against memory only';
@@ -132,4 +133,5 @@ if (!mongod) {
   });
 
   storeContract('store contract: mongodb', open);
+  queriesContract('store queries contract: mongodb', open);
 }

@@ -41,6 +41,9 @@ export function describeRequest(r: NewRequest): string {
 
 export const shortId = (id: string) => id.slice(0, 8);
 
+/** Typed text inside mrkdwn: `&`, `<` and `>` escaped, so it cannot mention, link or ping anyone. */
+export const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 const slackDate = (d: Date) =>
   `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
 
@@ -59,7 +62,8 @@ export function statusLine(r: ChangeRequest, ws: Workspace): string {
     case 'FAILED':
       return `:x: Approved by ${approvedBy}, but it could not be applied: ${r.outcome ?? 'unknown reason'}`;
     case 'REJECTED':
-      return `:no_entry: Rejected by <@${r.decidedBy}>.`;
+      // The outcome of a rejection is the rejecter's reason: typed text, so escaped.
+      return r.outcome ? `:no_entry: Rejected by <@${r.decidedBy}>: ${escapeMrkdwn(r.outcome)}` : `:no_entry: Rejected by <@${r.decidedBy}>.`;
     case 'EXPIRED':
       return ':clock3: Expired: nobody decided in time.';
     case 'CANCELLED':

@@ -7,7 +7,7 @@ import type { TechnicalUser } from '../../domain/technical-user.js';
 import { expiryDate } from '../../domain/technical-user.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
-import { shortId } from './request.js';
+import { escapeMrkdwn, shortId } from './request.js';
 
 function tokenState(t: TechnicalUser, now: Date): string {
   if (!t.token) return 'no token';
@@ -32,7 +32,8 @@ export function historyText(userName: string, entries: HistoryEntry[]): string {
     const change = [fmt(e.before) && `from ${fmt(e.before)}`, fmt(e.after) && `to ${fmt(e.after)}`].filter(Boolean).join(' ');
     const approved = e.approvers.length ? `, approved by ${e.approvers.map((a) => `<@${a}>`).join(' and ')}` : '';
     const req = e.requestId ? ` (request ${shortId(e.requestId)})` : '';
-    return `• ${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${e.action.replace('techuser.', '')} by ${describeActor(e.actor)}${approved}${req}${change ? `: ${change}` : ''}`;
+    const why = e.reason ? ` — reason: ${escapeMrkdwn(e.reason)}` : '';
+    return `• ${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${e.action.replace('techuser.', '')} by ${describeActor(e.actor)}${approved}${req}${change ? `: ${change}` : ''}${why}`;
   });
   return `*History of ${userName}* (newest first)\n${lines.join('\n')}`;
 }

@@ -9,14 +9,15 @@
  */
 import type { HistoryEntry } from '../../domain/history.js';
 import type { Permission } from '../../domain/permission.js';
-import type { ChangeRequest } from '../../domain/request.js';
+import type { ChangeRequest, UndeliveredMessage } from '../../domain/request.js';
 import type { User } from '../../domain/user.js';
 import { emailKey } from '../../domain/user.js';
 import type { Workspace } from '../../domain/workspace.js';
 import type {
-  HistoryRepository, PermissionRepository, RequestRepository, SigningKeyRecord, SigningKeyRepository, Store,
+  HistoryRepository, PermissionRepository, RequestListFilter, RequestRepository, SigningKeyRecord, SigningKeyRepository, Store,
   TokenReveal, TokenRevealRepository, UserRepository, WorkspaceRepository,
 } from '../../app/ports.js';
+import { UNDELIVERED_KEPT } from '../../app/ports.js';
 import { DuplicateKeyError } from '../errors.js';
 
 import { copy, given, take } from './copy.js';
@@ -134,6 +135,10 @@ class Requests implements RequestRepository {
     const r = this.byId.get(id);
     if (r) r.notifiedAt = null;
   }
+  async noteUndelivered(id: string, note: UndeliveredMessage) {
+    const r = this.byId.get(id);
+    if (r) r.undelivered = [...(r.undelivered ?? []), copy(note)].slice(-UNDELIVERED_KEPT);
+  }
   async listDecided(status: string, decidedBefore: Date, limit: number) {
     const decided = [...this.byId.values()]
       .filter((r) => r.status === status && r.decidedAt && r.decidedAt < decidedBefore)
@@ -145,6 +150,12 @@ class Requests implements RequestRepository {
       .filter((r) => r.status === 'PENDING' && r.expiresAt <= now)
       .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
     return take(expired, limit).map(copy);
+  }
+  async listByWorkspace(workspaceId: string, filter: RequestListFilter) {
+    const found = [...this.byId.values()]
+      .filter((r) => r.workspaceId === workspaceId && (!filter.status || r.status === filter.status) && (!filter.requester || r.requester === filter.requester))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    return take(found, filter.limit).map(copy);
   }
 }
 

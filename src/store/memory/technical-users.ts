@@ -112,6 +112,18 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
     return take(due, limit).map(copy);
   }
 
+  async listByExpiry(workspaceId: string, limit: number) {
+    const withToken = [...this.byId.values()]
+      .filter((t) => t.workspaceId === workspaceId && t.token)
+      .sort((a, b) => a.token!.expiresAt.getTime() - b.token!.expiresAt.getTime());
+    return take(withToken, limit).map(copy);
+  }
+
+  async countTokensExpiringBefore(bounds: Date[]) {
+    const live = [...this.byId.values()].filter((t) => t.token && !t.token.revokedAt);
+    return bounds.map((b) => live.filter((t) => t.token!.expiresAt < b).length);
+  }
+
   async list(workspaceId: string) {
     return [...this.byId.values()]
       .filter((t) => t.workspaceId === workspaceId)

@@ -41,6 +41,10 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     { name: 'token.nextWarningAt', key: { 'token.nextWarningAt': 1 } },
     // Tokens not revealed by their deadline (listRevealOverdue); null once revealed.
     { name: 'token.revealBy', key: { 'token.revealBy': 1 } },
+    // The App Home's list, soonest expiry first (listByExpiry).
+    { name: 'workspaceId_token.expiresAt', key: { workspaceId: 1, 'token.expiresAt': 1 } },
+    // The metrics gauge of tokens by days to expiry (countTokensExpiringBefore), across workspaces.
+    { name: 'token.expiresAt', key: { 'token.expiresAt': 1 } },
   ],
   [COLLECTIONS.requests]: [
     // The outbox sweep (listDecided).
@@ -48,6 +52,9 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     // Pending requests past their TTL (listPendingExpired).
     { name: 'status_expiresAt', key: { status: 1, expiresAt: 1 } },
     { name: 'workspaceId_createdAt', key: { workspaceId: 1, createdAt: -1 } },
+    // The App Home: a workspace's pending requests, and an admin's own, newest first (listByWorkspace).
+    { name: 'workspaceId_status_createdAt', key: { workspaceId: 1, status: 1, createdAt: -1 } },
+    { name: 'workspaceId_requester_createdAt', key: { workspaceId: 1, requester: 1, createdAt: -1 } },
   ],
   [COLLECTIONS.history]: [
     { name: 'subject_at', key: { 'subject.type': 1, 'subject.id': 1, at: -1 } },

@@ -1,6 +1,7 @@
-import type { Collection } from 'mongodb';
-import type { RequestFields, RequestRepository } from '../../app/ports.js';
-import type { ChangeRequest, RequestStatus } from '../../domain/request.js';
+import type { Collection, Filter } from 'mongodb';
+import type { RequestFields, RequestListFilter, RequestRepository } from '../../app/ports.js';
+import { UNDELIVERED_KEPT } from '../../app/ports.js';
+import type { ChangeRequest, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
 import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
@@ -62,6 +63,13 @@ export class MongoRequests implements RequestRepository {
     await this.col.updateOne({ _id: id }, { $set: { notifiedAt: null } });
   }
 
+  /** One $push, kept to the latest notes. */
+  async noteUndelivered(id: string, note: UndeliveredMessage): Promise<void> {
+    if (!isKey(id)) return;
+    const clean: UndeliveredMessage = { message: note.message, status: note.status, error: String(note.error), at: note.at };
+    await this.col.updateOne({ _id: id }, { $push: { undelivered: { $each: [clean], $slice: -UNDELIVERED_KEPT } } });
+  }
+
   async listDecided(status: RequestStatus, decidedBefore: Date, limit: number): Promise<ChangeRequest[]> {
     const n = toLimit(limit);
     if (!isKey(status) || !(decidedBefore instanceof Date) || n <= 0) return [];
@@ -72,6 +80,18 @@ export class MongoRequests implements RequestRepository {
       .sort({ decidedAt: 1 })
       .limit(n)
       .toArray();
+    return docs.map((d) => fromDoc<ChangeRequest>(d));
+  }
+
+  /** Newest first, in the order of the index that matches the filter (see indexes.ts). */
+  async listByWorkspace(workspaceId: string, filter: RequestListFilter): Promise<ChangeRequest[]> {
+    const n = toLimit(filter.limit);
+    if (!isKey(workspaceId) || n <= 0) return [];
+    if ((filter.status !== undefined && !isKey(filter.status)) || (filter.requester !== undefined && !isKey(filter.requester))) return [];
+    const query: Filter<RequestDoc> = { workspaceId };
+    if (filter.status) query.status = filter.status;
+    if (filter.requester) query.requester = filter.requester;
+    const docs = await this.col.find(query).sort({ createdAt: -1 }).limit(n).toArray();
     return docs.map((d) => fromDoc<ChangeRequest>(d));
   }
 

@@ -108,6 +108,24 @@ export class MongoTechnicalUsers implements TechnicalUserRepository {
     return docs.map((d) => fromDoc<TechnicalUser>(d));
   }
 
+  /** Soonest expiry first, through the (workspaceId, token.expiresAt) index; `$type` leaves out users without a token. */
+  async listByExpiry(workspaceId: string, limit: number): Promise<TechnicalUser[]> {
+    const n = toLimit(limit);
+    if (!isKey(workspaceId) || n <= 0) return [];
+    const docs = await this.col
+      .find({ workspaceId, 'token.expiresAt': { $type: 'date' } })
+      .sort({ 'token.expiresAt': 1 })
+      .limit(n)
+      .toArray();
+    return docs.map((d) => fromDoc<TechnicalUser>(d));
+  }
+
+  /** One count per bound, each a range on the token.expiresAt index. */
+  async countTokensExpiringBefore(bounds: Date[]): Promise<number[]> {
+    if (!bounds.every((b) => b instanceof Date)) return bounds.map(() => 0);
+    return Promise.all(bounds.map((b) => this.col.countDocuments({ 'token.expiresAt': { $lt: b }, 'token.revokedAt': null })));
+  }
+
   async list(workspaceId: string): Promise<TechnicalUser[]> {
     if (!isKey(workspaceId)) return [];
     const docs = await this.col.find({ workspaceId }).toArray();

@@ -5,35 +5,36 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { DecideResult } from '../../../app/requests.js';
 import type { SlackDeps } from '../../deps.js';
+import { refuseMalformed } from '../../refusals.js';
 import { errorText } from '../../reply.js';
 import { RequestButton } from '../../schemas.js';
+import { answerClick } from './answer-click.js';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
 export function decideAction(deps: SlackDeps, verdict: 'approve' | 'reject') {
-  return async ({ ack, body, respond }: Args): Promise<void> => {
+  return async ({ ack, body, respond, client }: Args): Promise<void> => {
     await ack();
     const click = RequestButton.safeParse(body);
     let text: string;
     if (!click.success) {
-      deps.log.warn({ issues: click.error.issues.slice(0, 3) }, 'refused a malformed request button payload');
+      refuseMalformed(deps.log, body, { action: verdict }, click.error.issues);
       text = 'That button does not name a request Keywarden knows; nothing was changed.';
     } else {
       try {
         const result = await deps.requests.decide({ ...click.data, actor: click.data.userId, verdict });
         text = answer(result);
       } catch (err) {
-        deps.log.info({ user: click.data.userId, requestId: click.data.requestId, verdict, err }, 'refused a decision');
-        text = errorText(err, deps.log, { action: verdict, user: click.data.userId });
+        text = errorText(err, deps.log, { user: click.data.userId, team: click.data.teamId, action: verdict, requestId: click.data.requestId });
       }
     }
-    await respond({ response_type: 'ephemeral', replace_original: false, text }).catch((err: unknown) =>
-      deps.log.warn({ err }, 'could not answer a button click'),
-    );
+    // A message click is answered ephemerally; a Home tab click by the refreshed Home tab.
+    await answerClick(deps, { body, respond, client }, click.success ? click.data : null, text);
   };
 }
 
-function answer({ request: r, queued }: DecideResult): string {
+/** What the clicker reads after a decision (also after a rejection submitted through its form). */
+export function answer({ request: r, queued }: DecideResult): string {
   switch (r.status) {
     case 'PENDING':
       return 'Your approval is recorded. The policy needs another approver before this is applied.';

@@ -9,6 +9,7 @@ import type { TechnicalUser } from '../../../domain/technical-user.js';
 import { expiryDate } from '../../../domain/technical-user.js';
 import { EXTEND_DAYS } from '../../blocks/techusers.js';
 import type { SlackDeps } from '../../deps.js';
+import { refuseMalformed } from '../../refusals.js';
 import { errorText } from '../../reply.js';
 import { TokenButton } from '../../schemas.js';
 import { submitText } from '../commands/submit-text.js';
@@ -22,13 +23,13 @@ export function expiryButton(deps: SlackDeps, what: 'rotate' | 'extend') {
     const click = TokenButton.safeParse(body);
     let text: string;
     if (!click.success) {
-      deps.log.warn({ issues: click.error.issues.slice(0, 3) }, 'refused a malformed expiry button payload');
+      refuseMalformed(deps.log, body, { action: what }, click.error.issues);
       text = 'That button does not name a technical user Keywarden knows; nothing was requested.';
     } else {
       try {
         text = await open(deps, what, click.data);
       } catch (err) {
-        text = errorText(err, deps.log, { action: what, user: click.data.userId });
+        text = errorText(err, deps.log, { user: click.data.userId, team: click.data.teamId, action: what, technicalUserId: click.data.technicalUserId });
       }
     }
     await respond({ response_type: 'ephemeral', replace_original: false, text }).catch((err: unknown) =>

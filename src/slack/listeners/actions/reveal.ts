@@ -6,6 +6,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../../deps.js';
 import { revealedBlocks } from '../../blocks/techusers.js';
+import { refuseMalformed } from '../../refusals.js';
 import { errorText } from '../../reply.js';
 import { RevealButton } from '../../schemas.js';
 
@@ -16,7 +17,7 @@ export function revealAction(deps: SlackDeps) {
     await ack();
     const click = RevealButton.safeParse(body);
     if (!click.success) {
-      deps.log.warn({ issues: click.error.issues.slice(0, 3) }, 'refused a malformed reveal payload');
+      refuseMalformed(deps.log, body, { action: 'reveal' }, click.error.issues);
       await respond({ response_type: 'ephemeral', replace_original: false, text: 'That button does not name a token Keywarden knows.' }).catch(() => {});
       return;
     }
@@ -25,8 +26,8 @@ export function revealAction(deps: SlackDeps) {
     try {
       reveal = await deps.technicalUsers.reveal(requestId, userId);
     } catch (err) {
-      deps.log.warn({ user: userId, requestId, err }, 'refused a token reveal');
-      await respond({ response_type: 'ephemeral', replace_original: false, text: errorText(err, deps.log, { action: 'reveal', user: userId }) }).catch(() => {});
+      const text = errorText(err, deps.log, { user: userId, team: body.team?.id ?? body.user.team_id, action: 'reveal', requestId });
+      await respond({ response_type: 'ephemeral', replace_original: false, text }).catch(() => {});
       return;
     }
     try {

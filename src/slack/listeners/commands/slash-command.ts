@@ -6,6 +6,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../../deps.js';
 import { isUsageError, type UsageError } from '../../grammar/words.js';
+import { refuseMalformed } from '../../refusals.js';
 import { errorText } from '../../reply.js';
 import { SlashCommand } from '../../schemas.js';
 
@@ -22,7 +23,7 @@ export function slashCommand<C extends { action: string }>(deps: SlackDeps, spec
   return async ({ ack, body, respond }: Args): Promise<void> => {
     const cmd = SlashCommand.safeParse(body);
     if (!cmd.success) {
-      deps.log.warn({ command: spec.name, issues: cmd.error.issues.slice(0, 3) }, 'malformed slash command payload');
+      refuseMalformed(deps.log, body, { command: spec.name }, cmd.error.issues);
       await ack({ response_type: 'ephemeral', text: 'That command arrived incomplete; please try again.' });
       return;
     }
@@ -40,7 +41,7 @@ export function slashCommand<C extends { action: string }>(deps: SlackDeps, spec
     try {
       text = await spec.run(deps, parsed, cmd.data);
     } catch (err) {
-      text = errorText(err, deps.log, { command: spec.name, user: cmd.data.user_id });
+      text = errorText(err, deps.log, { user: cmd.data.user_id, team: cmd.data.team_id, command: spec.name, text: cmd.data.text.slice(0, 200) });
     }
     await respond({ response_type: 'ephemeral', text }).catch((err: unknown) =>
       deps.log.warn({ err, command: spec.name }, 'could not answer a slash command'),

@@ -1,0 +1,117 @@
+/**
+ * Keywarden's Prometheus metrics (prom-client), on a registry of its own per process (so tests and
+ * benchmarks that start several Keywardens in one process never share or clash):
+ *
+ *   keywarden_requests_total{kind,outcome}             requests reaching each state (submitted, approved, ...)
+ *   keywarden_request_decision_seconds{kind,decision}  from request to the deciding click
+ *   keywarden_request_applied_seconds{kind}            from request to the change applied
+ *   keywarden_job_duration_seconds{queue,job,result}   BullMQ jobs, worker side
+ *   keywarden_job_failures_total{queue,job,final}      failed attempts; final: no retry follows
+ *   keywarden_api_tokens{days_to_expiry}               live API tokens by days to expiry (read on scrape)
+ *
+ * plus prom-client's default process metrics. Every label has a small, fixed set of values.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Log, TechnicalUserRepository } from '../app/ports.js';
+import type { ChangeRequest } from '../domain/request.js';
+
+const DAY_MS = 86_400_000;
+const MINUTE = 60;
+const HOUR = 3600;
+
+/** Requests wait for people: seconds to days. */
+const HUMAN_BUCKETS = [MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, 4 * HOUR, 12 * HOUR, 24 * HOUR, 72 * HOUR, 7 * 24 * HOUR];
+const JOB_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Days-to-expiry buckets of the token gauge: label, and its upper bound in days (the last has none). */
+export const TOKEN_BUCKETS: ReadonlyArray<readonly [string, number]> = [
+  ['expired', 0], ['0-1', 1], ['1-7', 7], ['7-30', 30], ['30-90', 90], ['90+', Infinity],
+];
+/** The latest Date there is: "expires before this" counts every token. */
+const END_OF_TIME = new Date(8.64e15);
+
+export class KeywardenMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'keywarden_requests_total', help: 'Change requests that reached each outcome, by kind (submitted = stored as PENDING).',
+    labelNames: ['kind', 'outcome'] as const, registers: [this.registry],
+  });
+  private readonly decision = new Histogram({
+    name: 'keywarden_request_decision_seconds', help: 'Time from a request to its approval or rejection.',
+    labelNames: ['kind', 'decision'] as const, buckets: HUMAN_BUCKETS, registers: [this.registry],
+  });
+  private readonly applied = new Histogram({
+    name: 'keywarden_request_applied_seconds', help: 'Time from a request to the change applied.',
+    labelNames: ['kind'] as const, buckets: HUMAN_BUCKETS, registers: [this.registry],
+  });
+  private readonly jobs = new Histogram({
+    name: 'keywarden_job_duration_seconds', help: 'BullMQ job run time (one attempt), by queue, job and result.',
+    labelNames: ['queue', 'job', 'result'] as const, buckets: JOB_BUCKETS, registers: [this.registry],
+  });
+  private readonly jobFailures = new Counter({
+    name: 'keywarden_job_failures_total', help: 'Failed BullMQ job attempts; final="true" when no retry follows.',
+    labelNames: ['queue', 'job', 'final'] as const, registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A request was stored (PENDING). */
+  requestSubmitted(r: Pick<ChangeRequest, 'kind'>): void {
+    this.requests.inc({ kind: r.kind, outcome: 'submitted' });
+  }
+
+  /** A request's status changed (called once per change, by whoever won its compare-and-set). */
+  requestChanged(r: ChangeRequest): void {
+    this.requests.inc({ kind: r.kind, outcome: r.status.toLowerCase() });
+    const since = (d: Date | null) => (d ? Math.max(0, (d.getTime() - r.createdAt.getTime()) / 1000) : null);
+    if (r.status === 'APPROVED' || r.status === 'REJECTED') {
+      const s = since(r.decidedAt);
+      if (s !== null) this.decision.observe({ kind: r.kind, decision: r.status.toLowerCase() }, s);
+    }
+    if (r.status === 'APPLIED') {
+      const s = since(r.appliedAt);
+      if (s !== null) this.applied.observe({ kind: r.kind }, s);
+    }
+  }
+
+  /** One job attempt ended. */
+  jobEnded(queue: string, job: string, seconds: number, result: 'completed' | 'failed', final = false): void {
+    this.jobs.observe({ queue, job, result }, Math.max(0, seconds));
+    if (result === 'failed') this.jobFailures.inc({ queue, job, final: String(final) });
+  }
+
+  /**
+   * The token gauge, read from the store at every scrape (a few indexed counts). A store that
+   * does not answer within 2 s leaves the last values in place rather than failing the scrape.
+   */
+  watchTokens(repo: Pick<TechnicalUserRepository, 'countTokensExpiringBefore'>, now: () => Date, log: Log): void {
+    new Gauge({
+      name: 'keywarden_api_tokens', help: 'Live (not revoked) API tokens by days to expiry.',
+      labelNames: ['days_to_expiry'] as const, registers: [this.registry],
+      async collect() {
+        const t = now().getTime();
+        const bounds = TOKEN_BUCKETS.map(([, days]) => (Number.isFinite(days) ? new Date(t + days * DAY_MS) : END_OF_TIME));
+        try {
+          const below = await withTimeout(repo.countTokensExpiringBefore(bounds), 2000);
+          TOKEN_BUCKETS.forEach(([label], i) => this.set({ days_to_expiry: label }, below[i]! - (i ? below[i - 1]! : 0)));
+        } catch (err) {
+          log.warn({ err }, 'could not count tokens for /metrics; showing the last counts');
+        }
+      },
+    });
+  }
+
+  /** The text exposition for GET /metrics. */
+  async expose(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Pure Block Kit builders for our modals: the request forms that `/techuser create` and
+ * `/permission role` open when typed without arguments, and the form that asks an approver why
+ * they reject. Inputs are keyed by `fields` (block ids) with action id VALUE; see forms/ids.ts.
+ */
+import type { types } from '@slack/bolt';
+import { MAX_REJECTION_REASON } from '../../app/rejections.js';
+import { ROLES } from '../../domain/permission.js';
+import type { ChangeRequest } from '../../domain/request.js';
+import type { Workspace } from '../../domain/workspace.js';
+import { fields, forms, VALUE } from '../forms/ids.js';
+import type { FormMetadata, RejectMetadata } from '../forms/metadata.js';
+import { encodeMetadata } from '../forms/metadata.js';
+import { describeRequest, escapeMrkdwn } from './request.js';
+
+type Block = types.KnownBlock;
+const DAY = 86_400_000;
+/** Slack shows at most 100 options in a static select. */
+export const MAX_OPTIONS = 100;
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text });
+const option = (value: string, text = value): types.PlainTextOption => ({ text: plain(text.length > 75 ? `${text.slice(0, 74)}…` : text), value });
+const roleSelect = (): types.StaticSelect => ({
+  type: 'static_select', action_id: VALUE, placeholder: plain('Choose a role'), options: ROLES.map((r) => option(r)),
+});
+const textInput = (block: string, label: string, o: { optional?: boolean; multiline?: boolean; max?: number; placeholder?: string; hint?: string } = {}): Block => ({
+  type: 'input', block_id: block, label: plain(label), optional: o.optional ?? false,
+  element: {
+    type: 'plain_text_input', action_id: VALUE, multiline: o.multiline ?? false,
+    ...(o.max !== undefined && { max_length: o.max }), ...(o.placeholder && { placeholder: plain(o.placeholder) }),
+  },
+  ...(o.hint && { hint: plain(o.hint) }),
+});
+const intro = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+
+/** The date an expiry picker starts at: 90 days from today (UTC). */
+export const defaultExpiry = (now: Date) => new Date(now.getTime() + 90 * DAY).toISOString().slice(0, 10);
+
+/** `/techuser create`: username, role, expiry date, and the optional description and labels. */
+export function techuserCreateForm(ws: Workspace, meta: FormMetadata, now: Date): types.ModalView {
+  return {
+    type: 'modal', callback_id: forms.TECHUSER_CREATE, private_metadata: encodeMetadata(meta),
+    title: plain('New technical user'), submit: plain('Request'), close: plain('Cancel'),
+    blocks: [
+      intro(`Workspace *${escapeMrkdwn(ws.name)}*. An approver in <#${ws.slack.approvalsChannel}> decides; once it is created you can reveal its API token once, in your DM with Keywarden.`),
+      textInput(fields.USERNAME, 'Username', { max: 64, placeholder: 'ci-pipeline', hint: '3-64 characters: letters, digits, dot, dash or underscore.' }),
+      { type: 'input', block_id: fields.ROLE, label: plain('Role'), element: roleSelect() },
+      {
+        type: 'input', block_id: fields.EXPIRY, label: plain('Token expiry date'),
+        element: { type: 'datepicker', action_id: VALUE, initial_date: defaultExpiry(now) },
+        hint: plain('The token works through the end of this day (UTC); at most five years away.'),
+      },
+      textInput(fields.DESCRIPTION, 'Description', { optional: true, multiline: true, max: 500 }),
+      textInput(fields.CUSTOMER_ROLES, 'Customer roles', { optional: true, placeholder: 'inventory-reader, reporting', hint: 'Comma-separated.' }),
+      textInput(fields.ACES, 'Access control entities', { optional: true, placeholder: 'team-a, team-b', hint: 'Comma-separated.' }),
+    ],
+  };
+}
+
+/**
+ * `/permission role`: a user of the workspace (a static select of their emails, at most
+ * MAX_OPTIONS; beyond that the command with an email still works), the new role and a reason.
+ */
+export function permissionRoleForm(ws: Workspace, emails: string[], meta: FormMetadata): types.ModalView {
+  const shown = emails.filter((e) => e.length <= 150).slice(0, MAX_OPTIONS);
+  const more = emails.length > shown.length
+    ? [intro(`Only the first ${shown.length} of ${emails.length} users are listed; for another, type \`/permission role <email> <role>\`.`)]
+    : [];
+  const user: Block = shown.length
+    ? { type: 'input', block_id: fields.EMAIL, label: plain('User'), element: { type: 'static_select', action_id: VALUE, placeholder: plain('Choose a user'), options: shown.map((e) => option(e)) } }
+    : textInput(fields.EMAIL, 'User email', { placeholder: 'jane.doe@example.com' });
+  return {
+    type: 'modal', callback_id: forms.PERMISSION_ROLE, private_metadata: encodeMetadata(meta),
+    title: plain('Change a role'), submit: plain('Request'), close: plain('Cancel'),
+    blocks: [
+      intro(`Workspace *${escapeMrkdwn(ws.name)}*. An approver in <#${ws.slack.approvalsChannel}> decides.`),
+      user,
+      ...more,
+      { type: 'input', block_id: fields.ROLE, label: plain('New role'), element: roleSelect() },
+      textInput(fields.REASON, 'Reason', { optional: true, multiline: true, max: 500 }),
+    ],
+  };
+}
+
+/** Asks an approver why they reject a request; submitting it rejects. */
+export function rejectForm(r: ChangeRequest, meta: RejectMetadata): types.ModalView {
+  return {
+    type: 'modal', callback_id: forms.REJECT, private_metadata: encodeMetadata(meta),
+    title: plain('Reject request'), submit: plain('Reject'), close: plain('Cancel'),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(describeRequest(r))}*\nRequested by <@${r.requester}>` } },
+      textInput(fields.REASON, 'Why is it rejected?', { multiline: true, max: MAX_REJECTION_REASON, hint: 'The requester reads this; it is kept on the request and in its history.' }),
+    ],
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The App Home tab, as a pure function of what HomeService read. Pending requests carry the same
+ * Approve and Reject buttons (same action ids, value = request id) as the approval message, so
+ * the same listeners decide them. Slack allows 100 blocks per view; longer views are cut short
+ * with a note rather than refused by Slack.
+ */
+import type { types } from '@slack/bolt';
+import type { HomeWorkspace } from '../../app/home.js';
+import type { ChangeRequest } from '../../domain/request.js';
+import { timeLeft } from '../../domain/expiry-warnings.js';
+import type { TechnicalUser } from '../../domain/technical-user.js';
+import { expiryDate } from '../../domain/technical-user.js';
+import { ids } from '../ids.js';
+import { describeRequest, escapeMrkdwn, shortId, statusLine } from './request.js';
+
+type KnownBlock = types.KnownBlock;
+
+const MAX_BLOCKS = 100;
+/** Slack's limit for a section's text. */
+const MAX_TEXT = 3000;
+
+const when = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty}|${d.toISOString().slice(0, 10)}>`;
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
+const clip = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s);
+
+/** The Home tab of `userId`. `notice`: one line at the top, e.g. the answer to a click made here. */
+export function homeView(home: HomeWorkspace[], userId: string, now: Date, notice?: string): types.HomeView {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'Keywarden' } },
+    context(`Requests, approvals and technical users of your LeanIX workspaces. Updated ${when(now)}.`),
+  ];
+  if (notice) blocks.push(section(notice));
+  if (home.length === 0) {
+    blocks.push(section(
+      'You are not an admin or approver of any Keywarden workspace in this Slack team, so there is nothing to show here. '
+        + 'Ask an operator to add you to the seed file if you should be.',
+    ));
+  }
+  for (const h of home) blocks.push(...workspaceBlocks(h, userId, now));
+  if (blocks.length > MAX_BLOCKS) {
+    return { type: 'home', blocks: [...blocks.slice(0, MAX_BLOCKS - 1), context('There is more than a Home tab can show; use `/techuser list` and the approvals channel.')] };
+  }
+  return { type: 'home', blocks };
+}
+
+function workspaceBlocks(h: HomeWorkspace, userId: string, now: Date): KnownBlock[] {
+  const ws = h.workspace;
+  const part = [h.isAdmin && 'an admin', h.isApprover && 'an approver'].filter(Boolean).join(' and ');
+  const blocks: KnownBlock[] = [
+    { type: 'divider' },
+    { type: 'header', text: { type: 'plain_text', text: ws.name.slice(0, 150) } },
+    context(`You are ${part} of ${escapeMrkdwn(ws.name)}. Requests are decided in <#${ws.slack.approvalsChannel}>.`),
+  ];
+  if (h.isApprover) {
+    blocks.push(section(`*Pending requests* (${h.pending.length})`));
+    if (h.pending.length === 0) blocks.push(context('Nothing is waiting for a decision.'));
+    for (const r of h.pending) blocks.push(...pendingBlocks(r, h, userId));
+  }
+  if (h.isAdmin) {
+    blocks.push(section(h.mine.length
+      ? `*Your recent requests*\n${h.mine.map((r) => mineLine(r)).join('\n')}`
+      : '*Your recent requests*\nNone yet: ask for a change with `/permission` or `/techuser`.'));
+  }
+  blocks.push(section(h.technicalUsers.length
+    ? `*Technical users* (nearest expiry first)\n${h.technicalUsers.map((t) => techUserLine(t, now)).join('\n')}`
+    : '*Technical users*\nNone yet: an admin can create one with `/techuser create`.'));
+  return blocks;
+}
+
+function pendingBlocks(r: ChangeRequest, h: HomeWorkspace, userId: string): KnownBlock[] {
+  const reason = r.reason ? `\nReason: ${escapeMrkdwn(r.reason)}` : '';
+  const blocks: KnownBlock[] = [
+    section(`*${escapeMrkdwn(describeRequest(r))}*\nRequested by <@${r.requester}> ${when(r.createdAt)} · request ${shortId(r.id)}${reason}\n${statusLine(r, h.workspace)}`),
+  ];
+  if (r.requester === userId) {
+    blocks.push(context('This is your request: another approver decides it.'));
+  } else if (r.approvals.some((a) => a.by === userId)) {
+    blocks.push(context('You approved this; it is waiting for another approver.'));
+  } else {
+    blocks.push({
+      type: 'actions',
+      // Unique per view; the approval message's buttons live in a block named 'decision'.
+      block_id: `decision:${r.id}`,
+      elements: [
+        { type: 'button', action_id: ids.APPROVE, style: 'primary', value: r.id, text: { type: 'plain_text', text: 'Approve' } },
+        { type: 'button', action_id: ids.REJECT, style: 'danger', value: r.id, text: { type: 'plain_text', text: 'Reject' } },
+      ],
+    });
+  }
+  return blocks;
+}
+
+function mineLine(r: ChangeRequest): string {
+  const outcome = r.outcome && r.status !== 'PENDING' ? `: ${escapeMrkdwn(r.outcome)}` : '';
+  return `• ${when(r.createdAt)} ${escapeMrkdwn(describeRequest(r))} — *${r.status}*${outcome}`;
+}
+
+function techUserLine(t: TechnicalUser, now: Date): string {
+  const token = t.token!;
+  const date = expiryDate(token.expiresAt);
+  const state = token.revokedAt
+    ? `token …${token.lastFour} revoked (never revealed)`
+    : token.expiresAt <= now
+      ? `token …${token.lastFour} :x: expired ${date}`
+      : `token …${token.lastFour} expires ${date} (${timeLeft(token.expiresAt, now)})`;
+  return `• *${t.userName}* (${t.role}): ${state}`;
+}

@@ -1,0 +1,88 @@
+/**
+ * The fields of our forms, parsed with zod from a view_submission's state. Each zod issue becomes
+ * a field error keyed by its block id, which is what Slack shows under the input
+ * (`response_action: 'errors'`).
+ */
+import { z } from 'zod';
+import { MAX_REJECTION_REASON } from '../../app/rejections.js';
+import { Codes, type DomainError } from '../../domain/errors.js';
+import { ROLES } from '../../domain/permission.js';
+import { isEmail } from '../../domain/user.js';
+import type { InputState } from '../view-schemas.js';
+import { fields, VALUE, type FieldId } from './ids.js';
+
+export type FieldErrors = Partial<Record<FieldId, string>>;
+
+/** Block id -> what was typed, picked or chosen (undefined when the input was left empty). */
+export function formValues(values: Record<string, Record<string, InputState>>): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(values).map(([block, actions]) => {
+      const s = actions[VALUE];
+      return [block, s?.selected_option?.value ?? s?.selected_date ?? s?.value ?? undefined];
+    }),
+  );
+}
+
+/** The form's fields, or an error for each field that is wrong (the first issue of each). */
+export function parseFields<S extends z.ZodType>(
+  schema: S,
+  values: Record<string, string | undefined>,
+): { ok: true; data: z.output<S> } | { ok: false; errors: FieldErrors } {
+  const parsed = schema.safeParse(values);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const errors: FieldErrors = {};
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0]) as FieldId;
+    errors[field] ??= issue.message;
+  }
+  return { ok: false, errors };
+}
+
+const role = z.enum(ROLES, { error: 'Choose a role.' });
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+export const TechuserCreateFields = z.object({
+  [fields.USERNAME]: z.string({ error: 'Give the technical user a username.' }).trim().min(1, 'Give the technical user a username.'),
+  [fields.ROLE]: role,
+  [fields.EXPIRY]: z.string({ error: 'Pick an expiry date.' }).regex(/^\d{4}-\d{2}-\d{2}$/, 'Pick an expiry date.'),
+  [fields.DESCRIPTION]: z.string().trim().max(500, 'At most 500 characters.').optional().transform((v) => v ?? ''),
+  [fields.CUSTOMER_ROLES]: list,
+  [fields.ACES]: list,
+});
+
+export const PermissionRoleFields = z.object({
+  [fields.EMAIL]: z.string({ error: 'Choose a user.' }).trim().refine(isEmail, 'That is not an email address.'),
+  [fields.ROLE]: role,
+  [fields.REASON]: z.string().trim().max(500, 'At most 500 characters.').optional().transform((v) => v || null),
+});
+
+export const RejectFields = z.object({
+  [fields.REASON]: z
+    .string({ error: 'Say why, for the requester.' })
+    .trim()
+    .min(1, 'Say why, for the requester.')
+    .max(MAX_REJECTION_REASON, `At most ${MAX_REJECTION_REASON} characters.`),
+});
+
+/** Which field a rule violation is about, so the form shows it there; `fallback` for the rest. */
+export function fieldOf(err: DomainError, fallback: FieldId): FieldId {
+  switch (err.code) {
+    case Codes.TECHUSER_BAD_NAME:
+    case Codes.TECHUSER_EXISTS:
+      return fields.USERNAME;
+    case Codes.TECHUSER_BAD_EXPIRY:
+      return fields.EXPIRY;
+    case Codes.TECHUSER_BAD_LABEL:
+      return /access control/.test(err.message) ? fields.ACES : fields.CUSTOMER_ROLES;
+    case Codes.USER_NOT_FOUND:
+    case Codes.PERMISSION_NOT_FOUND:
+      return fields.EMAIL;
+    case Codes.PERMISSION_UNCHANGED:
+      return fields.ROLE;
+    default:
+      return fallback;
+  }
+}

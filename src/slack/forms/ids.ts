@@ -1,0 +1,24 @@
+/**
+ * Ids of our modals (their callback_id) and of their inputs. Each input is a block whose block_id
+ * names the field (Slack keys field errors by block id); its element's action_id is always VALUE.
+ */
+export const forms = {
+  TECHUSER_CREATE: 'keywarden.form.techuser_create',
+  PERMISSION_ROLE: 'keywarden.form.permission_role',
+  /** Opened by a Reject button: asks the approver why. */
+  REJECT: 'keywarden.form.reject',
+} as const;
+
+export const fields = {
+  USERNAME: 'username',
+  ROLE: 'role',
+  EXPIRY: 'expiry',
+  DESCRIPTION: 'description',
+  CUSTOMER_ROLES: 'customer_roles',
+  ACES: 'aces',
+  EMAIL: 'email',
+  REASON: 'reason',
+} as const;
+export type FieldId = (typeof fields)[keyof typeof fields];
+
+export const VALUE = 'value';

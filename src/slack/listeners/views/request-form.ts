@@ -1,0 +1,74 @@
+/**
+ * A request form submitted (`/techuser create`, `/permission role`): the same request the command
+ * would make. Within Slack's 3 seconds the fields are parsed (zod) and the rules checked, and any
+ * problem is shown under its field (`response_action: 'errors'`); only then does the form close,
+ * the request get stored and posted for approval, and the admin get the command's answer.
+ */
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { z } from 'zod';
+import { isDomainError } from '../../../domain/errors.js';
+import type { NewRequest } from '../../../domain/request.js';
+import type { SlackDeps } from '../../deps.js';
+import { fieldOf, formValues, parseFields } from '../../forms/fields.js';
+import type { FieldId } from '../../forms/ids.js';
+import { decodeMetadata, FormMetadata } from '../../forms/metadata.js';
+import { refuseMalformed } from '../../refusals.js';
+import { errorText } from '../../reply.js';
+import { tellUser } from '../../tell-user.js';
+import { ViewSubmission } from '../../view-schemas.js';
+import { submitText } from '../commands/submit-text.js';
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+export interface RequestFormSpec<S extends z.ZodType> {
+  name: string;
+  fields: S;
+  /** Where an error that belongs to no field in particular is shown (Slack needs an input block). */
+  firstField: FieldId;
+  toRequest(fields: z.output<S>): { request: NewRequest; reason: string | null };
+}
+
+export function requestFormSubmitted<S extends z.ZodType>(deps: SlackDeps, spec: RequestFormSpec<S>) {
+  return async ({ ack, body, client }: Args): Promise<void> => {
+    const sub = ViewSubmission.safeParse(body);
+    const meta = sub.success ? decodeMetadata(FormMetadata, sub.data.metadata) : null;
+    if (!sub.success || !meta) {
+      refuseMalformed(deps.log, body, { form: spec.name }, sub.success ? [{ message: 'bad private_metadata' }] : sub.error.issues);
+      await ack();
+      return;
+    }
+    const { userId: user, teamId: team } = sub.data;
+    const parsed = parseFields(spec.fields, formValues(sub.data.values));
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: parsed.errors });
+      return;
+    }
+    const { request, reason } = spec.toRequest(parsed.data);
+    const ws = await deps.store.workspaces.findById(meta.workspaceId);
+    if (!ws || ws.slack.teamId !== team) {
+      await ack({ response_action: 'errors', errors: { [spec.firstField]: 'That workspace is not (or no longer) configured for this Slack team.' } });
+      return;
+    }
+    try {
+      await deps.requests.validate({ workspace: ws, requester: user, request });
+    } catch (err) {
+      if (isDomainError(err)) {
+        errorText(err, deps.log, { user, team, form: spec.name, kind: request.kind });
+        await ack({ response_action: 'errors', errors: { [fieldOf(err, spec.firstField)]: err.message } });
+        return;
+      }
+      await ack();
+      await tellUser(deps, client, { userId: user, responseUrl: meta.responseUrl }, errorText(err, deps.log, { user, team, form: spec.name }));
+      return;
+    }
+    await ack();
+    let text: string;
+    try {
+      text = submitText(ws, await deps.requests.submit({ workspace: ws, requester: user, request, reason }));
+    } catch (err) {
+      // Something changed between the check and the submission (e.g. the name was taken meanwhile).
+      text = errorText(err, deps.log, { user, team, form: spec.name, kind: request.kind });
+    }
+    await tellUser(deps, client, { userId: user, responseUrl: meta.responseUrl }, text);
+  };
+}

@@ -1,0 +1,38 @@
+/** The operations settings: LOG_FORMAT and Bull Board's credentials. */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+
+const BASE = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signing-secret-123', KEYWARDEN_SECRET: 'k'.repeat(32) };
+const refusal = (env: Record<string, string>) => {
+  try {
+    loadConfig({ ...BASE, ...env });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected a refusal');
+};
+
+describe('operations settings', () => {
+  it('logs JSON by default; LOG_FORMAT=pretty for development', () => {
+    expect(loadConfig(BASE).LOG_FORMAT).toBe('json');
+    expect(loadConfig({ ...BASE, LOG_FORMAT: 'pretty' }).LOG_FORMAT).toBe('pretty');
+    expect(refusal({ LOG_FORMAT: 'colourful' })).toMatch(/^Invalid configuration: LOG_FORMAT /);
+  });
+
+  it('leaves Bull Board off unless both credentials are set', () => {
+    const off = loadConfig(BASE);
+    expect(off.BULL_BOARD_USERNAME).toBeUndefined();
+    expect(off.BULL_BOARD_PASSWORD).toBeUndefined();
+    expect(loadConfig({ ...BASE, BULL_BOARD_USERNAME: 'ops', BULL_BOARD_PASSWORD: 'correct-horse-battery' })).toMatchObject({
+      BULL_BOARD_USERNAME: 'ops', BULL_BOARD_PASSWORD: 'correct-horse-battery',
+    });
+    expect(refusal({ BULL_BOARD_USERNAME: 'ops' })).toBe('Invalid configuration: BULL_BOARD_PASSWORD is required when BULL_BOARD_USERNAME is set (set neither to turn Bull Board off)');
+    expect(refusal({ BULL_BOARD_PASSWORD: 'correct-horse-battery' })).toBe('Invalid configuration: BULL_BOARD_USERNAME is required when BULL_BOARD_PASSWORD is set (set neither to turn Bull Board off)');
+  });
+
+  it('refuses a short password and a username Basic auth cannot carry, without echoing them', () => {
+    const short = refusal({ BULL_BOARD_USERNAME: 'ops', BULL_BOARD_PASSWORD: 's3cr3t' });
+    expect(short).toBe('Invalid configuration: BULL_BOARD_PASSWORD must be at least 12 characters');
+    expect(refusal({ BULL_BOARD_USERNAME: 'op:s', BULL_BOARD_PASSWORD: 'correct-horse-battery' })).toMatch(/^Invalid configuration: BULL_BOARD_USERNAME must be/);
+  });
+});

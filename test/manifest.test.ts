@@ -1,0 +1,109 @@
+/**
+ * manifest.yml stays true to the code: its slash commands are the commands Bolt registers, its bot
+ * events the events it listens to, interactivity is on because actions and views are registered,
+ * and its bot scopes are exactly those the Web API methods called in src/ and jobs/ need. The
+ * calls are found by scanning the source for `client.<namespace>.<method>(`; a method missing from
+ * SCOPES below fails the test, so adding a call means looking up its scope.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const root = join(import.meta.dirname, '..');
+
+/** Bot scopes each Web API method needs (docs.slack.dev, "Required scopes"). */
+const SCOPES: Record<string, string[]> = {
+  'auth.test': [],
+  'chat.postMessage': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
+  'chat.delete': ['chat:write'],
+  'views.open': [],
+  'views.publish': [],
+  'views.update': [],
+  'views.push': [],
+  'users.info': ['users:read'],
+  'users.lookupByEmail': ['users:read', 'users:read.email'],
+  'conversations.open': ['im:write'],
+};
+/** Bot scopes each event subscription needs. */
+const EVENT_SCOPES: Record<string, string[]> = {
+  app_home_opened: [],
+  'message.im': ['im:history'],
+  app_mention: ['app_mentions:read'],
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+// Comments are left out: a method named in a comment is not a call.
+const code = [...sources(join(root, 'src')), ...sources(join(root, 'jobs'))]
+  .map((f) => readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))
+  .join('\n');
+const all = (re: RegExp) => [...new Set([...code.matchAll(re)].map((m) => m.slice(1).join('.')))].sort();
+
+const registered = {
+  commands: all(/\bapp\.command\(\s*'([^']+)'/g),
+  events: all(/\bapp\.event\(\s*'([^']+)'/g),
+  interactive: all(/\bapp\.(action|view|shortcut|options)\(/g),
+};
+/** Web API methods the code calls, plus the auth.test Bolt makes at start (app.init). */
+const called = [...new Set(['auth.test', ...all(/\b\w*[cC]lient\s*\.\s*([a-z]+)\s*\.\s*([A-Za-z]+)\s*\(/g)])].sort();
+
+const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
+  features: { app_home: { home_tab_enabled: boolean }; slash_commands: Array<{ command: string; url: string }> };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: {
+    event_subscriptions?: { request_url: string; bot_events: string[] };
+    interactivity: { is_enabled: boolean; request_url: string };
+    socket_mode_enabled: boolean;
+  };
+};
+
+describe('manifest.yml', () => {
+  it('finds what the code registers and calls (the scan itself works)', () => {
+    expect(registered.commands.length).toBeGreaterThan(0);
+    expect(called).toEqual(expect.arrayContaining(['chat.postMessage', 'chat.update', 'views.open', 'views.publish']));
+  });
+
+  it('declares exactly the slash commands the code registers', () => {
+    expect(manifest.features.slash_commands.map((c) => c.command).sort()).toEqual(registered.commands);
+  });
+
+  it('subscribes to exactly the bot events the code listens to, and has the Home tab the listener draws', () => {
+    expect([...(manifest.settings.event_subscriptions?.bot_events ?? [])].sort()).toEqual(registered.events);
+    expect(manifest.features.app_home.home_tab_enabled).toBe(registered.events.includes('app_home_opened'));
+  });
+
+  it('enables interactivity because buttons and forms are registered', () => {
+    expect(registered.interactive).toEqual(expect.arrayContaining(['action', 'view']));
+    expect(manifest.settings.interactivity.is_enabled).toBe(registered.interactive.length > 0);
+  });
+
+  it('requests exactly the bot scopes the called methods, events and commands need', () => {
+    const unknown = called.filter((m) => !(m in SCOPES));
+    expect(unknown, 'add these methods and their scopes to SCOPES').toEqual([]);
+    const unknownEvents = registered.events.filter((e) => !(e in EVENT_SCOPES));
+    expect(unknownEvents, 'add these events and their scopes to EVENT_SCOPES').toEqual([]);
+    const needed = new Set([
+      ...called.flatMap((m) => SCOPES[m]!),
+      ...registered.events.flatMap((e) => EVENT_SCOPES[e]!),
+      ...(registered.commands.length ? ['commands'] : []),
+    ]);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
+  });
+
+  it('sends everything to the one endpoint in HTTP mode', () => {
+    const urls = [
+      ...manifest.features.slash_commands.map((c) => c.url),
+      manifest.settings.interactivity.request_url,
+      manifest.settings.event_subscriptions?.request_url,
+    ];
+    expect(new Set(urls)).toEqual(new Set(['https://YOUR-HOST/slack/events']));
+    expect(manifest.settings.socket_mode_enabled).toBe(false);
+  });
+});
