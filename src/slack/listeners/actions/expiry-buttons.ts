@@ -2,40 +2,26 @@
  * Rotate token / Extend, on an expiry warning: each opens an ordinary approval request in the
  * clicker's name (so only the workspace's admins can), exactly as the slash command would.
  */
-import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { Codes, DomainError } from '../../../domain/errors.js';
 import type { NewRequest } from '../../../domain/request.js';
 import type { TechnicalUser } from '../../../domain/technical-user.js';
 import { expiryDate } from '../../../domain/technical-user.js';
 import { EXTEND_DAYS } from '../../blocks/techusers.js';
 import type { SlackDeps } from '../../deps.js';
-import { refuseMalformed } from '../../refusals.js';
-import { errorText } from '../../reply.js';
 import { TokenButton } from '../../schemas.js';
 import { submitText } from '../commands/submit-text.js';
+import { buttonAction } from './button-action.js';
 
-type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 const DAY = 86_400_000;
 
 export function expiryButton(deps: SlackDeps, what: 'rotate' | 'extend') {
-  return async ({ ack, body, respond }: Args): Promise<void> => {
-    await ack();
-    const click = TokenButton.safeParse(body);
-    let text: string;
-    if (!click.success) {
-      refuseMalformed(deps.log, body, { action: what }, click.error.issues);
-      text = 'That button does not name a technical user Keywarden knows; nothing was requested.';
-    } else {
-      try {
-        text = await open(deps, what, click.data);
-      } catch (err) {
-        text = errorText(err, deps.log, { user: click.data.userId, team: click.data.teamId, action: what, technicalUserId: click.data.technicalUserId });
-      }
-    }
-    await respond({ response_type: 'ephemeral', replace_original: false, text }).catch((err: unknown) =>
-      deps.log.warn({ err }, 'could not answer an expiry button'),
-    );
-  };
+  return buttonAction(deps, {
+    action: what,
+    schema: TokenButton,
+    malformed: 'That button does not name a technical user Keywarden knows; nothing was requested.',
+    context: (c) => ({ technicalUserId: c.technicalUserId }),
+    run: (c) => open(deps, what, c),
+  });
 }
 
 async function open(deps: SlackDeps, what: 'rotate' | 'extend', c: { userId: string; teamId: string; technicalUserId: string }) {
