@@ -10,6 +10,7 @@ import { decide } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
 import { isAdmin } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
+import { RequestMessages } from './request-messages.js';
 import type { ApplyQueue, Clock, Log, Notifier, Store } from './ports.js';
 import { MAX_REJECTION_REASON, recordRejection } from './rejections.js';
 
@@ -50,7 +51,11 @@ export class RequestService {
       clock: Clock;
       log: Log;
     },
-  ) {}
+  ) {
+    this.messages = new RequestMessages(deps);
+  }
+
+  private readonly messages: RequestMessages;
 
   /**
    * The checks submit makes, without storing or posting anything: a form answers its field errors
@@ -145,7 +150,7 @@ export class RequestService {
       }
       // The decision is made and stands: a failure to tell anyone about it is logged and recorded,
       // never answered as if nothing had happened.
-      await this.tell(updated, ws, updated.status === 'REJECTED', true).catch((err: unknown) =>
+      await this.messages.tell(updated, ws, updated.status === 'REJECTED', true).catch((err: unknown) =>
         log.error({ err, requestId: updated.id }, 'could not tell anyone about a decision'),
       );
       return { request: updated, queued };
@@ -166,7 +171,7 @@ export class RequestService {
       status: 'EXPIRED', outcome: 'Nobody decided in time.',
     });
     if (expired) {
-      await this.tell(expired, ws, true, true).catch((err: unknown) =>
+      await this.messages.tell(expired, ws, true, true).catch((err: unknown) =>
         this.deps.log.error({ err, requestId: r.id }, 'could not tell anyone about an expired request'),
       );
     }
@@ -213,7 +218,7 @@ export class RequestService {
     if (r.status !== 'APPROVED') {
       // Applied (or failed) long ago, but every attempt to tell the requester failed: the change
       // stands, and the message that never went out is recorded for the operator.
-      if ((r.status === 'APPLIED' || r.status === 'FAILED') && !r.notifiedAt) await this.noteUndelivered(r, 'requester-dm', reason);
+      if ((r.status === 'APPLIED' || r.status === 'FAILED') && !r.notifiedAt) await this.messages.noteUndelivered(r, 'requester-dm', reason);
       return;
     }
     const ws = await this.deps.store.workspaces.findById(r.workspaceId);
@@ -228,7 +233,7 @@ export class RequestService {
     });
     // A null here means another run finished it first; that run tells the people.
     if (done && retry) await this.tellOrRetry(done, ws);
-    else if (done) await this.tell(done, ws, true, true);
+    else if (done) await this.messages.tell(done, ws, true, true);
     return done ?? (await this.deps.store.requests.findById(r.id));
   }
 
@@ -237,49 +242,7 @@ export class RequestService {
    * the queue runs it again; the next run finds the request finished and only sends the DM.
    */
   private async tellOrRetry(r: ChangeRequest, ws: Workspace) {
-    if (!(await this.tell(r, ws, true))) throw new Error(`request ${r.id} is ${r.status} but the requester could not be told yet`);
-  }
-
-  /**
-   * Rewrites the approval message and, when the request has ended, tells the requester. Returns
-   * false only when the requester should have been told and could not be. `lastChance`: nothing
-   * will try again (no queue job behind this call), so a DM that fails is recorded on the request.
-   */
-  private async tell(r: ChangeRequest, ws: Workspace, final: boolean, lastChance = false): Promise<boolean> {
-    const { notifier, store, clock, log } = this.deps;
-    try {
-      await notifier.requestUpdated(r, ws);
-    } catch (err) {
-      // The state change stands; only the message is stale. Logged and recorded for the operator.
-      log.error({ err, requestId: r.id }, 'could not update the approval message');
-      await this.noteUndelivered(r, 'approval-message', err);
-    }
-    // One DM per request, however many runs get here: only the claimant sends it.
-    if (!final) return true;
-    const claimed = await store.requests.claimNotified(r.id, clock.now()).catch(async (err: unknown) => {
-      // The store failed before the DM was even tried: with no retry behind us, that DM is lost.
-      if (lastChance) await this.noteUndelivered(r, 'requester-dm', err);
-      throw err;
-    });
-    if (!claimed) return true;
-    try {
-      await notifier.tellRequester(r, ws);
-      return true;
-    } catch (err) {
-      log.error({ err, requestId: r.id }, 'could not tell the requester');
-      await store.requests.releaseNotified(r.id);
-      if (lastChance) await this.noteUndelivered(r, 'requester-dm', err);
-      return false;
-    }
-  }
-
-  /** Records on the request (and in the log) a message Slack would not take. Never throws. */
-  private async noteUndelivered(r: ChangeRequest, message: 'approval-message' | 'requester-dm', why: unknown): Promise<void> {
-    const error = (why instanceof Error ? why.message : String(why)).slice(0, 300);
-    this.deps.log.error({ requestId: r.id, message, status: r.status, error }, 'message undelivered; recorded on the request');
-    await this.deps.store.requests
-      .noteUndelivered(r.id, { message, status: r.status, error, at: this.deps.clock.now() })
-      .catch((err: unknown) => this.deps.log.error({ err, requestId: r.id }, 'could not record an undelivered message'));
+    if (!(await this.messages.tell(r, ws, true))) throw new Error(`request ${r.id} is ${r.status} but the requester could not be told yet`);
   }
 
   /** Pending requests past their TTL become EXPIRED: message rewritten, requester told. */
