@@ -18,6 +18,11 @@ export type RateVerdict = { allowed: true } | { allowed: false; retryAfterSecond
 
 export interface RateLimiter {
   hit(key: string, limit: RateLimit): Promise<RateVerdict>;
+  /**
+   * Several counters in one round trip, in order: each is counted until one is over its limit,
+   * and the later ones are then not counted. Returns the index of the refusing one, if any.
+   */
+  hitAll(hits: Array<{ key: string; limit: RateLimit }>): Promise<{ allowed: true } | { allowed: false; index: number; retryAfterSeconds: number }>;
 }
 
 // Returns the count and the window's remaining ms. A key left without an expiry (it cannot happen
@@ -28,6 +33,17 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}`;
+
+const SCRIPT_ALL = `
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[2 * i - 1])
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, window) end
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then redis.call('PEXPIRE', key, window); ttl = window end
+  if n > tonumber(ARGV[2 * i]) then return {i, ttl} end
+end
+return {0, 0}`;
 
 export class RedisRateLimiter implements RateLimiter {
   private readonly failOpen: FailOpen;
@@ -51,5 +67,20 @@ export class RedisRateLimiter implements RateLimiter {
     }
     if (count <= limit) return { allowed: true };
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
+  }
+
+  async hitAll(hits: Array<{ key: string; limit: RateLimit }>) {
+    let index: number;
+    let ttlMs: number;
+    try {
+      const keys = hits.map((h) => `${this.prefix}:rl:${h.key}`);
+      const args = hits.flatMap((h) => [String(h.limit.windowMs), String(h.limit.limit)]);
+      [index, ttlMs] = (await this.redis.eval(SCRIPT_ALL, keys.length, ...keys, ...args)) as [number, number];
+    } catch (err) {
+      this.failOpen.allowed(err);
+      return { allowed: true } as const;
+    }
+    if (index === 0) return { allowed: true } as const;
+    return { allowed: false, index: index - 1, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) } as const;
   }
 }

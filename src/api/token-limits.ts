@@ -37,6 +37,15 @@ export class TokenExchangeGuard {
     if (!v.allowed) throw new RateLimitedError('address', v.retryAfterSeconds);
   }
 
+  /** Both counts in one round trip: the address first; the token is counted only if that passes. */
+  async check(address: string, apiToken: string): Promise<void> {
+    const v = await this.limiter.hitAll([
+      { key: `tx:addr:${address}`, limit: { limit: this.limits.perAddressPerMinute, windowMs: MINUTE } },
+      { key: `tx:tok:${hashApiToken(apiToken).slice(0, 32)}`, limit: { limit: this.limits.perTokenPerMinute, windowMs: MINUTE } },
+    ]);
+    if (!v.allowed) throw new RateLimitedError(v.index === 0 ? 'address' : 'token', v.retryAfterSeconds);
+  }
+
   async checkToken(apiToken: string): Promise<void> {
     const v = await this.limiter.hit(`tx:tok:${hashApiToken(apiToken).slice(0, 32)}`, { limit: this.limits.perTokenPerMinute, windowMs: MINUTE });
     if (!v.allowed) throw new RateLimitedError('token', v.retryAfterSeconds);

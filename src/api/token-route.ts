@@ -31,11 +31,17 @@ export function tokenRoute(deps: { accessTokens: AccessTokenService; log: Log; t
       const who: { address: string; tokenHash?: string } = { address: req.socket.remoteAddress ?? 'unknown' };
       const what = { method: 'POST', path: TOKEN_PATH };
       try {
-        // Counted before anything is read: a flood is turned away at the cheapest point.
-        await deps.tokenGuard?.checkAddress(who.address);
-        const apiToken = basicApiToken(req.headers.authorization);
+        // Counted before the body is read: a flood is turned away at the cheapest point. A request
+        // without usable credentials still counts against its address.
+        let apiToken: string;
+        try {
+          apiToken = basicApiToken(req.headers.authorization);
+        } catch (err) {
+          await deps.tokenGuard?.checkAddress(who.address);
+          throw err;
+        }
         who.tokenHash = hashApiToken(apiToken).slice(0, 12);
-        await deps.tokenGuard?.checkToken(apiToken);
+        await deps.tokenGuard?.check(who.address, apiToken);
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         const body = await readBody(req);
         if (body.trim() !== '' && type !== FORM) {

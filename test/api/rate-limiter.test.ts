@@ -74,6 +74,22 @@ describe('RedisRateLimiter', () => {
   });
 });
 
+describe('RedisRateLimiter.hitAll', () => {
+  it('counts several keys in order in one call, and stops counting at the first one over its limit', async () => {
+    const rl = new RedisRateLimiter(client, prefix(), createLog('silent'));
+    const both = [
+      { key: 'addr', limit: { limit: 3, windowMs: 60_000 } },
+      { key: 'tok', limit: { limit: 1, windowMs: 60_000 } },
+    ];
+    expect(await rl.hitAll(both)).toEqual({ allowed: true });
+    expect(await rl.hitAll(both)).toEqual({ allowed: false, index: 1, retryAfterSeconds: 60 });
+    expect(await rl.hitAll(both)).toEqual({ allowed: false, index: 1, retryAfterSeconds: 60 });
+    // The address has now been counted three times: the fourth refuses there, and the token is not counted.
+    expect(await rl.hitAll(both)).toMatchObject({ allowed: false, index: 0 });
+    expect(await rl.hit('tok', { limit: 4, windowMs: 60_000 })).toEqual({ allowed: true });
+  });
+});
+
 describe('TokenExchangeGuard', () => {
   it('counts API tokens by a hash prefix (never the token) and addresses separately', async () => {
     const p = prefix();
