@@ -1,44 +1,50 @@
 /**
  * Technical users in memory, with the indexes MongoDB would use: by (workspace, name), by token
- * hash, and expiry-warning due dates bucketed by hour, so the token exchange and the expiry scan
- * cost what they would against MongoDB rather than a walk over every record.
+ * hash, and by the moments the maintenance jobs ask about (next expiry warning, reveal deadline),
+ * so the token exchange and the scans cost what they would against MongoDB rather than a walk
+ * over every record.
  */
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import type { TechnicalUserRepository } from '../../app/ports.js';
 import { DuplicateKeyError } from '../errors.js';
 import { copy, given, take } from './copy.js';
+import { HourIndex } from './hour-index.js';
 
-const HOUR = 3600_000;
 const nameKey = (workspaceId: string, userName: string) => `${workspaceId}\u0000${userName}`;
 
 export class MemoryTechnicalUsers implements TechnicalUserRepository {
   private readonly byId = new Map<string, TechnicalUser>();
   private readonly idByName = new Map<string, string>();
   private readonly idByHash = new Map<string, string>();
-  /** Hour number of token.nextWarningAt -> ids due in that hour. */
-  private readonly warningBuckets = new Map<number, Set<string>>();
+  private readonly byNextWarning = new HourIndex();
+  private readonly byRevealDeadline = new HourIndex();
 
+  // Revoked tokens are in neither time index: both queries exclude them.
   private index(t: TechnicalUser) {
     this.idByName.set(nameKey(t.workspaceId, t.userName), t.id);
     if (t.token) this.idByHash.set(t.token.hash, t.id);
-    const due = t.token?.revokedAt ? null : t.token?.nextWarningAt;
-    if (due) {
-      const hour = Math.floor(due.getTime() / HOUR);
-      const bucket = this.warningBuckets.get(hour) ?? new Set<string>();
-      bucket.add(t.id);
-      this.warningBuckets.set(hour, bucket);
+    if (t.token && !t.token.revokedAt) {
+      this.byNextWarning.add(t.id, t.token.nextWarningAt);
+      this.byRevealDeadline.add(t.id, t.token.revealBy);
     }
   }
 
   private unindex(t: TechnicalUser) {
     this.idByName.delete(nameKey(t.workspaceId, t.userName));
     if (t.token) this.idByHash.delete(t.token.hash);
-    if (t.token?.nextWarningAt) {
-      const hour = Math.floor(t.token.nextWarningAt.getTime() / HOUR);
-      const bucket = this.warningBuckets.get(hour);
-      bucket?.delete(t.id);
-      if (bucket?.size === 0) this.warningBuckets.delete(hour);
+    this.byNextWarning.remove(t.id, t.token?.nextWarningAt);
+    this.byRevealDeadline.remove(t.id, t.token?.revealBy);
+  }
+
+  /** The records an hour index files at or before `now` whose moment really is due. */
+  private due(index: HourIndex, now: Date, moment: (t: TechnicalUser) => Date | null | undefined, strictly: boolean) {
+    const due: TechnicalUser[] = [];
+    for (const id of index.upTo(now)) {
+      const t = this.byId.get(id)!;
+      const at = moment(t);
+      if (at && (strictly ? at < now : at <= now) && !t.token?.revokedAt) due.push(t);
     }
+    return due.sort((a, b) => moment(a)!.getTime() - moment(b)!.getTime());
   }
 
   /** Token hashes are unique among the users that have a token, as MongoDB's partial index has it. */
@@ -93,23 +99,11 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
   }
 
   async listRevealOverdue(now: Date, limit: number) {
-    const overdue = [...this.byId.values()]
-      .filter((t) => t.token?.revealBy && t.token.revealBy < now && !t.token.revokedAt)
-      .sort((a, b) => a.token!.revealBy!.getTime() - b.token!.revealBy!.getTime());
-    return take(overdue, limit).map(copy);
+    return take(this.due(this.byRevealDeadline, now, (t) => t.token?.revealBy, true), limit).map(copy);
   }
 
   async listWarningsDue(now: Date, limit: number) {
-    const lastHour = Math.floor(now.getTime() / HOUR);
-    const due: TechnicalUser[] = [];
-    for (const hour of [...this.warningBuckets.keys()].filter((h) => h <= lastHour)) {
-      for (const id of this.warningBuckets.get(hour)!) {
-        const t = this.byId.get(id)!;
-        if (t.token?.nextWarningAt && t.token.nextWarningAt <= now) due.push(t);
-      }
-    }
-    due.sort((a, b) => a.token!.nextWarningAt!.getTime() - b.token!.nextWarningAt!.getTime());
-    return take(due, limit).map(copy);
+    return take(this.due(this.byNextWarning, now, (t) => t.token?.nextWarningAt, false), limit).map(copy);
   }
 
   async listByExpiry(workspaceId: string, limit: number) {
