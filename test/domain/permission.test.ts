@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Codes, DomainError } from '../../src/domain/errors.js';
+import { Codes } from '../../src/domain/errors.js';
 import {
   applyPermissionChange, isPermissionStatus, isRole, PERMISSION_STATUSES, ROLES,
   type PermissionChange, type PermissionStatus, type Role,
 } from '../../src/domain/permission.js';
+import { refusal } from './refusal.js';
 
-/** The code of the DomainError `fn` throws, or undefined when it returns. Other errors fail the test. */
-function refusal(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('applyPermissionChange: status', () => {
   // Every (from, to) pair of the MTM rules: ARCHIVED from anywhere, ACTIVE only from ARCHIVED,

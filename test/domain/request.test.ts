@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Codes, DomainError } from '../../src/domain/errors.js';
+import { Codes } from '../../src/domain/errors.js';
 import { canTransition, decide, isFinal, REQUEST_STATUSES, type Approval, type RequestStatus } from '../../src/domain/request.js';
 import { DEFAULT_POLICY, type Workspace } from '../../src/domain/workspace.js';
+import { refusal } from './refusal.js';
 
 const NOW = new Date('2030-06-01T12:00:00.000Z');
 const LATER = new Date(NOW.getTime() + 3600_000);
@@ -17,15 +18,6 @@ function pending(over: { requester?: string; approvals?: Approval[]; status?: Re
   return { status: 'PENDING' as RequestStatus, requester: 'UADMIN', approvals: [] as Approval[], expiresAt: LATER, ...over };
 }
 
-function refusal(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('decide', () => {
   it.each(REQUEST_STATUSES.filter((s) => s !== 'PENDING'))('refuses a request that is %s', (status) => {

@@ -3,12 +3,10 @@
  * Run against every adapter by memory.test.ts and mongodb.test.ts, like storeContract.
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/app/ports.js';
-import { request, technicalUser } from './contract.js';
+import { at, request, technicalUser, useFreshStore } from './contract.js';
 
-const T0 = new Date('2025-01-01T00:00:00.000Z');
-const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 const DAY = 24 * 60;
 const ids = (xs: Array<{ id: string }>) => xs.map((x) => x.id);
 const injected = { $gt: '' } as unknown as string;
@@ -16,12 +14,8 @@ const injected = { $gt: '' } as unknown as string;
 export function queriesContract(name: string, open: () => Promise<Store>): void {
   describe(name, () => {
     let store: Store;
-    beforeEach(async () => {
-      store = await open();
-      await store.init();
-    });
-    afterEach(async () => {
-      await store.close();
+    useFreshStore(open, (s) => {
+      store = s;
     });
 
     describe('requests.listByWorkspace', () => {

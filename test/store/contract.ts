@@ -19,8 +19,21 @@ import { DuplicateKeyError } from '../../src/store/errors.js';
 // Records
 
 const id = () => randomUUID();
-const T0 = new Date('2025-01-01T00:00:00.000Z');
-const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+export const T0 = new Date('2025-01-01T00:00:00.000Z');
+export const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+
+/** A fresh, initialised store for every test of the suite it is called in, closed afterwards. */
+export function useFreshStore(open: () => Promise<Store>, set: (s: Store) => void): void {
+  let current: Store;
+  beforeEach(async () => {
+    current = await open();
+    await current.init();
+    set(current);
+  });
+  afterEach(async () => {
+    await current.close();
+  });
+}
 
 export const workspace = (o: Partial<Workspace> = {}): Workspace => ({
   id: id(),
@@ -147,12 +160,8 @@ const sortById = <T extends { id: string }>(xs: T[]) => [...xs].sort((a, b) => a
 export function storeContract(name: string, open: () => Promise<Store>): void {
   describe(name, () => {
     let store: Store;
-    beforeEach(async () => {
-      store = await open();
-      await store.init();
-    });
-    afterEach(async () => {
-      await store.close();
+    useFreshStore(open, (s) => {
+      store = s;
     });
 
     describe('store', () => {
