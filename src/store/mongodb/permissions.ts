@@ -3,9 +3,10 @@ import type { PermissionFields, PermissionRepository } from '../../app/ports.js'
 import type { Permission, PermissionStatus } from '../../domain/permission.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
-import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf, toDoc } from './documents.js';
+import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf } from './documents.js';
 import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
 import { INDEX } from './indexes.js';
+import { insertIfAbsent } from './insert-if-absent.js';
 
 type PermissionDoc = Doc<Permission>;
 
@@ -27,30 +28,14 @@ export class MongoPermissions implements PermissionRepository {
     return doc && fromDoc<Permission>(doc);
   }
 
-  /**
-   * Insert-if-absent on (workspaceId, userId) rather than a bare insertOne: inserting the same
-   * permission twice (a retried job) collides on `_id` before the pair index is even looked at,
-   * yet the port's answer for it is "already there" (false), not an error.
-   */
+  /** Insert-if-absent on (workspaceId, userId); an id taken by another pair is a DuplicateKeyError. */
   async insert(p: Permission): Promise<boolean> {
     assertKey(p.id, 'permission.id');
     assertKey(p.workspaceId, 'permission.workspaceId');
     assertKey(p.userId, 'permission.userId');
-    try {
-      const res = await this.col.updateOne(
-        { workspaceId: p.workspaceId, userId: p.userId },
-        { $setOnInsert: toDoc(p) },
-        { upsert: true },
-      );
-      return res.upsertedCount === 1;
-    } catch (err) {
-      const index = duplicateKeyIndex(err);
-      // A concurrent insert for the same pair got there first.
-      if (index === INDEX.permissionPair) return false;
-      // The id is taken by the permission of another pair.
-      if (index === ID_INDEX) throw new DuplicateKeyError('permissions', '_id');
-      throw err;
-    }
+    return insertIfAbsent(this.col, { workspaceId: p.workspaceId, userId: p.userId }, p, INDEX.permissionPair, (err) =>
+      duplicateKeyIndex(err) === ID_INDEX ? new DuplicateKeyError('permissions', '_id') : err,
+    );
   }
 
   async update(id: string, expectedVersion: number, fields: PermissionFields): Promise<Permission | null> {

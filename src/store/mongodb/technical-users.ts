@@ -3,9 +3,10 @@ import type { TechnicalUserRepository } from '../../app/ports.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
-import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
+import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf, toLimit } from './documents.js';
 import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
 import { INDEX } from './indexes.js';
+import { insertIfAbsent } from './insert-if-absent.js';
 
 type TechnicalUserDoc = Doc<TechnicalUser>;
 type TechnicalUserFields = Parameters<TechnicalUserRepository['update']>[2];
@@ -25,22 +26,12 @@ function conflict(err: unknown): unknown {
 export class MongoTechnicalUsers implements TechnicalUserRepository {
   constructor(private readonly col: Collection<TechnicalUserDoc>) {}
 
-  /** Insert-if-absent on (workspaceId, userName); see MongoPermissions.insert for why an upsert. */
+  /** Insert-if-absent on (workspaceId, userName); an id or token hash in use is a DuplicateKeyError. */
   async insert(t: TechnicalUser): Promise<boolean> {
     assertKey(t.id, 'technicalUser.id');
     assertKey(t.workspaceId, 'technicalUser.workspaceId');
     assertKey(t.userName, 'technicalUser.userName');
-    try {
-      const res = await this.col.updateOne(
-        { workspaceId: t.workspaceId, userName: t.userName },
-        { $setOnInsert: toDoc(t) },
-        { upsert: true },
-      );
-      return res.upsertedCount === 1;
-    } catch (err) {
-      if (duplicateKeyIndex(err) === INDEX.technicalUserName) return false;
-      throw conflict(err);
-    }
+    return insertIfAbsent(this.col, { workspaceId: t.workspaceId, userName: t.userName }, t, INDEX.technicalUserName, conflict);
   }
 
   async findById(id: string): Promise<TechnicalUser | null> {
