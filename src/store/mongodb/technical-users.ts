@@ -76,24 +76,24 @@ export class MongoTechnicalUsers implements TechnicalUserRepository {
   }
 
   /** Oldest deadline first. `$lt` on a Date matches Dates only, so a null revealBy (revealed) never does. */
-  async listRevealOverdue(now: Date, limit: number): Promise<TechnicalUser[]> {
-    const n = toLimit(limit);
-    if (!(now instanceof Date) || n <= 0) return [];
-    const docs = await this.col
-      .find({ 'token.revealBy': { $lt: now }, 'token.revokedAt': null })
-      .sort({ 'token.revealBy': 1 })
-      .limit(n)
-      .toArray();
-    return docs.map((d) => fromDoc<TechnicalUser>(d));
+  listRevealOverdue(now: Date, limit: number): Promise<TechnicalUser[]> {
+    return this.listDue('token.revealBy', { $lt: now }, now, limit);
   }
 
-  /** Earliest first, in the index's order, so the server reads only the due entries. */
-  async listWarningsDue(now: Date, limit: number): Promise<TechnicalUser[]> {
+  listWarningsDue(now: Date, limit: number): Promise<TechnicalUser[]> {
+    return this.listDue('token.nextWarningAt', { $lte: now }, now, limit);
+  }
+
+  /**
+   * Unrevoked tokens whose `field` is due, earliest first, in the field's index order, so the
+   * server reads only the due entries and stops at `limit`.
+   */
+  private async listDue(field: 'token.revealBy' | 'token.nextWarningAt', due: { $lt: Date } | { $lte: Date }, now: Date, limit: number) {
     const n = toLimit(limit);
     if (!(now instanceof Date) || n <= 0) return [];
     const docs = await this.col
-      .find({ 'token.nextWarningAt': { $lte: now }, 'token.revokedAt': null })
-      .sort({ 'token.nextWarningAt': 1 })
+      .find({ [field]: due, 'token.revokedAt': null })
+      .sort({ [field]: 1 })
       .limit(n)
       .toArray();
     return docs.map((d) => fromDoc<TechnicalUser>(d));
