@@ -6,6 +6,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { Log } from '../app/ports.js';
+import { slackFetch } from './http-fetch.js';
 
 export async function tellUser(
   deps: { log: Log },
@@ -15,7 +16,7 @@ export async function tellUser(
 ): Promise<void> {
   if (to.responseUrl) {
     try {
-      const res = await fetch(to.responseUrl, {
+      const res = await slackFetch(to.responseUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),

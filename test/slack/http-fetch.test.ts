@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { webApi } from '@slack/bolt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { slackFetch } from '../../src/slack/http-fetch.js';
+import { BufferedResponse, slackFetch } from '../../src/slack/http-fetch.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 
 interface Seen { method: string; url: string; headers: IncomingMessage['headers']; body: string; socket: unknown }
@@ -40,12 +40,12 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 
 describe('slackFetch', () => {
-  it('posts the body and headers it is given and answers with a standard Response', async () => {
+  it('posts the body and headers it is given and answers with a buffered Response', async () => {
     answer = json(200, { ok: true, ts: '1.2' }, { 'x-slack-req-id': 'abc' });
     const res = await slackFetch(`${base}/api/chat.postMessage`, {
       method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'Bearer xoxb-1' }, body: 'channel=C1&text=h%C3%A9',
     });
-    expect(res).toBeInstanceOf(Response);
+    expect(res).toBeInstanceOf(BufferedResponse);
     expect([res.status, res.ok, res.url]).toEqual([200, true, `${base}/api/chat.postMessage`]);
     expect(res.headers.get('x-slack-req-id')).toBe('abc');
     expect(await res.json()).toEqual({ ok: true, ts: '1.2' });
@@ -62,6 +62,23 @@ describe('slackFetch', () => {
     const empty = await slackFetch(`${base}/b`, { method: 'POST', body: new TextEncoder().encode('x') });
     expect([empty.status, await empty.text()]).toEqual([204, '']);
     expect(seen[1]!.socket).toBe(seen[0]!.socket);
+  });
+
+  it('reads its body once, as a Response does, and gives the stream, a clone or a blob when asked', async () => {
+    answer = json(200, { ok: true, n: 1 });
+    const res = await slackFetch(`${base}/c`, { method: 'POST', body: '' });
+    const copy = res.clone();
+    expect(res.bodyUsed).toBe(false);
+    expect(await res.text()).toBe('{"ok":true,"n":1}');
+    expect(res.bodyUsed).toBe(true);
+    await expect(res.json()).rejects.toThrow(TypeError);
+    expect(() => res.clone()).toThrow(TypeError);
+    expect(await new Response(copy.body).json()).toEqual({ ok: true, n: 1 });
+    expect(await copy.clone().blob()).toMatchObject({ type: 'application/json', size: 17 });
+    answer = json(200, 'not json');
+    await expect((await slackFetch(`${base}/d`, { method: 'POST', body: '' })).json()).resolves.toBe('not json');
+    answer = (_, res) => res.writeHead(200).end('{');
+    await expect((await slackFetch(`${base}/e`, { method: 'POST', body: '' })).json()).rejects.toThrow(SyntaxError);
   });
 
   it('fails like the built-in fetch: a TypeError for an unreachable server, the abort for a signal', async () => {
