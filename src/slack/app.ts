@@ -5,6 +5,7 @@ import { boltLogger } from './bolt-logger.js';
 import { slackFetch } from './http-fetch.js';
 import type { SlackDeps } from './deps.js';
 import { ids } from './ids.js';
+import { ReplayedRequest } from './receiver.js';
 import { decideAction } from './listeners/actions/decide.js';
 import { permissionCommand } from './listeners/commands/permission.js';
 import { techuserCommand } from './listeners/commands/techuser.js';
@@ -53,6 +54,7 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.action(ids.ROTATE_TOKEN, expiryButton(deps, 'rotate'));
   app.action(ids.EXTEND_TOKEN, expiryButton(deps, 'extend'));
   app.error(async (err) => {
+    if (err instanceof ReplayedRequest) return; // refused and logged by the receiver
     opts.log.error({ err }, 'unhandled error in a Slack listener');
   });
   return app;

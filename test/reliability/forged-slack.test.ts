@@ -8,7 +8,7 @@ import { ids } from '../../src/slack/ids.js';
 import {
   ADMIN, ADMIN2, APPROVALS, APPROVER1, OUTSIDER, SIGNING_SECRET, startTestApp, TEAM, TEAM2, WS2_ID, type TestApp,
 } from '../helpers/keywarden.js';
-import { blockActionBody, postSigned, sign, slashCommandBody } from '../helpers/slack-requests.js';
+import { appHomeOpenedBody, blockActionBody, postSigned, sign, slashCommandBody } from '../helpers/slack-requests.js';
 import { recordFigures, size } from './figures.js';
 import { ask, logLines } from './flow.js';
 
@@ -110,11 +110,59 @@ describe('signatures', () => {
       expect(first.status).toBe(200);
       second = await postSigned(t.kw.url!, b, { secret: SIGNING_SECRET, headers });
     });
-    expect(second!.status).toBe(401);
+    // Acked like the original (the check comes after the ack: receiver.ts), then refused.
+    expect(second!.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect(t.slack.callsTo('chat.postMessage').length - posts).toBe(1);
     expect(lines).toEqual([expect.objectContaining({ level: 40, refusal: 'SLACK.REPLAYED', who: { address: expect.any(String) }, what: expect.objectContaining({ path: '/slack/events' }) })]);
     tried['replayed signature'] = 1;
+  });
+
+  it('two copies of one signed command at once: one is carried out, the other refused', async () => {
+    const b = body();
+    const headers = sign(SIGNING_SECRET, b);
+    const posts = t.slack.callsTo('chat.postMessage').length;
+    const lines = await refusedDuring(async () => {
+      const both = await Promise.all([0, 1].map(() => postSigned(t.kw.url!, b, { secret: SIGNING_SECRET, headers })));
+      expect(both.map((r) => r.status)).toEqual([200, 200]);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.slack.callsTo('chat.postMessage').length - posts).toBe(1);
+    expect(lines.map((l) => l.refusal)).toEqual(['SLACK.REPLAYED']);
+    tried['simultaneous copies'] = 1;
+  });
+
+  it('a replayed Approve click is refused after its ack, before it decides anything', async () => {
+    const id = await ask(t, 'role jane.roe@meshlab.de VIEWER');
+    const responseId = `replay-click-${id}`;
+    const b = blockActionBody({ actionId: ids.APPROVE, value: id, userId: APPROVER1, channelId: APPROVALS, responseUrl: t.slack.responseUrl(responseId) });
+    const headers = sign(SIGNING_SECRET, b);
+    const lines = await refusedDuring(async () => {
+      expect((await postSigned(t.kw.url!, b, { secret: SIGNING_SECRET, headers })).status).toBe(200);
+      await t.answer(responseId);
+      expect((await postSigned(t.kw.url!, b, { secret: SIGNING_SECRET, headers })).status).toBe(200);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.slack.calls.filter((c) => c.method === 'response_url' && c.args.responseId === responseId)).toHaveLength(1);
+    expect((await t.store.requests.findById(id))!.approvals).toHaveLength(1);
+    expect(lines.map((l) => l.refusal)).toEqual(['SLACK.REPLAYED']);
+    expect(logLines(t).filter((l) => l.msg === 'unhandled error in a Slack listener' || l.msg === 'a Slack listener failed')).toEqual([]);
+    tried['replayed click'] = 1;
+  });
+
+  it('a replayed event is refused after Bolt acks it: the Home tab is drawn once', async () => {
+    const b = appHomeOpenedBody({ userId: ADMIN });
+    const headers = sign(SIGNING_SECRET, b);
+    const publishes = t.slack.callsTo('views.publish').length;
+    const lines = await refusedDuring(async () => {
+      expect((await postSigned(t.kw.url!, b, { secret: SIGNING_SECRET, headers, contentType: 'application/json' })).status).toBe(200);
+      await t.slack.waitFor('views.publish', () => t.slack.callsTo('views.publish').length > publishes);
+      expect((await postSigned(t.kw.url!, b, { secret: SIGNING_SECRET, headers, contentType: 'application/json' })).status).toBe(200);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.slack.callsTo('views.publish').length - publishes).toBe(1);
+    expect(lines.map((l) => l.refusal)).toEqual(['SLACK.REPLAYED']);
+    tried['replayed event'] = 1;
   });
 
   it('refuses a signature an hour ahead, one 6 minutes old, and a wrong one, each logged', async () => {
