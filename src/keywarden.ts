@@ -32,7 +32,7 @@ import { createSlackApp } from './slack/app.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { SignedHttpReceiver } from './slack/receiver.js';
-import { createSlackWebClient, type SlackClientBounds } from './slack/web-client.js';
+import { createSlackClient, type SlackClientBounds } from './slack/slack-client.js';
 import { RedisReplayGuard, type ReplayGuard } from './slack/replay-guard.js';
 import { RedisRateLimiter } from './api/rate-limiter.js';
 import { TokenExchangeGuard } from './api/token-limits.js';
@@ -87,7 +87,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log);
 
     // Bounded: a Slack outage or a long Retry-After must not hold a queue job for half an hour.
-    const slackClient = createSlackWebClient({
+    const slackClient = createSlackClient({
       token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log, bounds: opts.slackClientBounds,
     });
     const producer: Redis = redisConnection(config.REDIS_URL, 'producer');

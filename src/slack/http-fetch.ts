@@ -14,8 +14,8 @@
  * Anything else (a file upload's FormData, a Request object) and any redirect that should be
  * followed go to the built-in fetch, so behaviour never depends on what this one leaves out.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequestFn, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequestFn } from 'node:https';
 
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
@@ -29,7 +29,8 @@ export const slackFetch: typeof fetch = async (input, init = {}) => {
   if (url === null || !/^https?:\/\//i.test(url) || !(body == null || typeof body === 'string' || body instanceof Uint8Array)) {
     return fetch(input, init);
   }
-  const res = await send(url, init, body ?? undefined);
+  const answer = await httpRequest(url, { method: init.method ?? 'GET', headers: plainHeaders(init.headers), body: body ?? undefined, signal: init.signal });
+  const res = toResponse(url, answer);
   if (REDIRECT.has(res.status)) {
     if (init.redirect === 'error') throw new TypeError('fetch failed', { cause: new Error(`redirected (${res.status})`) });
     if (init.redirect !== 'manual') return fetch(input, init); // let the built-in fetch follow it
@@ -37,44 +38,69 @@ export const slackFetch: typeof fetch = async (input, init = {}) => {
   return res;
 };
 
-function send(url: string, init: RequestInit, body: string | Uint8Array | undefined): Promise<Response> {
-  return new Promise<Response>((resolve, reject) => {
+/** An HTTP answer read whole. */
+export interface HttpAnswer {
+  status: number;
+  statusText: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface HttpRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  signal?: AbortSignal | null;
+  /** Gives up after this long (ms), with an error named TimeoutError; cheaper than a timeout signal. */
+  timeoutMs?: number;
+}
+
+/**
+ * One request on a keep-alive connection, its answer read whole. Fails like the built-in fetch:
+ * a TypeError whose cause says why, or the signal's AbortError.
+ */
+export function httpRequest(url: string, r: HttpRequest): Promise<HttpAnswer> {
+  return new Promise<HttpAnswer>((resolve, reject) => {
     const https = /^https:/i.test(url);
-    const headers = plainHeaders(init.headers);
-    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) {
-      headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    const headers = r.headers;
+    if (r.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) {
+      headers['content-length'] = String(typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.byteLength);
     }
-    const req = (https ? httpsRequest : httpRequest)(url, {
-      method: init.method ?? 'GET',
+    const req = (https ? httpsRequestFn : httpRequestFn)(url, {
+      method: r.method,
       headers,
       agent: https ? agents.https : agents.http,
-      ...(init.signal && { signal: init.signal }),
+      ...(r.signal && { signal: r.signal }),
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        try {
-          resolve(toResponse(url, res, Buffer.concat(chunks)));
-        } catch (err) {
-          reject(err);
-        }
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
       });
       res.on('error', reject);
     });
+    const timer = r.timeoutMs === undefined ? undefined : setTimeout(() => {
+      const err = new Error(`no answer within ${r.timeoutMs} ms`);
+      err.name = 'TimeoutError';
+      req.destroy(err);
+    }, r.timeoutMs);
     // As the built-in fetch does, a failed request rejects with a TypeError whose cause says why.
-    req.on('error', (err) => reject(err.name === 'AbortError' ? err : new TypeError('fetch failed', { cause: err })));
-    req.end(body);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err.name === 'AbortError' ? err : new TypeError('fetch failed', { cause: err }));
+    });
+    req.end(r.body);
   });
 }
 
-function toResponse(url: string, res: IncomingMessage, body: Buffer): Response {
-  const status = res.statusCode ?? 0;
+function toResponse(url: string, a: HttpAnswer): Response {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(res.headers)) {
+  for (const [name, value] of Object.entries(a.headers)) {
     if (value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
-  return new BufferedResponse(url, status, res.statusMessage ?? '', headers, NULL_BODY.has(status) ? null : body);
+  return new BufferedResponse(url, a.status, a.statusText, headers, NULL_BODY.has(a.status) ? null : a.body);
 }
 
 /**

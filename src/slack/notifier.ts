@@ -1,5 +1,4 @@
 /** The Notifier port on Slack's Web API: approval messages, DMs to requesters, channel notices. */
-import type { webApi } from '@slack/bolt';
 import type { Notifier } from '../app/ports.js';
 import type { ChangeRequest } from '../domain/request.js';
 import { TOKEN_KINDS } from '../domain/request.js';
@@ -7,10 +6,11 @@ import type { TechnicalUser } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
 import { approvalRequestBlocks, requestText, requesterText } from './blocks/request.js';
 import { expiryWarningBlocks, revealBlocks } from './blocks/techusers.js';
+import type { SlackMessages } from './slack-client.js';
 
 export class SlackNotifier implements Notifier {
   constructor(
-    private readonly client: webApi.WebClient,
+    private readonly client: SlackMessages,
     private readonly revealBy: (r: ChangeRequest) => Promise<Date | null> = async () => null,
   ) {}
 

@@ -1,7 +1,7 @@
 /**
  * Fault: the Slack Web API answers 429 with Retry-After, 500, or not at all.
  *
- * 1. The client every message goes through (src/slack/web-client.ts), against the fake Slack:
+ * 1. The client every message goes through (src/slack/slack-client.ts), against the fake Slack:
  *    short Retry-Afters are waited out, long ones fail at once, 5xx and timeouts are retried a
  *    bounded number of times.
  * 2. The apply job with the real Slack notifier on a real queue: a message that finally cannot be
@@ -20,7 +20,7 @@ import { createLog } from '../../src/log.js';
 import { createApplyQueue } from '../../src/queue/apply-queue.js';
 import { APPLY_QUEUE } from '../../src/queue/names.js';
 import { SlackNotifier } from '../../src/slack/notifier.js';
-import { createSlackWebClient } from '../../src/slack/web-client.js';
+import { createSlackClient } from '../../src/slack/slack-client.js';
 import { ACTIVE, ADMIN, APPROVER1, FakeClock, seededStore, TEAM, WS_ID } from '../app/fixtures.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { LogCapture } from '../helpers/keywarden.js';
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 const BOUNDS = { timeoutMs: 400, minRetryDelayMs: 20, retries: 2 };
 const client = (logs = new LogCapture(), bounds = {}) =>
-  createSlackWebClient({ token: 'xoxb-test', apiUrl: slack.apiUrl, log: createLog('debug', logs), bounds: { ...BOUNDS, ...bounds } });
+  createSlackClient({ token: 'xoxb-test', apiUrl: slack.apiUrl, log: createLog('debug', logs), bounds: { ...BOUNDS, ...bounds } });
 const posts = (channel: string) => slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel);
 
 describe('the Slack Web API client', () => {
@@ -96,8 +96,28 @@ describe('the Slack Web API client', () => {
     figures.timeout = { timeoutMs: BOUNDS.timeoutMs, deliveredAfterMs: ms, calls: 2 };
   });
 
+  it("posts JSON with the bot token, and fails at once on Slack's ok: false or a 4xx, without retrying", async () => {
+    await client().chat.postMessage({ channel: 'CJSON', text: 'héllo', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*hi*' } }] });
+    expect(posts('CJSON')).toEqual([expect.objectContaining({ token: 'xoxb-test', args: { channel: 'CJSON', text: 'héllo', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*hi*' } }] } })]);
+    slack.failNext('chat.postMessage', { error: 'channel_not_found' });
+    await expect(client().chat.postMessage({ channel: 'CGONE', text: 'x' })).rejects.toMatchObject({
+      code: 'slack_webapi_platform_error', data: { ok: false, error: 'channel_not_found' }, message: 'chat.postMessage: channel_not_found',
+    });
+    slack.failNext('chat.update', { status: 404 });
+    await expect(client().chat.update({ channel: 'C404', ts: '1.1', text: 'x' })).rejects.toMatchObject({ code: 'slack_webapi_http_error', statusCode: 404 });
+    expect(posts('CGONE')).toHaveLength(1);
+    expect(slack.callsTo('chat.update')).toHaveLength(1);
+  });
+
+  it('retries when Slack cannot be reached, then fails with the reason', async () => {
+    const started = Date.now();
+    const unreachable = createSlackClient({ token: 'xoxb-test', apiUrl: 'http://127.0.0.1:9/api/', log: createLog('silent'), bounds: BOUNDS });
+    await expect(unreachable.chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({ code: 'slack_webapi_request_error', message: expect.stringMatching(/ECONNREFUSED/) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(BOUNDS.minRetryDelayMs * 3); // waited 20 + 40 ms between the three tries
+  });
+
   it('has production bounds: a 10 s timeout, 3 retries, and Retry-After waited up to 30 s', async () => {
-    const { SLACK_CLIENT_BOUNDS } = await import('../../src/slack/web-client.js');
+    const { SLACK_CLIENT_BOUNDS } = await import('../../src/slack/slack-client.js');
     expect(SLACK_CLIENT_BOUNDS).toEqual({ timeoutMs: 10_000, retries: 3, minRetryDelayMs: 500, maxRetryAfterSeconds: 30, rateLimitRetries: 2 });
   });
 });
