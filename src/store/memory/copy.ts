@@ -1,5 +1,25 @@
-/** Records are copied in and out, so callers can never change stored state by accident. */
-export const copy = <T>(v: T): T => structuredClone(v);
+/**
+ * Records are copied in and out, so callers can never change stored state by accident. Records
+ * are plain data (objects, arrays, dates, strings, numbers), which this copies about four times
+ * faster than structuredClone (measured: 1.8 vs 7.8 µs for a request); several copies are made
+ * per store call, and the in-memory store is the one `npm run bench` measures. Anything else
+ * (a Map, a typed array) is left to structuredClone.
+ */
+export function copy<T>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(copy) as T;
+  if (v instanceof Date) return new Date(v.getTime()) as T;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const value = copy((v as Record<string, unknown>)[k]);
+    // An own "__proto__" key stays a key (assigned, it would set the copy's prototype).
+    if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
+  }
+  return out as T;
+}
 
 /** The fields of a compare-and-set that are really given: `{ status: undefined }` changes nothing. */
 export const given = <T extends object>(fields: T): Partial<T> =>
