@@ -16,10 +16,43 @@ export function scrub(s: string): string {
   return out;
 }
 
-const SECRET_FIELDS = ['token', 'plaintext', 'apiToken', 'password', 'authorization', 'access_token', 'secret', 'sealed', 'privateKey'];
+/** Fields whose value is never written, whatever it holds (compared without case). */
+const SECRET_FIELDS = new Set(['token', 'plaintext', 'apitoken', 'password', 'authorization', 'access_token', 'secret', 'sealed', 'privatekey']);
+const CENSOR = '[REDACTED]';
+/** Deeper than any object we log; it also stops a cycle. The scrubber still sees what lies below. */
+const MAX_DEPTH = 10;
 
-// pino's redaction matches exact paths; these reach three levels down (e.g. job.data.token).
-export const REDACT_PATHS = SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]);
+/**
+ * Replaces every field named like a secret, at any depth, Errors included (they are serialized
+ * first: type, message, stack and their own fields). Returns the value itself when nothing in it
+ * needed changing, and copies only the objects on the way to what did; the caller's objects are
+ * never touched.
+ *
+ * Why not pino's `redact` paths: they match exact paths, so reaching three levels down took 36
+ * wildcard paths, which cost about 30 µs per log line (most of a line's cost; measured with the
+ * bench's "request applied" line), and a secret four levels down still went through.
+ */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return redactSecrets(pino.stdSerializers.err(value), depth);
+  if (depth >= MAX_DEPTH || ArrayBuffer.isView(value) || value instanceof Date) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = redactSecrets(value[i], depth + 1);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return out ?? value;
+  }
+  let out: Record<string, unknown> | undefined;
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    const r = v !== undefined && SECRET_FIELDS.has(k.toLowerCase()) ? CENSOR : redactSecrets(v, depth + 1);
+    if (r !== v) (out ??= { ...record })[k] = r;
+  }
+  return out ?? value;
+}
 
 /** Wraps a destination so every line is scrubbed before it is written. */
 function scrubbing(dest: pino.DestinationStream): pino.DestinationStream {
@@ -27,13 +60,21 @@ function scrubbing(dest: pino.DestinationStream): pino.DestinationStream {
 }
 
 export function createLog(level: string, destination: pino.DestinationStream = pino.destination(1)): Log {
-  return pino(
+  const log = pino(
     {
       level,
-      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-      // Errors under these keys keep their type, message, stack and code (not "{}").
-      serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err, cause: pino.stdSerializers.err },
+      formatters: { log: (fields) => redactSecrets(fields) as Record<string, unknown> },
+      // Errors are serialized by redactSecrets, at any depth; pino's own err serializer would
+      // serialize that plain object again (and call its type "Object").
+      serializers: { err: (e: unknown) => e },
     },
     scrubbing(destination),
   );
+  // A child logger's bindings are redacted the same way (pino gives children no formatter of
+  // their own). Children inherit this child(), so grandchildren are covered too.
+  const child: (this: unknown, bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => pino.Logger = log.child;
+  log.child = function (this: unknown, bindings: pino.Bindings, options?: pino.ChildLoggerOptions) {
+    return child.call(this, redactSecrets(bindings) as pino.Bindings, options);
+  } as unknown as typeof log.child; // pino's generic signature, same behaviour
+  return log;
 }

@@ -120,6 +120,28 @@ describe('createLog: secrets that reach the logger by the side door', () => {
     expect(out.text).not.toContain('plain-secret-4');
   });
 
+  it('redacts secret fields at any depth, in arrays, in an Error\'s own fields, and whatever their case', () => {
+    const { log, out, lines } = capture();
+    const err = Object.assign(new Error('request failed'), { config: { headers: { Authorization: 'Bearer plain-secret-5' } } });
+    const fields = { a: { b: { c: { d: { e: { password: 'plain-secret-6' } } } } }, list: [{ sealed: 'plain-secret-7' }], err, nested: { why: err } };
+    log.error(fields, 'deeper');
+    expect(out.text).not.toMatch(/plain-secret/);
+    expect(lines()[0]!.err).toMatchObject({ type: 'Error', message: 'request failed', config: { headers: { Authorization: '[REDACTED]' } } });
+    expect(lines()[0]!.nested.why).toMatchObject({ type: 'Error', stack: expect.stringContaining('request failed') });
+    // The caller's objects are left as they were.
+    expect(fields.a.b.c.d.e.password).toBe('plain-secret-6');
+    expect(err.config.headers.Authorization).toBe('Bearer plain-secret-5');
+  });
+
+  it('redacts the bindings of a grandchild logger too, and survives a cycle', () => {
+    const { log, out } = capture();
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    log.child({ job: 'x' }).child({ secret: 'plain-secret-8' }).info({ cyclic }, 'grandchild');
+    expect(out.text).not.toContain('plain-secret-8');
+    expect(out.text).toContain('grandchild');
+  });
+
   it('keeps the type and code of a domain error', async () => {
     const { DomainError } = await import('../src/domain/errors.js');
     const { log, lines } = capture();
