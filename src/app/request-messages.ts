@@ -14,18 +14,34 @@ export class RequestMessages {
    * Rewrites the approval message and, when the request has ended, tells the requester. Returns
    * false only when the requester should have been told and could not be. `lastChance`: nothing
    * will try again (no queue job behind this call), so a DM that fails is recorded on the request.
+   * The two messages do not depend on each other, so they are sent side by side: against Slack's
+   * real latency that halves the time an apply job waits.
    */
   async tell(r: ChangeRequest, ws: Workspace, final: boolean, lastChance = false): Promise<boolean> {
-    const { notifier, store, clock, log } = this.deps;
+    const rewrite = this.rewrite(r, ws);
+    if (!final) {
+      await rewrite;
+      return true;
+    }
+    const [, told] = await Promise.allSettled([rewrite, this.tellRequester(r, ws, lastChance)]);
+    if (told.status === 'rejected') throw told.reason;
+    return told.value;
+  }
+
+  /** The approval message, rewritten for the request's state. Never throws. */
+  private async rewrite(r: ChangeRequest, ws: Workspace): Promise<void> {
     try {
-      await notifier.requestUpdated(r, ws);
+      await this.deps.notifier.requestUpdated(r, ws);
     } catch (err) {
       // The state change stands; only the message is stale. Logged and recorded for the operator.
-      log.error({ err, requestId: r.id }, 'could not update the approval message');
+      this.deps.log.error({ err, requestId: r.id }, 'could not update the approval message');
       await this.noteUndelivered(r, 'approval-message', err);
     }
-    // One DM per request, however many runs get here: only the claimant sends it.
-    if (!final) return true;
+  }
+
+  /** One DM per request, however many runs get here: only the claimant sends it. */
+  private async tellRequester(r: ChangeRequest, ws: Workspace, lastChance: boolean): Promise<boolean> {
+    const { notifier, store, clock, log } = this.deps;
     const claimed = await store.requests.claimNotified(r.id, clock.now()).catch(async (err: unknown) => {
       // The store failed before the DM was even tried: with no retry behind us, that DM is lost.
       if (lastChance) await this.noteUndelivered(r, 'requester-dm', err);
