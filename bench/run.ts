@@ -5,7 +5,7 @@
  * names (memory when unset; with MongoDB, throw-away databases that are dropped afterwards).
  * Progress goes to stderr; stdout gets the table and, as its last line, the JSON result, which is
  * also written to bench/results/latest.json. `--profile` writes CPU profiles of the server
- * processes to bench/results/.
+ * processes to bench/results/; BENCH_KEEP_LOGS=1 keeps the processes' logs after a good run too.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -154,6 +154,7 @@ try {
 } finally {
   clearTimeout(watchdog);
   await cleanup();
-  if (code === 0) rmSync(dir, { recursive: true, force: true });
+  if (code === 0 && !process.env.BENCH_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
+  else progress(`logs in ${dir}`);
 }
 process.exit(code);

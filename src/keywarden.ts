@@ -124,10 +124,13 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const permissionApi = new PermissionApiService({ store, permissions });
     const expiry = new ExpiryService({ store, notifier, clock, log });
     // Guards of the web edge, in Redis so every web process shares them (fail open: http/redis-guard.ts).
-    const tokenGuard = new TokenExchangeGuard(new RedisRateLimiter(producer, prefix, log), {
+    const guards: Redis = redisConnection(config.REDIS_URL, 'guard');
+    guards.on('error', (err) => log.debug({ err: err.message }, 'redis (guards) connection error'));
+    stops.push(async () => guards.disconnect());
+    const tokenGuard = new TokenExchangeGuard(new RedisRateLimiter(guards, prefix, log), {
       perAddressPerMinute: config.TOKEN_EXCHANGE_PER_ADDRESS_PER_MINUTE, perTokenPerMinute: config.TOKEN_EXCHANGE_PER_TOKEN_PER_MINUTE,
     });
-    const replayGuard = new RedisReplayGuard(producer, prefix, log);
+    const replayGuard = new RedisReplayGuard(guards, prefix, log);
     const services = { store, permissions, requests, technicalUsers, log, clock, accessTokens, permissionApi, tokenGuard, replayGuard };
 
     let url: string | null = null;
