@@ -33,7 +33,7 @@ import { boltLogger } from './slack/bolt-logger.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { SignedHttpReceiver } from './slack/receiver.js';
 import { createSlackClient, type SlackClientBounds } from './slack/slack-client.js';
-import { RedisReplayGuard, type ReplayGuard } from './slack/replay-guard.js';
+import { RedisReplayGuard } from './slack/replay-guard.js';
 import { RedisRateLimiter } from './api/rate-limiter.js';
 import { TokenExchangeGuard } from './api/token-limits.js';
 import { openStore } from './store/index.js';
@@ -123,21 +123,13 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const accessTokens = new AccessTokenService({ store, clock, log, signer: new JoseAccessTokenSigner(signingKeys) });
     const permissionApi = new PermissionApiService({ store, permissions });
     const expiry = new ExpiryService({ store, notifier, clock, log });
-    // Guards of the web edge, in Redis so every web process shares them (fail open: http/redis-guard.ts).
-    const guards: Redis = redisConnection(config.REDIS_URL, 'guard');
-    guards.on('error', (err) => log.debug({ err: err.message }, 'redis (guards) connection error'));
-    stops.push(async () => guards.disconnect());
-    const tokenGuard = new TokenExchangeGuard(new RedisRateLimiter(guards, prefix, log), {
-      perAddressPerMinute: config.TOKEN_EXCHANGE_PER_ADDRESS_PER_MINUTE, perTokenPerMinute: config.TOKEN_EXCHANGE_PER_TOKEN_PER_MINUTE,
-    });
-    const replayGuard = new RedisReplayGuard(guards, prefix, log);
-    const services = { store, permissions, requests, technicalUsers, log, clock, accessTokens, permissionApi, tokenGuard, replayGuard };
+    const services = { store, permissions, requests, technicalUsers, log, clock, accessTokens, permissionApi };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
     const ops = await operationsRoutes({ config, metrics, connection: producer, prefix, log });
     stops.push(() => ops.close());
-    if (config.ROLE !== 'worker') url = await startWeb(config, services, producer, stops, ops.routes);
+    if (config.ROLE !== 'worker') url = await startWeb(config, prefix, services, producer, stops, ops.routes);
     else {
       // A worker serves no Slack or API, but its health checks and job metrics are worth a port.
       const server = await listenForOperations(config.PORT, [...healthRoutes({ store, redis: producer }), ...ops.routes], log);
@@ -160,22 +152,31 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
 }
 
 async function startWeb(
-  config: Config, d: SlackDeps & ApiDeps & { replayGuard?: ReplayGuard }, producer: Redis, stops: Array<() => Promise<unknown>>,
+  config: Config, prefix: string, services: SlackDeps & ApiDeps, producer: Redis, stops: Array<() => Promise<unknown>>,
   operations: Route[] = [],
 ): Promise<string> {
-  const deps = d;
+  // Guards of the web edge, in Redis so every web process shares them (fail open: http/redis-guard.ts).
+  const { log } = services;
+  const guards: Redis = redisConnection(config.REDIS_URL, 'guard');
+  guards.on('error', (err) => log.debug({ err: err.message }, 'redis (guards) connection error'));
+  stops.push(async () => guards.disconnect());
+  const tokenGuard = new TokenExchangeGuard(new RedisRateLimiter(guards, prefix, log), {
+    perAddressPerMinute: config.TOKEN_EXCHANGE_PER_ADDRESS_PER_MINUTE, perTokenPerMinute: config.TOKEN_EXCHANGE_PER_TOKEN_PER_MINUTE,
+  });
+  const replayGuard = new RedisReplayGuard(guards, prefix, log);
+  const d = { ...services, tokenGuard };
   const routes: Route[] = [...healthRoutes({ store: d.store, redis: producer }), ...apiRoutes(d), ...operations];
   let socketApp: App | null = null;
   const transport = slackTransport(config);
   if (transport.mode === 'socket') {
     // Socket Mode: Slack reaches us over a websocket; the HTTP server still serves the API.
     const receiver = new SocketModeReceiver({ appToken: transport.appToken, logger: boltLogger(d.log) });
-    socketApp = createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps);
+    socketApp = createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, d);
     await initSlack(socketApp);
   } else {
     // Signature freshness is about the wire, so it follows the real clock, not the domain one.
-    const receiver = new SignedHttpReceiver({ signingSecret: transport.signingSecret, log: d.log, clock: systemClock, replayGuard: d.replayGuard });
-    await initSlack(createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, deps));
+    const receiver = new SignedHttpReceiver({ signingSecret: transport.signingSecret, log: d.log, clock: systemClock, replayGuard });
+    await initSlack(createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, d));
     routes.push({ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.handle(req, res) });
   }
   const server = createHttpServer(routes, d.log);

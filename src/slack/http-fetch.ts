@@ -1,6 +1,7 @@
 /**
- * The `fetch` behind every Slack call (the Web API client, Bolt's respond() and our answers to a
- * response_url): node:http(s) with keep-alive agents, answering with a buffered Response.
+ * The HTTP under every Slack call: node:http(s) with keep-alive agents. `httpRequest` is what our
+ * own Web API client (slack-client.ts) posts with; `slackFetch` wraps it as the `fetch` of Bolt's
+ * client, Bolt's respond() and our answers to a response_url, answering with a buffered Response.
  *
  * Why not Node's built-in fetch: it passes every request and response body through web streams.
  * A Slack answer is a few hundred bytes of JSON that the clients read whole, yet building the

@@ -83,8 +83,8 @@ export class SignedHttpReceiver implements Receiver {
       return sendJson(res, 401, { ok: false, error: 'invalid signature' });
     }
     // Checked only once the signature is good, so nobody can use up someone else's signature;
-    // and only after the ack has been sent (see guardAck), so its Redis round trip is not part
-    // of the 3 seconds Slack gives us.
+    // and only after the ack has been sent (see guardAck), so its Redis round trip does not delay
+    // the ack.
     const signature = header('x-slack-signature')!;
     let seen: Promise<boolean> | undefined;
     const firstSeen = () => (seen ??= this.opts.replayGuard?.firstSeen(signature) ?? Promise.resolve(true));
