@@ -48,6 +48,8 @@ const Env = z
     // Token exchanges allowed per minute, counted in Redis across web processes.
     TOKEN_EXCHANGE_PER_ADDRESS_PER_MINUTE: int(120, 1, 1_000_000),
     TOKEN_EXCHANGE_PER_TOKEN_PER_MINUTE: int(20, 1, 1_000_000),
+    // Reverse proxies in front of the web processes whose X-Forwarded-For is believed (http/client-address.ts).
+    TRUSTED_PROXIES: int(0, 0, 10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // json: one JSON object per line (production); pretty: pino-pretty for a developer's terminal.
     LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),

@@ -132,7 +132,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (config.ROLE !== 'worker') url = await startWeb(config, prefix, services, producer, stops, ops.routes);
     else {
       // A worker serves no Slack or API, but its health checks and job metrics are worth a port.
-      const server = await listenForOperations(config.PORT, [...healthRoutes({ store, redis: producer }), ...ops.routes], log);
+      const server = await listenForOperations(config.PORT, [...healthRoutes({ store, redis: producer }), ...ops.routes], log, {
+        trustedProxies: config.TRUSTED_PROXIES,
+      });
       stops.push(() => server.close());
       url = server.url;
     }
@@ -179,7 +181,7 @@ async function startWeb(
     await initSlack(createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, d));
     routes.push({ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.handle(req, res) });
   }
-  const server = createHttpServer(routes, d.log);
+  const server = createHttpServer(routes, d.log, { trustedProxies: config.TRUSTED_PROXIES });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, resolve);

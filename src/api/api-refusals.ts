@@ -8,6 +8,7 @@ import type { Principal } from '../app/access-tokens.js';
 import type { Log } from '../app/ports.js';
 import { logRefusal } from '../app/refusal.js';
 import { isDomainError } from '../domain/errors.js';
+import { clientAddress } from '../http/client-address.js';
 
 const callers = new WeakMap<IncomingMessage, Principal>();
 
@@ -24,7 +25,7 @@ export function logApiRefusal(log: Log, req: IncomingMessage, url: URL, err: unk
   logRefusal(log, {
     refusal: code,
     who: {
-      address: req.socket.remoteAddress ?? 'unknown',
+      address: clientAddress(req),
       ...(caller && { technicalUserId: caller.technicalUserId, technicalUser: caller.userName, workspaceId: caller.workspaceId }),
     },
     what: { method: req.method, path: url.pathname.slice(0, 200) },

@@ -16,6 +16,7 @@ import { basicApiToken } from './auth.js';
 import { HttpError, toHttpError } from './http-error.js';
 import { readBody } from './request.js';
 import { RateLimitedError, type TokenExchangeGuard } from './token-limits.js';
+import { clientAddress } from '../http/client-address.js';
 
 export const TOKEN_PATH = '/services/mtm/v1/oauth2/token';
 const GRANT = 'client_credentials';
@@ -28,7 +29,7 @@ export function tokenRoute(deps: { accessTokens: AccessTokenService; log: Log; t
     path: TOKEN_PATH,
     handler: async (req, res, _params, url) => {
       // Who tried, for the refusal log: the address, and a prefix of the hash of the token they sent.
-      const who: { address: string; tokenHash?: string } = { address: req.socket.remoteAddress ?? 'unknown' };
+      const who: { address: string; tokenHash?: string } = { address: clientAddress(req) };
       const what = { method: 'POST', path: TOKEN_PATH };
       try {
         // Counted before the body is read: a flood is turned away at the cheapest point. A request

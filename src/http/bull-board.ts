@@ -12,6 +12,7 @@ import type { Log } from '../app/ports.js';
 import { logRefusal } from '../app/refusal.js';
 import { sendJson } from './http-util.js';
 import type { Route } from './server.js';
+import { clientAddress } from './client-address.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 
@@ -52,7 +53,7 @@ export async function bullBoardRoute(opts: { queues: Queue[]; credentials: Basic
     path: new RegExp(`^${BULL_BOARD_PATH}(/|$)`),
     handler: (req, res) => {
       if (!basicAuthorized(req.headers.authorization, opts.credentials)) {
-        logRefusal(opts.log, { refusal: 'AUTH.ADMIN_CREDENTIALS', who: { address: req.socket.remoteAddress ?? 'unknown' }, what: { path: BULL_BOARD_PATH, method: req.method } });
+        logRefusal(opts.log, { refusal: 'AUTH.ADMIN_CREDENTIALS', who: { address: clientAddress(req) }, what: { path: BULL_BOARD_PATH, method: req.method } });
         res.writeHead(401, { 'www-authenticate': 'Basic realm="Keywarden queues", charset="UTF-8"', 'content-type': 'text/plain; charset=utf-8' });
         res.end('Authentication required.');
         return;

@@ -42,8 +42,10 @@ export async function operationsRoutes(o: {
 }
 
 /** A small server for a process that has no web role: health checks and the operator's routes. */
-export async function listenForOperations(port: number, routes: Route[], log: Log): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createHttpServer(routes, log);
+export async function listenForOperations(
+  port: number, routes: Route[], log: Log, opts: { trustedProxies?: number } = {},
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createHttpServer(routes, log, opts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, resolve);

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Log } from '../app/ports.js';
+import { rememberClientAddress } from './client-address.js';
 import { sendJson } from './http-util.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, url: URL) => Promise<void> | void;
@@ -16,8 +17,10 @@ export interface Route {
   handler: Handler;
 }
 
-export function createHttpServer(routes: Route[], log: Log): Server {
+export function createHttpServer(routes: Route[], log: Log, opts: { trustedProxies?: number } = {}): Server {
+  const trustedProxies = opts.trustedProxies ?? 0;
   const server = createServer((req, res) => {
+    rememberClientAddress(req, trustedProxies);
     const url = new URL(req.url ?? '/', 'http://localhost');
     let pathMatched = false;
     for (const route of routes) {

@@ -12,6 +12,7 @@ import { logRefusal } from '../app/refusal.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ReplayGuard } from './replay-guard.js';
 import { readBody, sendJson } from '../http/http-util.js';
+import { clientAddress } from '../http/client-address.js';
 
 const MAX_SKEW_SECONDS = 300;
 /** The answer when processing failed before any listener answered. */
@@ -77,7 +78,7 @@ export class SignedHttpReceiver implements Receiver {
       signingSecret, body: raw, signature: header('x-slack-signature'),
       timestamp: header('x-slack-request-timestamp'), nowSeconds: Math.floor(clock.now().getTime() / 1000),
     });
-    const who = { address: req.socket.remoteAddress ?? 'unknown' };
+    const who = { address: clientAddress(req) };
     if (!verdict.ok) {
       logRefusal(log, { refusal: 'SLACK.BAD_SIGNATURE', who, what: { path: req.url?.slice(0, 200), reason: verdict.reason } });
       return sendJson(res, 401, { ok: false, error: 'invalid signature' });

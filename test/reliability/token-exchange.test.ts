@@ -73,6 +73,33 @@ describe('rate limits', () => {
   });
 });
 
+describe('rate limits behind a reverse proxy (TRUSTED_PROXIES=1)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { TOKEN_EXCHANGE_PER_ADDRESS_PER_MINUTE: '3', TRUSTED_PROXIES: '1' }, options: { queuePrefix: 'kwtest-proxied' } });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('counts each client behind the proxy on its own, and a forged X-Forwarded-For changes nothing', async () => {
+    const { token } = await addTechnicalUser(t.store, { workspaceId: WS_ID, role: 'MEMBER', now: new Date() });
+    const from = (chain: string) => exchange(t.kw.url!, token, { headers: { 'x-forwarded-for': chain } });
+    const statuses = async (chain: string, n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push((await from(chain)).status);
+      return out;
+    };
+    expect(await statuses('203.0.113.9', 4)).toEqual([200, 200, 200, 429]);
+    // Another client of the same proxy has its own count.
+    expect(await statuses('203.0.113.10', 1)).toEqual([200]);
+    // The first client, pretending to be someone else: the proxy appended its real address.
+    expect(await statuses('198.51.100.1, 203.0.113.9', 1)).toEqual([429]);
+    const line = logLines(t).find((l) => l.msg === 'refused' && l.refusal === 'API.RATE_LIMITED');
+    expect(line).toMatchObject({ who: { address: '203.0.113.9' }, what: { limit: 'address' } });
+  });
+});
+
 describe('lookups by hash, and one answer for every refused token', () => {
   let t: TestApp;
   let f: FaultyStore;
