@@ -73,6 +73,8 @@ export interface RequestRepository {
   listDecided(status: RequestStatus, decidedBefore: Date, limit: number): Promise<ChangeRequest[]>;
   /** PENDING requests whose expiresAt is at or before `now`, oldest first. */
   listPendingExpired(now: Date, limit: number): Promise<ChangeRequest[]>;
+  /** PENDING requests with no approval message recorded, created before `createdBefore`, oldest first. */
+  listUnposted(createdBefore: Date, limit: number): Promise<ChangeRequest[]>;
   /** A workspace's requests, newest first (by createdAt), optionally of one status and/or requester: the App Home's query. */
   listByWorkspace(workspaceId: string, filter: RequestListFilter): Promise<ChangeRequest[]>;
 }

@@ -4,6 +4,7 @@
  * duplicated jobs each change a request at most once; losing a race is reported, never repeated.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
 import { decide } from '../domain/request.js';
@@ -40,6 +41,10 @@ export interface DecideResult {
 }
 
 const HOUR = 3600_000;
+/** A request this old with no approval message was left by a stopped process (postUnposted). */
+export const UNPOSTED_AFTER_MS = 5 * 60_000;
+const SLACK_REF_ATTEMPTS = 3;
+const SLACK_REF_RETRY_MS = 100;
 
 export class RequestService {
   constructor(
@@ -90,11 +95,21 @@ export class RequestService {
       });
       throw new DomainError('SLACK.POST_FAILED', 'Could not post the request to the approvals channel; nothing was requested. Try again.');
     }
-    try {
-      await store.requests.setSlackRef(r.id, ref);
-    } catch (err) {
-      // The message is out and the request stands; the first click tells us where the message is.
-      log.warn({ err, requestId: r.id }, 'could not record where the approval message is');
+    // Where the message is. Tried a few times: a request left without it looks unposted, and the
+    // unposted-request sweep would post it a second time unless a click records it first.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.requests.setSlackRef(r.id, ref);
+        break;
+      } catch (err) {
+        if (attempt < SLACK_REF_ATTEMPTS) {
+          await sleep(SLACK_REF_RETRY_MS * attempt);
+          continue;
+        }
+        // The message is out and the request stands; the first click tells us where the message is.
+        log.warn({ err, requestId: r.id }, 'could not record where the approval message is');
+        break;
+      }
     }
     return { ...r, slack: ref };
   }
@@ -252,6 +267,33 @@ export class RequestService {
     for (const r of await store.requests.listPendingExpired(clock.now(), limit)) {
       const ws = await store.workspaces.findById(r.workspaceId);
       if (ws && (await this.expire(r, ws))) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Requests stored but never posted for approval: the process stopped between the two steps of
+   * submit. Nobody could see or decide one until it expired, so it is posted now. `olderThanMs`
+   * is longer than a post can take (the Slack client gives up well within it), so a submit still
+   * posting is never overtaken. Each is claimed first (a compare-and-set that bumps its version),
+   * so two sweeps never post the same request twice; one whose post fails is tried at the next
+   * sweep, until it expires.
+   */
+  async postUnposted(olderThanMs = UNPOSTED_AFTER_MS, limit = 50): Promise<number> {
+    const { store, notifier, clock, log } = this.deps;
+    let n = 0;
+    for (const r of await store.requests.listUnposted(new Date(clock.now().getTime() - olderThanMs), limit)) {
+      const ws = await store.workspaces.findById(r.workspaceId);
+      if (!ws) continue;
+      const claimed = await store.requests.update(r.id, { status: 'PENDING', version: r.version }, {});
+      if (!claimed) continue;
+      try {
+        await store.requests.setSlackRef(r.id, await notifier.requestCreated(claimed, ws));
+        log.warn({ requestId: r.id, createdAt: r.createdAt }, 'posted a request that was stored but never posted for approval');
+        n++;
+      } catch (err) {
+        log.error({ err, requestId: r.id }, 'could not post a request that was never posted for approval; the next sweep tries again');
+      }
     }
     return n;
   }

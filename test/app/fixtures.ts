@@ -39,9 +39,12 @@ export class FakeNotifier implements Notifier {
   readonly updated: ChangeRequest[] = [];
   readonly told: ChangeRequest[] = [];
   failCreate = false;
+  /** The process "stops" while posting: requestCreated never returns. */
+  hangCreate = false;
   async requestCreated(r: ChangeRequest, _ws: Workspace) {
     this.created.push(r);
     if (this.failCreate) throw new Error('channel_not_found');
+    if (this.hangCreate) return new Promise<never>(() => {});
     return { channel: 'CAPPROVALS', ts: `1700000000.${String(this.created.length).padStart(6, '0')}` };
   }
   async requestUpdated(r: ChangeRequest) {

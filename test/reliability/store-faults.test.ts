@@ -56,6 +56,38 @@ describe('one store or Slack failure at every call of the approval flow', () => 
     }
   });
 
+  it('submit killed at any call: after 5 minutes every stored request is posted and can be decided', async () => {
+    const clean = await crashWorld();
+    clean.f.calls.length = 0;
+    await clean.requests.submit({ workspace: clean.ws, requester: ADMIN, request: archiveActive, reason: null });
+    const cuts = clean.f.calls.map((c) => `${c.repo}.${c.method}`);
+    const outcomes: Record<string, string> = {};
+    for (let k = 1; k <= cuts.length; k++) {
+      const w = await crashWorld();
+      w.f.calls.length = 0;
+      w.f.rule = (c) => (c.n === k ? { hang: true } : undefined);
+      void w.requests.submit({ workspace: w.ws, requester: ADMIN, request: archiveActive, reason: null }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 20));
+      w.f.rule = () => undefined;
+      const stored = (await w.f.store.requests.listByWorkspace(w.ws.id, { limit: 10 }));
+      w.clock.advance(6 * 60_000);
+      await w.requests.postUnposted();
+      for (const r of stored) {
+        const now = (await w.f.store.requests.findById(r.id))!;
+        expect(now, `cut at ${cuts[k - 1]}`).toMatchObject({ status: 'PENDING', slack: { channel: 'CAPPROVALS' } });
+        const decided = await w.requests.decide({ requestId: r.id, actor: APPROVER1, teamId: TEAM, verdict: 'approve' });
+        expect(decided.request.status, `cut at ${cuts[k - 1]}`).toBe('APPROVED');
+      }
+      // One approval message, except when the process stopped between posting it and recording
+      // where it is: the sweep cannot know the first one is out, and posts a second.
+      const posts = w.notifier.created.length;
+      expect(posts, `cut at ${cuts[k - 1]}`).toBe(stored.length === 0 ? 0 : cuts[k - 1] === 'requests.setSlackRef' ? 2 : 1);
+      outcomes[`${k}. ${cuts[k - 1]}`] = stored.length === 0 ? 'nothing stored' : `posted ${posts}x`;
+    }
+    expect(Object.values(outcomes)).toContain('posted 1x');
+    recordFigures('submit-cut-points', outcomes);
+  });
+
   it.each(['approve', 'reject'] as const)('decide (%s): a failed click leaves the request pending and can be clicked again', async (verdict) => {
     const clean = await crashWorld();
     const r0 = await clean.requests.submit({ workspace: clean.ws, requester: ADMIN, request: archiveActive, reason: null });

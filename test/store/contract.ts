@@ -431,6 +431,21 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.requests.listDecided('PENDING', at(100), 10)).toEqual([]);
       });
 
+      it('listUnposted: PENDING with no approval message, created before the given time, oldest first, at most limit', async () => {
+        const unposted = (m: number) => request({ createdAt: at(m), slack: null });
+        const [u2, u1, u3, recent] = [unposted(2), unposted(1), unposted(3), unposted(11)];
+        const posted = request({ createdAt: at(1), slack: { channel: 'C1', ts: '1.1' } });
+        const decided = request({ status: 'CANCELLED', createdAt: at(1), slack: null });
+        for (const r of [u2, u1, u3, recent, posted, decided]) await store.requests.insert(r);
+        expect((await store.requests.listUnposted(at(10), 10)).map((r) => r.id)).toEqual([u1.id, u2.id, u3.id]);
+        expect((await store.requests.listUnposted(at(10), 2)).map((r) => r.id)).toEqual([u1.id, u2.id]);
+        expect(await store.requests.listUnposted(at(1), 10)).toEqual([]);
+        expect(await store.requests.listUnposted(at(10), 0)).toEqual([]);
+        await store.requests.setSlackRef(u1.id, { channel: 'C1', ts: '1.2' });
+        expect((await store.requests.listUnposted(at(10), 10)).map((r) => r.id)).toEqual([u2.id, u3.id]);
+        expect((await store.requests.listUnposted(at(10), 1))[0]).toEqual(u2);
+      });
+
       it('listPendingExpired: PENDING only, expired at or before now, oldest first, at most limit', async () => {
         const pending = (m: number) => request({ expiresAt: at(m) });
         const [e2, e1, e3, later] = [pending(2), pending(1), pending(3), pending(11)];

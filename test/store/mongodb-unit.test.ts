@@ -265,6 +265,16 @@ describe('operations sent', () => {
     expect(f.cursor.limit).toHaveBeenCalledWith(25);
   });
 
+  it('requests.listUnposted reads pending ones by creation, through the status_createdAt index', async () => {
+    const f = fakeCollection();
+    const before = new Date();
+    await new MongoRequests(f.as()).listUnposted(before, 50);
+    expect(f.col.find).toHaveBeenCalledWith({ status: 'PENDING', slack: null, createdAt: { $lt: before } });
+    expect(f.cursor.sort).toHaveBeenCalledWith({ createdAt: 1 });
+    expect(f.cursor.limit).toHaveBeenCalledWith(50);
+    expect(byName('requests', 'status_createdAt').key).toEqual({ status: 1, createdAt: 1 });
+  });
+
   it('technicalUsers.findByTokenHash states the partial index\'s filter, so the index is used', async () => {
     const f = fakeCollection({ findOne: null });
     await new MongoTechnicalUsers(f.as()).findByTokenHash('ab12');

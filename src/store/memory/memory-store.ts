@@ -145,6 +145,12 @@ class Requests implements RequestRepository {
       .sort((a, b) => a.decidedAt!.getTime() - b.decidedAt!.getTime());
     return take(decided, limit).map(copy);
   }
+  async listUnposted(createdBefore: Date, limit: number) {
+    const unposted = [...this.byId.values()]
+      .filter((r) => r.status === 'PENDING' && !r.slack && r.createdAt < createdBefore)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    return take(unposted, limit).map(copy);
+  }
   async listPendingExpired(now: Date, limit: number) {
     const expired = [...this.byId.values()]
       .filter((r) => r.status === 'PENDING' && r.expiresAt <= now)

@@ -51,6 +51,9 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     { name: 'status_decidedAt', key: { status: 1, decidedAt: 1 } },
     // Pending requests past their TTL (listPendingExpired).
     { name: 'status_expiresAt', key: { status: 1, expiresAt: 1 } },
+    // Pending requests never posted for approval, oldest first (listUnposted; `slack: null` is
+    // checked on the few pending ones the index finds).
+    { name: 'status_createdAt', key: { status: 1, createdAt: 1 } },
     { name: 'workspaceId_createdAt', key: { workspaceId: 1, createdAt: -1 } },
     // The App Home: a workspace's pending requests, and an admin's own, newest first (listByWorkspace).
     { name: 'workspaceId_status_createdAt', key: { workspaceId: 1, status: 1, createdAt: -1 } },

@@ -95,6 +95,17 @@ export class MongoRequests implements RequestRepository {
     return docs.map((d) => fromDoc<ChangeRequest>(d));
   }
 
+  async listUnposted(createdBefore: Date, limit: number): Promise<ChangeRequest[]> {
+    const n = toLimit(limit);
+    if (!(createdBefore instanceof Date) || n <= 0) return [];
+    const docs = await this.col
+      .find({ status: 'PENDING', slack: null, createdAt: { $lt: createdBefore } })
+      .sort({ createdAt: 1 })
+      .limit(n)
+      .toArray();
+    return docs.map((d) => fromDoc<ChangeRequest>(d));
+  }
+
   async listPendingExpired(now: Date, limit: number): Promise<ChangeRequest[]> {
     const n = toLimit(limit);
     if (!(now instanceof Date) || n <= 0) return [];
