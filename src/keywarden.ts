@@ -2,11 +2,8 @@
  * The composition root: config in, a running Keywarden out. main.ts calls it for real; tests and
  * benchmarks call it with their own Redis, fake Slack and clock. Which halves run follows ROLE.
  */
-import type { AddressInfo } from 'node:net';
-import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { apiRoutes, type ApiDeps } from './api/index.js';
 import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
 import { PermissionApiService } from './app/permission-api.js';
 import { ExpiryService } from './app/expiry.js';
@@ -17,31 +14,23 @@ import { TechnicalUserService } from './app/technical-users.js';
 import { JoseAccessTokenSigner } from './crypto/access-token-signer.js';
 import { JweTokenSealer } from './crypto/jwe-sealer.js';
 import { SigningKeyRing } from './crypto/signing-keys.js';
-import type { SlackDeps } from './slack/deps.js';
 import { systemClock, type Clock, type Log, type Store } from './app/ports.js';
 import { RequestService } from './app/requests.js';
 import { applySeed } from './app/seed.js';
 import type { Config } from './config.js';
 import { healthRoutes } from './http/health.js';
-import { createHttpServer, type Route } from './http/server.js';
+import { startWeb } from './web.js';
 import { createLog } from './log.js';
 import { BullApplyQueue, createApplyQueue } from './queue/apply-queue.js';
 import { redisConnection } from './queue/connection.js';
 import { QUEUE_PREFIX } from './queue/names.js';
-import { createSlackApp } from './slack/app.js';
-import { boltLogger } from './slack/bolt-logger.js';
 import { SlackNotifier } from './slack/notifier.js';
-import { SignedHttpReceiver } from './slack/receiver.js';
 import { createSlackClient, type SlackClientBounds } from './slack/slack-client.js';
-import { RedisReplayGuard } from './slack/replay-guard.js';
-import { RedisRateLimiter } from './api/rate-limiter.js';
-import { TokenExchangeGuard } from './api/token-limits.js';
 import { openStore } from './store/index.js';
 import { listenForOperations, operationsRoutes } from './http/operations.js';
 import { logDestination } from './log-pretty.js';
 import { meteredStore } from './metrics/metered-store.js';
 import { KeywardenMetrics } from './metrics/metrics.js';
-import { slackTransport } from './slack/transport.js';
 import { readSeedFile } from './store/seed-file.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
 
@@ -153,58 +142,3 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
   }
 }
 
-async function startWeb(
-  config: Config, prefix: string, services: SlackDeps & ApiDeps, producer: Redis, stops: Array<() => Promise<unknown>>,
-  operations: Route[] = [],
-): Promise<string> {
-  // Guards of the web edge, in Redis so every web process shares them (fail open: http/redis-guard.ts).
-  const { log } = services;
-  const guards: Redis = redisConnection(config.REDIS_URL, 'guard');
-  guards.on('error', (err) => log.debug({ err: err.message }, 'redis (guards) connection error'));
-  stops.push(async () => guards.disconnect());
-  const tokenGuard = new TokenExchangeGuard(new RedisRateLimiter(guards, prefix, log), {
-    perAddressPerMinute: config.TOKEN_EXCHANGE_PER_ADDRESS_PER_MINUTE, perTokenPerMinute: config.TOKEN_EXCHANGE_PER_TOKEN_PER_MINUTE,
-  });
-  const replayGuard = new RedisReplayGuard(guards, prefix, log);
-  const d = { ...services, tokenGuard };
-  const routes: Route[] = [...healthRoutes({ store: d.store, redis: producer }), ...apiRoutes(d), ...operations];
-  let socketApp: App | null = null;
-  const transport = slackTransport(config);
-  if (transport.mode === 'socket') {
-    // Socket Mode: Slack reaches us over a websocket; the HTTP server still serves the API.
-    const receiver = new SocketModeReceiver({ appToken: transport.appToken, logger: boltLogger(d.log) });
-    socketApp = createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, d);
-    await initSlack(socketApp);
-  } else {
-    // Signature freshness is about the wire, so it follows the real clock, not the domain one.
-    const receiver = new SignedHttpReceiver({ signingSecret: transport.signingSecret, log: d.log, clock: systemClock, replayGuard });
-    await initSlack(createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, d));
-    routes.push({ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.handle(req, res) });
-  }
-  const server = createHttpServer(routes, d.log, { trustedProxies: config.TRUSTED_PROXIES });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, resolve);
-  });
-  stops.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  );
-  if (socketApp) {
-    await socketApp.start();
-    stops.push(() => socketApp.stop());
-  }
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
-}
-
-async function initSlack(app: App): Promise<void> {
-  try {
-    await app.init();
-  } catch (err) {
-    throw new Error(`could not verify SLACK_BOT_TOKEN with Slack at SLACK_API_URL (auth.test: ${(err as Error).message})`);
-  }
-}
