@@ -58,24 +58,24 @@ export function techuserCreateForm(ws: Workspace, meta: FormMetadata, now: Date)
 }
 
 /**
- * `/permission role`: a user of the workspace (a static select of their emails, at most
- * MAX_OPTIONS; beyond that the command with an email still works), the new role and a reason.
+ * `/permission role`: a user of the workspace, the new role and a reason. The user is chosen from
+ * a select of their emails when there are at most MAX_OPTIONS (Slack's limit); in a bigger
+ * workspace, or one with none, the email is typed, and checked when the form is sent.
  */
 export function permissionRoleForm(ws: Workspace, emails: string[], meta: FormMetadata): types.ModalView {
-  const shown = emails.filter((e) => e.length <= 150).slice(0, MAX_OPTIONS);
-  const more = emails.length > shown.length
-    ? [intro(`Only the first ${shown.length} of ${emails.length} users are listed; for another, type \`/permission role <email> <role>\`.`)]
-    : [];
-  const user: Block = shown.length
-    ? { type: 'input', block_id: fields.EMAIL, label: plain('User'), element: { type: 'static_select', action_id: VALUE, placeholder: plain('Choose a user'), options: shown.map((e) => option(e)) } }
-    : textInput(fields.EMAIL, 'User email', { placeholder: 'jane.doe@example.com' });
+  const listed = emails.filter((e) => e.length <= 150);
+  const user: Block = listed.length > 0 && listed.length <= MAX_OPTIONS
+    ? { type: 'input', block_id: fields.EMAIL, label: plain('User'), element: { type: 'static_select', action_id: VALUE, placeholder: plain('Choose a user'), options: listed.map((e) => option(e)) } }
+    : textInput(fields.EMAIL, 'User email', {
+      placeholder: 'jane.doe@example.com', max: 254,
+      ...(listed.length > 0 && { hint: `${ws.name} has ${emails.length} users, too many to list here: type the email.` }),
+    });
   return {
     type: 'modal', callback_id: forms.PERMISSION_ROLE, private_metadata: encodeMetadata(meta),
     title: plain('Change a role'), submit: plain('Request'), close: plain('Cancel'),
     blocks: [
       intro(`Workspace *${escapeMrkdwn(ws.name)}*. An approver in <#${ws.slack.approvalsChannel}> decides.`),
       user,
-      ...more,
       { type: 'input', block_id: fields.ROLE, label: plain('New role'), element: roleSelect() },
       textInput(fields.REASON, 'Reason', { optional: true, multiline: true, max: 500 }),
     ],

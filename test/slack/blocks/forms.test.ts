@@ -45,12 +45,18 @@ describe('permissionRoleForm', () => {
     ]);
   });
 
-  it('shows at most 100 users and says how to reach the others; with none, asks for an email', () => {
-    const emails = Array.from({ length: 130 }, (_, i) => `user${String(i).padStart(3, '0')}@x.de`);
+  it('asks for the email instead when there are more users than a select can list, or none', () => {
+    const emails = Array.from({ length: 101 }, (_, i) => `user${String(i).padStart(3, '0')}@x.de`);
+    expect(permissionRoleForm(ws, emails.slice(0, 100), { workspaceId: 'ws-1' }).blocks[1]).toMatchObject({ element: { type: 'static_select' } });
     const view = permissionRoleForm(ws, emails, { workspaceId: 'ws-1' });
-    expect((view.blocks[1] as any).element.options).toHaveLength(100);
-    expect(view.blocks[2]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Only the first 100 of 130 users are listed; for another, type `/permission role <email> <role>`.' }] });
+    expect(view.blocks[1]).toEqual({
+      type: 'input', block_id: 'email', label: plain('User email'), optional: false,
+      element: { type: 'plain_text_input', action_id: 'value', multiline: false, max_length: 254, placeholder: plain('jane.doe@example.com') },
+      hint: plain(`${ws.name} has 101 users, too many to list here: type the email.`),
+    });
+    expect(view.blocks).toHaveLength(4);
     expect((permissionRoleForm(ws, [], { workspaceId: 'ws-1' }).blocks[1] as any).element.type).toBe('plain_text_input');
+    expect((permissionRoleForm(ws, [], { workspaceId: 'ws-1' }).blocks[1] as any).hint).toBeUndefined();
   });
 });
 
