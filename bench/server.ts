@@ -23,8 +23,8 @@ import { addTechnicalUser } from '../test/api/api-client.js';
 import { serve } from './harness.js';
 
 const DAY = 86_400_000;
-/** jobs/maintenance.ts: sweep-approved, post-unposted, expire-requests, revoke-unrevealed, scan-expiry. */
-const maintenanceJobCount = 5;
+/** jobs/maintenance.ts: sweep-approved, post-unposted, remind-approvers, expire-requests, revoke-unrevealed, scan-expiry. */
+const maintenanceJobCount = 6;
 
 let kw: Keywarden | null = null;
 let mongo: { client: MongoClient; db: string } | null = null;

@@ -7,7 +7,9 @@ import type { ExpiryService } from '../src/app/expiry.js';
 import type { Log } from '../src/app/ports.js';
 import type { RequestService } from '../src/app/requests.js';
 import type { TechnicalUserService } from '../src/app/technical-users.js';
-import { EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB } from '../src/queue/names.js';
+import {
+  EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB,
+} from '../src/queue/names.js';
 
 export interface MaintenanceJob {
   name: string;
@@ -25,6 +27,7 @@ export function maintenanceJobs(
     { name: SWEEP_APPROVED_JOB, everyMs: every.sweepMs, run: () => s.requests.sweepApproved() },
     // Requests stored but never posted for approval (the process stopped in between).
     { name: POST_UNPOSTED_JOB, everyMs: every.sweepMs, run: () => s.requests.postUnposted() },
+    { name: REMIND_APPROVERS_JOB, everyMs: every.sweepMs, run: () => s.requests.remindApprovers() },
     { name: EXPIRE_REQUESTS_JOB, everyMs: every.sweepMs, run: () => s.requests.expirePending() },
     { name: REVOKE_UNREVEALED_JOB, everyMs: every.sweepMs, run: async () => (await s.technicalUsers.revokeUnrevealed()).length },
     { name: SCAN_EXPIRY_JOB, everyMs: every.expiryScanMs, run: () => s.expiry.scanTokens() },

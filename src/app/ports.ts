@@ -41,7 +41,7 @@ export interface PermissionRepository {
 }
 
 export type RequestFields = Partial<
-  Pick<ChangeRequest, 'status' | 'approvals' | 'decidedBy' | 'decidedAt' | 'outcome' | 'appliedAt'>
+  Pick<ChangeRequest, 'status' | 'approvals' | 'decidedBy' | 'decidedAt' | 'outcome' | 'appliedAt' | 'remindAt'>
 >;
 
 export interface RequestRepository {
@@ -73,6 +73,8 @@ export interface RequestRepository {
   listDecided(status: RequestStatus, decidedBefore: Date, limit: number): Promise<ChangeRequest[]>;
   /** PENDING requests whose expiresAt is at or before `now`, oldest first. */
   listPendingExpired(now: Date, limit: number): Promise<ChangeRequest[]>;
+  /** PENDING requests whose remindAt is at or before `now`, earliest first. */
+  listRemindersDue(now: Date, limit: number): Promise<ChangeRequest[]>;
   /** PENDING requests with no approval message recorded, created before `createdBefore`, oldest first. */
   listUnposted(createdBefore: Date, limit: number): Promise<ChangeRequest[]>;
   /** A workspace's requests, newest first (by createdAt), optionally of one status and/or requester: the App Home's query. */
@@ -261,6 +263,8 @@ export interface Notifier {
   tellRequester(r: ChangeRequest, ws: Workspace): Promise<void>;
   /** Posts to the workspace's notification channels. */
   notifyChannels(ws: Workspace, text: string): Promise<void>;
+  /** Reminds the approvers of a pending request (under its approval message) that it expires soon. */
+  remindApprovers(r: ChangeRequest, ws: Workspace, now: Date): Promise<void>;
   /** Warns the notification channels that a token expires (or has), with Rotate and Extend buttons. */
   tokenExpiring(ws: Workspace, tu: TechnicalUser, days: number, now: Date): Promise<void>;
 }

@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
-import { decide } from '../domain/request.js';
+import { decide, reminderDueAt } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
-import { isAdmin } from '../domain/workspace.js';
+import { DEFAULT_POLICY, isAdmin } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
 import { RequestMessages } from './request-messages.js';
 import type { ApplyQueue, Clock, Log, Notifier, Store } from './ports.js';
@@ -78,10 +78,12 @@ export class RequestService {
     const { store, notifier, clock, log } = this.deps;
     await this.validate({ workspace: ws, requester, request });
     const now = clock.now();
+    const expiresAt = new Date(now.getTime() + ws.policy.requestTtlHours * HOUR);
+    const remindAt = reminderDueAt(now, expiresAt, ws.policy.reminderHoursBeforeExpiry ?? DEFAULT_POLICY.reminderHoursBeforeExpiry!);
     const r = {
       ...request, id: randomUUID(), workspaceId: ws.id, requester, reason, status: 'PENDING', approvals: [],
-      decidedBy: null, decidedAt: null, createdAt: now, expiresAt: new Date(now.getTime() + ws.policy.requestTtlHours * HOUR),
-      slack: null, outcome: null, appliedAt: null, notifiedAt: null, version: 0,
+      decidedBy: null, decidedAt: null, createdAt: now, expiresAt,
+      slack: null, outcome: null, appliedAt: null, notifiedAt: null, remindAt, version: 0,
     } as ChangeRequest;
     await store.requests.insert(r);
     let ref: { channel: string; ts: string };
@@ -267,6 +269,30 @@ export class RequestService {
     for (const r of await store.requests.listPendingExpired(clock.now(), limit)) {
       const ws = await store.workspaces.findById(r.workspaceId);
       if (ws && (await this.expire(r, ws))) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Reminds the approvers of pending requests whose reminder is due (the workspace's
+   * reminderHoursBeforeExpiry before they expire), once each: the reminder is claimed by a
+   * compare-and-set that clears remindAt before it is posted, so concurrent sweeps and workers
+   * never post it twice. A reminder Slack refuses is logged and not tried again.
+   */
+  async remindApprovers(limit = 50): Promise<number> {
+    const { store, notifier, clock, log } = this.deps;
+    const now = clock.now();
+    let n = 0;
+    for (const r of await store.requests.listRemindersDue(now, limit)) {
+      const ws = await store.workspaces.findById(r.workspaceId);
+      const claimed = ws && (await store.requests.update(r.id, { status: 'PENDING', version: r.version }, { remindAt: null }));
+      if (!ws || !claimed) continue;
+      try {
+        await notifier.remindApprovers(claimed, ws, now);
+        n++;
+      } catch (err) {
+        log.warn({ err, requestId: r.id }, 'could not remind the approvers of a pending request');
+      }
     }
     return n;
   }

@@ -35,6 +35,7 @@ const SeedWorkspace = z.object({
       requiredApprovals: z.number().int().min(1).max(2).default(DEFAULT_POLICY.requiredApprovals),
       requestTtlHours: z.number().positive().max(24 * 90).default(DEFAULT_POLICY.requestTtlHours),
       expiryWarningDays: z.array(z.number().int().min(0).max(365)).default(DEFAULT_POLICY.expiryWarningDays),
+      reminderHoursBeforeExpiry: z.number().min(0).max(24 * 90).default(DEFAULT_POLICY.reminderHoursBeforeExpiry!),
     })
     .prefault({}),
   users: z.array(SeedUser).default([]),

@@ -87,6 +87,8 @@ interface RequestBase {
   notifiedAt: Date | null;
   /** Messages that could not be posted (absent on requests that never had one). */
   undelivered?: UndeliveredMessage[];
+  /** When the approvers are to be reminded while it is still pending; null once they were, or never. */
+  remindAt?: Date | null;
   version: number;
 }
 
@@ -140,4 +142,15 @@ export function decide(
   return done
     ? { status: 'APPROVED', approvals, decidedBy: actor, decidedAt: now }
     : { status: 'PENDING', approvals, decidedBy: null, decidedAt: null };
+}
+
+/**
+ * When approvers are reminded of a pending request: `hours` before it expires, but never before
+ * half its time to decide has passed (a request that lives 12 hours is not "reminded" on arrival).
+ * Null when the policy asks for no reminders.
+ */
+export function reminderDueAt(createdAt: Date, expiresAt: Date, hours: number): Date | null {
+  if (!(hours > 0)) return null;
+  const lead = Math.min(hours * 3600_000, (expiresAt.getTime() - createdAt.getTime()) / 2);
+  return new Date(expiresAt.getTime() - lead);
 }

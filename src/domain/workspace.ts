@@ -5,12 +5,18 @@ export interface WorkspacePolicy {
   requestTtlHours: number;
   /** Days before a token's expiry at which notification channels are warned (0 = on expiry). */
   expiryWarningDays: number[];
+  /**
+   * Hours before a pending request expires at which its approvers are reminded, once (0 = never).
+   * Absent on workspaces stored before reminders existed: the default applies.
+   */
+  reminderHoursBeforeExpiry?: number;
 }
 
 export const DEFAULT_POLICY: WorkspacePolicy = {
   requiredApprovals: 1,
   requestTtlHours: 72,
   expiryWarningDays: [30, 7, 1, 0],
+  reminderHoursBeforeExpiry: 24,
 };
 
 export interface Workspace {

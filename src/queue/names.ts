@@ -4,6 +4,7 @@ export const APPLY_QUEUE = 'apply';
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const SWEEP_APPROVED_JOB = 'sweep-approved';
 export const POST_UNPOSTED_JOB = 'post-unposted';
+export const REMIND_APPROVERS_JOB = 'remind-approvers';
 export const REVOKE_UNREVEALED_JOB = 'revoke-unrevealed';
 export const EXPIRE_REQUESTS_JOB = 'expire-requests';
 export const SCAN_EXPIRY_JOB = 'scan-expiry';

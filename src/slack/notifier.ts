@@ -4,7 +4,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import { TOKEN_KINDS } from '../domain/request.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
-import { approvalRequestBlocks, requestText, requesterText } from './blocks/request.js';
+import { approvalRequestBlocks, reminderText, requestText, requesterText } from './blocks/request.js';
 import { expiryWarningBlocks, revealBlocks } from './blocks/techusers.js';
 import type { SlackMessages } from './slack-client.js';
 
@@ -46,6 +46,14 @@ export class SlackNotifier implements Notifier {
       return;
     }
     await this.client.chat.postMessage({ channel: r.requester, text });
+  }
+
+  /** In the approval message's thread when there is one, so the reminder sits with its buttons. */
+  async remindApprovers(r: ChangeRequest, ws: Workspace, now: Date) {
+    const text = reminderText(r, ws, now);
+    await this.client.chat.postMessage(
+      r.slack ? { channel: r.slack.channel, thread_ts: r.slack.ts, text } : { channel: ws.slack.approvalsChannel, text },
+    );
   }
 
   async notifyChannels(ws: Workspace, text: string) {

@@ -53,6 +53,12 @@ export class FakeNotifier implements Notifier {
   async tellRequester(r: ChangeRequest) {
     this.told.push(r);
   }
+  readonly reminded: ChangeRequest[] = [];
+  failRemind = false;
+  async remindApprovers(r: ChangeRequest) {
+    this.reminded.push(r);
+    if (this.failRemind) throw new Error('not_in_channel');
+  }
   readonly channelNotices: string[] = [];
   readonly warnings: Array<{ userName: string; days: number }> = [];
   failWarnings = 0;

@@ -50,6 +50,49 @@ describe('RequestService.submit', () => {
   });
 });
 
+describe('RequestService.remindApprovers', () => {
+  it('reminds the approvers of a pending request once, 24 hours before it expires', async () => {
+    const w = await world();
+    const r = await w.requests.submit({ workspace: w.ws, requester: ADMIN, request: archiveActive, reason: null });
+    expect(r.remindAt).toEqual(new Date(r.expiresAt.getTime() - 24 * HOUR));
+    w.clock.advance(47 * HOUR);
+    expect(await w.requests.remindApprovers()).toBe(0);
+    w.clock.advance(HOUR);
+    expect(await w.requests.remindApprovers()).toBe(1);
+    expect(await w.requests.remindApprovers()).toBe(0);
+    expect(w.notifier.reminded.map((x) => x.id)).toEqual([r.id]);
+    expect(await w.store.requests.findById(r.id)).toMatchObject({ status: 'PENDING', remindAt: null });
+  });
+
+  it('does not remind about a decided request, nor in a workspace that asks for no reminders', async () => {
+    const w = await world();
+    const decided = await w.requests.submit({ workspace: w.ws, requester: ADMIN, request: archiveActive, reason: null });
+    await w.requests.decide({ requestId: decided.id, actor: APPROVER1, teamId: TEAM, verdict: 'reject' });
+    const quiet = { ...w.ws, policy: { ...w.ws.policy, reminderHoursBeforeExpiry: 0 } };
+    const never = await w.requests.submit({ workspace: quiet, requester: ADMIN, request: { kind: 'permission.role', params: { email: ACTIVE, role: 'ADMIN' } }, reason: null });
+    expect(never.remindAt).toBeNull();
+    w.clock.advance(71 * HOUR);
+    expect(await w.requests.remindApprovers()).toBe(0);
+    expect(w.notifier.reminded).toEqual([]);
+  });
+
+  it('two sweeps at once remind once; a reminder Slack refuses is logged and not repeated', async () => {
+    const w = await world();
+    await w.requests.submit({ workspace: w.ws, requester: ADMIN, request: archiveActive, reason: null });
+    w.clock.advance(49 * HOUR);
+    const counts = await Promise.all([w.requests.remindApprovers(), w.requests.remindApprovers()]);
+    expect(counts.sort()).toEqual([0, 1]);
+    const w2 = await world();
+    await w2.requests.submit({ workspace: w2.ws, requester: ADMIN, request: archiveActive, reason: null });
+    w2.clock.advance(49 * HOUR);
+    w2.notifier.failRemind = true;
+    expect(await w2.requests.remindApprovers()).toBe(0);
+    expect(w2.logs.text).toContain('could not remind the approvers');
+    w2.notifier.failRemind = false;
+    expect(await w2.requests.remindApprovers()).toBe(0);
+  });
+});
+
 describe('RequestService.postUnposted', () => {
   const MINUTE = 60_000;
 

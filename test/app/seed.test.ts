@@ -18,7 +18,7 @@ describe('Seed', () => {
     const seed = Seed.parse(raw());
     expect(seed.workspaces[0]).toMatchObject({
       slack: { notificationChannels: [] },
-      policy: { requiredApprovals: 1, requestTtlHours: 72, expiryWarningDays: [30, 7, 1, 0] },
+      policy: { requiredApprovals: 1, requestTtlHours: 72, expiryWarningDays: [30, 7, 1, 0], reminderHoursBeforeExpiry: 24 },
       users: [{ email: 'jane.roe@meshlab.de', firstName: 'Jane', lastName: '', role: 'MEMBER', status: 'ACTIVE' }, expect.anything()],
     });
   });
@@ -28,6 +28,7 @@ describe('Seed', () => {
     ['a look-alike email', raw({ users: [{ email: 'j\u0430ne@meshlab.de' }] })],
     ['an unknown role', raw({ users: [{ email: 'a@b.c', role: 'OWNER' }] })],
     ['three required approvals', raw({ policy: { requiredApprovals: 3 } })],
+    ['a negative reminder lead', raw({ policy: { reminderHoursBeforeExpiry: -1 } })],
     ['a name with a space', raw({ name: 'mesh lab' })],
     ['a workspace id that is not a uuid', raw({ id: 'ws-1' })],
     ['an empty approvals channel', raw({ slack: { teamId: 'T1', approvalsChannel: '' } })],

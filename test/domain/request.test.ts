@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Codes } from '../../src/domain/errors.js';
-import { canTransition, decide, isFinal, REQUEST_STATUSES, type Approval, type RequestStatus } from '../../src/domain/request.js';
+import { canTransition, decide, isFinal, reminderDueAt, REQUEST_STATUSES, type Approval, type RequestStatus } from '../../src/domain/request.js';
 import { DEFAULT_POLICY, type Workspace } from '../../src/domain/workspace.js';
 import { refusal } from './refusal.js';
 
@@ -116,5 +116,25 @@ describe('canTransition', () => {
 
   it('calls final exactly the statuses with no way out', () => {
     expect(REQUEST_STATUSES.filter(isFinal)).toEqual(['REJECTED', 'EXPIRED', 'CANCELLED', 'APPLIED', 'FAILED']);
+  });
+});
+
+describe('reminderDueAt', () => {
+  const H = 3_600_000;
+  const created = new Date('2026-11-22T12:00:00Z');
+  const after = (h: number) => new Date(created.getTime() + h * H);
+
+  it('is the given hours before expiry', () => {
+    expect(reminderDueAt(created, after(72), 24)).toEqual(after(48));
+  });
+
+  it('never comes before half the time to decide has passed', () => {
+    expect(reminderDueAt(created, after(12), 24)).toEqual(after(6));
+    expect(reminderDueAt(created, after(48), 24)).toEqual(after(24));
+  });
+
+  it('is null when the policy asks for none', () => {
+    expect(reminderDueAt(created, after(72), 0)).toBeNull();
+    expect(reminderDueAt(created, after(72), Number.NaN)).toBeNull();
   });
 });

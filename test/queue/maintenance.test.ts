@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { maintenanceJobs, maintenanceProcessor } from '../../jobs/maintenance.js';
 import { createLog } from '../../src/log.js';
-import { EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB } from '../../src/queue/names.js';
+import {
+  EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB,
+} from '../../src/queue/names.js';
 
 describe('maintenance jobs', () => {
   const calls: string[] = [];
   const services = {
     requests: {
-      sweepApproved: async () => (calls.push('sweep'), 2), postUnposted: async () => (calls.push('post'), 1), expirePending: async () => (calls.push('expire'), 0),
+      sweepApproved: async () => (calls.push('sweep'), 2), postUnposted: async () => (calls.push('post'), 1), remindApprovers: async () => (calls.push('remind'), 0),
+      expirePending: async () => (calls.push('expire'), 0),
     },
     technicalUsers: { revokeUnrevealed: async () => (calls.push('revoke'), [{}, {}, {}]) },
     expiry: { scanTokens: async () => (calls.push('scan'), 1) },
@@ -16,7 +19,7 @@ describe('maintenance jobs', () => {
 
   it('schedules the sweep-type jobs on the sweep cadence and the token scan on its own', () => {
     expect(jobs.map((j) => [j.name, j.everyMs])).toEqual([
-      [SWEEP_APPROVED_JOB, 30_000], [POST_UNPOSTED_JOB, 30_000], [EXPIRE_REQUESTS_JOB, 30_000], [REVOKE_UNREVEALED_JOB, 30_000],
+      [SWEEP_APPROVED_JOB, 30_000], [POST_UNPOSTED_JOB, 30_000], [REMIND_APPROVERS_JOB, 30_000], [EXPIRE_REQUESTS_JOB, 30_000], [REVOKE_UNREVEALED_JOB, 30_000],
       [SCAN_EXPIRY_JOB, 3_600_000],
     ]);
   });

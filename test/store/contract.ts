@@ -431,6 +431,19 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.requests.listDecided('PENDING', at(100), 10)).toEqual([]);
       });
 
+      it('listRemindersDue: PENDING with remindAt at or before now, earliest first, at most limit', async () => {
+        const due = (m: number | null) => request({ remindAt: m === null ? null : at(m) });
+        const [d2, d1, d3, later, none] = [due(2), due(1), due(3), due(11), due(null)];
+        const decided = request({ status: 'REJECTED', remindAt: at(1) });
+        for (const r of [d2, d1, d3, later, none, decided]) await store.requests.insert(r);
+        expect((await store.requests.listRemindersDue(at(3), 10)).map((r) => r.id)).toEqual([d1.id, d2.id, d3.id]);
+        expect((await store.requests.listRemindersDue(at(10), 2)).map((r) => r.id)).toEqual([d1.id, d2.id]);
+        expect(await store.requests.listRemindersDue(at(0), 10)).toEqual([]);
+        const claimed = await store.requests.update(d1.id, { status: 'PENDING', version: d1.version }, { remindAt: null });
+        expect(claimed).toMatchObject({ remindAt: null, version: d1.version + 1 });
+        expect((await store.requests.listRemindersDue(at(3), 10)).map((r) => r.id)).toEqual([d2.id, d3.id]);
+      });
+
       it('listUnposted: PENDING with no approval message, created before the given time, oldest first, at most limit', async () => {
         const unposted = (m: number) => request({ createdAt: at(m), slack: null });
         const [u2, u1, u3, recent] = [unposted(2), unposted(1), unposted(3), unposted(11)];

@@ -265,6 +265,15 @@ describe('operations sent', () => {
     expect(f.cursor.limit).toHaveBeenCalledWith(25);
   });
 
+  it('requests.listRemindersDue reads pending ones by reminder date, through the status_remindAt index', async () => {
+    const f = fakeCollection();
+    const now = new Date();
+    await new MongoRequests(f.as()).listRemindersDue(now, 50);
+    expect(f.col.find).toHaveBeenCalledWith({ status: 'PENDING', remindAt: { $lte: now } });
+    expect(f.cursor.sort).toHaveBeenCalledWith({ remindAt: 1 });
+    expect(byName('requests', 'status_remindAt').key).toEqual({ status: 1, remindAt: 1 });
+  });
+
   it('requests.listUnposted reads pending ones by creation, through the status_createdAt index', async () => {
     const f = fakeCollection();
     const before = new Date();

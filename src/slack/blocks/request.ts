@@ -71,6 +71,18 @@ export function statusLine(r: ChangeRequest, ws: Workspace): string {
   }
 }
 
+/**
+ * The reminder posted under a pending request's approval message: who may still decide it (the
+ * approvers, less the requester and whoever already approved) and when it expires.
+ */
+export function reminderText(r: ChangeRequest, ws: Workspace, now: Date): string {
+  const approved = new Set(r.approvals.map((a) => a.by));
+  const who = ws.approvers.filter((a) => a !== r.requester && !approved.has(a)).map((a) => `<@${a}>`);
+  const hours = Math.max(1, Math.round((r.expiresAt.getTime() - now.getTime()) / 3600_000));
+  const ask = who.length ? `${who.join(' ')}: please approve or reject it.` : 'Please approve or reject it.';
+  return `:alarm_clock: Reminder: ${escapeMrkdwn(describeRequest(r))} (request ${shortId(r.id)}, by <@${r.requester}>) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
+}
+
 export function requestText(r: ChangeRequest, ws: Workspace): string {
   return `${describeRequest(r)} in ${ws.name} (requested by <@${r.requester}>): ${r.status}`;
 }

@@ -145,6 +145,12 @@ class Requests implements RequestRepository {
       .sort((a, b) => a.decidedAt!.getTime() - b.decidedAt!.getTime());
     return take(decided, limit).map(copy);
   }
+  async listRemindersDue(now: Date, limit: number) {
+    const due = [...this.byId.values()]
+      .filter((r) => r.status === 'PENDING' && r.remindAt && r.remindAt <= now)
+      .sort((a, b) => a.remindAt!.getTime() - b.remindAt!.getTime());
+    return take(due, limit).map(copy);
+  }
   async listUnposted(createdBefore: Date, limit: number) {
     const unposted = [...this.byId.values()]
       .filter((r) => r.status === 'PENDING' && !r.slack && r.createdAt < createdBefore)

@@ -51,6 +51,8 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     { name: 'status_decidedAt', key: { status: 1, decidedAt: 1 } },
     // Pending requests past their TTL (listPendingExpired).
     { name: 'status_expiresAt', key: { status: 1, expiresAt: 1 } },
+    // Pending requests whose approvers are due a reminder (listRemindersDue).
+    { name: 'status_remindAt', key: { status: 1, remindAt: 1 } },
     // Pending requests never posted for approval, oldest first (listUnposted; `slack: null` is
     // checked on the few pending ones the index finds).
     { name: 'status_createdAt', key: { status: 1, createdAt: 1 } },

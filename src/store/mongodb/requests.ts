@@ -10,7 +10,7 @@ import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
 type RequestDoc = Doc<ChangeRequest>;
 
 const UPDATABLE = [
-  'status', 'approvals', 'decidedBy', 'decidedAt', 'outcome', 'appliedAt',
+  'status', 'approvals', 'decidedBy', 'decidedAt', 'outcome', 'appliedAt', 'remindAt',
 ] as const satisfies readonly (keyof RequestFields)[];
 
 export class MongoRequests implements RequestRepository {
@@ -92,6 +92,17 @@ export class MongoRequests implements RequestRepository {
     if (filter.status) query.status = filter.status;
     if (filter.requester) query.requester = filter.requester;
     const docs = await this.col.find(query).sort({ createdAt: -1 }).limit(n).toArray();
+    return docs.map((d) => fromDoc<ChangeRequest>(d));
+  }
+
+  async listRemindersDue(now: Date, limit: number): Promise<ChangeRequest[]> {
+    const n = toLimit(limit);
+    if (!(now instanceof Date) || n <= 0) return [];
+    const docs = await this.col
+      .find({ status: 'PENDING', remindAt: { $lte: now } })
+      .sort({ remindAt: 1 })
+      .limit(n)
+      .toArray();
     return docs.map((d) => fromDoc<ChangeRequest>(d));
   }
 
