@@ -146,22 +146,20 @@ class Requests implements RequestRepository {
     return take(decided, limit).map(copy);
   }
   async listRemindersDue(now: Date, limit: number) {
-    const due = [...this.byId.values()]
-      .filter((r) => r.status === 'PENDING' && r.remindAt && r.remindAt <= now)
-      .sort((a, b) => a.remindAt!.getTime() - b.remindAt!.getTime());
-    return take(due, limit).map(copy);
+    return this.pendingBy('remindAt', (at) => at <= now, limit);
   }
   async listUnposted(createdBefore: Date, limit: number) {
-    const unposted = [...this.byId.values()]
-      .filter((r) => r.status === 'PENDING' && !r.slack && r.createdAt < createdBefore)
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-    return take(unposted, limit).map(copy);
+    return this.pendingBy('createdAt', (at, r) => at < createdBefore && !r.slack, limit);
   }
   async listPendingExpired(now: Date, limit: number) {
-    const expired = [...this.byId.values()]
-      .filter((r) => r.status === 'PENDING' && r.expiresAt <= now)
-      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
-    return take(expired, limit).map(copy);
+    return this.pendingBy('expiresAt', (at) => at <= now, limit);
+  }
+  /** PENDING requests whose `field` is set and `due`, earliest first. */
+  private pendingBy(field: 'remindAt' | 'createdAt' | 'expiresAt', due: (at: Date, r: ChangeRequest) => boolean, limit: number) {
+    const found = [...this.byId.values()]
+      .filter((r) => r.status === 'PENDING' && r[field] && due(r[field]!, r))
+      .sort((a, b) => a[field]!.getTime() - b[field]!.getTime());
+    return take(found, limit).map(copy);
   }
   async listByWorkspace(workspaceId: string, filter: RequestListFilter) {
     const found = [...this.byId.values()]

@@ -95,34 +95,31 @@ export class MongoRequests implements RequestRepository {
     return docs.map((d) => fromDoc<ChangeRequest>(d));
   }
 
-  async listRemindersDue(now: Date, limit: number): Promise<ChangeRequest[]> {
-    const n = toLimit(limit);
-    if (!(now instanceof Date) || n <= 0) return [];
-    const docs = await this.col
-      .find({ status: 'PENDING', remindAt: { $lte: now } })
-      .sort({ remindAt: 1 })
-      .limit(n)
-      .toArray();
-    return docs.map((d) => fromDoc<ChangeRequest>(d));
+  listRemindersDue(now: Date, limit: number): Promise<ChangeRequest[]> {
+    return this.listPending('remindAt', { $lte: now }, {}, limit);
   }
 
-  async listUnposted(createdBefore: Date, limit: number): Promise<ChangeRequest[]> {
-    const n = toLimit(limit);
-    if (!(createdBefore instanceof Date) || n <= 0) return [];
-    const docs = await this.col
-      .find({ status: 'PENDING', slack: null, createdAt: { $lt: createdBefore } })
-      .sort({ createdAt: 1 })
-      .limit(n)
-      .toArray();
-    return docs.map((d) => fromDoc<ChangeRequest>(d));
+  listUnposted(createdBefore: Date, limit: number): Promise<ChangeRequest[]> {
+    // `slack: null` is checked on the few pending ones the (status, createdAt) index finds.
+    return this.listPending('createdAt', { $lt: createdBefore }, { slack: null }, limit);
   }
 
-  async listPendingExpired(now: Date, limit: number): Promise<ChangeRequest[]> {
+  listPendingExpired(now: Date, limit: number): Promise<ChangeRequest[]> {
+    return this.listPending('expiresAt', { $lte: now }, {}, limit);
+  }
+
+  /**
+   * PENDING requests whose `field` is due, earliest first, in the order of the (status, field)
+   * index, so the server reads only the due entries and stops at `limit`.
+   */
+  private async listPending(
+    field: 'remindAt' | 'createdAt' | 'expiresAt', due: { $lt: Date } | { $lte: Date }, also: Filter<RequestDoc>, limit: number,
+  ): Promise<ChangeRequest[]> {
     const n = toLimit(limit);
-    if (!(now instanceof Date) || n <= 0) return [];
+    if (!(('$lt' in due ? due.$lt : due.$lte) instanceof Date) || n <= 0) return [];
     const docs = await this.col
-      .find({ status: 'PENDING', expiresAt: { $lte: now } })
-      .sort({ expiresAt: 1 })
+      .find({ status: 'PENDING', ...also, [field]: due })
+      .sort({ [field]: 1 })
       .limit(n)
       .toArray();
     return docs.map((d) => fromDoc<ChangeRequest>(d));
