@@ -12,7 +12,7 @@ import type { Workspace } from '../domain/workspace.js';
 import { DEFAULT_POLICY, isAdmin } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
 import { RequestMessages } from './request-messages.js';
-import type { ApplyQueue, Clock, Log, Notifier, Store } from './ports.js';
+import type { ApplyQueue, Clock, Log, Notifier, RequestFields, Store } from './ports.js';
 import { MAX_REJECTION_REASON, recordRejection } from './rejections.js';
 
 export interface SubmitInput {
@@ -282,19 +282,11 @@ export class RequestService {
   async remindApprovers(limit = 50): Promise<number> {
     const { store, notifier, clock, log } = this.deps;
     const now = clock.now();
-    let n = 0;
-    for (const r of await store.requests.listRemindersDue(now, limit)) {
-      const ws = await store.workspaces.findById(r.workspaceId);
-      const claimed = ws && (await store.requests.update(r.id, { status: 'PENDING', version: r.version }, { remindAt: null }));
-      if (!ws || !claimed) continue;
-      try {
-        await notifier.remindApprovers(claimed, ws, now);
-        n++;
-      } catch (err) {
-        log.warn({ err, requestId: r.id }, 'could not remind the approvers of a pending request');
-      }
-    }
-    return n;
+    return this.claimEach(
+      await store.requests.listRemindersDue(now, limit), { remindAt: null },
+      (r, ws) => notifier.remindApprovers(r, ws, now),
+      (r, err) => log.warn({ err, requestId: r.id }, 'could not remind the approvers of a pending request'),
+    );
   }
 
   /**
@@ -307,18 +299,36 @@ export class RequestService {
    */
   async postUnposted(olderThanMs = UNPOSTED_AFTER_MS, limit = 50): Promise<number> {
     const { store, notifier, clock, log } = this.deps;
-    let n = 0;
-    for (const r of await store.requests.listUnposted(new Date(clock.now().getTime() - olderThanMs), limit)) {
-      const ws = await store.workspaces.findById(r.workspaceId);
-      if (!ws) continue;
-      const claimed = await store.requests.update(r.id, { status: 'PENDING', version: r.version }, {});
-      if (!claimed) continue;
-      try {
-        await store.requests.setSlackRef(r.id, await notifier.requestCreated(claimed, ws));
+    return this.claimEach(
+      await store.requests.listUnposted(new Date(clock.now().getTime() - olderThanMs), limit), {},
+      async (r, ws) => {
+        await store.requests.setSlackRef(r.id, await notifier.requestCreated(r, ws));
         log.warn({ requestId: r.id, createdAt: r.createdAt }, 'posted a request that was stored but never posted for approval');
+      },
+      (r, err) => log.error({ err, requestId: r.id }, 'could not post a request that was never posted for approval; the next sweep tries again'),
+    );
+  }
+
+  /**
+   * For each listed PENDING request: claims it by a compare-and-set on its version (with
+   * `fields`), so concurrent sweeps act on each at most once, then acts on the claimed request.
+   * Returns how many acts succeeded; a failed one is handed to `failed`.
+   */
+  private async claimEach(
+    list: ChangeRequest[], fields: RequestFields,
+    act: (r: ChangeRequest, ws: Workspace) => Promise<void>, failed: (r: ChangeRequest, err: unknown) => void,
+  ): Promise<number> {
+    const { store } = this.deps;
+    let n = 0;
+    for (const r of list) {
+      const ws = await store.workspaces.findById(r.workspaceId);
+      const claimed = ws && (await store.requests.update(r.id, { status: 'PENDING', version: r.version }, fields));
+      if (!ws || !claimed) continue;
+      try {
+        await act(claimed, ws);
         n++;
       } catch (err) {
-        log.error({ err, requestId: r.id }, 'could not post a request that was never posted for approval; the next sweep tries again');
+        failed(r, err);
       }
     }
     return n;
