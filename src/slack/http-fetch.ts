@@ -63,10 +63,9 @@ export interface HttpRequest {
 export function httpRequest(url: string, r: HttpRequest): Promise<HttpAnswer> {
   return new Promise<HttpAnswer>((resolve, reject) => {
     const https = /^https:/i.test(url);
-    const headers = r.headers;
-    if (r.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) {
-      headers['content-length'] = String(typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.byteLength);
-    }
+    const headers = r.body !== undefined && !Object.keys(r.headers).some((h) => h.toLowerCase() === 'content-length')
+      ? { ...r.headers, 'content-length': String(typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.byteLength) }
+      : r.headers;
     const req = (https ? httpsRequestFn : httpRequestFn)(url, {
       method: r.method,
       headers,

@@ -110,7 +110,7 @@ export class SlackClient implements SlackMessages {
     for (;;) {
       let answer: HttpAnswer;
       try {
-        answer = await httpRequest(`${this.o.apiUrl}${method}`, { method: 'POST', headers: { ...this.headers }, body, timeoutMs: bounds.timeoutMs });
+        answer = await httpRequest(`${this.o.apiUrl}${method}`, { method: 'POST', headers: this.headers, body, timeoutMs: bounds.timeoutMs });
       } catch (err) {
         if (failures >= bounds.retries) throw new SlackRequestError(method, err);
         await sleep(this.backoff(failures++));

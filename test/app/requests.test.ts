@@ -95,36 +95,37 @@ describe('RequestService.remindApprovers', () => {
 
 describe('RequestService.postUnposted', () => {
   const MINUTE = 60_000;
-
-  it('posts a request whose process stopped before posting it, once, after 5 minutes; then it can be decided', async () => {
-    const w = await world();
+  /** A submit whose process "stops" while posting: stored, never posted. */
+  const strand = async (w: Awaited<ReturnType<typeof world>>) => {
     w.notifier.hangCreate = true;
     void w.requests.submit({ workspace: w.ws, requester: ADMIN, request: archiveActive, reason: 'left' }); // never returns
     await new Promise((r) => setTimeout(r, 10));
-    const [stranded] = w.notifier.created;
-    expect(await w.store.requests.findById(stranded!.id)).toMatchObject({ status: 'PENDING', slack: null });
     w.notifier.hangCreate = false;
+    return w.notifier.created.at(-1)!;
+  };
+
+  it('posts a request whose process stopped before posting it, once, after 5 minutes; then it can be decided', async () => {
+    const w = await world();
+    const stranded = await strand(w);
+    expect(await w.store.requests.findById(stranded.id)).toMatchObject({ status: 'PENDING', slack: null });
 
     w.clock.advance(4 * MINUTE); // a submit could still be posting
     expect(await w.requests.postUnposted()).toBe(0);
     w.clock.advance(2 * MINUTE);
     expect(await w.requests.postUnposted()).toBe(1);
-    expect(w.notifier.created.map((r) => r.id)).toEqual([stranded!.id, stranded!.id]);
-    expect(await w.store.requests.findById(stranded!.id)).toMatchObject({ status: 'PENDING', slack: { channel: 'CAPPROVALS' } });
+    expect(w.notifier.created.map((r) => r.id)).toEqual([stranded.id, stranded.id]);
+    expect(await w.store.requests.findById(stranded.id)).toMatchObject({ status: 'PENDING', slack: { channel: 'CAPPROVALS' } });
     expect(await w.requests.postUnposted()).toBe(0);
     expect(w.logs.text).toContain('posted a request that was stored but never posted for approval');
 
-    const res = await w.requests.decide({ requestId: stranded!.id, actor: APPROVER1, teamId: TEAM, verdict: 'approve' });
+    const res = await w.requests.decide({ requestId: stranded.id, actor: APPROVER1, teamId: TEAM, verdict: 'approve' });
     expect(res).toMatchObject({ queued: true, request: { status: 'APPROVED' } });
-    expect(w.notifier.updated.at(-1)).toMatchObject({ id: stranded!.id, status: 'APPROVED', slack: { channel: 'CAPPROVALS' } });
+    expect(w.notifier.updated.at(-1)).toMatchObject({ id: stranded.id, status: 'APPROVED', slack: { channel: 'CAPPROVALS' } });
   });
 
   it('tries again at the next sweep when Slack will not take the post', async () => {
     const w = await world();
-    w.notifier.hangCreate = true;
-    void w.requests.submit({ workspace: w.ws, requester: ADMIN, request: archiveActive, reason: null });
-    await new Promise((r) => setTimeout(r, 10));
-    w.notifier.hangCreate = false;
+    await strand(w);
     w.clock.advance(6 * MINUTE);
     w.notifier.failCreate = true;
     expect(await w.requests.postUnposted()).toBe(0);
