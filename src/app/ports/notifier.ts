@@ -1,0 +1,20 @@
+/** What the use cases tell people; implemented on Slack. */
+import type { ChangeRequest } from '../../domain/request.js';
+import type { TechnicalUser } from '../../domain/technical-user.js';
+import type { Workspace } from '../../domain/workspace.js';
+
+export interface Notifier {
+  /** Posts the approval message with its buttons and returns where it is. */
+  requestCreated(r: ChangeRequest, ws: Workspace): Promise<{ channel: string; ts: string }>;
+  /** Rewrites the approval message for the request's current state (buttons only while PENDING). */
+  requestUpdated(r: ChangeRequest, ws: Workspace): Promise<void>;
+  /** Tells the requester, by DM, how their request ended (with a Reveal button for a new token). */
+  tellRequester(r: ChangeRequest, ws: Workspace): Promise<void>;
+  /** Posts to the workspace's notification channels. */
+  notifyChannels(ws: Workspace, text: string): Promise<void>;
+  /** Reminds the approvers of a pending request (under its approval message) that it expires soon. */
+  remindApprovers(r: ChangeRequest, ws: Workspace, now: Date): Promise<void>;
+  /** Warns the notification channels that a token expires (or has), with Rotate and Extend buttons. */
+  tokenExpiring(ws: Workspace, tu: TechnicalUser, days: number, now: Date): Promise<void>;
+}
+

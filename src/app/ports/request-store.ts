@@ -1,0 +1,62 @@
+/** Requests and their history: the approval flow's records. */
+import type { HistoryEntry, SubjectType } from '../../domain/history.js';
+import type { ChangeRequest, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
+
+export type RequestFields = Partial<
+  Pick<ChangeRequest, 'status' | 'approvals' | 'decidedBy' | 'decidedAt' | 'outcome' | 'appliedAt' | 'remindAt'>
+>;
+
+export interface RequestRepository {
+  insert(r: ChangeRequest): Promise<void>;
+  findById(id: string): Promise<ChangeRequest | null>;
+  /**
+   * Compare-and-set on (status, version): the only way a request's state moves. Returns the
+   * updated request, or null when another actor got there first.
+   */
+  update(
+    id: string,
+    expected: { status: RequestStatus; version: number },
+    fields: RequestFields,
+  ): Promise<ChangeRequest | null>;
+  /** Where the approval message is: metadata, not state (no version bump). */
+  setSlackRef(id: string, ref: { channel: string; ts: string }): Promise<void>;
+  /**
+   * Claims the right to tell the requester the outcome: true for exactly one caller (sets
+   * notifiedAt while it is null). A caller whose message then fails releases the claim.
+   */
+  claimNotified(id: string, at: Date): Promise<boolean>;
+  releaseNotified(id: string): Promise<void>;
+  /**
+   * Records a message that could not be posted (metadata: no version bump). Keeps the latest
+   * UNDELIVERED_KEPT notes; unknown ids are ignored.
+   */
+  noteUndelivered(id: string, note: UndeliveredMessage): Promise<void>;
+  /** Requests in `status` decided before `decidedBefore`, oldest first: the outbox sweep's query. */
+  listDecided(status: RequestStatus, decidedBefore: Date, limit: number): Promise<ChangeRequest[]>;
+  /** PENDING requests whose expiresAt is at or before `now`, oldest first. */
+  listPendingExpired(now: Date, limit: number): Promise<ChangeRequest[]>;
+  /** PENDING requests whose remindAt is at or before `now`, earliest first. */
+  listRemindersDue(now: Date, limit: number): Promise<ChangeRequest[]>;
+  /** PENDING requests with no approval message recorded, created before `createdBefore`, oldest first. */
+  listUnposted(createdBefore: Date, limit: number): Promise<ChangeRequest[]>;
+  /** A workspace's requests, newest first (by createdAt), optionally of one status and/or requester: the App Home's query. */
+  listByWorkspace(workspaceId: string, filter: RequestListFilter): Promise<ChangeRequest[]>;
+}
+
+export interface RequestListFilter {
+  status?: RequestStatus;
+  /** Slack user id of the requester. */
+  requester?: string;
+  limit: number;
+}
+
+/** How many undelivered-message notes a request keeps. */
+export const UNDELIVERED_KEPT = 20;
+
+export interface HistoryRepository {
+  /** Insert-if-absent by entry id, so writing the same event twice leaves one line. */
+  append(entry: HistoryEntry): Promise<void>;
+  /** Newest first. */
+  listBySubject(type: SubjectType, id: string, limit: number): Promise<HistoryEntry[]>;
+}
+
