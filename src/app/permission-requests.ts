@@ -24,13 +24,13 @@ export class PermissionRequests implements RequestHandler {
       const res = await this.permissions.invite({
         workspaceId: r.workspaceId, email: p.params.email, role: p.params.role, actor, requestId: r.id, approvers,
       });
-      return `${res.user.email} invited as ${res.permission.role}.`;
+      return `${res.user.email} invited as ${res.made.role}.`;
     }
     const { permission } = await this.permissions.get(r.workspaceId, p.params.email);
     const res = await this.permissions.change({
       permissionId: permission.id, change: permissionChange(p), actor, requestId: r.id, approvers,
     });
-    return `${res.user.email} is now ${res.permission.role} and ${res.permission.status}.`;
+    return `${res.user.email} is now ${res.made.role} and ${res.made.status}.`;
   }
 }
 

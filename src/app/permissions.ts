@@ -7,6 +7,8 @@ import { Codes, DomainError } from '../domain/errors.js';
 import type { Actor } from '../domain/history.js';
 import type { Permission, PermissionChange, PermissionStatus, Role } from '../domain/permission.js';
 import { applyPermissionChange } from '../domain/permission.js';
+import type { AppliedChange } from '../domain/applied.js';
+import { appliedChange, diff, remember } from '../domain/applied.js';
 import type { User } from '../domain/user.js';
 import type { Clock, Store } from './ports.js';
 
@@ -30,10 +32,13 @@ export class ConcurrentChangeError extends Error {
 export interface ChangeResult {
   permission: Permission;
   user: User;
-  before: { role: Role; status: PermissionStatus };
+  /** The role and status this change made (on a re-run, what the first run made, whatever came since). */
+  made: { role: Role; status: PermissionStatus };
   /** True when this change id had already been applied (a retried job). */
   alreadyApplied: boolean;
 }
+
+const stateOf = (p: Pick<Permission, 'role' | 'status'>) => ({ role: p.role, status: p.status });
 
 export class PermissionService {
   constructor(
@@ -89,9 +94,10 @@ export class PermissionService {
   }
 
   /**
-   * Applies a change to a permission. `requestId` makes it idempotent: a change whose id is already
-   * the permission's last change is not applied again, and its history line is (re)written from
-   * what the permission remembers, so a job that died between the two steps finishes cleanly.
+   * Applies a change to a permission. `requestId` makes it idempotent whatever happened since:
+   * the permission remembers the requests that changed it (in the same compare-and-set as the
+   * change), so a re-run recognises its change even after later ones, never makes it again, and
+   * only (re)writes the history line it may have missed.
    */
   async change(args: {
     permissionId: string;
@@ -108,22 +114,38 @@ export class PermissionService {
       if (!current) throw new DomainError(Codes.PERMISSION_NOT_FOUND, 'That permission does not exist.');
       const [user] = await this.store.users.findByIds([current.userId]);
       if (!user) throw new DomainError(Codes.USER_NOT_FOUND, 'The permission belongs to an unknown user.');
-      if (current.lastChange?.id === changeId) {
-        const before = current.lastChange.before;
-        await this.record(changeId, current, user, before, meta);
-        return { permission: current, user, before, alreadyApplied: true };
+      const made = args.requestId ? await this.madeBefore(current, args.requestId) : null;
+      if (made) {
+        await this.record(current, user, made, meta);
+        return { permission: current, user, made: { ...stateOf(current), ...made.after }, alreadyApplied: true };
       }
-      const before = { role: current.role, status: current.status };
+      const before = stateOf(current);
       const next = applyPermissionChange(current, args.change);
+      const entry: AppliedChange = { id: changeId, at: this.clock.now(), before, after: next };
       const updated = await this.store.permissions.update(current.id, current.version, {
         ...next,
         lastChange: { id: changeId, before },
+        // API changes have no request that could run again, so nothing to remember them by.
+        applied: args.requestId ? remember(current.applied, entry) : undefined,
       });
       if (!updated) continue; // someone else changed it meanwhile: re-read and re-check the rules
-      await this.record(changeId, updated, user, before, meta);
-      return { permission: updated, user, before, alreadyApplied: false };
+      await this.record(updated, user, entry, meta);
+      return { permission: updated, user, made: next, alreadyApplied: false };
     }
     throw new ConcurrentChangeError(`permission ${args.permissionId} kept changing; try again`);
+  }
+
+  /**
+   * The change a request already made to this permission, if it made one: remembered on the
+   * permission, or (records older than that memory, or a change so old it was forgotten) in the
+   * request's own history line.
+   */
+  private async madeBefore(p: Permission, requestId: string): Promise<AppliedChange | null> {
+    const remembered = appliedChange(p.applied, requestId);
+    if (remembered) return remembered;
+    if (p.lastChange?.id === requestId) return { id: requestId, at: this.clock.now(), before: p.lastChange.before, after: stateOf(p) };
+    const line = await this.store.history.findById(requestId);
+    return line ? { id: requestId, at: line.at, before: line.before, after: line.after } : null;
   }
 
   /** Creates an INVITED permission (and the user, if new). Idempotent per request id. */
@@ -138,39 +160,37 @@ export class PermissionService {
     const user = await this.store.users.ensure({
       id: randomUUID(), email: args.email, userName: args.email, firstName: '', lastName: '',
     });
+    const invited = { role: args.role, status: 'INVITED' as const };
+    const entry: AppliedChange = { id: args.requestId, at: this.clock.now(), before: null, after: invited };
     const fresh: Permission = {
-      id: randomUUID(), userId: user.id, workspaceId: args.workspaceId, role: args.role, status: 'INVITED',
+      id: randomUUID(), userId: user.id, workspaceId: args.workspaceId, ...invited,
       customerRoles: [], accessControlEntities: [], lastLogin: null, version: 0,
-      lastChange: { id: args.requestId, before: { role: args.role, status: 'INVITED' } },
+      lastChange: { id: args.requestId, before: invited }, applied: [entry],
     };
     const inserted = await this.store.permissions.insert(fresh);
     const permission = inserted ? fresh : await this.store.permissions.find(args.workspaceId, user.id);
-    if (!permission || (!inserted && permission.lastChange?.id !== args.requestId)) {
+    if (!permission || (!inserted && !(await this.madeBefore(permission, args.requestId)))) {
       throw new DomainError(Codes.PERMISSION_EXISTS, `${args.email} already has a permission in this workspace.`);
     }
     await this.store.history.append({
       id: args.requestId, workspaceId: args.workspaceId,
       subject: { type: 'permission', id: permission.id, label: user.email },
       action: 'permission.invited', actor: args.actor, requestId: args.requestId, approvers: args.approvers ?? [],
-      before: null, after: { role: permission.role, status: permission.status }, at: this.clock.now(),
+      before: null, after: invited, at: entry.at,
     });
-    return { permission, user, before: { role: args.role, status: 'INVITED' }, alreadyApplied: !inserted };
+    return { permission, user, made: invited, alreadyApplied: !inserted };
   }
 
-  private async record(
-    changeId: string, p: Permission, user: User, before: { role: Role; status: PermissionStatus },
-    meta: { actor: Actor; requestId: string | null; approvers: string[] },
-  ) {
-    const changed = (k: 'role' | 'status') => before[k] !== p[k];
+  private async record(p: Permission, user: User, change: AppliedChange, meta: { actor: Actor; requestId: string | null; approvers: string[] }) {
     await this.store.history.append({
-      id: changeId,
+      id: change.id,
       workspaceId: p.workspaceId,
       subject: { type: 'permission', id: p.id, label: user.email },
       action: 'permission.updated',
       ...meta,
-      before: Object.fromEntries((['role', 'status'] as const).filter(changed).map((k) => [k, before[k]])),
-      after: Object.fromEntries((['role', 'status'] as const).filter(changed).map((k) => [k, p[k]])),
-      at: this.clock.now(),
+      ...diff(change.before, change.after),
+      at: change.at,
     });
   }
+
 }

@@ -1,11 +1,14 @@
 /**
  * Technical-user requests: rules checked before approval, and idempotent application. Each
- * application records the request id on the technical user in the same compare-and-set that
- * makes the change, so a retried job recognises its own work and only finishes the history.
+ * application remembers the request on the technical user in the same compare-and-set that makes
+ * the change (domain/applied.ts), so a retried job recognises its own work, whatever changed
+ * since, and only finishes the history.
  */
 import { Codes, DomainError } from '../domain/errors.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
+import type { AppliedChange } from '../domain/applied.js';
+import { appliedChange, diff, remember } from '../domain/applied.js';
 import { firstWarningAt } from '../domain/expiry-warnings.js';
 import { checkLabels, checkUserName, expiryDate, expiryFromDate } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
@@ -67,59 +70,77 @@ export class TechnicalUserRequests implements RequestHandler {
     if (t.kind === 'techuser.create') return this.create(t, warningDays);
     for (let attempt = 0; attempt < 5; attempt++) {
       const tu = await this.deps.store.technicalUsers.findByName(t.workspaceId, t.params.userName);
-      if (!tu) {
-        // Deleting what is gone has nothing left to do (a retried delete lands here); any other
-        // change has lost its subject.
-        if (t.kind === 'techuser.delete') return `${t.params.userName} was already deleted.`;
-        throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${t.params.userName} any more.`);
-      }
-      if (tu.lastRequestId === t.id) return this.finish(t, tu, null);
+      const remembered = tu && remembers(tu, t.id);
+      if (remembered) return this.finish(t, tu, remembered);
+      // Not on this record (gone, forgotten, or a new one by the same name): the history line says.
+      const recorded = await this.recorded(t.id);
+      if (recorded) return this.finish(t, null, recorded);
+      if (!tu) throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${t.params.userName} any more.`);
       this.rule(tu, t, this.deps.clock.now());
       const before = snapshot(tu);
-      const changed = await this.apply(t, tu, warningDays);
+      const changed = await this.apply(t, tu, warningDays, (after) => ({ id: t.id, at: this.deps.clock.now(), ...diff(before, after) }));
       if (changed === null) continue; // changed meanwhile: re-read, re-check
-      return this.finish(t, changed, before);
+      return this.finish(t, changed, appliedChange(changed.applied, t.id)!);
     }
     throw new ConcurrentChangeError(`technical user ${t.params.userName} kept changing; try again`);
   }
 
-  /** One compare-and-set that makes the change and records the request id with it. */
+  /**
+   * The change a request made, as its history line tells it: for a technical user deleted since,
+   * a record older than the memory on it, or a change so old that it was forgotten there.
+   */
+  private async recorded(requestId: string): Promise<AppliedChange | null> {
+    const line = await this.deps.store.history.findById(requestId);
+    return line ? { id: requestId, at: line.at, before: line.before, after: line.after } : null;
+  }
+
+  /**
+   * One compare-and-set that makes the change and remembers it (`entry` says what it changed, from
+   * the record as it will be).
+   */
   private async apply(
     t: Exclude<TechRequest, { kind: 'techuser.create' }>, tu: TechnicalUser, warningDays: number[],
+    entry: (after: Record<string, unknown> | null) => AppliedChange,
   ): Promise<TechnicalUser | null> {
     const { store, users, clock } = this.deps;
+    const write = (fields: Partial<TechnicalUser>) => {
+      const after = t.kind === 'techuser.delete' ? null : snapshot({ ...tu, ...fields });
+      return store.technicalUsers.update(tu.id, tu.version, { ...fields, lastRequestId: t.id, applied: remember(tu.applied, entry(after)) });
+    };
     switch (t.kind) {
       case 'techuser.rotate': {
         const token = await users.tokenFor(t, tu.id);
         const expiresAt = tu.token?.expiresAt ?? new Date(clock.now().getTime());
         // A new token starts its expiry-warning count again, for the same date.
-        return store.technicalUsers.update(tu.id, tu.version, { token: users.newStoredToken(token, expiresAt, warningDays), lastRequestId: t.id });
+        return write({ token: users.newStoredToken(token, expiresAt, warningDays) });
       }
       case 'techuser.expiry': {
         // Same token, new date: the warnings count again from the new date.
         const expiresAt = expiryFromDate(t.params.expiry, clock.now());
-        return store.technicalUsers.update(tu.id, tu.version, {
-          token: { ...tu.token!, expiresAt, nextWarningAt: firstWarningAt(expiresAt, warningDays), lastWarnedDays: null },
-          lastRequestId: t.id,
-        });
+        return write({ token: { ...tu.token!, expiresAt, nextWarningAt: firstWarningAt(expiresAt, warningDays), lastWarnedDays: null } });
       }
       case 'techuser.role':
-        return store.technicalUsers.update(tu.id, tu.version, { role: t.params.role, lastRequestId: t.id });
+        return write({ role: t.params.role });
       case 'techuser.delete':
         // Marked first, deleted in finish() after the history line is written: a run that dies in
-        // between is finished by the next one, which sees its own mark.
-        return store.technicalUsers.update(tu.id, tu.version, { lastRequestId: t.id });
+        // between is finished by the next one, which finds its own mark.
+        return write({});
     }
   }
 
   private async create(t: Extract<TechRequest, { kind: 'techuser.create' }>, warningDays: number[]): Promise<string> {
     const { store, users, clock } = this.deps;
     const existing = await store.technicalUsers.findByName(t.workspaceId, t.params.userName);
-    if (existing && existing.lastRequestId !== t.id) {
-      throw new DomainError(Codes.TECHUSER_EXISTS, `A technical user named ${t.params.userName} already exists.`);
+    // The record's id is the request's: a technical user with that id, or any history of one, is
+    // this request's work (even if it was deleted or renamed since).
+    const remembered = existing?.id === t.id ? remembers(existing, t.id) : null;
+    if (remembered) return this.finish(t, existing, remembered);
+    const recorded = await this.recorded(t.id);
+    if (recorded) return this.finish(t, null, recorded);
+    if (existing) throw new DomainError(Codes.TECHUSER_EXISTS, `A technical user named ${t.params.userName} already exists.`);
+    if ((await store.history.listBySubject('technicalUser', t.id, 1)).length > 0) {
+      return `Technical user ${t.params.userName} was created, and has been changed or deleted since.`;
     }
-    if (existing) return this.finish(t, existing, null);
-    // The id is derived from the request so a concurrent run of the same request inserts the same record.
     const id = t.id;
     const token = await users.tokenFor(t, id);
     const expiresAt = expiryFromDate(t.params.expiry, clock.now());
@@ -128,44 +149,51 @@ export class TechnicalUserRequests implements RequestHandler {
       role: t.params.role, customerRoles: t.params.customerRoles, accessControlEntities: t.params.accessControlEntities,
       token: users.newStoredToken(token, expiresAt, warningDays), createdAt: clock.now(), version: 0, lastRequestId: t.id,
     };
+    tu.applied = [{ id: t.id, at: tu.createdAt, before: null, after: snapshot(tu) }];
     if (!(await store.technicalUsers.insert(tu))) {
+      // A concurrent run of the same request inserted the same record (same id), or someone else took the name.
       const now = await store.technicalUsers.findByName(t.workspaceId, t.params.userName);
-      if (now?.lastRequestId !== t.id) throw new DomainError(Codes.TECHUSER_EXISTS, `A technical user named ${t.params.userName} already exists.`);
-      return this.finish(t, now, null);
+      if (now?.id !== t.id) throw new DomainError(Codes.TECHUSER_EXISTS, `A technical user named ${t.params.userName} already exists.`);
+      return this.finish(t, now, remembers(now, t.id) ?? tu.applied[0]!);
     }
-    return this.finish(t, tu, null);
+    return this.finish(t, tu, tu.applied[0]!);
   }
 
   /**
-   * Writes the history line (idempotent by request id; `before` is null on a retried run, which
-   * then adds nothing new) and says what happened. Completes a delete.
+   * Writes the history line of the change (idempotent by request id) and says what happened;
+   * completes a delete. `tu` is the technical user as it is now (null when it is gone), `made`
+   * what this request changed: the outcome describes the request's own change, not later ones.
    */
-  private async finish(t: TechRequest, tu: TechnicalUser, before: Record<string, unknown> | null): Promise<string> {
+  private async finish(t: TechRequest, tu: TechnicalUser | null, made: AppliedChange): Promise<string> {
     const actor = { type: 'slack', id: t.requester } as const;
     const approvers = t.approvals.map((a) => a.by);
-    const deleting = t.kind === 'techuser.delete';
-    const after = deleting ? null : snapshot(tu);
-    const diff = (a: Record<string, unknown> | null, b: Record<string, unknown> | null) =>
-      a && b ? Object.fromEntries(Object.entries(a).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(b[k]))) : a;
-    await this.deps.users.record(tu, ACTIONS[t.kind], actor, t.id, approvers, diff(before, after), diff(after, before));
-    if (deleting && !(await this.deps.store.technicalUsers.delete(tu.id, tu.version))) {
+    if (tu) await this.deps.users.record(tu, ACTIONS[t.kind], actor, t.id, approvers, made.before, made.after, undefined, made.at);
+    if (tu && t.kind === 'techuser.delete' && !(await this.deps.store.technicalUsers.delete(tu.id, tu.version))) {
       throw new ConcurrentChangeError(`technical user ${tu.userName} changed while being deleted; try again`);
     }
-    const name = tu.userName;
+    const name = t.params.userName;
+    const after = { ...made.after };
     switch (t.kind) {
       case 'techuser.create':
-        return `Technical user ${name} created (${tu.role}, token expires ${expiryDate(tu.token!.expiresAt)}). The requester can reveal the token once.`;
+        return `Technical user ${name} created (${String(after.role ?? t.params.role)}, token expires ${String(after.expires ?? t.params.expiry)}). The requester can reveal the token once.`;
       case 'techuser.rotate':
         return `The token of ${name} was replaced; the old one no longer works. The requester can reveal the new token once.`;
       case 'techuser.expiry':
-        return `The token of ${name} now expires ${expiryDate(tu.token!.expiresAt)} (same token).`;
+        return `The token of ${name} now expires ${t.params.expiry} (same token).`;
       case 'techuser.role':
-        return `${name} now has the role ${tu.role}.`;
+        return `${name} now has the role ${t.params.role}.`;
       case 'techuser.delete':
         return `${name} was deleted, and its token with it.`;
     }
   }
+}
 
+/**
+ * The change `requestId` made to this technical user, as it remembers it. A record written before
+ * technical users remembered their changes knows only its last request (lastRequestId).
+ */
+function remembers(tu: TechnicalUser, requestId: string): AppliedChange | null {
+  return appliedChange(tu.applied, requestId) ?? (tu.lastRequestId === requestId ? { id: requestId, at: tu.createdAt, before: null, after: snapshot(tu) } : null);
 }
 
 const ACTIONS: Record<TechRequest['kind'], string> = {

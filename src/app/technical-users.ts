@@ -131,12 +131,12 @@ export class TechnicalUserService {
 
   record(
     tu: Pick<TechnicalUser, 'id' | 'workspaceId' | 'userName'>, action: string, actor: Actor, requestId: string | null,
-    approvers: string[], before: Record<string, unknown> | null, after: Record<string, unknown> | null, id?: string,
+    approvers: string[], before: Record<string, unknown> | null, after: Record<string, unknown> | null, id?: string, at?: Date,
   ): Promise<void> {
     return this.deps.store.history.append({
       id: id ?? requestId ?? randomUUID(), workspaceId: tu.workspaceId,
       subject: { type: 'technicalUser', id: tu.id, label: tu.userName },
-      action, actor, requestId, approvers, before, after, at: this.deps.clock.now(),
+      action, actor, requestId, approvers, before, after, at: at ?? this.deps.clock.now(),
     });
   }
 }

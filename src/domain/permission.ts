@@ -1,3 +1,4 @@
+import type { AppliedChange } from './applied.js';
 import { Codes, DomainError } from './errors.js';
 
 export const ROLES = ['VIEWER', 'MEMBER', 'ADMIN'] as const;
@@ -26,6 +27,8 @@ export interface Permission {
    * change is done, and can still write the history line it may have missed.
    */
   lastChange: { id: string; before: { role: Role; status: PermissionStatus } } | null;
+  /** The requests that changed it, newest last (see applied.ts); absent on records older than it. */
+  applied?: AppliedChange[];
 }
 
 /** What a change may touch. Anything else on the permission is not ours to change. */

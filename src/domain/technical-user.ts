@@ -1,3 +1,4 @@
+import type { AppliedChange } from './applied.js';
 import { Codes, DomainError } from './errors.js';
 import type { Role } from './permission.js';
 
@@ -32,6 +33,8 @@ export interface TechnicalUser {
   version: number;
   /** The request that made the last change, so a retried job can tell it already ran. */
   lastRequestId: string | null;
+  /** The requests that changed it, newest last (see applied.ts); absent on records older than it. */
+  applied?: AppliedChange[];
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { APPLIED_KEPT } from '../../src/domain/applied.js';
 import { ConcurrentChangeError, PermissionService } from '../../src/app/permissions.js';
 import type { Store } from '../../src/app/ports.js';
 import { Codes } from '../../src/domain/errors.js';
@@ -53,7 +54,9 @@ describe('PermissionService.change', () => {
     const { permission: p } = await permissions.get(WS_ID, ACTIVE);
     const first = await permissions.change({ permissionId: p.id, change: { role: 'ADMIN' }, actor: system });
     const second = await permissions.change({ permissionId: p.id, change: { status: 'ARCHIVED' }, actor: system });
-    expect(first).toMatchObject({ alreadyApplied: false, before: { role: 'MEMBER', status: 'ACTIVE' }, permission: { role: 'ADMIN' } });
+    expect(first).toMatchObject({ alreadyApplied: false, made: { role: 'ADMIN', status: 'ACTIVE' }, permission: { role: 'ADMIN' } });
+    // Nothing to run again, so nothing remembered.
+    expect(first.permission.applied ?? []).toEqual([]);
     expect(second).toMatchObject({ alreadyApplied: false, permission: { role: 'ADMIN', status: 'ARCHIVED', version: p.version + 2 } });
   });
 
@@ -63,10 +66,43 @@ describe('PermissionService.change', () => {
     const requestId = unknownId();
     const args = { permissionId: p.id, change: { status: 'ACTIVE' } as const, actor: system, requestId, approvers: ['UA1'] };
     expect(await permissions.change(args)).toMatchObject({ alreadyApplied: false, permission: { status: 'ACTIVE' } });
-    expect(await permissions.change(args)).toMatchObject({ alreadyApplied: true, before: { role: 'VIEWER', status: 'ARCHIVED' } });
+    expect(await permissions.change(args)).toMatchObject({ alreadyApplied: true, made: { role: 'VIEWER', status: 'ACTIVE' } });
     expect(await store.history.listBySubject('permission', p.id, 10)).toEqual([expect.objectContaining({
       id: requestId, action: 'permission.updated', requestId, approvers: ['UA1'], before: { status: 'ARCHIVED' }, after: { status: 'ACTIVE' },
     })]);
+  });
+
+  it('never makes a request\'s change again after a later change, and finishes its history line', async () => {
+    // Found by review: R1 changed the permission and died; R2 changed it again; R1 re-ran and,
+    // no longer the last change, made its change a second time over R2's.
+    const { permissions, store } = await service();
+    const { permission: p } = await permissions.get(WS_ID, ACTIVE);
+    const r1 = unknownId();
+    const r2 = unknownId();
+    await permissions.change({ permissionId: p.id, change: { role: 'ADMIN' }, actor: system, requestId: r1 });
+    await permissions.change({ permissionId: p.id, change: { role: 'VIEWER' }, actor: system, requestId: r2 });
+    await permissions.change({ permissionId: p.id, change: { status: 'ARCHIVED' }, actor: system }); // an API change too
+    const again = await permissions.change({ permissionId: p.id, change: { role: 'ADMIN' }, actor: system, requestId: r1 });
+    expect(again).toMatchObject({ alreadyApplied: true, made: { role: 'ADMIN', status: 'ACTIVE' }, permission: { role: 'VIEWER', status: 'ARCHIVED' } });
+    expect((await store.permissions.findById(p.id))!.version).toBe(p.version + 3);
+    const lines = await store.history.listBySubject('permission', p.id, 10);
+    expect(lines.map((h) => [h.requestId, h.after])).toEqual(expect.arrayContaining([[r1, { role: 'ADMIN' }], [r2, { role: 'VIEWER' }]]));
+    expect(lines).toHaveLength(3);
+  });
+
+  it('recognises its change by its history line once the permission has forgotten it', async () => {
+    const { permissions, store } = await service();
+    const { permission: p } = await permissions.get(WS_ID, ACTIVE);
+    const r1 = unknownId();
+    await permissions.change({ permissionId: p.id, change: { role: 'ADMIN' }, actor: system, requestId: r1 });
+    const roles = ['VIEWER', 'MEMBER'] as const;
+    for (let i = 0; i < APPLIED_KEPT; i++) {
+      await permissions.change({ permissionId: p.id, change: { role: roles[i % 2] }, actor: system, requestId: unknownId() });
+    }
+    const stored = (await store.permissions.findById(p.id))!;
+    expect(stored.applied!.map((a) => a.id)).not.toContain(r1);
+    expect(await permissions.change({ permissionId: p.id, change: { role: 'ADMIN' }, actor: system, requestId: r1 })).toMatchObject({ alreadyApplied: true });
+    expect((await store.permissions.findById(p.id))!.version).toBe(stored.version);
   });
 
   it('refuses an unknown permission', async () => {

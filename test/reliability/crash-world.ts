@@ -55,7 +55,7 @@ export async function crashWorld(): Promise<CrashWorld> {
 }
 
 /** A technical user put straight into the store, with a token. */
-async function existingBot(w: CrashWorld, userName: string): Promise<TechnicalUser> {
+export async function existingBot(w: CrashWorld, userName: string): Promise<TechnicalUser> {
   const t = generateApiToken();
   const now = w.clock.now();
   const tu: TechnicalUser = {
@@ -75,7 +75,7 @@ export interface Scenario {
   check(w: CrashWorld, id: string, before?: any): Promise<void>;
 }
 
-async function approve(w: CrashWorld, request: NewRequest): Promise<string> {
+export async function approve(w: CrashWorld, request: NewRequest): Promise<string> {
   const r = await w.requests.submit({ workspace: w.ws, requester: ADMIN, request, reason: 'crash test' });
   const d = await w.requests.decide({ requestId: r.id, actor: APPROVER1, teamId: TEAM, verdict: 'approve' });
   expect(d.request.status).toBe('APPROVED');

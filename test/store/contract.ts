@@ -275,9 +275,11 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const p = permission({ version: 3 });
         await store.permissions.insert(p);
         const lastChange = { id: 'req-1', before: { role: p.role, status: p.status } };
-        const updated = await store.permissions.update(p.id, 3, { role: 'ADMIN', lastChange });
+        const applied = [{ id: 'req-1', at: at(1), before: { role: p.role, status: p.status }, after: { role: 'ADMIN', status: p.status } }];
+        const updated = await store.permissions.update(p.id, 3, { role: 'ADMIN', lastChange, applied });
         expectRecord(updated);
-        expect(updated).toEqual({ ...p, role: 'ADMIN', lastChange, version: 4 });
+        expect(updated).toEqual({ ...p, role: 'ADMIN', lastChange, applied, version: 4 });
+        expect(updated?.applied?.[0]?.at).toBeInstanceOf(Date);
         expect(await store.permissions.findById(p.id)).toEqual(updated);
 
         expect(await store.permissions.update(p.id, 3, { status: 'ARCHIVED' })).toBeNull();
@@ -483,6 +485,16 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(entries[0]?.at).toBeInstanceOf(Date);
       });
 
+      it('findById: the line with that id, or null', async () => {
+        const e = historyEntry({ before: { role: 'MEMBER' }, after: { role: 'ADMIN' } });
+        await store.history.append(e);
+        const found = await store.history.findById(e.id);
+        expect(found).toEqual(e);
+        expectRecord(found);
+        expect(await store.history.findById(id())).toBeNull();
+        expect(await store.history.findById({ $gt: '' } as unknown as string)).toBeNull();
+      });
+
       it('listBySubject: that subject only, newest first, at most limit', async () => {
         const [e1, e2, e3] = [1, 2, 3].map((m) => historyEntry({ at: at(m), action: `a${m}` }));
         const otherType = historyEntry({ subject: { type: 'permission', id: 'tu-1', label: 'x' }, at: at(9) });
@@ -537,8 +549,9 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           hash: 'f'.repeat(64), lastFour: 'wxyz', createdAt: at(1), expiresAt: at(2), revealBy: at(3), revokedAt: null,
           nextWarningAt: null, lastWarnedDays: null,
         };
-        const rotated = await store.technicalUsers.update(t.id, 1, { token, lastRequestId: 'req-9' });
-        expect(rotated).toEqual({ ...t, token, lastRequestId: 'req-9', version: 2 });
+        const applied = [{ id: 'req-9', at: at(1), before: { tokenLastFour: 'abcd' }, after: { tokenLastFour: 'wxyz' } }];
+        const rotated = await store.technicalUsers.update(t.id, 1, { token, lastRequestId: 'req-9', applied });
+        expect(rotated).toEqual({ ...t, token, lastRequestId: 'req-9', applied, version: 2 });
         expect(rotated?.token?.revealBy).toBeInstanceOf(Date);
         expect(await store.technicalUsers.findByTokenHash(t.token!.hash)).toBeNull();
         expect(await store.technicalUsers.findByTokenHash(token.hash)).toEqual(rotated);

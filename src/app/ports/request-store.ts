@@ -56,6 +56,8 @@ export const UNDELIVERED_KEPT = 20;
 export interface HistoryRepository {
   /** Insert-if-absent by entry id, so writing the same event twice leaves one line. */
   append(entry: HistoryEntry): Promise<void>;
+  /** The line with this id: a request's own line says its change was made (see domain/applied.ts). */
+  findById(id: string): Promise<HistoryEntry | null>;
   /** Newest first. */
   listBySubject(type: SubjectType, id: string, limit: number): Promise<HistoryEntry[]>;
 }

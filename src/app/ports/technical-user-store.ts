@@ -10,7 +10,7 @@ export interface TechnicalUserRepository {
   update(
     id: string,
     expectedVersion: number,
-    fields: Partial<Pick<TechnicalUser, 'description' | 'role' | 'customerRoles' | 'accessControlEntities' | 'token' | 'lastRequestId'>>,
+    fields: Partial<Pick<TechnicalUser, 'description' | 'role' | 'customerRoles' | 'accessControlEntities' | 'token' | 'lastRequestId' | 'applied'>>,
   ): Promise<TechnicalUser | null>;
   /** Deletes only while the version matches; false when it lost a race or is gone. */
   delete(id: string, expectedVersion: number): Promise<boolean>;

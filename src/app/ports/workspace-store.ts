@@ -19,7 +19,7 @@ export interface UserRepository {
   ensure(user: User): Promise<User>;
 }
 
-export type PermissionFields = Partial<Pick<Permission, 'role' | 'status' | 'lastChange'>>;
+export type PermissionFields = Partial<Pick<Permission, 'role' | 'status' | 'lastChange' | 'applied'>>;
 
 export interface PermissionRepository {
   findById(id: string): Promise<Permission | null>;

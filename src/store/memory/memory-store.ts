@@ -171,11 +171,16 @@ class Requests implements RequestRepository {
 
 class History implements HistoryRepository {
   private readonly entries: HistoryEntry[] = [];
-  private readonly ids = new Set<string>();
+  private readonly byId = new Map<string, HistoryEntry>();
   async append(entry: HistoryEntry) {
-    if (this.ids.has(entry.id)) return;
-    this.ids.add(entry.id);
-    this.entries.push(copy(entry));
+    if (this.byId.has(entry.id)) return;
+    const stored = copy(entry);
+    this.byId.set(entry.id, stored);
+    this.entries.push(stored);
+  }
+  async findById(id: string) {
+    const e = this.byId.get(id);
+    return e ? copy(e) : null;
   }
   async listBySubject(type: string, id: string, limit: number) {
     const entries = this.entries

@@ -21,6 +21,12 @@ export class MongoHistory implements HistoryRepository {
     }
   }
 
+  async findById(id: string): Promise<HistoryEntry | null> {
+    if (!isKey(id)) return null;
+    const doc = await this.col.findOne({ _id: id });
+    return doc && fromDoc<HistoryEntry>(doc);
+  }
+
   async listBySubject(type: SubjectType, id: string, limit: number): Promise<HistoryEntry[]> {
     const n = toLimit(limit);
     if (!isKey(type) || !isKey(id) || n <= 0) return [];

@@ -12,7 +12,7 @@ type TechnicalUserDoc = Doc<TechnicalUser>;
 type TechnicalUserFields = Parameters<TechnicalUserRepository['update']>[2];
 
 const UPDATABLE = [
-  'description', 'role', 'customerRoles', 'accessControlEntities', 'token', 'lastRequestId',
+  'description', 'role', 'customerRoles', 'accessControlEntities', 'token', 'lastRequestId', 'applied',
 ] as const satisfies readonly (keyof TechnicalUserFields)[];
 
 /** Duplicate keys that are not the port's "false": an id or a token hash already in use. */

@@ -1,0 +1,92 @@
+/**
+ * Found by review: a job re-run after a later change must never make its change again. A request
+ * used to decide "already done" by checking that the subject's last change was its own; R1 made
+ * its change and died, R2 changed the same subject, and R1's re-run no longer recognised its work:
+ * it made its change again over R2's (or deleted a new technical user of the same name, or brought
+ * a deleted one back). Each case: R1 dies at a point after its change, R2 is applied, R1 runs
+ * again; R2's change stands, each request has one history line, and R1 ends APPLIED.
+ */
+import { describe, expect, it } from 'vitest';
+import { ACTIVE, WS_ID } from '../app/fixtures.js';
+import { approve, crashWorld, existingBot, type CrashWorld } from './crash-world.js';
+
+/** Runs the apply of `id` and lets it die (never return) at the first call to `repo.method`. */
+async function applyAndDieAt(w: CrashWorld, id: string, repo: string, method: string) {
+  let died = false;
+  w.f.rule = (c) => (c.repo === repo && c.method === method && !died ? ((died = true), { hang: true }) : undefined);
+  void w.requests.apply(id);
+  await new Promise((r) => setTimeout(r, 20));
+  expect(died, `the run reached ${repo}.${method}`).toBe(true);
+  w.f.reset();
+}
+
+const lines = async (w: CrashWorld, type: 'permission' | 'technicalUser', subjectId: string) =>
+  (await w.f.store.history.listBySubject(type, subjectId, 100)).map((h) => [h.requestId, h.before, h.after]);
+
+describe.each([
+  ['after its change, before its history line', 'history', 'append'],
+  ['after its history line, before the request was marked', 'requests', 'update'],
+])('a re-run after a later change (first run died %s)', (_when, repo, method) => {
+  it('permission.role: the later role stands', async () => {
+    const w = await crashWorld();
+    const user = (await w.f.store.users.findByEmail(ACTIVE))!;
+    const p0 = (await w.f.store.permissions.find(WS_ID, user.id))!;
+    const r1 = await approve(w, { kind: 'permission.role', params: { email: ACTIVE, role: 'ADMIN' } });
+    await applyAndDieAt(w, r1, repo, method);
+    const r2 = await approve(w, { kind: 'permission.role', params: { email: ACTIVE, role: 'VIEWER' } });
+    await w.requests.apply(r2);
+    expect(await w.requests.apply(r1)).toMatchObject({ status: 'APPLIED', outcome: `${ACTIVE} is now ADMIN and ACTIVE.` });
+
+    const p = (await w.f.store.permissions.find(WS_ID, user.id))!;
+    expect(p).toMatchObject({ role: 'VIEWER', version: p0.version + 2 });
+    expect(await lines(w, 'permission', p.id)).toEqual(expect.arrayContaining([
+      [r1, { role: 'MEMBER' }, { role: 'ADMIN' }], [r2, { role: 'ADMIN' }, { role: 'VIEWER' }],
+    ]));
+    expect(await lines(w, 'permission', p.id)).toHaveLength(2);
+  });
+
+  it('techuser.role: the later role stands', async () => {
+    const w = await crashWorld();
+    const bot = await existingBot(w, 'role-bot');
+    const r1 = await approve(w, { kind: 'techuser.role', params: { userName: 'role-bot', role: 'ADMIN' } });
+    await applyAndDieAt(w, r1, repo, method);
+    const r2 = await approve(w, { kind: 'techuser.role', params: { userName: 'role-bot', role: 'VIEWER' } });
+    await w.requests.apply(r2);
+    expect(await w.requests.apply(r1)).toMatchObject({ status: 'APPLIED', outcome: 'role-bot now has the role ADMIN.' });
+
+    expect(await w.f.store.technicalUsers.findById(bot.id)).toMatchObject({ role: 'VIEWER', version: bot.version + 2 });
+    expect(await lines(w, 'technicalUser', bot.id)).toEqual(expect.arrayContaining([
+      [r1, { role: 'MEMBER' }, { role: 'ADMIN' }], [r2, { role: 'ADMIN' }, { role: 'VIEWER' }],
+    ]));
+    expect(await lines(w, 'technicalUser', bot.id)).toHaveLength(2);
+  });
+});
+
+describe('a re-run after the subject was replaced', () => {
+  it('techuser.delete does not delete a new technical user of the same name', async () => {
+    const w = await crashWorld();
+    const old = await existingBot(w, 'gone-bot');
+    const r1 = await approve(w, { kind: 'techuser.delete', params: { userName: 'gone-bot' } });
+    await applyAndDieAt(w, r1, 'requests', 'update'); // deleted, but not marked APPLIED
+    expect(await w.f.store.technicalUsers.findById(old.id)).toBeNull();
+    const r2 = await approve(w, {
+      kind: 'techuser.create',
+      params: { userName: 'gone-bot', role: 'VIEWER', expiry: '2030-06-30', description: '', customerRoles: [], accessControlEntities: [] },
+    });
+    await w.requests.apply(r2);
+    expect(await w.requests.apply(r1)).toMatchObject({ status: 'APPLIED' });
+    expect(await w.f.store.technicalUsers.findByName(WS_ID, 'gone-bot')).toMatchObject({ id: r2, role: 'VIEWER' });
+    expect((await lines(w, 'technicalUser', old.id)).filter(([id]) => id === r1)).toHaveLength(1);
+  });
+
+  it('techuser.create does not bring back a technical user deleted since', async () => {
+    const w = await crashWorld();
+    const params = { userName: 'brief-bot', role: 'VIEWER' as const, expiry: '2030-06-30', description: '', customerRoles: [], accessControlEntities: [] };
+    const r1 = await approve(w, { kind: 'techuser.create', params });
+    await applyAndDieAt(w, r1, 'history', 'append'); // created, no history line, not marked
+    const r2 = await approve(w, { kind: 'techuser.delete', params: { userName: 'brief-bot' } });
+    await w.requests.apply(r2);
+    expect(await w.requests.apply(r1)).toMatchObject({ status: 'APPLIED' });
+    expect(await w.f.store.technicalUsers.findByName(WS_ID, 'brief-bot')).toBeNull();
+  });
+});
