@@ -12,6 +12,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import { firstWarningAt } from '../domain/expiry-warnings.js';
 import type { StoredToken, TechnicalUser } from '../domain/technical-user.js';
 import type { Clock, Log, Notifier, Store, TokenSealer } from './ports.js';
+import { ConcurrentChangeError } from './permissions.js';
 
 const HOUR = 3600_000;
 
@@ -69,39 +70,77 @@ export class TechnicalUserService {
   /**
    * Hands the token of a reveal to its owner, once. Returns the plaintext and a `done` to call once
    * it has been shown (destroys the sealed copy), or `failed` to let the owner try again.
+   *
+   * The reveal deadline ends *before* the token is handed out, in one compare-and-set on the
+   * technical user that the revoke sweep's own compare-and-set races against: either the owner
+   * gets the token and it is never revoked as "never revealed", or the sweep revoked it first and
+   * the owner is told so. Nothing that fails after the token was shown can bring the deadline back.
    */
   async reveal(requestId: string, slackUserId: string): Promise<{
     token: string; technicalUser: TechnicalUser; done(): Promise<void>; failed(): Promise<void>;
   }> {
-    const { store, sealer, clock } = this.deps;
+    const { store, sealer, clock, log } = this.deps;
     const rv = await store.tokenReveals.claim(requestId, slackUserId, clock.now());
     if (!rv) {
       throw new DomainError(Codes.REVEAL_UNAVAILABLE, 'There is no token to reveal here: it was already revealed, it expired, or it is not yours.');
     }
-    const token = await sealer.open(rv.sealed, requestId);
-    const tu = await store.technicalUsers.findById(rv.technicalUserId);
-    if (!tu || tu.token?.hash !== hashApiToken(token) || tu.token.revokedAt) {
+    let token: string;
+    let tu: TechnicalUser | null;
+    try {
+      token = await sealer.open(rv.sealed, requestId);
+      tu = await this.endRevealDeadline(rv.technicalUserId, hashApiToken(token));
+    } catch (err) {
+      // Nothing was shown: let the owner click again.
+      await store.tokenReveals.release(requestId).catch((e: unknown) => log.error({ err: e, requestId }, 'could not release a reveal claim'));
+      throw err;
+    }
+    if (!tu) {
       await store.tokenReveals.delete(requestId);
       throw new DomainError(Codes.REVEAL_UNAVAILABLE, 'This token is no longer valid: it was replaced, revoked or deleted.');
     }
+    const shown = tu;
     return {
       token,
-      technicalUser: tu,
+      technicalUser: shown,
       done: async () => {
-        await store.tokenReveals.delete(requestId);
-        await this.clearRevealDeadline(tu.id, tu.token!.hash);
-        await this.record(tu, 'techuser.token_revealed', { type: 'slack', id: slackUserId }, requestId, [], null, null, `${requestId}:revealed`);
+        // The deadline is over already; what is left is tidying up, each step logged if it fails.
+        await store.tokenReveals.delete(requestId).catch((err: unknown) =>
+          log.error({ err, requestId }, 'could not destroy a revealed token\'s sealed copy; it is claimed, so no one can reveal it again, and it lapses at its deadline'),
+        );
+        await this.record(shown, 'techuser.token_revealed', { type: 'slack', id: slackUserId }, requestId, [], null, null, `${requestId}:revealed`)
+          .catch((err: unknown) => log.error({ err, requestId }, 'could not write the history line of a revealed token'));
       },
-      failed: () => store.tokenReveals.release(requestId),
+      failed: async () => {
+        await this.restoreRevealDeadline(shown.id, shown.token!.hash, rv.expiresAt);
+        await store.tokenReveals.release(requestId);
+      },
     };
   }
 
-  private async clearRevealDeadline(id: string, hash: string) {
+  /**
+   * Ends the reveal deadline of the token with this hash: the technical user as it now is, or null
+   * when that token is gone (replaced, revoked, deleted). Compare-and-set, so it and the revoke
+   * sweep cannot both win.
+   */
+  private async endRevealDeadline(id: string, hash: string): Promise<TechnicalUser | null> {
     for (let i = 0; i < 5; i++) {
       const tu = await this.deps.store.technicalUsers.findById(id);
-      if (!tu?.token || tu.token.hash !== hash || tu.token.revealBy === null) return;
-      if (await this.deps.store.technicalUsers.update(id, tu.version, { token: { ...tu.token, revealBy: null } })) return;
+      if (!tu?.token || tu.token.hash !== hash || tu.token.revokedAt) return null;
+      if (tu.token.revealBy === null) return tu;
+      const ended = await this.deps.store.technicalUsers.update(id, tu.version, { token: { ...tu.token, revealBy: null } });
+      if (ended) return ended;
     }
+    throw new ConcurrentChangeError(`technical user ${id} kept changing during a reveal; try again`);
+  }
+
+  /** A reveal that could not be shown: its deadline runs again, so an unrevealed token is still revoked. */
+  private async restoreRevealDeadline(id: string, hash: string, revealBy: Date): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      const tu = await this.deps.store.technicalUsers.findById(id);
+      if (!tu?.token || tu.token.hash !== hash || tu.token.revokedAt || tu.token.revealBy !== null) return;
+      if (await this.deps.store.technicalUsers.update(id, tu.version, { token: { ...tu.token, revealBy } })) return;
+    }
+    this.deps.log.error({ technicalUserId: id }, 'could not restore a reveal deadline; this token will not be revoked if it is never revealed');
   }
 
   /**

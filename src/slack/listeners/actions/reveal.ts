@@ -38,7 +38,7 @@ export function revealAction(deps: SlackDeps) {
       });
     } catch (err) {
       deps.log.error({ err, requestId }, 'could not show a token; the owner can click again');
-      await reveal.failed();
+      await reveal.failed().catch((e: unknown) => deps.log.error({ err: e, requestId }, 'could not release a reveal that was not shown'));
       return;
     }
     await reveal.done();
