@@ -4,10 +4,12 @@ import type { Workspace } from '../domain/workspace.js';
 /**
  * What the approval flow needs from each family of requests (permissions, technical users):
  * rules to check before asking anyone, and how to carry out an approved request. `carryOut` may
- * run more than once for one request and must then change nothing more; it returns a one-line
+ * run more than once for one request and must then change nothing more (and not call `mayChange`
+ * once the change is made); it returns a one-line
  * outcome for people to read, and throws a DomainError for a rule violation.
  */
 export interface RequestHandler {
   check(ws: Workspace, r: NewRequest): Promise<void>;
-  carryOut(r: ChangeRequest, ws: Workspace): Promise<string>;
+  /** `mayChange` throws a DomainError when the change may no longer be made; called before the first write. */
+  carryOut(r: ChangeRequest, ws: Workspace, mayChange: () => void): Promise<string>;
 }

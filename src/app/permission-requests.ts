@@ -16,19 +16,19 @@ export class PermissionRequests implements RequestHandler {
     await this.permissions.check(ws.id, p.params.email, permissionChange(p));
   }
 
-  async carryOut(r: ChangeRequest): Promise<string> {
+  async carryOut(r: ChangeRequest, _ws: Workspace, mayChange: () => void): Promise<string> {
     const p = asPermissionRequest(r);
     const actor = { type: 'slack', id: r.requester } as const;
     const approvers = r.approvals.map((a) => a.by);
     if (p.kind === 'permission.invite') {
       const res = await this.permissions.invite({
-        workspaceId: r.workspaceId, email: p.params.email, role: p.params.role, actor, requestId: r.id, approvers,
+        workspaceId: r.workspaceId, email: p.params.email, role: p.params.role, actor, requestId: r.id, approvers, mayChange,
       });
       return `${res.user.email} invited as ${res.made.role}.`;
     }
     const { permission } = await this.permissions.get(r.workspaceId, p.params.email);
     const res = await this.permissions.change({
-      permissionId: permission.id, change: permissionChange(p), actor, requestId: r.id, approvers,
+      permissionId: permission.id, change: permissionChange(p), actor, requestId: r.id, approvers, mayChange,
     });
     return `${res.user.email} is now ${res.made.role} and ${res.made.status}.`;
   }

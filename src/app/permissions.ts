@@ -106,6 +106,8 @@ export class PermissionService {
     /** The approved request this change carries out; API changes have none. */
     requestId?: string;
     approvers?: string[];
+    /** Throws when the change may no longer be made (see RequestHandler.carryOut). */
+    mayChange?: () => void;
   }): Promise<ChangeResult> {
     const changeId = args.requestId ?? randomUUID();
     const meta = { actor: args.actor, requestId: args.requestId ?? null, approvers: args.approvers ?? [] };
@@ -119,6 +121,7 @@ export class PermissionService {
         await this.record(current, user, made, meta);
         return { permission: current, user, made: { ...stateOf(current), ...made.after }, alreadyApplied: true };
       }
+      args.mayChange?.();
       const before = stateOf(current);
       const next = applyPermissionChange(current, args.change);
       const entry: AppliedChange = { id: changeId, at: this.clock.now(), before, after: next };
@@ -156,7 +159,11 @@ export class PermissionService {
     actor: Actor;
     requestId: string;
     approvers?: string[];
+    mayChange?: () => void;
   }): Promise<ChangeResult> {
+    const known = await this.store.users.findByEmail(args.email);
+    const existing = known && (await this.store.permissions.find(args.workspaceId, known.id));
+    if (!(existing && (await this.madeBefore(existing, args.requestId)))) args.mayChange?.();
     const user = await this.store.users.ensure({
       id: randomUUID(), email: args.email, userName: args.email, firstName: '', lastName: '',
     });

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
-import { decide, reminderDueAt } from '../domain/request.js';
+import { authorityLost, decide, reminderDueAt } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
 import { DEFAULT_POLICY, isAdmin } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
@@ -218,7 +218,14 @@ export class RequestService {
     if (r.status !== 'APPROVED') return r;
     let outcome: string;
     try {
-      outcome = await this.handlerFor(r).carryOut(r, ws);
+      // People change between a decision and its job (a seed change, someone leaving): whoever
+      // asked and approved must still hold that right when the change is made. Checked by the
+      // handler once it knows the change is not made yet: a re-run of a change made while they
+      // still held it finishes as APPLIED.
+      outcome = await this.handlerFor(r).carryOut(r, ws, () => {
+        const lost = authorityLost(r, ws);
+        if (lost) throw new DomainError(Codes.AUTHORITY_LOST, lost);
+      });
     } catch (err) {
       if (!isDomainError(err)) throw err;
       await this.finish(r, ws, 'FAILED', err.message);

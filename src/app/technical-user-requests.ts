@@ -64,10 +64,10 @@ export class TechnicalUserRequests implements RequestHandler {
     }
   }
 
-  async carryOut(r: ChangeRequest, ws: Workspace): Promise<string> {
+  async carryOut(r: ChangeRequest, ws: Workspace, mayChange: () => void): Promise<string> {
     const t = asTech(r) as TechRequest;
     const warningDays = ws.policy.expiryWarningDays;
-    if (t.kind === 'techuser.create') return this.create(t, warningDays);
+    if (t.kind === 'techuser.create') return this.create(t, warningDays, mayChange);
     for (let attempt = 0; attempt < 5; attempt++) {
       const tu = await this.deps.store.technicalUsers.findByName(t.workspaceId, t.params.userName);
       const remembered = tu && remembers(tu, t.id);
@@ -76,6 +76,7 @@ export class TechnicalUserRequests implements RequestHandler {
       const recorded = await this.recorded(t.id);
       if (recorded) return this.finish(t, null, recorded);
       if (!tu) throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${t.params.userName} any more.`);
+      mayChange();
       this.rule(tu, t, this.deps.clock.now());
       const before = snapshot(tu);
       const changed = await this.apply(t, tu, warningDays, (after) => ({ id: t.id, at: this.deps.clock.now(), ...diff(before, after) }));
@@ -128,7 +129,7 @@ export class TechnicalUserRequests implements RequestHandler {
     }
   }
 
-  private async create(t: Extract<TechRequest, { kind: 'techuser.create' }>, warningDays: number[]): Promise<string> {
+  private async create(t: Extract<TechRequest, { kind: 'techuser.create' }>, warningDays: number[], mayChange: () => void): Promise<string> {
     const { store, users, clock } = this.deps;
     const existing = await store.technicalUsers.findByName(t.workspaceId, t.params.userName);
     // The record's id is the request's: a technical user with that id, or any history of one, is
@@ -141,6 +142,7 @@ export class TechnicalUserRequests implements RequestHandler {
     if ((await store.history.listBySubject('technicalUser', t.id, 1)).length > 0) {
       return `Technical user ${t.params.userName} was created, and has been changed or deleted since.`;
     }
+    mayChange();
     const id = t.id;
     const token = await users.tokenFor(t, id);
     const expiresAt = expiryFromDate(t.params.expiry, clock.now());

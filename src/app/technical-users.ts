@@ -11,6 +11,7 @@ import type { Actor, HistoryEntry } from '../domain/history.js';
 import type { ChangeRequest } from '../domain/request.js';
 import { firstWarningAt } from '../domain/expiry-warnings.js';
 import type { StoredToken, TechnicalUser } from '../domain/technical-user.js';
+import { isAdmin } from '../domain/workspace.js';
 import type { Clock, Log, Notifier, Store, TokenSealer } from './ports.js';
 import { ConcurrentChangeError } from './permissions.js';
 
@@ -87,6 +88,12 @@ export class TechnicalUserService {
     let token: string;
     let tu: TechnicalUser | null;
     try {
+      // A token is for someone who may still ask for it: an owner who is no longer an admin is
+      // refused, and the token lapses at its deadline like any other never revealed.
+      const ws = await store.workspaces.findById(rv.workspaceId);
+      if (!ws || !isAdmin(ws, slackUserId)) {
+        throw new DomainError(Codes.AUTHORITY_LOST, `You are no longer an admin of ${ws ? `workspace ${ws.name}` : 'that workspace'}, so this token cannot be shown to you. It will be revoked at its reveal deadline; an admin can rotate it.`);
+      }
       token = await sealer.open(rv.sealed, requestId);
       tu = await this.endRevealDeadline(rv.technicalUserId, hashApiToken(token));
     } catch (err) {

@@ -1,7 +1,7 @@
 import { Codes, DomainError } from './errors.js';
 import type { Role } from './permission.js';
 import type { Workspace } from './workspace.js';
-import { isApprover } from './workspace.js';
+import { isAdmin, isApprover } from './workspace.js';
 
 /** What each kind of request asks for. Secrets never appear here: requests are stored and queued. */
 export interface ParamsByKind {
@@ -138,10 +138,41 @@ export function decide(
     throw new DomainError(Codes.ALREADY_APPROVED_BY_YOU, 'You already approved this request; it needs another approver.');
   }
   const approvals = [...r.approvals, { by: actor, at: now }];
-  const done = approvals.length >= Math.max(1, ws.policy.requiredApprovals);
+  const done = countingApprovals({ ...r, approvals }, ws).length >= requiredApprovals(ws);
   return done
     ? { status: 'APPROVED', approvals, decidedBy: actor, decidedAt: now }
     : { status: 'PENDING', approvals, decidedBy: null, decidedAt: null };
+}
+
+const requiredApprovals = (ws: Workspace) => Math.max(1, ws.policy.requiredApprovals);
+
+/**
+ * The approvals that count now: from people who are approvers of the workspace today (someone
+ * removed since they clicked no longer counts), never the requester, each person once.
+ */
+export function countingApprovals(r: Pick<ChangeRequest, 'requester' | 'approvals'>, ws: Workspace): Approval[] {
+  const seen = new Set<string>();
+  return r.approvals.filter((a) => {
+    if (a.by === r.requester || !isApprover(ws, a.by) || seen.has(a.by)) return false;
+    seen.add(a.by);
+    return true;
+  });
+}
+
+/**
+ * Whoever asked and whoever approved must still hold that right when an approved request is
+ * carried out: the workspace's people can change between the click and the job. Null when the
+ * request may go ahead, else the reason it may not, for people to read.
+ */
+export function authorityLost(r: Pick<ChangeRequest, 'requester' | 'approvals'>, ws: Workspace): string | null {
+  if (!isAdmin(ws, r.requester)) {
+    return `<@${r.requester}> is no longer an admin of workspace ${ws.name}, so the request was not carried out.`;
+  }
+  const counting = countingApprovals(r, ws).length;
+  if (counting < requiredApprovals(ws)) {
+    return `Only ${counting} of the ${requiredApprovals(ws)} approvals needed came from people who are still approvers of workspace ${ws.name}, so the request was not carried out.`;
+  }
+  return null;
 }
 
 /**
