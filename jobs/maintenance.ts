@@ -4,11 +4,12 @@
  * once per interval however many workers there are, and the maintenance worker runs one at a time.
  */
 import type { ExpiryService } from '../src/app/expiry.js';
+import type { GrantService } from '../src/app/grants.js';
 import type { Log } from '../src/app/ports.js';
 import type { RequestService } from '../src/app/requests.js';
 import type { TechnicalUserService } from '../src/app/technical-users.js';
 import {
-  EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB,
+  END_GRANTS_JOB, EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB,
 } from '../src/queue/names.js';
 
 export interface MaintenanceJob {
@@ -19,7 +20,7 @@ export interface MaintenanceJob {
 }
 
 export function maintenanceJobs(
-  s: { requests: RequestService; technicalUsers: TechnicalUserService; expiry: ExpiryService },
+  s: { requests: RequestService; technicalUsers: TechnicalUserService; expiry: ExpiryService; grants: GrantService },
   every: { sweepMs: number; expiryScanMs: number },
 ): MaintenanceJob[] {
   return [
@@ -30,6 +31,8 @@ export function maintenanceJobs(
     { name: REMIND_APPROVERS_JOB, everyMs: every.sweepMs, run: () => s.requests.remindApprovers() },
     { name: EXPIRE_REQUESTS_JOB, everyMs: every.sweepMs, run: () => s.requests.expirePending() },
     { name: REVOKE_UNREVEALED_JOB, everyMs: every.sweepMs, run: async () => (await s.technicalUsers.revokeUnrevealed()).length },
+    // The backstop for grant ends whose delayed job was lost (Redis emptied, or down at the time).
+    { name: END_GRANTS_JOB, everyMs: every.sweepMs, run: () => s.grants.sweep() },
     { name: SCAN_EXPIRY_JOB, everyMs: every.expiryScanMs, run: () => s.expiry.scanTokens() },
   ];
 }

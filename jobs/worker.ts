@@ -1,5 +1,6 @@
 /**
- * The worker side: one BullMQ Worker applying approved requests, one running maintenance jobs
+ * The worker side: one BullMQ Worker applying approved requests, one ending time-bound grants
+ * when they are due, one running maintenance jobs
  * (one at a time, scheduled by BullMQ so several worker processes never double up).
  */
 import { Queue, Worker } from 'bullmq';
@@ -8,7 +9,9 @@ import type { Log } from '../src/app/ports.js';
 import type { RequestService } from '../src/app/requests.js';
 import type { TechnicalUserService } from '../src/app/technical-users.js';
 import { redisConnection } from '../src/queue/connection.js';
-import { APPLY_QUEUE, MAINTENANCE_QUEUE, QUEUE_PREFIX } from '../src/queue/names.js';
+import { APPLY_QUEUE, GRANT_QUEUE, MAINTENANCE_QUEUE, QUEUE_PREFIX } from '../src/queue/names.js';
+import type { GrantService } from '../src/app/grants.js';
+import { endGrantProcessor } from './end-grant.js';
 import { applyRequestProcessor } from './apply-request.js';
 import { observeJobs, type JobMetrics } from './job-metrics.js';
 import { maintenanceJobs, maintenanceProcessor } from './maintenance.js';
@@ -18,6 +21,7 @@ export interface WorkerOptions {
   requests: RequestService;
   technicalUsers: TechnicalUserService;
   expiry: ExpiryService;
+  grants: GrantService;
   log: Log;
   prefix?: string;
   concurrency?: number;
@@ -38,9 +42,10 @@ export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers>
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('worker concurrency must be a positive integer');
   const connection = redisConnection(redisUrl, 'worker');
   const apply = new Worker(APPLY_QUEUE, applyRequestProcessor(opts.requests, log), { connection, prefix, concurrency });
+  const grants = new Worker(GRANT_QUEUE, endGrantProcessor(opts.grants, log), { connection, prefix, concurrency });
   const jobs = maintenanceJobs(opts, { sweepMs: sweepEveryMs, expiryScanMs: expiryScanEveryMs });
   const maintenance = new Worker(MAINTENANCE_QUEUE, maintenanceProcessor(jobs, log), { connection, prefix, concurrency: 1 });
-  for (const w of [apply, maintenance]) {
+  for (const w of [apply, grants, maintenance]) {
     w.on('error', (err) => log.error({ err, queue: w.name }, 'worker error'));
     w.on('failed', (job, err) => log.warn({ jobId: job?.id, queue: w.name, attempts: job?.attemptsMade, err }, 'job failed'));
     if (opts.metrics) observeJobs(w, opts.metrics);
@@ -63,7 +68,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers>
   log.info({ concurrency }, 'workers started');
   return {
     async close() {
-      await Promise.all([apply.close(), maintenance.close()]);
+      await Promise.all([apply.close(), grants.close(), maintenance.close()]);
       await scheduler.close();
       connection.disconnect();
     },

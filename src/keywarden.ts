@@ -7,6 +7,9 @@ import type { Redis } from 'ioredis';
 import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
 import { PermissionApiService } from './app/permission-api.js';
 import { ExpiryService } from './app/expiry.js';
+import { GrantRequests } from './app/grant-requests.js';
+import { GrantService } from './app/grants.js';
+import { BullGrantTimer, createGrantQueue } from './queue/grant-timer.js';
 import { PermissionRequests } from './app/permission-requests.js';
 import { PermissionService } from './app/permissions.js';
 import { TechnicalUserRequests } from './app/technical-user-requests.js';
@@ -55,6 +58,7 @@ export interface Keywarden {
   permissions: PermissionService;
   technicalUsers: TechnicalUserService;
   expiry: ExpiryService;
+  grants: GrantService;
   stop(): Promise<void>;
 }
 
@@ -73,6 +77,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     stops.push(() => store.close());
     await store.init();
     metrics.watchTokens(store.technicalUsers, () => clock.now(), log);
+    metrics.watchGrants([store.permissions, store.technicalUsers], log);
     if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log);
 
     // Bounded: a Slack outage or a long Retry-After must not hold a queue job for half an hour.
@@ -96,11 +101,16 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const technicalUsers = new TechnicalUserService({
       store, clock, log, notifier, sealer: new JweTokenSealer(config.KEYWARDEN_SECRET), revealTtlHours: config.TOKEN_REVEAL_TTL_HOURS,
     });
+    const grantQueue: Queue = createGrantQueue(producer, prefix);
+    grantQueue.on('error', (err) => log.debug({ err: err.message }, 'grant queue (producer) error'));
+    stops.push(() => grantQueue.close());
+    const grants = new GrantService({ store, clock, log, notifier, timer: new BullGrantTimer(grantQueue, clock), observer: metrics });
     const requests = new RequestService({
       store, clock, log, notifier, queue: new BullApplyQueue(applyQueue),
       handlers: {
         permission: new PermissionRequests(permissions),
         techuser: new TechnicalUserRequests({ store, users: technicalUsers, clock }),
+        grant: new GrantRequests({ store, grants, clock }),
       },
     });
     const signingKeys = new SigningKeyRing({
@@ -112,7 +122,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const accessTokens = new AccessTokenService({ store, clock, log, signer: new JoseAccessTokenSigner(signingKeys) });
     const permissionApi = new PermissionApiService({ store, permissions });
     const expiry = new ExpiryService({ store, notifier, clock, log });
-    const services = { store, permissions, requests, technicalUsers, log, clock, accessTokens, permissionApi };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -129,13 +139,13 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     }
     if (config.ROLE !== 'web') {
       const workers: RunningWorkers = await startWorkers({
-        redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, log, prefix,
+        redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, log, prefix,
         sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
       });
       stops.push(() => workers.close());
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, expiry, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, grants, stop };
   } catch (err) {
     await stop();
     throw err;

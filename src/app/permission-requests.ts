@@ -4,7 +4,8 @@ import type { Workspace } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
 import type { PermissionService } from './permissions.js';
 
-type PermissionRequest = Extract<NewRequest, { kind: `permission.${string}` }>;
+/** Grants and their extensions go to GrantRequests (isGrantRequest), never here. */
+type PermissionRequest = Exclude<Extract<NewRequest, { kind: `permission.${string}` }>, { kind: 'permission.extend' }>;
 
 /** Permission requests: checked and carried out by the same PermissionService the API uses. */
 export class PermissionRequests implements RequestHandler {

@@ -11,6 +11,7 @@ import type { AppliedChange } from '../domain/applied.js';
 import { appliedChange, diff, remember } from '../domain/applied.js';
 import type { User } from '../domain/user.js';
 import type { Clock, Store } from './ports.js';
+import { recordSuperseded } from './grant-history.js';
 
 export interface PermissionView {
   permission: Permission;
@@ -125,13 +126,17 @@ export class PermissionService {
       const before = stateOf(current);
       const next = applyPermissionChange(current, args.change);
       const entry: AppliedChange = { id: changeId, at: this.clock.now(), before, after: next };
+      // A role set while a grant is active wins over the grant: it is closed, never reverted.
+      const superseded = current.grant && args.change.role !== undefined ? current.grant : null;
       const updated = await this.store.permissions.update(current.id, current.version, {
         ...next,
         lastChange: { id: changeId, before },
         // API changes have no request that could run again, so nothing to remember them by.
         applied: args.requestId ? remember(current.applied, entry) : undefined,
+        ...(superseded ? { grant: null } : {}),
       });
       if (!updated) continue; // someone else changed it meanwhile: re-read and re-check the rules
+      if (superseded) await recordSuperseded(this.store, { type: 'permission', id: updated.id, label: user.email, workspaceId: updated.workspaceId }, superseded, meta.actor, changeId, entry.at);
       await this.record(updated, user, entry, meta);
       return { permission: updated, user, made: next, alreadyApplied: false };
     }

@@ -8,5 +8,6 @@ export * from './ports/request-store.js';
 export * from './ports/technical-user-store.js';
 export * from './ports/keys.js';
 export * from './ports/store.js';
+export * from './ports/grant-store.js';
 export * from './ports/notifier.js';
 export * from './ports/runtime.js';

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
-import { authorityLost, decide, reminderDueAt } from '../domain/request.js';
+import { authorityLost, decide, isGrantRequest, reminderDueAt } from '../domain/request.js';
+import { checkGrantPolicy } from '../domain/grant.js';
 import type { Workspace } from '../domain/workspace.js';
 import { DEFAULT_POLICY, isAdmin } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
@@ -50,7 +51,7 @@ export class RequestService {
   constructor(
     private readonly deps: {
       store: Store;
-      handlers: { permission: RequestHandler; techuser?: RequestHandler };
+      handlers: { permission: RequestHandler; techuser?: RequestHandler; grant?: RequestHandler };
       notifier: Notifier;
       queue: ApplyQueue;
       clock: Clock;
@@ -118,11 +119,14 @@ export class RequestService {
 
   /** Rules that can be checked before anyone is asked to approve. */
   private check(ws: Workspace, r: NewRequest): Promise<void> {
+    // A permanent role: the workspace may allow some roles only for a time (grants check their own).
+    if (!isGrantRequest(r) && 'role' in r.params) checkGrantPolicy(ws.policy, ws.name, r.params.role, null);
     return this.handlerFor(r).check(ws, r);
   }
 
   private handlerFor(r: NewRequest): RequestHandler {
-    const h = r.kind.startsWith('permission.') ? this.deps.handlers.permission : this.deps.handlers.techuser;
+    const { handlers } = this.deps;
+    const h = isGrantRequest(r) ? handlers.grant : r.kind.startsWith('permission.') ? handlers.permission : handlers.techuser;
     if (!h) throw new Error(`no handler for ${r.kind}`);
     return h;
   }

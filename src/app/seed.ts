@@ -36,6 +36,8 @@ const SeedWorkspace = z.object({
       requestTtlHours: z.number().positive().max(24 * 90).default(DEFAULT_POLICY.requestTtlHours),
       expiryWarningDays: z.array(z.number().int().min(0).max(365)).default(DEFAULT_POLICY.expiryWarningDays),
       reminderHoursBeforeExpiry: z.number().min(0).max(24 * 90).default(DEFAULT_POLICY.reminderHoursBeforeExpiry!),
+      maxGrantHours: z.number().int().min(1).max(24 * 90).default(DEFAULT_POLICY.maxGrantHours!),
+      temporaryOnlyRoles: z.array(z.enum(ROLES)).default([]),
     })
     .prefault({}),
   users: z.array(SeedUser).default([]),

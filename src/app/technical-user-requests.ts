@@ -15,10 +15,12 @@ import type { Workspace } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
 import type { Clock, Store } from './ports.js';
 import { ConcurrentChangeError } from './permissions.js';
+import { recordSuperseded } from './grant-history.js';
 import type { TechnicalUserService } from './technical-users.js';
 
-type TechRequest = Extract<ChangeRequest, { kind: `techuser.${string}` }>;
-type TechNew = Extract<NewRequest, { kind: `techuser.${string}` }>;
+/** Grants and their extensions go to GrantRequests (isGrantRequest), never here. */
+type TechRequest = Exclude<Extract<ChangeRequest, { kind: `techuser.${string}` }>, { kind: 'techuser.extend' }>;
+type TechNew = Exclude<Extract<NewRequest, { kind: `techuser.${string}` }>, { kind: 'techuser.extend' }>;
 
 export class TechnicalUserRequests implements RequestHandler {
   constructor(private readonly deps: { store: Store; users: TechnicalUserService; clock: Clock }) {}
@@ -57,7 +59,8 @@ export class TechnicalUserRequests implements RequestHandler {
         return;
       }
       case 'techuser.role':
-        if (tu.role === t.params.role) throw new DomainError(Codes.TECHUSER_UNCHANGED, `${tu.userName} already has the role ${tu.role}.`);
+        // Under a grant, asking for the granted role keeps it for good (the grant is superseded).
+        if (tu.role === t.params.role && !tu.grant) throw new DomainError(Codes.TECHUSER_UNCHANGED, `${tu.userName} already has the role ${tu.role}.`);
         return;
       case 'techuser.delete':
         return;
@@ -81,6 +84,9 @@ export class TechnicalUserRequests implements RequestHandler {
       const before = snapshot(tu);
       const changed = await this.apply(t, tu, warningDays, (after) => ({ id: t.id, at: this.deps.clock.now(), ...diff(before, after) }));
       if (changed === null) continue; // changed meanwhile: re-read, re-check
+      if (tu.grant && !changed.grant && t.kind === 'techuser.role') {
+        await recordSuperseded(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, tu.grant, { type: 'slack', id: t.requester }, t.id, this.deps.clock.now());
+      }
       return this.finish(t, changed, appliedChange(changed.applied, t.id)!);
     }
     throw new ConcurrentChangeError(`technical user ${t.params.userName} kept changing; try again`);
@@ -121,7 +127,8 @@ export class TechnicalUserRequests implements RequestHandler {
         return write({ token: { ...tu.token!, expiresAt, nextWarningAt: firstWarningAt(expiresAt, warningDays), lastWarnedDays: null } });
       }
       case 'techuser.role':
-        return write({ role: t.params.role });
+        // A role set while a grant is active wins over the grant: it is closed, never reverted.
+        return write(tu.grant ? { role: t.params.role, grant: null } : { role: t.params.role });
       case 'techuser.delete':
         // Marked first, deleted in finish() after the history line is written: a run that dies in
         // between is finished by the next one, which finds its own mark.

@@ -44,6 +44,13 @@ export const Codes = {
   TECHUSER_UNCHANGED: 'TECHUSER.UNCHANGED',
   TECHUSER_NO_TOKEN: 'TECHUSER.NO_TOKEN',
   REVEAL_UNAVAILABLE: 'REVEAL.UNAVAILABLE',
+  GRANT_BAD_DURATION: 'GRANT.BAD_DURATION',
+  GRANT_TOO_LONG: 'GRANT.TOO_LONG',
+  GRANT_TEMPORARY_ONLY: 'GRANT.TEMPORARY_ONLY',
+  /** The grant an extension or an End now names is over (ended, superseded, or never applied). */
+  GRANT_NOT_ACTIVE: 'GRANT.NOT_ACTIVE',
+  /** Only the grant's requester or an approver may end it early. */
+  GRANT_NOT_YOURS: 'GRANT.NOT_YOURS',
   /** An API token that does not open an access token: unknown, replaced, deleted, revoked or expired. */
   API_TOKEN_INVALID: 'AUTH.API_TOKEN_INVALID',
   /** An access token (JWT) that is malformed, forged, expired, or whose API token no longer works. */

@@ -1,4 +1,5 @@
 import type { AppliedChange } from './applied.js';
+import type { Grant } from './grant.js';
 import { Codes, DomainError } from './errors.js';
 
 export const ROLES = ['VIEWER', 'MEMBER', 'ADMIN'] as const;
@@ -29,6 +30,8 @@ export interface Permission {
   lastChange: { id: string; before: { role: Role; status: PermissionStatus } } | null;
   /** The requests that changed it, newest last (see applied.ts); absent on records older than it. */
   applied?: AppliedChange[];
+  /** The time-bound grant it is under, if any (domain/grant.ts). */
+  grant?: Grant | null;
 }
 
 /** What a change may touch. Anything else on the permission is not ours to change. */
@@ -43,7 +46,7 @@ export interface PermissionChange {
  * the user has to accept the invitation). A change that changes nothing is refused, so an admin
  * is not asked to approve a no-op.
  */
-export function applyPermissionChange(p: Pick<Permission, 'role' | 'status'>, change: PermissionChange) {
+export function applyPermissionChange(p: Pick<Permission, 'role' | 'status' | 'grant'>, change: PermissionChange) {
   const next = { role: change.role ?? p.role, status: change.status ?? p.status };
   if (change.status && change.status !== p.status) {
     if (change.status === 'ACTIVE' && p.status === 'INVITED') {
@@ -56,7 +59,9 @@ export function applyPermissionChange(p: Pick<Permission, 'role' | 'status'>, ch
       throw new DomainError(Codes.ACTIVE_ONLY_FROM_ARCHIVED, 'A permission cannot go back to INVITED.');
     }
   }
-  if (next.role === p.role && next.status === p.status) {
+  // Under a time-bound grant, asking for the role it gave is asking to keep it for good.
+  const keepsGrantedRole = !!p.grant && change.role !== undefined;
+  if (next.role === p.role && next.status === p.status && !keepsGrantedRole) {
     throw new DomainError(
       Codes.PERMISSION_UNCHANGED,
       `Nothing to change: the permission is already ${p.role} and ${p.status}.`,

@@ -5,7 +5,8 @@ import { isAdmin, isApprover } from './workspace.js';
 
 /** What each kind of request asks for. Secrets never appear here: requests are stored and queued. */
 export interface ParamsByKind {
-  'permission.role': { email: string; role: Role };
+  /** With `minutes`, a time-bound grant: the role for that long, then back (domain/grant.ts). */
+  'permission.role': { email: string; role: Role; minutes?: number };
   'permission.archive': { email: string };
   'permission.activate': { email: string };
   'permission.invite': { email: string; role: Role };
@@ -20,9 +21,17 @@ export interface ParamsByKind {
   };
   'techuser.rotate': { userName: string };
   'techuser.expiry': { userName: string; expiry: string };
-  'techuser.role': { userName: string; role: Role };
+  'techuser.role': { userName: string; role: Role; minutes?: number };
+  /** More time for the active grant made by request `grantId`. */
+  'permission.extend': { email: string; grantId: string; minutes: number };
+  'techuser.extend': { userName: string; grantId: string; minutes: number };
   'techuser.delete': { userName: string };
 }
+
+/** Requests carried out as grants (domain/grant.ts): a role for a time, and more time for one. */
+export const isGrantRequest = (r: NewRequest): boolean =>
+  r.kind === 'permission.extend' || r.kind === 'techuser.extend' ||
+  ((r.kind === 'permission.role' || r.kind === 'techuser.role') && r.params.minutes !== undefined);
 
 /** Kinds whose application creates a new API token for the requester to reveal. */
 export const TOKEN_KINDS: readonly RequestKind[] = ['techuser.create', 'techuser.rotate'];
@@ -89,6 +98,8 @@ interface RequestBase {
   undelivered?: UndeliveredMessage[];
   /** When the approvers are to be reminded while it is still pending; null once they were, or never. */
   remindAt?: Date | null;
+  /** Once-only messages claimed so far (RequestRepository.claimNotice), by key. */
+  notices?: Record<string, Date>;
   version: number;
 }
 

@@ -1,4 +1,5 @@
 import type { AppliedChange } from './applied.js';
+import type { Grant } from './grant.js';
 import { Codes, DomainError } from './errors.js';
 import type { Role } from './permission.js';
 
@@ -35,6 +36,8 @@ export interface TechnicalUser {
   lastRequestId: string | null;
   /** The requests that changed it, newest last (see applied.ts); absent on records older than it. */
   applied?: AppliedChange[];
+  /** The time-bound grant of a role it is under, if any (domain/grant.ts). */
+  grant?: Grant | null;
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;

@@ -1,3 +1,5 @@
+import type { Role } from './permission.js';
+
 export interface WorkspacePolicy {
   /** Distinct approvers needed before a request is applied (1 or 2). */
   requiredApprovals: number;
@@ -10,6 +12,10 @@ export interface WorkspacePolicy {
    * Absent on workspaces stored before reminders existed: the default applies.
    */
   reminderHoursBeforeExpiry?: number;
+  /** The longest a role may be granted for, in hours (default 168; see grant.ts). */
+  maxGrantHours?: number;
+  /** Roles that may only be granted for a time (e.g. ["ADMIN"]); default none. */
+  temporaryOnlyRoles?: Role[];
 }
 
 export const DEFAULT_POLICY: WorkspacePolicy = {
@@ -17,6 +23,8 @@ export const DEFAULT_POLICY: WorkspacePolicy = {
   requestTtlHours: 72,
   expiryWarningDays: [30, 7, 1, 0],
   reminderHoursBeforeExpiry: 24,
+  maxGrantHours: 168,
+  temporaryOnlyRoles: [],
 };
 
 export interface Workspace {

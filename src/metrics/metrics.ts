@@ -53,6 +53,12 @@ export class KeywardenMetrics {
     labelNames: ['queue', 'job', 'final'] as const, registers: [this.registry],
   });
 
+  private readonly grantEnds = new Counter({
+    name: 'keywarden_grant_ends_total',
+    help: 'Time-bound grants ended, by how: expired (reverted at its end), ended (End now), gone (its end found it already ended or superseded).',
+    labelNames: ['outcome'] as const, registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -74,6 +80,26 @@ export class KeywardenMetrics {
       const s = since(r.appliedAt);
       if (s !== null) this.applied.observe({ kind: r.kind }, s);
     }
+  }
+
+  /** A grant's end was made (or found already made by another change); see GrantService.end. */
+  grantEnded(how: 'expired' | 'ended' | 'superseded' | 'gone'): void {
+    this.grantEnds.inc({ outcome: how });
+  }
+
+  /** The active-grants gauge, counted at every scrape like the token gauge. */
+  watchGrants(repos: Array<{ countGrants(): Promise<number> }>, log: Log): void {
+    new Gauge({
+      name: 'keywarden_grants_active', help: 'Time-bound grants in force (permissions and technical users).', registers: [this.registry],
+      async collect() {
+        try {
+          const counts = await withTimeout(Promise.all(repos.map((r) => r.countGrants())), 2000);
+          this.set(counts.reduce((a, b) => a + b, 0));
+        } catch (err) {
+          log.warn({ err }, 'could not count grants for /metrics; showing the last count');
+        }
+      },
+    });
   }
 
   /** One job attempt ended. */

@@ -2,6 +2,8 @@
 export const QUEUE_PREFIX = 'keywarden';
 export const APPLY_QUEUE = 'apply';
 export const MAINTENANCE_QUEUE = 'maintenance';
+export const GRANT_QUEUE = 'grants';
+export const END_GRANTS_JOB = 'end-grants';
 export const SWEEP_APPROVED_JOB = 'sweep-approved';
 export const POST_UNPOSTED_JOB = 'post-unposted';
 export const REMIND_APPROVERS_JOB = 'remind-approvers';

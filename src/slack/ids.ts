@@ -7,4 +7,7 @@ export const ids = {
   /** On expiry warnings; value: the technical user id. Each opens an ordinary approval request. */
   ROTATE_TOKEN: 'keywarden.token.rotate',
   EXTEND_TOKEN: 'keywarden.token.extend',
+  /** In the requester's DM after a grant was applied; value: the grant's request id. */
+  GRANT_END_NOW: 'keywarden.grant.end',
+  GRANT_EXTEND: 'keywarden.grant.extend',
 } as const;

@@ -4,6 +4,9 @@ import type { ChangeRequest } from '../domain/request.js';
 import { TOKEN_KINDS } from '../domain/request.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
+import type { GrantEnd } from '../domain/grant.js';
+import { isGrantRequest } from '../domain/request.js';
+import { grantButtons, grantEndedText } from './blocks/grants.js';
 import { approvalRequestBlocks, reminderText, requestText, requesterText } from './blocks/request.js';
 import { expiryWarningBlocks, revealBlocks } from './blocks/techusers.js';
 import type { SlackMessages } from './slack-client.js';
@@ -45,7 +48,20 @@ export class SlackNotifier implements Notifier {
       });
       return;
     }
+    if (r.status === 'APPLIED' && isGrantRequest(r) && r.kind !== 'permission.extend' && r.kind !== 'techuser.extend') {
+      await this.client.chat.postMessage({ channel: r.requester, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, grantButtons(r.id)] });
+      return;
+    }
     await this.client.chat.postMessage({ channel: r.requester, text });
+  }
+
+  /** The grant's end: a DM to its requester and a line in the approval message's thread. */
+  async grantEnded(r: ChangeRequest, ws: Workspace, end: GrantEnd, revertedTo: string) {
+    const text = grantEndedText(r, ws, end, revertedTo);
+    await Promise.all([
+      this.client.chat.postMessage({ channel: r.requester, text }),
+      r.slack ? this.client.chat.postMessage({ channel: r.slack.channel, thread_ts: r.slack.ts, text }) : undefined,
+    ]);
   }
 
   /** In the approval message's thread when there is one, so the reminder sits with its buttons. */

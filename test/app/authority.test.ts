@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Codes, DomainError } from '../../src/domain/errors.js';
 import { ACTIVE, ADMIN, APPROVER1, APPROVER2, approved, TEAM, WS_ID, world } from './fixtures.js';
-import { approve, crashWorld } from '../reliability/crash-world.js';
+import { applyAndDieAt, approve, crashWorld } from '../reliability/crash-world.js';
 import type { Store } from '../../src/app/ports.js';
 
 const toAdmin = { kind: 'permission.role', params: { email: ACTIVE, role: 'ADMIN' } } as const;
@@ -55,11 +55,7 @@ describe('authority, checked again after the click', () => {
   it('a change made while they held the right finishes as APPLIED on a re-run, whatever changed since', async () => {
     const w = await crashWorld();
     const r = await approve(w, toAdmin);
-    let died = false;
-    w.f.rule = (c) => (c.repo === 'requests' && c.method === 'update' && !died ? ((died = true), { hang: true }) : undefined);
-    void w.requests.apply(r);
-    await new Promise((res) => setTimeout(res, 20));
-    w.f.reset();
+    await applyAndDieAt(w, r, 'requests', 'update');
     await changePeople(w.f.store, { admins: ['USOMEONE'] });
     expect(await w.requests.apply(r)).toMatchObject({ status: 'APPLIED' });
   });

@@ -9,6 +9,7 @@ import { PermissionService } from '../../src/app/permissions.js';
 import { RequestService } from '../../src/app/requests.js';
 import { applySeed, Seed } from '../../src/app/seed.js';
 import type { ChangeRequest } from '../../src/domain/request.js';
+import type { GrantEnd } from '../../src/domain/grant.js';
 import type { TechnicalUser } from '../../src/domain/technical-user.js';
 import type { Workspace } from '../../src/domain/workspace.js';
 import { createLog } from '../../src/log.js';
@@ -59,6 +60,15 @@ export class FakeNotifier implements Notifier {
     this.reminded.push(r);
     if (this.failRemind) throw new Error('not_in_channel');
   }
+  readonly grantEnds: Array<{ id: string; end: GrantEnd; revertedTo: string }> = [];
+  failGrantEnded = 0;
+  async grantEnded(r: ChangeRequest, _ws: Workspace, end: GrantEnd, revertedTo: string) {
+    if (this.failGrantEnded > 0) {
+      this.failGrantEnded--;
+      throw new Error('slack down');
+    }
+    this.grantEnds.push({ id: r.id, end, revertedTo });
+  }
   readonly channelNotices: string[] = [];
   readonly warnings: Array<{ userName: string; days: number }> = [];
   failWarnings = 0;
@@ -93,6 +103,9 @@ export function flakyPermissionUpdates(store: Store, times: number): Store & { f
     find: (ws, user) => inner.find(ws, user),
     insert: (p) => inner.insert(p),
     list: (ws, f) => inner.list(ws, f),
+    listGrantsDue: (n, l) => inner.listGrantsDue(n, l),
+    listGrants: (w, l) => inner.listGrants(w, l),
+    countGrants: () => inner.countGrants(),
     async update(id, v, fields) {
       if (left > 0) {
         left--;

@@ -119,6 +119,8 @@ describe('PermissionService.change', () => {
       permissions: {
         findById: (id) => inner.permissions.findById(id), find: (w, u) => inner.permissions.find(w, u),
         insert: (p) => inner.permissions.insert(p), list: (w, f) => inner.permissions.list(w, f),
+        listGrantsDue: (n, l) => inner.permissions.listGrantsDue(n, l), listGrants: (w, l) => inner.permissions.listGrants(w, l),
+        countGrants: () => inner.permissions.countGrants(),
         update: async () => {
           tries++;
           return null;

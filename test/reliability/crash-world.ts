@@ -10,6 +10,10 @@ import { PermissionService } from '../../src/app/permissions.js';
 import { RequestService } from '../../src/app/requests.js';
 import { TechnicalUserRequests } from '../../src/app/technical-user-requests.js';
 import { TechnicalUserService } from '../../src/app/technical-users.js';
+import { GrantRequests } from '../../src/app/grant-requests.js';
+import type { SubjectRef } from '../../src/app/grant-subjects.js';
+import { GrantService } from '../../src/app/grants.js';
+import type { GrantTimer } from '../../src/app/ports.js';
 import { JweTokenSealer } from '../../src/crypto/jwe-sealer.js';
 import { generateApiToken, hashApiToken } from '../../src/domain/api-token.js';
 import type { NewRequest } from '../../src/domain/request.js';
@@ -32,6 +36,18 @@ export interface CrashWorld {
   requests: RequestService;
   technicalUsers: TechnicalUserService;
   sealer: JweTokenSealer;
+  grants: GrantService;
+  timer: FakeGrantTimer;
+}
+
+/** A GrantTimer that only remembers what it was asked to schedule (tests fire them by hand). */
+export class FakeGrantTimer implements GrantTimer {
+  readonly scheduled: Array<{ grantId: string; subject: SubjectRef; until: Date }> = [];
+  down = false;
+  async schedule(g: { grantId: string; subject: SubjectRef; until: Date }) {
+    if (this.down) throw new Error('Connection is closed.');
+    this.scheduled.push(g);
+  }
 }
 
 export async function crashWorld(): Promise<CrashWorld> {
@@ -46,12 +62,18 @@ export async function crashWorld(): Promise<CrashWorld> {
   const sealer = new JweTokenSealer(SECRET);
   const permissions = new PermissionService(store, clock);
   const technicalUsers = new TechnicalUserService({ store, sealer, clock, revealTtlHours: 24, notifier: n, log });
+  const timer = new FakeGrantTimer();
+  const grants = new GrantService({ store, clock, log, notifier: n, timer });
   const requests = new RequestService({
     store, clock, log, notifier: n, queue,
-    handlers: { permission: new PermissionRequests(permissions), techuser: new TechnicalUserRequests({ store, users: technicalUsers, clock }) },
+    handlers: {
+      permission: new PermissionRequests(permissions),
+      techuser: new TechnicalUserRequests({ store, users: technicalUsers, clock }),
+      grant: new GrantRequests({ store, grants, clock }),
+    },
   });
   const ws = (await store.workspaces.findById(WS_ID))!;
-  return { f, ws, clock, notifier, queue, logs, requests, technicalUsers, sealer };
+  return { f, ws, clock, notifier, queue, logs, requests, technicalUsers, sealer, grants, timer };
 }
 
 /** A technical user put straight into the store, with a token. */
@@ -163,6 +185,18 @@ export const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+/** Runs the apply of `id` and lets it die (never return) at the first call to `repo.method`. */
+export async function applyAndDieAt(w: CrashWorld, id: string, repo: string, method: string) {
+  let died = false;
+  let reached!: () => void;
+  const dead = new Promise<void>((r) => (reached = r));
+  w.f.rule = (c) => (c.repo === repo && c.method === method && !died ? ((died = true), reached(), { hang: true }) : undefined);
+  void w.requests.apply(id);
+  await Promise.race([dead, new Promise((r) => setTimeout(r, 5000))]);
+  expect(died, `the run reached ${repo}.${method}`).toBe(true);
+  w.f.reset();
+}
 
 /** New token hashes written to technical users during the calls recorded by `f` (a token job may write one). */
 export function tokenHashesWritten(f: FaultyStore): Set<string> {

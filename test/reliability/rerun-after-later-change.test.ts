@@ -8,17 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ACTIVE, WS_ID } from '../app/fixtures.js';
-import { approve, crashWorld, existingBot, type CrashWorld } from './crash-world.js';
-
-/** Runs the apply of `id` and lets it die (never return) at the first call to `repo.method`. */
-async function applyAndDieAt(w: CrashWorld, id: string, repo: string, method: string) {
-  let died = false;
-  w.f.rule = (c) => (c.repo === repo && c.method === method && !died ? ((died = true), { hang: true }) : undefined);
-  void w.requests.apply(id);
-  await new Promise((r) => setTimeout(r, 20));
-  expect(died, `the run reached ${repo}.${method}`).toBe(true);
-  w.f.reset();
-}
+import { applyAndDieAt, approve, crashWorld, existingBot, type CrashWorld } from './crash-world.js';
 
 const lines = async (w: CrashWorld, type: 'permission' | 'technicalUser', subjectId: string) =>
   (await w.f.store.history.listBySubject(type, subjectId, 100)).map((h) => [h.requestId, h.before, h.after]);

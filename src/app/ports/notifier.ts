@@ -1,4 +1,5 @@
 /** What the use cases tell people; implemented on Slack. */
+import type { GrantEnd } from '../../domain/grant.js';
 import type { ChangeRequest } from '../../domain/request.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import type { Workspace } from '../../domain/workspace.js';
@@ -14,6 +15,11 @@ export interface Notifier {
   notifyChannels(ws: Workspace, text: string): Promise<void>;
   /** Reminds the approvers of a pending request (under its approval message) that it expires soon. */
   remindApprovers(r: ChangeRequest, ws: Workspace, now: Date): Promise<void>;
+  /**
+   * Tells the requester of a grant that it ended (how, and the role it went back to), by DM and
+   * in the approval message's thread.
+   */
+  grantEnded(r: ChangeRequest, ws: Workspace, end: GrantEnd, revertedTo: string): Promise<void>;
   /** Warns the notification channels that a token expires (or has), with Rotate and Extend buttons. */
   tokenExpiring(ws: Workspace, tu: TechnicalUser, days: number, now: Date): Promise<void>;
 }

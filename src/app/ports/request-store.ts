@@ -27,6 +27,12 @@ export interface RequestRepository {
   claimNotified(id: string, at: Date): Promise<boolean>;
   releaseNotified(id: string): Promise<void>;
   /**
+   * The same claim for any other once-only message about a request, named by `key` (e.g. that its
+   * grant ended): true for exactly one caller; released when the message then fails.
+   */
+  claimNotice(id: string, key: string, at: Date): Promise<boolean>;
+  releaseNotice(id: string, key: string): Promise<void>;
+  /**
    * Records a message that could not be posted (metadata: no version bump). Keeps the latest
    * UNDELIVERED_KEPT notes; unknown ids are ignored.
    */

@@ -5,6 +5,11 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => new Date() };
 
+/** Ends each time-bound grant when it is due (a delayed job); idempotent per grant and end. */
+export interface GrantTimer {
+  schedule(g: { grantId: string; subject: { type: 'permission' | 'technicalUser'; id: string }; until: Date }): Promise<void>;
+}
+
 /** Hands an approved request to the workers. Must be idempotent per request id. */
 export interface ApplyQueue {
   enqueue(requestId: string): Promise<void>;

@@ -1,7 +1,8 @@
 /** Technical users and the sealed tokens waiting for their owners. */
 import type { TechnicalUser } from '../../domain/technical-user.js';
+import type { GrantQueries } from './grant-store.js';
 
-export interface TechnicalUserRepository {
+export interface TechnicalUserRepository extends GrantQueries<TechnicalUser> {
   /** Returns false when the workspace already has a technical user with that userName. */
   insert(t: TechnicalUser): Promise<boolean>;
   findById(id: string): Promise<TechnicalUser | null>;
@@ -10,7 +11,7 @@ export interface TechnicalUserRepository {
   update(
     id: string,
     expectedVersion: number,
-    fields: Partial<Pick<TechnicalUser, 'description' | 'role' | 'customerRoles' | 'accessControlEntities' | 'token' | 'lastRequestId' | 'applied'>>,
+    fields: Partial<Pick<TechnicalUser, 'description' | 'role' | 'customerRoles' | 'accessControlEntities' | 'token' | 'lastRequestId' | 'applied' | 'grant'>>,
   ): Promise<TechnicalUser | null>;
   /** Deletes only while the version matches; false when it lost a race or is gone. */
   delete(id: string, expectedVersion: number): Promise<boolean>;

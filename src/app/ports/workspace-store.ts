@@ -2,6 +2,7 @@
 import type { Permission, PermissionStatus } from '../../domain/permission.js';
 import type { User } from '../../domain/user.js';
 import type { Workspace } from '../../domain/workspace.js';
+import type { GrantQueries } from './grant-store.js';
 
 export interface WorkspaceRepository {
   /** Insert or replace by id. A name already used by another workspace is refused (unique). */
@@ -19,9 +20,9 @@ export interface UserRepository {
   ensure(user: User): Promise<User>;
 }
 
-export type PermissionFields = Partial<Pick<Permission, 'role' | 'status' | 'lastChange' | 'applied'>>;
+export type PermissionFields = Partial<Pick<Permission, 'role' | 'status' | 'lastChange' | 'applied' | 'grant'>>;
 
-export interface PermissionRepository {
+export interface PermissionRepository extends GrantQueries<Permission> {
   findById(id: string): Promise<Permission | null>;
   find(workspaceId: string, userId: string): Promise<Permission | null>;
   /** Returns false, changing nothing, when (userId, workspaceId) already has a permission. */

@@ -9,12 +9,19 @@ type KnownBlock = types.KnownBlock;
 import type { ChangeRequest, NewRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
+import { formatDuration } from '../../domain/grant.js';
 
 /** One line saying what a request asks for. */
 export function describeRequest(r: NewRequest): string {
   switch (r.kind) {
     case 'permission.role':
-      return `Change the role of ${r.params.email} to ${r.params.role}`;
+      return r.params.minutes === undefined
+        ? `Change the role of ${r.params.email} to ${r.params.role}`
+        : `Grant ${r.params.email} the role ${r.params.role} for ${formatDuration(r.params.minutes)}, then back to the role they have then`;
+    case 'permission.extend':
+      return `Extend the grant of ${r.params.email} by ${formatDuration(r.params.minutes)}`;
+    case 'techuser.extend':
+      return `Extend the grant of technical user ${r.params.userName} by ${formatDuration(r.params.minutes)}`;
     case 'permission.archive':
       return `Archive ${r.params.email}`;
     case 'permission.activate':
@@ -33,7 +40,9 @@ export function describeRequest(r: NewRequest): string {
     case 'techuser.expiry':
       return `Change the token expiry of technical user ${r.params.userName} to ${r.params.expiry} (same token)`;
     case 'techuser.role':
-      return `Change the role of technical user ${r.params.userName} to ${r.params.role}`;
+      return r.params.minutes === undefined
+        ? `Change the role of technical user ${r.params.userName} to ${r.params.role}`
+        : `Grant technical user ${r.params.userName} the role ${r.params.role} for ${formatDuration(r.params.minutes)}, then back to the role it has then`;
     case 'techuser.delete':
       return `Delete technical user ${r.params.userName} and its token`;
   }

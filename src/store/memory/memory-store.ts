@@ -21,6 +21,7 @@ import { UNDELIVERED_KEPT } from '../../app/ports.js';
 import { DuplicateKeyError } from '../errors.js';
 
 import { copy, given, take } from './copy.js';
+import { GrantIndex } from './grant-index.js';
 import { MemoryTechnicalUsers } from './technical-users.js';
 
 class Workspaces implements WorkspaceRepository {
@@ -68,6 +69,7 @@ class Users implements UserRepository {
 class Permissions implements PermissionRepository {
   private readonly byId = new Map<string, Permission>();
   private readonly idByPair = new Map<string, string>();
+  private readonly grants = new GrantIndex<Permission>((id) => this.byId.get(id));
   private static pair = (workspaceId: string, userId: string) => `${workspaceId}\u0000${userId}`;
   async findById(id: string) {
     const p = this.byId.get(id);
@@ -81,16 +83,29 @@ class Permissions implements PermissionRepository {
     const key = Permissions.pair(p.workspaceId, p.userId);
     if (this.idByPair.has(key)) return false;
     if (this.byId.has(p.id)) throw new DuplicateKeyError('permissions', '_id');
-    this.byId.set(p.id, copy(p));
+    const stored = copy(p);
+    this.byId.set(p.id, stored);
     this.idByPair.set(key, p.id);
+    this.grants.add(stored);
     return true;
   }
   async update(id: string, expectedVersion: number, fields: Partial<Permission>) {
     const p = this.byId.get(id);
     if (!p || p.version !== expectedVersion) return null;
     const next = { ...p, ...given(fields), version: p.version + 1 };
+    this.grants.remove(p);
     this.byId.set(id, next);
+    this.grants.add(next);
     return copy(next);
+  }
+  async listGrantsDue(now: Date, limit: number) {
+    return this.grants.due(now, limit).map(copy);
+  }
+  async listGrants(workspaceId: string, limit: number) {
+    return this.grants.inWorkspace(workspaceId, limit).map(copy);
+  }
+  async countGrants() {
+    return this.grants.count();
   }
   async list(workspaceId: string, filter: { status?: string; userId?: string } = {}) {
     const out: Permission[] = [];
@@ -134,6 +149,16 @@ class Requests implements RequestRepository {
   async releaseNotified(id: string) {
     const r = this.byId.get(id);
     if (r) r.notifiedAt = null;
+  }
+  async claimNotice(id: string, key: string, at: Date) {
+    const r = this.byId.get(id);
+    if (!r || r.notices?.[key]) return false;
+    r.notices = { ...r.notices, [key]: new Date(at) };
+    return true;
+  }
+  async releaseNotice(id: string, key: string) {
+    const r = this.byId.get(id);
+    if (r?.notices) delete r.notices[key];
   }
   async noteUndelivered(id: string, note: UndeliveredMessage) {
     const r = this.byId.get(id);

@@ -8,6 +8,7 @@ import type { TechnicalUser } from '../../domain/technical-user.js';
 import type { TechnicalUserRepository } from '../../app/ports.js';
 import { DuplicateKeyError } from '../errors.js';
 import { copy, given, take } from './copy.js';
+import { GrantIndex } from './grant-index.js';
 import { HourIndex } from './hour-index.js';
 
 const nameKey = (workspaceId: string, userName: string) => `${workspaceId}\u0000${userName}`;
@@ -18,10 +19,12 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
   private readonly idByHash = new Map<string, string>();
   private readonly byNextWarning = new HourIndex();
   private readonly byRevealDeadline = new HourIndex();
+  private readonly grants = new GrantIndex<TechnicalUser>((id) => this.byId.get(id));
 
   // Revoked tokens are in neither time index: both queries exclude them.
   private index(t: TechnicalUser) {
     this.idByName.set(nameKey(t.workspaceId, t.userName), t.id);
+    this.grants.add(t);
     if (t.token) this.idByHash.set(t.token.hash, t.id);
     if (t.token && !t.token.revokedAt) {
       this.byNextWarning.add(t.id, t.token.nextWarningAt);
@@ -31,6 +34,7 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
 
   private unindex(t: TechnicalUser) {
     this.idByName.delete(nameKey(t.workspaceId, t.userName));
+    this.grants.remove(t);
     if (t.token) this.idByHash.delete(t.token.hash);
     this.byNextWarning.remove(t.id, t.token?.nextWarningAt);
     this.byRevealDeadline.remove(t.id, t.token?.revealBy);
@@ -96,6 +100,18 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
     if (!t || t.version !== expectedVersion) return false;
     this.unindex(t);
     return this.byId.delete(id);
+  }
+
+  async listGrantsDue(now: Date, limit: number) {
+    return this.grants.due(now, limit).map(copy);
+  }
+
+  async listGrants(workspaceId: string, limit: number) {
+    return this.grants.inWorkspace(workspaceId, limit).map(copy);
+  }
+
+  async countGrants() {
+    return this.grants.count();
   }
 
   async listRevealOverdue(now: Date, limit: number) {

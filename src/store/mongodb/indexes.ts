@@ -6,6 +6,7 @@
 import type { Db, IndexDescription } from 'mongodb';
 import type { CollectionName } from './documents.js';
 import { COLLECTIONS } from './documents.js';
+import { GRANT_INDEX_FILTER } from './grant-queries.js';
 
 /** Index names the adapters match duplicate-key errors against. */
 export const INDEX = {
@@ -17,6 +18,15 @@ export const INDEX = {
   signingKeyGeneration: 'generation_unique',
 } as const;
 
+/**
+ * On permissions and technical users: only the documents under a grant (grant-queries.ts). Due
+ * grants for the backstop sweep (listGrantsDue), a workspace's grants (listGrants), their count.
+ */
+const GRANT_INDEXES: readonly IndexDescription[] = [
+  { name: 'grant.until', key: { 'grant.until': 1 }, partialFilterExpression: GRANT_INDEX_FILTER },
+  { name: 'workspaceId_grant.until', key: { workspaceId: 1, 'grant.until': 1 }, partialFilterExpression: GRANT_INDEX_FILTER },
+];
+
 export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[]>> = {
   [COLLECTIONS.workspaces]: [
     { name: INDEX.workspaceName, key: { name: 1 }, unique: true },
@@ -27,6 +37,7 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
   [COLLECTIONS.permissions]: [
     { name: INDEX.permissionPair, key: { workspaceId: 1, userId: 1 }, unique: true },
     { name: 'workspaceId_status', key: { workspaceId: 1, status: 1 } },
+    ...GRANT_INDEXES,
   ],
   [COLLECTIONS.technicalUsers]: [
     { name: INDEX.technicalUserName, key: { workspaceId: 1, userName: 1 }, unique: true },
@@ -45,6 +56,7 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     { name: 'workspaceId_token.expiresAt', key: { workspaceId: 1, 'token.expiresAt': 1 } },
     // The metrics gauge of tokens by days to expiry (countTokensExpiringBefore), across workspaces.
     { name: 'token.expiresAt', key: { 'token.expiresAt': 1 } },
+    ...GRANT_INDEXES,
   ],
   [COLLECTIONS.requests]: [
     // The outbox sweep (listDecided).

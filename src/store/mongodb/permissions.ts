@@ -7,14 +7,21 @@ import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf } from './docume
 import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
 import { INDEX } from './indexes.js';
 import { insertIfAbsent } from './insert-if-absent.js';
+import { mongoGrantQueries } from './grant-queries.js';
 
 type PermissionDoc = Doc<Permission>;
 
 /** What `update` may set: PermissionFields, and nothing a caller could sneak in beside it. */
-const UPDATABLE = ['role', 'status', 'lastChange', 'applied'] as const satisfies readonly (keyof PermissionFields)[];
+const UPDATABLE = ['role', 'status', 'lastChange', 'applied', 'grant'] as const satisfies readonly (keyof PermissionFields)[];
 
 export class MongoPermissions implements PermissionRepository {
-  constructor(private readonly col: Collection<PermissionDoc>) {}
+  constructor(private readonly col: Collection<PermissionDoc>) {
+    Object.assign(this, mongoGrantQueries<Permission>(col));
+  }
+
+  declare listGrantsDue: PermissionRepository['listGrantsDue'];
+  declare listGrants: PermissionRepository['listGrants'];
+  declare countGrants: PermissionRepository['countGrants'];
 
   async findById(id: string): Promise<Permission | null> {
     if (!isKey(id)) return null;

@@ -9,6 +9,9 @@ import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
 
 type RequestDoc = Doc<ChangeRequest>;
 
+/** A notice key becomes part of a field path: no dots, no dollar signs. */
+const NOTICE_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,40}$/;
+
 const UPDATABLE = [
   'status', 'approvals', 'decidedBy', 'decidedAt', 'outcome', 'appliedAt', 'remindAt',
 ] as const satisfies readonly (keyof RequestFields)[];
@@ -49,6 +52,18 @@ export class MongoRequests implements RequestRepository {
   async setSlackRef(id: string, ref: { channel: string; ts: string }): Promise<void> {
     if (!isKey(id)) return;
     await this.col.updateOne({ _id: id }, { $set: { slack: { channel: ref.channel, ts: ref.ts } } });
+  }
+
+  /** Like claimNotified, for the notice named `key`: one conditional write on `notices.<key>`. */
+  async claimNotice(id: string, key: string, at: Date): Promise<boolean> {
+    if (!isKey(id) || !NOTICE_KEY.test(key)) return false;
+    const res = await this.col.updateOne({ _id: id, [`notices.${key}`]: { $exists: false } }, { $set: { [`notices.${key}`]: at } });
+    return res.modifiedCount === 1;
+  }
+
+  async releaseNotice(id: string, key: string): Promise<void> {
+    if (!isKey(id) || !NOTICE_KEY.test(key)) return;
+    await this.col.updateOne({ _id: id }, { $unset: { [`notices.${key}`]: '' } });
   }
 
   /** One conditional write: only the caller that finds notifiedAt still null gets true. */

@@ -7,12 +7,13 @@ import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf, toLimit } from 
 import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
 import { INDEX } from './indexes.js';
 import { insertIfAbsent } from './insert-if-absent.js';
+import { mongoGrantQueries } from './grant-queries.js';
 
 type TechnicalUserDoc = Doc<TechnicalUser>;
 type TechnicalUserFields = Parameters<TechnicalUserRepository['update']>[2];
 
 const UPDATABLE = [
-  'description', 'role', 'customerRoles', 'accessControlEntities', 'token', 'lastRequestId', 'applied',
+  'description', 'role', 'customerRoles', 'accessControlEntities', 'token', 'lastRequestId', 'applied', 'grant',
 ] as const satisfies readonly (keyof TechnicalUserFields)[];
 
 /** Duplicate keys that are not the port's "false": an id or a token hash already in use. */
@@ -24,7 +25,13 @@ function conflict(err: unknown): unknown {
 }
 
 export class MongoTechnicalUsers implements TechnicalUserRepository {
-  constructor(private readonly col: Collection<TechnicalUserDoc>) {}
+  constructor(private readonly col: Collection<TechnicalUserDoc>) {
+    Object.assign(this, mongoGrantQueries<TechnicalUser>(col));
+  }
+
+  declare listGrantsDue: TechnicalUserRepository['listGrantsDue'];
+  declare listGrants: TechnicalUserRepository['listGrants'];
+  declare countGrants: TechnicalUserRepository['countGrants'];
 
   /** Insert-if-absent on (workspaceId, userName); an id or token hash in use is a DuplicateKeyError. */
   async insert(t: TechnicalUser): Promise<boolean> {

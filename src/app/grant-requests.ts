@@ -1,0 +1,127 @@
+/**
+ * Grant requests: a role for a time (`permission.role` / `techuser.role` with `minutes`) and more
+ * time for an active grant (`*.extend`). Checked before approval against the workspace's grant
+ * policy and the subject as it is; carried out as one compare-and-set that gives (or extends)
+ * the grant and remembers the request, so a re-run never gives it twice.
+ */
+import { appliedChange, remember, type AppliedChange } from '../domain/applied.js';
+import { Codes, DomainError } from '../domain/errors.js';
+import type { Grant } from '../domain/grant.js';
+import { checkGrantPolicy, extendedUntil, formatDuration, grantEnds } from '../domain/grant.js';
+import { recordSuperseded } from './grant-history.js';
+import type { SubjectType } from '../domain/history.js';
+import type { ChangeRequest, NewRequest } from '../domain/request.js';
+import type { Workspace } from '../domain/workspace.js';
+import type { GrantService } from './grants.js';
+import type { GrantSubject } from './grant-subjects.js';
+import type { RequestHandler } from './handlers.js';
+import { ConcurrentChangeError } from './permissions.js';
+import type { Clock, Store } from './ports.js';
+
+type GrantNew = Extract<NewRequest, { kind: 'permission.role' | 'techuser.role' | 'permission.extend' | 'techuser.extend' }>;
+
+const subjectType = (r: GrantNew): SubjectType => (r.kind.startsWith('techuser.') ? 'technicalUser' : 'permission');
+const labelOf = (r: GrantNew): string => ('email' in r.params ? r.params.email : r.params.userName);
+const noun = (type: SubjectType, label: string) => (type === 'permission' ? label : `technical user ${label}`);
+
+export class GrantRequests implements RequestHandler {
+  constructor(private readonly deps: { store: Store; grants: GrantService; clock: Clock }) {}
+
+  async check(ws: Workspace, r: NewRequest): Promise<void> {
+    const g = asGrant(r);
+    const s = await this.subject(ws, g);
+    this.rule(ws, g, s, this.deps.clock.now());
+  }
+
+  /** The rules against the subject as it is now (before approval, and again before the change). */
+  private rule(ws: Workspace, g: GrantNew, s: GrantSubject, now: Date): void {
+    const who = noun(s.type, s.label);
+    if (g.kind === 'permission.extend' || g.kind === 'techuser.extend') {
+      if (s.grant?.requestId !== g.params.grantId) {
+        throw new DomainError(Codes.GRANT_NOT_ACTIVE, `That grant of ${who} has already ended; ask for a new one.`);
+      }
+      extendedUntil(ws.policy, ws.name, s.grant.until, g.params.minutes, now);
+      return;
+    }
+    checkGrantPolicy(ws.policy, ws.name, g.params.role, g.params.minutes ?? null);
+    if (s.grant && s.grant.role === g.params.role) {
+      throw new DomainError(Codes.PERMISSION_UNCHANGED, `${who} already has ${g.params.role} until ${s.grant.until.toISOString().slice(0, 16).replace('T', ' ')} UTC; extend that grant instead.`);
+    }
+    if (!s.grant && s.role === g.params.role) {
+      throw new DomainError(Codes.PERMISSION_UNCHANGED, `${who} already has the role ${s.role}.`);
+    }
+  }
+
+  async carryOut(r: ChangeRequest, ws: Workspace, mayChange: () => void): Promise<string> {
+    const g = asGrant(r);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const s = await this.subject(ws, g);
+      const made = appliedChange(s.applied, r.id) ?? (await this.recorded(r.id));
+      if (made) return this.finish(r, g, s, made);
+      mayChange();
+      const now = this.deps.clock.now();
+      this.rule(ws, g, s, now);
+      const change = g.kind === 'permission.extend' || g.kind === 'techuser.extend'
+        ? this.extension(s, g.params.minutes, ws, now)
+        : this.grant(r, s, g.params.role, g.params.minutes!, now);
+      const entry: AppliedChange = { id: r.id, at: now, before: change.before, after: change.after };
+      const done = await this.deps.grants.subjects.update(s, { ...change.fields, applied: remember(s.applied, entry) });
+      if (!done) continue; // changed meanwhile: re-read, re-check
+      if (change.superseded) await recordSuperseded(this.deps.store, s, change.superseded, { type: 'slack', id: r.requester }, r.id, now);
+      await this.deps.grants.schedule({ type: s.type, id: s.id }, done.grant!);
+      return this.finish(r, g, done, entry);
+    }
+    throw new ConcurrentChangeError(`${labelOf(g)} kept changing while a grant was applied; try again`);
+  }
+
+  /** A new grant; one already active on the subject is superseded, and the role goes back to what it went back to. */
+  private grant(r: ChangeRequest, s: GrantSubject, role: Grant['role'], minutes: number, now: Date) {
+    const grant: Grant = { requestId: r.id, requester: r.requester, role, revertTo: s.grant?.revertTo ?? s.role, grantedAt: now, until: grantEnds(now, minutes) };
+    return {
+      fields: { role, grant },
+      before: { role: s.role },
+      after: { role, until: grant.until, revertTo: grant.revertTo },
+      superseded: s.grant,
+    };
+  }
+
+  private extension(s: GrantSubject, minutes: number, ws: Workspace, now: Date) {
+    const until = extendedUntil(ws.policy, ws.name, s.grant!.until, minutes, now);
+    return { fields: { grant: { ...s.grant!, until } }, before: { until: s.grant!.until }, after: { until }, superseded: null };
+  }
+
+  /** The history line (idempotent: a re-run only makes sure of it) and the outcome. */
+  private async finish(r: ChangeRequest, g: GrantNew, s: GrantSubject, made: AppliedChange): Promise<string> {
+    const extend = g.kind === 'permission.extend' || g.kind === 'techuser.extend';
+    const kind = s.type === 'permission' ? 'permission' : 'techuser';
+    await this.deps.store.history.append({
+      id: r.id, workspaceId: s.workspaceId, subject: { type: s.type, id: s.id, label: s.label },
+      action: extend ? `${kind}.grant_extended` : `${kind}.granted`, actor: { type: 'slack', id: r.requester }, requestId: r.id,
+      approvers: r.approvals.map((a) => a.by), before: made.before, after: made.after, at: made.at,
+    });
+    const until = made.after?.until instanceof Date ? made.after.until.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '?';
+    if (extend) return `The grant of ${noun(s.type, s.label)} now ends ${until}.`;
+    return `${noun(s.type, s.label)} has the role ${String(made.after?.role)} for ${formatDuration(g.params.minutes!)}, until ${until}; then ${String(made.after?.revertTo)} again.`;
+  }
+
+  private async recorded(requestId: string): Promise<AppliedChange | null> {
+    const line = await this.deps.store.history.findById(requestId);
+    return line ? { id: requestId, at: line.at, before: line.before, after: line.after } : null;
+  }
+
+  private async subject(ws: Workspace, g: GrantNew): Promise<GrantSubject> {
+    const type = subjectType(g);
+    const s = await this.deps.grants.subjects.find(type, ws.id, labelOf(g));
+    if (s) return s;
+    throw type === 'permission'
+      ? new DomainError(Codes.PERMISSION_NOT_FOUND, `${labelOf(g)} has no permission in workspace ${ws.name}; invite them first.`)
+      : new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${labelOf(g)} in workspace ${ws.name}.`);
+  }
+}
+
+function asGrant(r: NewRequest): GrantNew {
+  if (r.kind !== 'permission.role' && r.kind !== 'techuser.role' && r.kind !== 'permission.extend' && r.kind !== 'techuser.extend') {
+    throw new Error(`not a grant request: ${r.kind}`);
+  }
+  return r;
+}

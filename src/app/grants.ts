@@ -1,0 +1,158 @@
+/**
+ * Time-bound grants: giving a role for a time, extending it, and ending it (at its end, early,
+ * or by a later change that supersedes it), each exactly once whatever runs again. Each step is
+ * one compare-and-set on the subject that moves the role and the grant together and remembers
+ * the step's id (domain/applied.ts); the history line and the message follow, idempotent.
+ */
+import { appliedChange, remember, type AppliedChange } from '../domain/applied.js';
+import { Codes, DomainError } from '../domain/errors.js';
+import type { Grant, GrantEnd } from '../domain/grant.js';
+import { grantEndId } from '../domain/grant.js';
+import type { Actor } from '../domain/history.js';
+import type { Role } from '../domain/permission.js';
+import type { ChangeRequest } from '../domain/request.js';
+import { isApprover } from '../domain/workspace.js';
+import { GrantSubjects, type GrantSubject, type SubjectRef } from './grant-subjects.js';
+import { ConcurrentChangeError } from './permissions.js';
+import type { Clock, GrantTimer, Log, Notifier, Store } from './ports.js';
+
+/** What ending a grant came to, for the caller and the metrics. */
+export type EndOutcome = 'ended' | 'already-ended' | 'not-due' | 'not-active';
+
+export interface GrantView {
+  subject: SubjectRef & { label: string };
+  grant: Grant;
+}
+
+export interface GrantObserver {
+  grantEnded(how: GrantEnd['how'] | 'gone'): void;
+}
+
+export class GrantService {
+  readonly subjects: GrantSubjects;
+
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; log: Log; notifier: Notifier; timer: GrantTimer; observer?: GrantObserver },
+  ) {
+    this.subjects = new GrantSubjects(deps.store);
+  }
+
+  /** The workspace's active grants, soonest end first. */
+  async list(workspaceId: string, limit = 100): Promise<GrantView[]> {
+    return (await this.subjects.listActive(workspaceId, limit)).map((s) => ({ subject: { type: s.type, id: s.id, label: s.label }, grant: s.grant! }));
+  }
+
+  /** Asks the timer to end the grant at its end; the backstop sweep covers a timer that cannot be reached. */
+  async schedule(ref: SubjectRef, grant: Grant): Promise<void> {
+    await this.deps.timer.schedule({ grantId: grant.requestId, subject: ref, until: grant.until }).catch((err: unknown) =>
+      this.deps.log.warn({ err, grantId: grant.requestId }, 'could not schedule the end of a grant; the grant sweep will end it'),
+    );
+  }
+
+  /** A grant's timer fired: ends it if it is due, or sets the timer again for an extended end. */
+  async expire(ref: SubjectRef, grantId: string): Promise<EndOutcome> {
+    const outcome = await this.end(ref, grantId, { how: 'expired' });
+    if (outcome === 'not-due') {
+      const s = await this.subjects.findById(ref);
+      if (s?.grant?.requestId === grantId) await this.schedule(ref, s.grant);
+    }
+    return outcome;
+  }
+
+  /**
+   * End now, from the requester's DM: the grant's requester or any approver of its workspace,
+   * at once and without approval.
+   */
+  async endNow(grantId: string, actor: string): Promise<{ label: string; revertTo: Role }> {
+    const { store } = this.deps;
+    const r = await store.requests.findById(grantId);
+    const ws = r && (await store.workspaces.findById(r.workspaceId));
+    const label = r && ('email' in r.params ? r.params.email : 'userName' in r.params ? r.params.userName : null);
+    if (!r || !ws || !label) throw new DomainError(Codes.GRANT_NOT_ACTIVE, 'There is no such grant.');
+    if (actor !== r.requester && !isApprover(ws, actor)) {
+      throw new DomainError(Codes.GRANT_NOT_YOURS, 'Only whoever asked for this grant, or an approver, can end it early.');
+    }
+    const s = await this.subjects.find(r.kind.startsWith('techuser.') ? 'technicalUser' : 'permission', r.workspaceId, label);
+    if (!s?.grant || s.grant.requestId !== grantId) throw new DomainError(Codes.GRANT_NOT_ACTIVE, 'This grant has already ended.');
+    const revertTo = s.grant.revertTo;
+    const outcome = await this.end(s, grantId, { how: 'ended', by: actor });
+    if (outcome !== 'ended' && outcome !== 'already-ended') throw new DomainError(Codes.GRANT_NOT_ACTIVE, 'This grant has already ended.');
+    return { label: s.label, revertTo };
+  }
+
+  /**
+   * The backstop: ends every grant whose end has passed (its timer lost with Redis, or Keywarden
+   * down at the time). Returns how many it ended.
+   */
+  async sweep(limit = 200): Promise<number> {
+    let n = 0;
+    for (const { ref, grant } of await this.subjects.listDue(this.deps.clock.now(), limit)) {
+      try {
+        if ((await this.end(ref, grant.requestId, { how: 'expired' })) === 'ended') n++;
+      } catch (err) {
+        // Either the end was not made (the next sweep tries again) or only its message failed
+        // (no sweep finds an ended grant again): recorded on the request for the operator.
+        this.deps.log.error({ err, grantId: grant.requestId }, 'could not end a grant, or tell its requester');
+        await this.deps.store.requests
+          .noteUndelivered(grant.requestId, { message: 'requester-dm', status: 'APPLIED', error: String(err instanceof Error ? err.message : err).slice(0, 300), at: this.deps.clock.now() })
+          .catch(() => {});
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Ends the grant `grantId` on its subject, once: the role goes back and the grant is closed in
+   * one compare-and-set that remembers the end. A run that finds the end already made (by itself
+   * before, or by a concurrent run) only finishes the history line and the message.
+   */
+  async end(ref: SubjectRef, grantId: string, end: GrantEnd): Promise<EndOutcome> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const s = await this.subjects.findById(ref);
+      const made = s && appliedChange(s.applied, grantEndId(grantId));
+      if (s && made) {
+        await this.finishEnd(s, grantId, made, end);
+        return 'already-ended';
+      }
+      if (!s?.grant || s.grant.requestId !== grantId) {
+        // Ended by someone else, superseded by a later change, or its subject is gone: nothing to undo.
+        this.deps.observer?.grantEnded('gone');
+        return 'not-active';
+      }
+      if (end.how === 'expired' && s.grant.until.getTime() > this.deps.clock.now().getTime()) return 'not-due';
+      const { revertTo } = s.grant;
+      const entry: AppliedChange = { id: grantEndId(grantId), at: this.deps.clock.now(), before: { role: s.role }, after: { role: revertTo } };
+      const ended = await this.subjects.update(s, { role: revertTo, grant: null, applied: remember(s.applied, entry) });
+      if (!ended) continue;
+      this.deps.observer?.grantEnded(end.how);
+      await this.finishEnd(ended, grantId, entry, end);
+      return 'ended';
+    }
+    throw new ConcurrentChangeError(`grant ${grantId} kept changing while it was ended; try again`);
+  }
+
+  /** The history line of an end, and one message to the requester (DM and the approval thread). */
+  private async finishEnd(s: GrantSubject, grantId: string, made: AppliedChange, end: GrantEnd): Promise<void> {
+    const { store, notifier, clock } = this.deps;
+    const actor: Actor = end.how === 'ended' ? { type: 'slack', id: end.by } : { type: 'system' };
+    await store.history.append({
+      id: grantEndId(grantId), workspaceId: s.workspaceId, subject: { type: s.type, id: s.id, label: s.label },
+      action: `${s.type === 'permission' ? 'permission' : 'techuser'}.grant_ended`, actor, requestId: grantId, approvers: [],
+      before: made.before, after: made.after, reason: end.how === 'expired' ? 'the grant ran out' : 'ended early', at: made.at,
+    });
+    const r = await store.requests.findById(grantId);
+    const ws = r && (await store.workspaces.findById(r.workspaceId));
+    if (!r || !ws || !(await store.requests.claimNotice(r.id, 'grantEnded', clock.now()))) return;
+    try {
+      await notifier.grantEnded(r, ws, end, String(made.after?.role ?? s.role));
+    } catch (err) {
+      await store.requests.releaseNotice(r.id, 'grantEnded');
+      throw err;
+    }
+  }
+
+  /** The request a grant came from, as the DM's buttons name it. */
+  findRequest(grantId: string): Promise<ChangeRequest | null> {
+    return this.deps.store.requests.findById(grantId);
+  }
+}
