@@ -12,7 +12,7 @@ import { fields, forms, VALUE } from '../forms/ids.js';
 import type { FormMetadata, RejectMetadata } from '../forms/metadata.js';
 import { encodeMetadata } from '../forms/metadata.js';
 import { describeRequest } from './request.js';
-import { typed } from './typed.js';
+import { clipMrkdwn, typed } from './typed.js';
 
 type Block = types.KnownBlock;
 const DAY = 86_400_000;
@@ -89,7 +89,7 @@ export function rejectForm(r: ChangeRequest, meta: RejectMetadata): types.ModalV
     type: 'modal', callback_id: forms.REJECT, private_metadata: encodeMetadata(meta),
     title: plain('Reject request'), submit: plain('Reject'), close: plain('Cancel'),
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${describeRequest(r)}*\nRequested by <@${r.requester}>` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nRequested by <@${r.requester}>` } },
       textInput(fields.REASON, 'Why is it rejected?', { multiline: true, max: MAX_REJECTION_REASON, hint: 'The requester reads this; it is kept on the request and in its history.' }),
     ],
   };

@@ -12,7 +12,7 @@ import type { TechnicalUser } from '../../domain/technical-user.js';
 import { expiryDate } from '../../domain/technical-user.js';
 import { ids } from '../ids.js';
 import { describeRequest, shortId, statusLine } from './request.js';
-import { plainWithMentions, typed } from './typed.js';
+import { clipMrkdwn, plainWithMentions, typed } from './typed.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -23,7 +23,7 @@ const MAX_TEXT = 3000;
 const when = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty}|${d.toISOString().slice(0, 10)}>`;
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
 const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
-const clip = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s);
+const clip = (s: string) => clipMrkdwn(s, MAX_TEXT);
 
 /** The Home tab of `userId`. `notice`: one line at the top, e.g. the answer to a click made here. */
 export function homeView(home: HomeWorkspace[], userId: string, now: Date, notice?: string): types.HomeView {

@@ -9,7 +9,7 @@ type KnownBlock = types.KnownBlock;
 import type { ChangeRequest, NewRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
-import { plainWithMentions, typed, typedList } from './typed.js';
+import { clipMrkdwn, plainWithMentions, typed, typedList } from './typed.js';
 
 /**
  * One line saying what a request asks for, as mrkdwn: every value a person typed (email, username,
@@ -95,15 +95,15 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `*${describeRequest(r)}*\nWorkspace *${ws.name}*, requested by <@${r.requester}>` },
+      text: { type: 'mrkdwn', text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by <@${r.requester}>` },
     },
   ];
   // mrkdwn with the reason escaped rather than plain_text: Slack documents how mrkdwn shows `&lt;`
   // once escaped, and `verbatim` keeps it from turning bare words into links or mentions.
-  if (r.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: `Reason: ${typed(r.reason)}` } });
+  if (r.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`Reason: ${typed(r.reason)}`) } });
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `${statusLine(r, ws)}  ·  request ${shortId(r.id)}` }],
+    elements: [{ type: 'mrkdwn', text: clipMrkdwn(`${statusLine(r, ws)}  ·  request ${shortId(r.id)}`) }],
   });
   if (r.status === 'PENDING') {
     blocks.push({

@@ -44,3 +44,14 @@ export function plainWithMentions(s: string): string {
   const mentions = s.match(MENTION) ?? [];
   return s.split(MENTION).map(typed).reduce((out, part, i) => out + (i ? mentions[i - 1] : '') + part, '');
 }
+
+/**
+ * mrkdwn cut to Slack's `max` characters (3000 for a section or context text) without cutting a
+ * token or an entity in half: escaped text is longer than what was typed (a `*` takes 24
+ * characters), so 500 typed characters can pass the limit, and Slack refuses the whole message.
+ */
+export function clipMrkdwn(s: string, max = 3000): string {
+  if (s.length <= max) return s;
+  const cut = s.slice(0, max - 1);
+  return `${cut.replace(/<[^>]*$|&[a-z]*$/, '')}…`;
+}

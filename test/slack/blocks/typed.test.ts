@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NewRequest } from '../../../src/domain/request.js';
-import { describeRequest } from '../../../src/slack/blocks/request.js';
+import type { ChangeRequest } from '../../../src/domain/request.js';
+import { DEFAULT_POLICY, type Workspace } from '../../../src/domain/workspace.js';
+import { approvalRequestBlocks, describeRequest } from '../../../src/slack/blocks/request.js';
 import { plainWithMentions, typed } from '../../../src/slack/blocks/typed.js';
 import { renderMrkdwn } from '../../helpers/mrkdwn.js';
 
@@ -49,6 +51,26 @@ describe('describeRequest', () => {
         expect(shown.live, `${r.kind} with ${p}`).toEqual([]);
         expect(shown.shown).toContain(p);
       }
+    }
+  });
+});
+
+describe('clipMrkdwn and the approval message', () => {
+  it('keeps a 500-character description of formatting characters within Slack\'s 3000 characters, without half a token', () => {
+    const description = '*_'.repeat(250);
+    const r = {
+      id: '3f2b8c1e-7a4d-4e5f-9b6a-0c1d2e3f4a5b', workspaceId: 'ws-1', kind: 'techuser.create', requester: 'UADMIN', reason: '~'.repeat(500),
+      params: { userName: 'ci-bot', role: 'MEMBER', expiry: '2030-01-01', description, customerRoles: [], accessControlEntities: [] },
+      status: 'REJECTED', outcome: '`'.repeat(500), approvals: [], decidedBy: 'UA1', decidedAt: null, createdAt: new Date(0), expiresAt: new Date(0),
+      slack: null, appliedAt: null, notifiedAt: null, version: 0,
+    } as unknown as ChangeRequest;
+    const ws = { id: 'ws-1', name: 'meshlab', slack: { teamId: 'T1', approvalsChannel: 'C1', notificationChannels: [] }, admins: [], approvers: [], policy: DEFAULT_POLICY } as Workspace;
+    const texts = approvalRequestBlocks(r, ws).flatMap((b: any) => [b.text?.text, ...(b.elements ?? []).map((e: any) => e.text?.text ?? e.text)]).filter((s) => typeof s === 'string');
+    expect(texts.length).toBe(3);
+    for (const s of texts) {
+      expect(s.length).toBeLessThanOrEqual(3000);
+      expect(renderMrkdwn(s).live.filter((m) => !m.startsWith('<@') && !m.startsWith('*Create') && m !== '*meshlab*')).toEqual([]);
+      expect(s).not.toMatch(/<[^>]*…|&[a-z]*…/);
     }
   });
 });
