@@ -14,8 +14,9 @@ import { SigningKeyRing } from '../../src/crypto/signing-keys.js';
 import { createLog } from '../../src/log.js';
 import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import { addTechnicalUser } from './api-client.js';
+import { OTHER_KEYWARDEN_SECRET, TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 
-const SECRET = 's'.repeat(48);
+const SECRET = TEST_KEYWARDEN_SECRET;
 const HOUR = 3600_000;
 
 class ManualClock implements Clock {
@@ -90,7 +91,7 @@ describe('a key generated once', () => {
     const store = createMemoryStore();
     const clock = new ManualClock();
     await ring(store, clock).ready();
-    await expect(ring(store, clock, { secret: 'x'.repeat(48) }).ready()).rejects.toThrow(/cannot be opened \(was KEYWARDEN_SECRET changed\?\)/);
+    await expect(ring(store, clock, { secret: OTHER_KEYWARDEN_SECRET }).ready()).rejects.toThrow(/cannot be opened \(was KEYWARDEN_SECRET changed\?\)/);
   });
 
   it('is read from the store at most once a minute', async () => {

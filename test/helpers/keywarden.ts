@@ -15,6 +15,7 @@ import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import { FakeSlack } from './fake-slack.js';
 import { startRedis, type TestRedis } from './redis.js';
 import { blockActionBody, postSigned, slashCommandBody } from './slack-requests.js';
+import { TEST_KEYWARDEN_SECRET } from './secret.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const TEAM = 'T1';
@@ -85,7 +86,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; options
   writeFileSync(seedFile, JSON.stringify(testSeed()));
   const config = loadConfig({
     PORT: '0', MONGODB_URI: 'memory', REDIS_URL: redis.url, SLACK_API_URL: slack.apiUrl, SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: 'k'.repeat(48), SEED_FILE: seedFile, LOG_LEVEL: 'debug',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET, SEED_FILE: seedFile, LOG_LEVEL: 'debug',
     ...opts.env,
   });
   const logs = new LogCapture();
