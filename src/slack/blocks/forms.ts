@@ -89,7 +89,7 @@ export function rejectForm(r: ChangeRequest, meta: RejectMetadata): types.ModalV
     type: 'modal', callback_id: forms.REJECT, private_metadata: encodeMetadata(meta),
     title: plain('Reject request'), submit: plain('Reject'), close: plain('Cancel'),
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nRequested by <@${r.requester}>` } },
+      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nRequested by <@${r.requester}>` } },
       textInput(fields.REASON, 'Why is it rejected?', { multiline: true, max: MAX_REJECTION_REASON, hint: 'The requester reads this; it is kept on the request and in its history.' }),
     ],
   };

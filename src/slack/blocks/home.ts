@@ -21,8 +21,9 @@ const MAX_BLOCKS = 100;
 const MAX_TEXT = 3000;
 
 const when = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty}|${d.toISOString().slice(0, 10)}>`;
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
+// verbatim: Slack links or mentions nothing by itself; the only markup is ours, typed text escaped.
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clip(text) } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: clip(text) }] });
 const clip = (s: string) => clipMrkdwn(s, MAX_TEXT);
 
 /** The Home tab of `userId`. `notice`: one line at the top, e.g. the answer to a click made here. */

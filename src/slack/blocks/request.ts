@@ -95,7 +95,8 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by <@${r.requester}>` },
+      // verbatim: Slack links or mentions nothing by itself; the only markup is ours, typed text escaped.
+      text: { type: 'mrkdwn', verbatim: true, text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by <@${r.requester}>` },
     },
   ];
   // mrkdwn with the reason escaped rather than plain_text: Slack documents how mrkdwn shows `&lt;`
@@ -103,7 +104,7 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
   if (r.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`Reason: ${typed(r.reason)}`) } });
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: clipMrkdwn(`${statusLine(r, ws)}  ·  request ${shortId(r.id)}`) }],
+    elements: [{ type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`${statusLine(r, ws)}  ·  request ${shortId(r.id)}`) }],
   });
   if (r.status === 'PENDING') {
     blocks.push({
