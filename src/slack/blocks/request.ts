@@ -45,7 +45,6 @@ export function describeRequest(r: NewRequest): string {
 
 export const shortId = (id: string) => id.slice(0, 8);
 
-
 const slackDate = (d: Date) =>
   `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
 

@@ -10,8 +10,9 @@
  *   treats it as a word boundary, which is the known way to *force* formatting mid-word (jsx-slack's
  *   "exact mode"). Backticks would change how the text looks and cannot hold a backtick. So each
  *   such character is written as the fallback of a date token with an invalid format,
- *   `<!date^00000000^{_}|*>`: Slack cannot format the date, shows the fallback, and shows it as plain text
- *   (jsx-slack's `<Escape>` does the same). What a reader sees and copies is the typed character.
+ *   `<!date^00000000^{_}|*>`: Slack cannot format the date and shows the fallback, as plain text
+ *   (jsx-slack's `<Escape>` does the same). What a reader sees is the typed character. The cost is
+ *   length (24 characters each), which clipMrkdwn keeps within Slack's limits.
  * - Line breaks become one space, so typed text stays on its own line of the message and cannot
  *   add a line that looks like ours ("Approved by ...").
  */
