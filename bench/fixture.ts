@@ -2,7 +2,7 @@
  * The bench's workspace, people and settings: one workspace (team TBENCH) whose admin asks and
  * whose approver decides, plus the users whose permissions the ack and apply parts change.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 export const SIGNING_SECRET = 'bench-signing-secret-0123456789';
 export const TEAM = 'TBENCH';
@@ -36,7 +36,7 @@ export function benchSeed(o: { ackUsers: number; applyUsers: number }) {
 export function serverEnv(o: { redisUrl: string; slackApiUrl: string; mongodbUri: string; seedFile: string }): Record<string, string> {
   return {
     PORT: '0', ROLE: 'all', MONGODB_URI: o.mongodbUri, REDIS_URL: o.redisUrl, SLACK_API_URL: o.slackApiUrl,
-    SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: randomUUID() + randomUUID(),
+    SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: randomBytes(48).toString('base64'),
     SEED_FILE: o.seedFile, LOG_LEVEL: 'info',
     // The token exchange's rate limits (per client address, per API token) stay in the measured
     // path, but set as high as they go: the bench is one address sending thousands a second.

@@ -3,7 +3,7 @@
  * the Redis at REDIS_URL or a private one) against a local fake Slack, then plays an admin and an
  * approver with signed requests and prints what Slack would have shown. `npm run demo`.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config.js';
 import { startKeywarden } from '../src/keywarden.js';
 import { createLog } from '../src/log.js';
@@ -21,7 +21,7 @@ const slack = await FakeSlack.start();
 const redis = process.env.REDIS_URL ? null : await startRedis();
 const config = loadConfig({
   PORT: '0', MONGODB_URI: 'memory', REDIS_URL: process.env.REDIS_URL ?? redis!.url, SLACK_API_URL: slack.apiUrl,
-  SLACK_BOT_TOKEN: 'xoxb-demo', SLACK_SIGNING_SECRET: SECRET, KEYWARDEN_SECRET: randomUUID() + randomUUID(),
+  SLACK_BOT_TOKEN: 'xoxb-demo', SLACK_SIGNING_SECRET: SECRET, KEYWARDEN_SECRET: randomBytes(48).toString('base64'),
   SEED_FILE: 'examples/seed.json', LOG_LEVEL: 'warn',
 });
 const kw = await startKeywarden(config, { log: createLog('warn'), queuePrefix: `demo-${randomUUID().slice(0, 6)}` });

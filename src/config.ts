@@ -4,6 +4,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
+import { secretWeakness } from './crypto/secret-strength.js';
 
 const int = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -40,7 +41,11 @@ const Env = z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .default('redis://127.0.0.1:6379'),
-    KEYWARDEN_SECRET: z.string().refine((s) => Buffer.byteLength(s) >= 32, 'must be at least 32 bytes of random text'),
+    // Refused when short or guessable (crypto/secret-strength.ts), with the way to make a good one.
+    KEYWARDEN_SECRET: z.string().superRefine((s, ctx) => {
+      const weakness = secretWeakness(s);
+      if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
+    }),
     ACCESS_TOKEN_PRIVATE_KEY: signingKeyPem.optional(),
     SEED_FILE: z.string().min(1).optional(),
     EXPIRY_SCAN_INTERVAL_SECONDS: int(3600, 10, 7 * 24 * 3600),

@@ -19,6 +19,7 @@ import { JweTokenSealer } from './crypto/jwe-sealer.js';
 import { SigningKeyRing } from './crypto/signing-keys.js';
 import { systemClock, type Clock, type Log, type Store } from './app/ports.js';
 import { RequestService } from './app/requests.js';
+import { RetiredWorkspaces } from './app/retired-workspaces.js';
 import { applySeed } from './app/seed.js';
 import type { Config } from './config.js';
 import { healthRoutes } from './http/health.js';
@@ -78,7 +79,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     await store.init();
     metrics.watchTokens(store.technicalUsers, () => clock.now(), log);
     metrics.watchGrants([store.permissions, store.technicalUsers], log);
-    if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log);
+    if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log, clock.now());
 
     // Bounded: a Slack outage or a long Retry-After must not hold a queue job for half an hour.
     const slackClient = createSlackClient({
@@ -113,6 +114,11 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
         grant: new GrantRequests({ store, grants, clock }),
       },
     });
+    // Pending requests of workspaces gone from the seed file end now; a Slack outage must not hold
+    // the start, so this runs on while the process starts, and stop() waits for it.
+    const retiring = new RetiredWorkspaces({ store, notifier, clock, log }).cancelPending()
+      .catch((err: unknown) => log.error({ err }, 'could not cancel the pending requests of retired workspaces'));
+    stops.push(() => retiring);
     const signingKeys = new SigningKeyRing({
       keys: store.signingKeys, secret: config.KEYWARDEN_SECRET, clock, log,
       tokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS, configuredKey: config.ACCESS_TOKEN_PRIVATE_KEY,

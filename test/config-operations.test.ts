@@ -1,8 +1,9 @@
 /** The operations settings: LOG_FORMAT and Bull Board's credentials. */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { TEST_KEYWARDEN_SECRET } from './helpers/secret.js';
 
-const BASE = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signing-secret-123', KEYWARDEN_SECRET: 'k'.repeat(32) };
+const BASE = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signing-secret-123', KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET };
 const refusal = (env: Record<string, string>) => {
   try {
     loadConfig({ ...BASE, ...env });

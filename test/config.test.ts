@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { TEST_KEYWARDEN_SECRET } from './helpers/secret.js';
 
 /** The smallest valid environment: a bot token, a signing secret and a 32-byte secret. */
-const BASE = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signing-secret-123', KEYWARDEN_SECRET: 'k'.repeat(32) };
+const BASE = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signing-secret-123', KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET };
 
 /** The ConfigError message for `env`; fails the test when the environment was accepted. */
 function refusal(env: Record<string, string | undefined>): string {
@@ -65,6 +67,10 @@ describe('loadConfig', () => {
     ['a missing KEYWARDEN_SECRET', { KEYWARDEN_SECRET: undefined }, 'Invalid configuration: KEYWARDEN_SECRET is required'],
     ['an empty KEYWARDEN_SECRET', { KEYWARDEN_SECRET: '' }, 'Invalid configuration: KEYWARDEN_SECRET is required'],
     ['a 31-byte KEYWARDEN_SECRET', { KEYWARDEN_SECRET: 'k'.repeat(31) }, 'Invalid configuration: KEYWARDEN_SECRET must be at least 32 bytes of random text'],
+    ['KEYWARDEN_SECRET=32 times a', { KEYWARDEN_SECRET: 'a'.repeat(32) }, 'Invalid configuration: KEYWARDEN_SECRET is too easy to guess (1 distinct characters'],
+    ['a KEYWARDEN_SECRET that is an alphabet', { KEYWARDEN_SECRET: 'abcdefghijklmnopqrstuvwxyz0123456789' }, 'Invalid configuration: KEYWARDEN_SECRET is too easy to guess'],
+    ['a KEYWARDEN_SECRET of a repeated word', { KEYWARDEN_SECRET: 'password1234password1234password1234' }, 'Invalid configuration: KEYWARDEN_SECRET is too easy to guess'],
+    ['a KEYWARDEN_SECRET of 128 random bits in hex (too few characters to show it)', { KEYWARDEN_SECRET: '3f9a0c17be4d52e8a6c1907df23b5e48' }, 'Invalid configuration: KEYWARDEN_SECRET is too easy to guess'],
     ['an http REDIS_URL', { REDIS_URL: 'http://127.0.0.1:6379' }, 'Invalid configuration: REDIS_URL must be a redis:// or rediss:// URL'],
     ['a bare host as REDIS_URL', { REDIS_URL: '127.0.0.1:6379' }, 'Invalid configuration: REDIS_URL must be a redis:// or rediss:// URL'],
     ['a postgres MONGODB_URI', { MONGODB_URI: 'postgres://db/kw' }, 'Invalid configuration: MONGODB_URI must be a mongodb:// URI or the word memory'],
@@ -88,6 +94,19 @@ describe('loadConfig', () => {
     const msg = refusal({ ...BASE, ...over });
     expect(msg.startsWith(start)).toBe(true);
     expect(msg).not.toMatch(/[\r\n]/);
+  });
+
+  it('says in the refusal of a weak secret how to make a good one', () => {
+    expect(refusal({ ...BASE, KEYWARDEN_SECRET: 'k'.repeat(48) })).toMatch(/make one with `openssl rand -base64 48`$/);
+    expect(refusal({ ...BASE, KEYWARDEN_SECRET: 'short' })).toMatch(/at least 32 bytes of random text; make one with `openssl rand -base64 48`$/);
+  });
+
+  it('accepts what the README says to use and the usual random secrets, every time', () => {
+    for (let i = 0; i < 200; i++) {
+      for (const secret of [randomBytes(48).toString('base64'), randomBytes(32).toString('hex'), randomBytes(32).toString('base64url')]) {
+        expect(loadConfig({ ...BASE, KEYWARDEN_SECRET: secret }).KEYWARDEN_SECRET).toBe(secret);
+      }
+    }
   });
 
   it('does not echo a malformed secret back into the message', () => {

@@ -2,7 +2,8 @@
  * What a technical user's API token is for: exchanging it for a short-lived access token, and
  * telling who is calling with one. An access token is only as good as the API token behind it:
  * every call re-reads the technical user, so a replaced, deleted, revoked or expired API token
- * stops its access tokens at once, and a changed role applies at once.
+ * stops its access tokens at once, and a changed role applies at once; so does retiring the
+ * workspace (taking it out of the seed file).
  */
 import { randomUUID } from 'node:crypto';
 import { hashApiToken, isApiTokenFormat } from '../domain/api-token.js';
@@ -48,6 +49,11 @@ export class AccessTokenService {
       log.info({ technicalUserId: tu?.id ?? null, reason: refusal(tu, now) }, 'API token refused');
       throw invalidApiToken();
     }
+    // A workspace gone from the seed file (retired) answers nothing, over the API neither.
+    if (!(await store.workspaces.findById(tu.workspaceId))) {
+      log.info({ technicalUserId: tu.id, reason: 'workspace retired' }, 'API token refused');
+      throw invalidApiToken();
+    }
     const iat = Math.floor(now.getTime() / 1000);
     const accessToken = await signer.sign({
       sub: tu.id, name: tu.userName, workspaceId: tu.workspaceId, role: tu.role, tkh: tokenHashPrefix(tu.token.hash),
@@ -63,10 +69,11 @@ export class AccessTokenService {
     const now = clock.now();
     const claims = await signer.verify(accessToken, now);
     if (!claims) throw invalidAccessToken();
-    const tu = await store.technicalUsers.findById(claims.sub);
+    // Read side by side: the workspace named in the claims must still be active (not retired).
+    const [tu, ws] = await Promise.all([store.technicalUsers.findById(claims.sub), store.workspaces.findById(claims.workspaceId)]);
     if (
       !tu?.token || !tokenIsUsable(tu, now) || tokenHashPrefix(tu.token.hash) !== claims.tkh ||
-      tu.workspaceId !== claims.workspaceId
+      tu.workspaceId !== claims.workspaceId || !ws
     ) {
       throw invalidAccessToken();
     }

@@ -15,6 +15,7 @@ import type { RequestHandler } from './handlers.js';
 import { RequestMessages } from './request-messages.js';
 import type { ApplyQueue, Clock, Log, Notifier, RequestFields, Store } from './ports.js';
 import { MAX_REJECTION_REASON, recordRejection } from './rejections.js';
+import { retiredReason } from './retired-workspaces.js';
 
 export interface SubmitInput {
   workspace: Workspace;
@@ -210,8 +211,11 @@ export class RequestService {
     if (!r) return null;
     const ws = await store.workspaces.findById(r.workspaceId);
     if (!ws) {
-      const reason = 'The request belongs to a workspace that no longer exists.';
-      await store.requests.update(r.id, { status: 'APPROVED', version: r.version }, { status: 'FAILED', outcome: reason });
+      // A retired workspace's record is kept, so its people can still be told.
+      const retired = await store.workspaces.findRecord(r.workspaceId);
+      const reason = retired ? retiredReason(retired) : 'The request belongs to a workspace that no longer exists.';
+      const failed = await store.requests.update(r.id, { status: 'APPROVED', version: r.version }, { status: 'FAILED', outcome: reason });
+      if (failed && retired) await this.messages.tell(failed, retired, true, true).catch(() => undefined);
       throw new DomainError(Codes.WORKSPACE_NOT_FOUND, reason);
     }
     if (r.status === 'APPLIED' || r.status === 'FAILED') {

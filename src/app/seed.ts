@@ -1,7 +1,9 @@
 /**
  * SEED_FILE: workspaces with their Slack wiring, admins, approvers, policy and users. Applied at
- * every start and idempotent: workspace settings follow the file; users and permissions are
- * created when missing, but an existing permission is left as Keywarden's changes made it.
+ * every start and idempotent: workspace settings follow the file, admins and approvers included
+ * (someone taken out of a list loses that part); users and permissions are created when missing,
+ * but an existing permission is left as Keywarden's changes made it. A workspace no longer in the
+ * file is retired, not deleted (app/retired-workspaces.ts ends its pending requests).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -46,7 +48,7 @@ const SeedWorkspace = z.object({
 export const Seed = z.object({ workspaces: z.array(SeedWorkspace).min(1) });
 export type Seed = z.infer<typeof Seed>;
 
-export async function applySeed(store: Store, seed: Seed, log: Log): Promise<void> {
+export async function applySeed(store: Store, seed: Seed, log: Log, now: Date = new Date()): Promise<void> {
   for (const { users, ...ws } of seed.workspaces) {
     await store.workspaces.upsert(ws);
     let created = 0;
@@ -61,5 +63,10 @@ export async function applySeed(store: Store, seed: Seed, log: Log): Promise<voi
       if (inserted) created++;
     }
     log.info({ workspace: ws.name, users: users.length, created }, 'seed applied');
+  }
+  const inFile = new Set(seed.workspaces.map((w) => w.id));
+  for (const ws of await store.workspaces.list()) {
+    if (inFile.has(ws.id)) continue;
+    if (await store.workspaces.retire(ws.id, now)) log.warn({ workspace: ws.name, id: ws.id }, 'workspace retired: it is no longer in the seed file');
   }
 }

@@ -36,7 +36,15 @@ export interface Workspace {
   /** Slack user ids allowed to decide requests (never their own). */
   approvers: string[];
   policy: WorkspacePolicy;
+  /**
+   * When the workspace left the seed file. A retired workspace answers nothing (no commands,
+   * approvals, warnings or API calls) but its records are kept; back in the file, it is active
+   * again. Absent on active workspaces.
+   */
+  retiredAt?: Date | null;
 }
+
+export const isRetired = (ws: Workspace): boolean => ws.retiredAt != null;
 
 export const isAdmin = (ws: Workspace, slackUserId: string) => ws.admins.includes(slackUserId);
 export const isApprover = (ws: Workspace, slackUserId: string) => ws.approvers.includes(slackUserId);

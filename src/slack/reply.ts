@@ -3,6 +3,7 @@ import type { Log } from '../app/ports.js';
 import { logRefusal } from '../app/refusal.js';
 import { isStoreUnavailable } from '../app/store-unavailable.js';
 import { isDomainError } from '../domain/errors.js';
+import { plainWithMentions } from './blocks/typed.js';
 
 /** Said when the store is down or too slow: nothing was stored, so trying again is safe. */
 export const STORE_UNAVAILABLE_TEXT =
@@ -18,7 +19,8 @@ export function errorText(err: unknown, log: Log, context: object): string {
   if (isDomainError(err)) {
     const { user, team, ...what } = context as Record<string, unknown>;
     logRefusal(log, { refusal: err.code, who: { user, team }, what });
-    return err.message;
+    // Domain messages are plain text that may quote what was typed (a bad username, a date).
+    return plainWithMentions(err.message);
   }
   if (isStoreUnavailable(err)) {
     log.error({ err, ...context }, 'the store is unavailable');

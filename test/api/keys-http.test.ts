@@ -10,6 +10,7 @@ import { SigningKeyRing } from '../../src/crypto/signing-keys.js';
 import { TestClock } from '../helpers/clock.js';
 import { startTestApp, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { accessTokenFor, addTechnicalUser, call, JWKS_PATH, listPath } from './api-client.js';
+import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 
 const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid;
 const jwks = async (base: string) => (await call(base, 'GET', JWKS_PATH)).json as { keys: Array<Record<string, string>> };
@@ -45,7 +46,7 @@ describe('two processes on one store, and rotation', () => {
     const old = kidOf(before);
 
     // An operator's rotation, from a third party on the same store (the test's KEYWARDEN_SECRET).
-    const operator = new SigningKeyRing({ keys: one.store.signingKeys, secret: 'k'.repeat(48), clock, tokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS });
+    const operator = new SigningKeyRing({ keys: one.store.signingKeys, secret: TEST_KEYWARDEN_SECRET, clock, tokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS });
     const fresh = await operator.rotate();
     clock.advance(61_000); // the processes' key caches expire
 

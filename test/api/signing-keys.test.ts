@@ -14,8 +14,10 @@ import { SigningKeyRing } from '../../src/crypto/signing-keys.js';
 import { createLog } from '../../src/log.js';
 import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import { addTechnicalUser } from './api-client.js';
+import { DEFAULT_POLICY } from '../../src/domain/workspace.js';
+import { OTHER_KEYWARDEN_SECRET, TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 
-const SECRET = 's'.repeat(48);
+const SECRET = TEST_KEYWARDEN_SECRET;
 const HOUR = 3600_000;
 
 class ManualClock implements Clock {
@@ -77,7 +79,10 @@ describe('a key generated once', () => {
     expect(await store.signingKeys.list()).toHaveLength(1);
     expect((await a.signingKey()).kid).toBe((await b.signingKey()).kid);
 
-    // A token one process issued is good at the other.
+    // A token one process issued is good at the other (of an active workspace: a retired one's are refused).
+    await store.workspaces.upsert({
+      id: 'ws-1', name: 'ws-1', slack: { teamId: 'T1', approvalsChannel: 'C1', notificationChannels: [] }, admins: [], approvers: [], policy: DEFAULT_POLICY,
+    });
     const { tu, token } = await addTechnicalUser(store, { workspaceId: 'ws-1', role: 'ADMIN', now: clock.now() });
     const issued = await service(store, clock, a).exchange(token);
     expect(decodeProtectedHeader(issued.accessToken).kid).toBe((await b.signingKey()).kid);
@@ -90,7 +95,7 @@ describe('a key generated once', () => {
     const store = createMemoryStore();
     const clock = new ManualClock();
     await ring(store, clock).ready();
-    await expect(ring(store, clock, { secret: 'x'.repeat(48) }).ready()).rejects.toThrow(/cannot be opened \(was KEYWARDEN_SECRET changed\?\)/);
+    await expect(ring(store, clock, { secret: OTHER_KEYWARDEN_SECRET }).ready()).rejects.toThrow(/cannot be opened \(was KEYWARDEN_SECRET changed\?\)/);
   });
 
   it('is read from the store at most once a minute', async () => {

@@ -19,6 +19,17 @@ describe('RequestService.apply', () => {
     expect(w.notifier.told.map((t) => [t.id, t.status])).toEqual([[r.id, 'APPLIED']]);
   });
 
+  it('fails an approved request of a workspace retired since (gone from the seed file), changes nothing and tells people', async () => {
+    const w = await world();
+    const r = await approved(w, toAdmin);
+    await w.store.workspaces.retire(r.workspaceId, w.clock.now());
+    await expect(w.requests.apply(r.id)).rejects.toMatchObject({ code: Codes.WORKSPACE_NOT_FOUND });
+    const outcome = 'Workspace meshlab was removed from Keywarden (it is no longer in the seed file), so this request ended; nothing was changed.';
+    expect(await w.store.requests.findById(r.id)).toMatchObject({ status: 'FAILED', outcome });
+    expect((await w.permissionOf(ACTIVE)).role).toBe('MEMBER');
+    expect(w.notifier.told.map((t) => [t.id, t.status])).toEqual([[r.id, 'FAILED']]);
+  });
+
   it('run twice, applies once, writes one history line and tells the requester once', async () => {
     const w = await world();
     const r = await approved(w, toAdmin);

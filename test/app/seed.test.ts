@@ -57,4 +57,32 @@ describe('applySeed', () => {
     expect(await store.permissions.list(WS)).toHaveLength(2);
     expect((await store.permissions.find(WS, jane!.id))?.role).toBe('ADMIN');
   });
+
+  it('retires a workspace gone from the file, keeps its records, and brings it back when it returns', async () => {
+    const store = createMemoryStore();
+    const other = { ...raw().workspaces[0]!, id: '7c3f1a52-9d1e-4b8a-8e11-2f5d3c9a0b77', name: 'other', users: [] };
+    await applySeed(store, Seed.parse({ workspaces: [...raw().workspaces, other] }), log);
+    const at = new Date('2030-01-01T00:00:00Z');
+
+    await applySeed(store, Seed.parse({ workspaces: [other] }), log, at);
+    expect(await store.workspaces.findById(WS)).toBeNull();
+    expect(await store.workspaces.findByName('meshlab')).toBeNull();
+    expect((await store.workspaces.list()).map((w) => w.name)).toEqual(['other']);
+    expect(await store.workspaces.findRecord(WS)).toMatchObject({ name: 'meshlab', retiredAt: at });
+    expect(await store.permissions.list(WS)).toHaveLength(2);
+    // Seeding again changes nothing more: it stays retired from the first time.
+    await applySeed(store, Seed.parse({ workspaces: [other] }), log, new Date('2030-02-01T00:00:00Z'));
+    expect((await store.workspaces.listRetired()).map((w) => [w.name, w.retiredAt])).toEqual([['meshlab', at]]);
+
+    await applySeed(store, Seed.parse(raw()), log);
+    expect(await store.workspaces.findById(WS)).toMatchObject({ name: 'meshlab', admins: ['UADMIN'] });
+    expect((await store.workspaces.findById(WS))?.retiredAt ?? null).toBeNull();
+  });
+
+  it('replaces admins and approvers by the lists in the file: someone taken out loses the part', async () => {
+    const store = createMemoryStore();
+    await applySeed(store, Seed.parse(raw({ admins: ['UADMIN', 'UADMIN2'], approvers: ['UA1', 'UA2'] })), log);
+    await applySeed(store, Seed.parse(raw({ admins: ['UADMIN'], approvers: ['UA2'] })), log);
+    expect(await store.workspaces.findById(WS)).toMatchObject({ admins: ['UADMIN'], approvers: ['UA2'] });
+  });
 });

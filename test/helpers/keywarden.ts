@@ -15,6 +15,7 @@ import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import { FakeSlack } from './fake-slack.js';
 import { startRedis, type TestRedis } from './redis.js';
 import { blockActionBody, postSigned, slashCommandBody } from './slack-requests.js';
+import { TEST_KEYWARDEN_SECRET } from './secret.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const TEAM = 'T1';
@@ -78,14 +79,15 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(opts: { env?: Record<string, string>; options?: KeywardenOptions; store?: Store } = {}): Promise<TestApp> {
+/** `seed`: the seed file's contents (default testSeed()); `store`: one kept from an earlier start. */
+export async function startTestApp(opts: { env?: Record<string, string>; options?: KeywardenOptions; store?: Store; seed?: object } = {}): Promise<TestApp> {
   const [redis, slack] = await Promise.all([startRedis(), FakeSlack.start()]);
   const dir = mkdtempSync(join(tmpdir(), 'keywarden-test-'));
   const seedFile = join(dir, 'seed.json');
-  writeFileSync(seedFile, JSON.stringify(testSeed()));
+  writeFileSync(seedFile, JSON.stringify(opts.seed ?? testSeed()));
   const config = loadConfig({
     PORT: '0', MONGODB_URI: 'memory', REDIS_URL: redis.url, SLACK_API_URL: slack.apiUrl, SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: 'k'.repeat(48), SEED_FILE: seedFile, LOG_LEVEL: 'debug',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET, SEED_FILE: seedFile, LOG_LEVEL: 'debug',
     ...opts.env,
   });
   const logs = new LogCapture();

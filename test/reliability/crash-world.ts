@@ -23,8 +23,9 @@ import { createLog } from '../../src/log.js';
 import { ACTIVE, ADMIN, APPROVER1, FakeClock, FakeNotifier, FakeQueue, seededStore, TEAM, WS_ID } from '../app/fixtures.js';
 import { faultyStore, misbehaving, type FaultyStore } from '../helpers/faulty-store.js';
 import { LogCapture } from '../helpers/keywarden.js';
+import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 
-export const SECRET = 'k'.repeat(48);
+export const SECRET = TEST_KEYWARDEN_SECRET;
 
 export interface CrashWorld {
   f: FaultyStore;

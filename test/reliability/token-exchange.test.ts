@@ -16,6 +16,7 @@ import { faultyStore, type FaultyStore } from '../helpers/faulty-store.js';
 import { LogCapture, SIGNING_SECRET, startTestApp, WS2_ID, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { recordFigures } from './figures.js';
 import { logLines } from './flow.js';
+import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const figures: Record<string, unknown> = {};
@@ -31,7 +32,7 @@ describe('rate limits', () => {
     // A second web process on the same Redis and store: the counts are shared.
     const config = loadConfig({
       PORT: '0', MONGODB_URI: 'memory', REDIS_URL: t.redis.url, SLACK_API_URL: t.slack.apiUrl, SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: 'k'.repeat(48), LOG_LEVEL: 'debug', ...env,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET, LOG_LEVEL: 'debug', ...env,
     });
     second = await startKeywarden(config, { log: createLog('debug', new LogCapture()), store: t.store, queuePrefix: PREFIX });
   });

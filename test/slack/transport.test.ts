@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { slackTransport } from '../../src/slack/transport.js';
+import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 
-const BASE = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', KEYWARDEN_SECRET: 'k'.repeat(32) };
+const BASE = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET };
 
 describe('slackTransport', () => {
   it('SLACK_APP_TOKEN selects Socket Mode, with no signing secret needed', () => {

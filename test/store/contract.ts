@@ -209,6 +209,29 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         for (const n of ['charlie', 'alpha', 'bravo']) await store.workspaces.upsert(workspace({ name: n }));
         expect((await store.workspaces.list()).map((w) => w.name)).toEqual(['alpha', 'bravo', 'charlie']);
       });
+
+      it('retires a workspace once: lookups no longer see it, its record stays, and an upsert brings it back', async () => {
+        const ws = workspace({ name: 'gone' });
+        const kept = workspace({ name: 'kept' });
+        await store.workspaces.upsert(ws);
+        await store.workspaces.upsert(kept);
+        const at = new Date('2030-01-01T00:00:00.000Z');
+        expect(await store.workspaces.retire(ws.id, at)).toEqual({ ...ws, retiredAt: at });
+        // Once: a second retire (another process starting at the same time) gets null and changes nothing.
+        expect(await store.workspaces.retire(ws.id, new Date('2031-01-01T00:00:00.000Z'))).toBeNull();
+        expect(await store.workspaces.retire(id(), at)).toBeNull();
+        expect(await store.workspaces.findById(ws.id)).toBeNull();
+        expect(await store.workspaces.findByName('gone')).toBeNull();
+        expect((await store.workspaces.list()).map((w) => w.name)).toEqual(['kept']);
+        expect(await store.workspaces.findRecord(ws.id)).toEqual({ ...ws, retiredAt: at });
+        expect(await store.workspaces.listRetired()).toEqual([{ ...ws, retiredAt: at }]);
+        // Its name stays taken while it is retired.
+        await expect(store.workspaces.upsert(workspace({ name: 'gone' }))).rejects.toBeInstanceOf(DuplicateKeyError);
+
+        await store.workspaces.upsert(ws);
+        expect(await store.workspaces.findById(ws.id)).toEqual(ws);
+        expect(await store.workspaces.listRetired()).toEqual([]);
+      });
     });
 
     describe('users', () => {

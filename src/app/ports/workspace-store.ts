@@ -4,12 +4,26 @@ import type { User } from '../../domain/user.js';
 import type { Workspace } from '../../domain/workspace.js';
 import type { GrantQueries } from './grant-store.js';
 
+/**
+ * Lookups see active workspaces only: a retired one (gone from the seed file) is unknown to
+ * everything that would act for it. Its record stays, read with `findRecord` where a request of
+ * it must still be told about.
+ */
 export interface WorkspaceRepository {
-  /** Insert or replace by id. A name already used by another workspace is refused (unique). */
+  /**
+   * Insert or replace by id (an active workspace: a retired one comes back). A name already used
+   * by another workspace, active or retired, is refused (unique).
+   */
   upsert(ws: Workspace): Promise<void>;
   findById(id: string): Promise<Workspace | null>;
   findByName(name: string): Promise<Workspace | null>;
   list(): Promise<Workspace[]>;
+  /** The record, active or retired. */
+  findRecord(id: string): Promise<Workspace | null>;
+  /** Retired workspaces, by name. */
+  listRetired(): Promise<Workspace[]>;
+  /** Retires an active workspace; returns it, or null when it was not active (already retired, or unknown). */
+  retire(id: string, at: Date): Promise<Workspace | null>;
 }
 
 export interface UserRepository {

@@ -11,7 +11,8 @@ import type { Workspace } from '../../domain/workspace.js';
 import { fields, forms, VALUE } from '../forms/ids.js';
 import type { FormMetadata, RejectMetadata } from '../forms/metadata.js';
 import { encodeMetadata } from '../forms/metadata.js';
-import { describeRequest, escapeMrkdwn } from './request.js';
+import { describeRequest } from './request.js';
+import { clipMrkdwn, typed } from './typed.js';
 
 type Block = types.KnownBlock;
 const DAY = 86_400_000;
@@ -42,7 +43,7 @@ export function techuserCreateForm(ws: Workspace, meta: FormMetadata, now: Date)
     type: 'modal', callback_id: forms.TECHUSER_CREATE, private_metadata: encodeMetadata(meta),
     title: plain('New technical user'), submit: plain('Request'), close: plain('Cancel'),
     blocks: [
-      intro(`Workspace *${escapeMrkdwn(ws.name)}*. An approver in <#${ws.slack.approvalsChannel}> decides; once it is created you can reveal its API token once, in your DM with Keywarden.`),
+      intro(`Workspace *${typed(ws.name)}*. An approver in <#${ws.slack.approvalsChannel}> decides; once it is created you can reveal its API token once, in your DM with Keywarden.`),
       textInput(fields.USERNAME, 'Username', { max: 64, placeholder: 'ci-pipeline', hint: '3-64 characters: letters, digits, dot, dash or underscore.' }),
       { type: 'input', block_id: fields.ROLE, label: plain('Role'), element: roleSelect() },
       {
@@ -74,7 +75,7 @@ export function permissionRoleForm(ws: Workspace, emails: string[], meta: FormMe
     type: 'modal', callback_id: forms.PERMISSION_ROLE, private_metadata: encodeMetadata(meta),
     title: plain('Change a role'), submit: plain('Request'), close: plain('Cancel'),
     blocks: [
-      intro(`Workspace *${escapeMrkdwn(ws.name)}*. An approver in <#${ws.slack.approvalsChannel}> decides.`),
+      intro(`Workspace *${typed(ws.name)}*. An approver in <#${ws.slack.approvalsChannel}> decides.`),
       user,
       { type: 'input', block_id: fields.ROLE, label: plain('New role'), element: roleSelect() },
       textInput(fields.REASON, 'Reason', { optional: true, multiline: true, max: 500 }),
@@ -88,7 +89,7 @@ export function rejectForm(r: ChangeRequest, meta: RejectMetadata): types.ModalV
     type: 'modal', callback_id: forms.REJECT, private_metadata: encodeMetadata(meta),
     title: plain('Reject request'), submit: plain('Reject'), close: plain('Cancel'),
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(describeRequest(r))}*\nRequested by <@${r.requester}>` } },
+      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nRequested by <@${r.requester}>` } },
       textInput(fields.REASON, 'Why is it rejected?', { multiline: true, max: MAX_REJECTION_REASON, hint: 'The requester reads this; it is kept on the request and in its history.' }),
     ],
   };

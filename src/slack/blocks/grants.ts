@@ -5,7 +5,8 @@ import type { ChangeRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import type { GrantView } from '../../app/grants.js';
 import { ids } from '../ids.js';
-import { escapeMrkdwn, shortId } from './request.js';
+import { shortId } from './request.js';
+import { typed } from './typed.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -13,12 +14,12 @@ type KnownBlock = types.KnownBlock;
 export const slackTime = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
 
 const subjectOf = (r: ChangeRequest) =>
-  'email' in r.params ? escapeMrkdwn(r.params.email) : 'userName' in r.params ? `technical user ${escapeMrkdwn(r.params.userName)}` : 'the subject';
+  'email' in r.params ? typed(r.params.email) : 'userName' in r.params ? `technical user ${typed(r.params.userName)}` : 'the subject';
 
 /** The line for the requester's DM and the approval message's thread when a grant ends. */
 export function grantEndedText(r: ChangeRequest, ws: Workspace, end: GrantEnd, revertedTo: string): string {
   const why = end.how === 'expired' ? 'ran out' : end.how === 'ended' ? `was ended early by <@${end.by}>` : 'was superseded by a later change';
-  return `:hourglass: The grant of request ${shortId(r.id)} in ${escapeMrkdwn(ws.name)} ${why}: ${subjectOf(r)} is ${revertedTo} again.`;
+  return `:hourglass: The grant of request ${shortId(r.id)} in ${typed(ws.name)} ${why}: ${subjectOf(r)} is ${revertedTo} again.`;
 }
 
 /** End now and Extend, under the requester's DM about an applied grant; values are the grant's request id. */
@@ -35,12 +36,12 @@ export function grantButtons(grantId: string): KnownBlock {
 
 /** `/permission grants`: the workspace's active grants with the time left. */
 export function grantsListText(ws: Workspace, grants: GrantView[], now: Date): string {
-  if (grants.length === 0) return `No active grants in ${escapeMrkdwn(ws.name)}.`;
+  if (grants.length === 0) return `No active grants in ${typed(ws.name)}.`;
   const lines = grants.map(({ subject, grant }) => {
-    const who = subject.type === 'permission' ? escapeMrkdwn(subject.label) : `technical user ${escapeMrkdwn(subject.label)}`;
+    const who = subject.type === 'permission' ? typed(subject.label) : `technical user ${typed(subject.label)}`;
     const left = Math.max(0, Math.round((grant.until.getTime() - now.getTime()) / 60_000));
     const leftText = left >= 120 ? `${Math.round(left / 60)} h left` : `${left} min left`;
     return `• ${who}: ${grant.role} until ${slackTime(grant.until)} (${leftText}), then ${grant.revertTo}; asked by <@${grant.requester}>, request ${shortId(grant.requestId)}`;
   });
-  return `*Active grants in ${escapeMrkdwn(ws.name)}*\n${lines.join('\n')}`;
+  return `*Active grants in ${typed(ws.name)}*\n${lines.join('\n')}`;
 }

@@ -11,7 +11,8 @@ import { timeLeft } from '../../domain/expiry-warnings.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import { expiryDate } from '../../domain/technical-user.js';
 import { ids } from '../ids.js';
-import { describeRequest, escapeMrkdwn, shortId, statusLine } from './request.js';
+import { describeRequest, shortId, statusLine } from './request.js';
+import { clipMrkdwn, plainWithMentions, typed } from './typed.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -20,9 +21,10 @@ const MAX_BLOCKS = 100;
 const MAX_TEXT = 3000;
 
 const when = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty}|${d.toISOString().slice(0, 10)}>`;
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
-const clip = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s);
+// verbatim: Slack links or mentions nothing by itself; the only markup is ours, typed text escaped.
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clip(text) } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: clip(text) }] });
+const clip = (s: string) => clipMrkdwn(s, MAX_TEXT);
 
 /** The Home tab of `userId`. `notice`: one line at the top, e.g. the answer to a click made here. */
 export function homeView(home: HomeWorkspace[], userId: string, now: Date, notice?: string): types.HomeView {
@@ -50,7 +52,7 @@ function workspaceBlocks(h: HomeWorkspace, userId: string, now: Date): KnownBloc
   const blocks: KnownBlock[] = [
     { type: 'divider' },
     { type: 'header', text: { type: 'plain_text', text: ws.name.slice(0, 150) } },
-    context(`You are ${part} of ${escapeMrkdwn(ws.name)}. Requests are decided in <#${ws.slack.approvalsChannel}>.`),
+    context(`You are ${part} of ${typed(ws.name)}. Requests are decided in <#${ws.slack.approvalsChannel}>.`),
   ];
   if (h.isApprover) {
     blocks.push(section(`*Pending requests* (${h.pending.length})`));
@@ -69,9 +71,9 @@ function workspaceBlocks(h: HomeWorkspace, userId: string, now: Date): KnownBloc
 }
 
 function pendingBlocks(r: ChangeRequest, h: HomeWorkspace, userId: string): KnownBlock[] {
-  const reason = r.reason ? `\nReason: ${escapeMrkdwn(r.reason)}` : '';
+  const reason = r.reason ? `\nReason: ${typed(r.reason)}` : '';
   const blocks: KnownBlock[] = [
-    section(`*${escapeMrkdwn(describeRequest(r))}*\nRequested by <@${r.requester}> ${when(r.createdAt)} · request ${shortId(r.id)}${reason}\n${statusLine(r, h.workspace)}`),
+    section(`*${describeRequest(r)}*\nRequested by <@${r.requester}> ${when(r.createdAt)} · request ${shortId(r.id)}${reason}\n${statusLine(r, h.workspace)}`),
   ];
   if (r.requester === userId) {
     blocks.push(context('This is your request: another approver decides it.'));
@@ -92,8 +94,8 @@ function pendingBlocks(r: ChangeRequest, h: HomeWorkspace, userId: string): Know
 }
 
 function mineLine(r: ChangeRequest): string {
-  const outcome = r.outcome && r.status !== 'PENDING' ? `: ${escapeMrkdwn(r.outcome)}` : '';
-  return `• ${when(r.createdAt)} ${escapeMrkdwn(describeRequest(r))} — *${r.status}*${outcome}`;
+  const outcome = r.outcome && r.status !== 'PENDING' ? `: ${plainWithMentions(r.outcome)}` : '';
+  return `• ${when(r.createdAt)} ${describeRequest(r)} — *${r.status}*${outcome}`;
 }
 
 function techUserLine(t: TechnicalUser, now: Date): string {
@@ -104,5 +106,5 @@ function techUserLine(t: TechnicalUser, now: Date): string {
     : token.expiresAt <= now
       ? `token …${token.lastFour} :x: expired ${date}`
       : `token …${token.lastFour} expires ${date} (${timeLeft(token.expiresAt, now)})`;
-  return `• *${t.userName}* (${t.role}): ${state}`;
+  return `• *${typed(t.userName)}* (${t.role}): ${state}`;
 }

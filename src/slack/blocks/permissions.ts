@@ -1,5 +1,6 @@
 import type { PermissionView } from '../../app/permissions.js';
 import type { Workspace } from '../../domain/workspace.js';
+import { typed } from './typed.js';
 
 const MAX_LINES = 50;
 
@@ -8,7 +9,7 @@ export function permissionListText(ws: Workspace, views: PermissionView[], filte
   if (views.length === 0) return `No permissions in ${ws.name}${filterNote}.`;
   const lines = views.slice(0, MAX_LINES).map(({ user, permission: p }) => {
     const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
-    return `• ${user.email}${name ? ` (${name})` : ''}: ${p.role}, ${p.status}`;
+    return `• ${typed(user.email)}${name ? ` (${typed(name)})` : ''}: ${p.role}, ${p.status}`;
   });
   const more = views.length > MAX_LINES ? `\n…and ${views.length - MAX_LINES} more; narrow it with a query.` : '';
   return `*${views.length} permission${views.length === 1 ? '' : 's'} in ${ws.name}${filterNote}*\n${lines.join('\n')}${more}`;

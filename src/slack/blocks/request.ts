@@ -10,48 +10,49 @@ import type { ChangeRequest, NewRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
 import { formatDuration } from '../../domain/grant.js';
+import { clipMrkdwn, plainWithMentions, typed, typedList } from './typed.js';
 
-/** One line saying what a request asks for. */
+/**
+ * One line saying what a request asks for, as mrkdwn: every value a person typed (email, username,
+ * description, labels) is escaped here, so every message built from it shows it as text.
+ */
 export function describeRequest(r: NewRequest): string {
   switch (r.kind) {
     case 'permission.role':
       return r.params.minutes === undefined
-        ? `Change the role of ${r.params.email} to ${r.params.role}`
-        : `Grant ${r.params.email} the role ${r.params.role} for ${formatDuration(r.params.minutes)}, then back to the role they have then`;
+        ? `Change the role of ${typed(r.params.email)} to ${r.params.role}`
+        : `Grant ${typed(r.params.email)} the role ${r.params.role} for ${formatDuration(r.params.minutes)}, then back to the role they had`;
     case 'permission.extend':
-      return `Extend the grant of ${r.params.email} by ${formatDuration(r.params.minutes)}`;
+      return `Extend the grant of ${typed(r.params.email)} by ${formatDuration(r.params.minutes)}`;
     case 'techuser.extend':
-      return `Extend the grant of technical user ${r.params.userName} by ${formatDuration(r.params.minutes)}`;
+      return `Extend the grant of technical user ${typed(r.params.userName)} by ${formatDuration(r.params.minutes)}`;
     case 'permission.archive':
-      return `Archive ${r.params.email}`;
+      return `Archive ${typed(r.params.email)}`;
     case 'permission.activate':
-      return `Activate ${r.params.email} (from ARCHIVED)`;
+      return `Activate ${typed(r.params.email)} (from ARCHIVED)`;
     case 'permission.invite':
-      return `Invite ${r.params.email} as ${r.params.role}`;
+      return `Invite ${typed(r.params.email)} as ${r.params.role}`;
     case 'techuser.create': {
       const extras = [
-        r.params.customerRoles.length ? `customer roles ${r.params.customerRoles.join(', ')}` : '',
-        r.params.accessControlEntities.length ? `ACEs ${r.params.accessControlEntities.join(', ')}` : '',
+        r.params.customerRoles.length ? `customer roles ${typedList(r.params.customerRoles)}` : '',
+        r.params.accessControlEntities.length ? `ACEs ${typedList(r.params.accessControlEntities)}` : '',
       ].filter(Boolean);
-      return `Create technical user ${r.params.userName} (${r.params.role}, token expires ${r.params.expiry}${extras.length ? `, ${extras.join('; ')}` : ''})${r.params.description ? `: ${r.params.description}` : ''}`;
+      return `Create technical user ${typed(r.params.userName)} (${r.params.role}, token expires ${typed(r.params.expiry)}${extras.length ? `, ${extras.join('; ')}` : ''})${r.params.description ? `: ${typed(r.params.description)}` : ''}`;
     }
     case 'techuser.rotate':
-      return `Replace the API token of technical user ${r.params.userName} (the old token stops working)`;
+      return `Replace the API token of technical user ${typed(r.params.userName)} (the old token stops working)`;
     case 'techuser.expiry':
-      return `Change the token expiry of technical user ${r.params.userName} to ${r.params.expiry} (same token)`;
+      return `Change the token expiry of technical user ${typed(r.params.userName)} to ${typed(r.params.expiry)} (same token)`;
     case 'techuser.role':
       return r.params.minutes === undefined
-        ? `Change the role of technical user ${r.params.userName} to ${r.params.role}`
-        : `Grant technical user ${r.params.userName} the role ${r.params.role} for ${formatDuration(r.params.minutes)}, then back to the role it has then`;
+        ? `Change the role of technical user ${typed(r.params.userName)} to ${r.params.role}`
+        : `Grant technical user ${typed(r.params.userName)} the role ${r.params.role} for ${formatDuration(r.params.minutes)}, then back to the role it had`;
     case 'techuser.delete':
-      return `Delete technical user ${r.params.userName} and its token`;
+      return `Delete technical user ${typed(r.params.userName)} and its token`;
   }
 }
 
 export const shortId = (id: string) => id.slice(0, 8);
-
-/** Typed text inside mrkdwn: `&`, `<` and `>` escaped, so it cannot mention, link or ping anyone. */
-export const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const slackDate = (d: Date) =>
   `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
@@ -59,6 +60,8 @@ const slackDate = (d: Date) =>
 /** What the message says about the request's state, under the request itself. */
 export function statusLine(r: ChangeRequest, ws: Workspace): string {
   const approvedBy = r.approvals.map((a) => `<@${a.by}>`).join(' and ');
+  // Outcomes are plain text that quotes typed values (an email, a rejecter's reason): escaped.
+  const outcome = r.outcome === null ? null : plainWithMentions(r.outcome);
   switch (r.status) {
     case 'PENDING':
       return r.approvals.length
@@ -67,16 +70,16 @@ export function statusLine(r: ChangeRequest, ws: Workspace): string {
     case 'APPROVED':
       return `:white_check_mark: Approved by ${approvedBy}. Applying…`;
     case 'APPLIED':
-      return `:white_check_mark: Approved by ${approvedBy}. Applied: ${r.outcome ?? 'done'}`;
+      return `:white_check_mark: Approved by ${approvedBy}. Applied: ${outcome ?? 'done'}`;
     case 'FAILED':
-      return `:x: Approved by ${approvedBy}, but it could not be applied: ${r.outcome ?? 'unknown reason'}`;
+      return `:x: Approved by ${approvedBy}, but it could not be applied: ${outcome ?? 'unknown reason'}`;
     case 'REJECTED':
-      // The outcome of a rejection is the rejecter's reason: typed text, so escaped.
-      return r.outcome ? `:no_entry: Rejected by <@${r.decidedBy}>: ${escapeMrkdwn(r.outcome)}` : `:no_entry: Rejected by <@${r.decidedBy}>.`;
+      // The outcome of a rejection is the rejecter's reason: typed text through and through.
+      return r.outcome ? `:no_entry: Rejected by <@${r.decidedBy}>: ${typed(r.outcome)}` : `:no_entry: Rejected by <@${r.decidedBy}>.`;
     case 'EXPIRED':
       return ':clock3: Expired: nobody decided in time.';
     case 'CANCELLED':
-      return `:heavy_multiplication_x: Cancelled. ${r.outcome ?? ''}`.trim();
+      return `:heavy_multiplication_x: Cancelled. ${outcome ?? ''}`.trim();
   }
 }
 
@@ -89,7 +92,7 @@ export function reminderText(r: ChangeRequest, ws: Workspace, now: Date): string
   const who = ws.approvers.filter((a) => a !== r.requester && !approved.has(a)).map((a) => `<@${a}>`);
   const hours = Math.max(1, Math.round((r.expiresAt.getTime() - now.getTime()) / 3600_000));
   const ask = who.length ? `${who.join(' ')}: please approve or reject it.` : 'Please approve or reject it.';
-  return `:alarm_clock: Reminder: ${escapeMrkdwn(describeRequest(r))} (request ${shortId(r.id)}, by <@${r.requester}>) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
+  return `:alarm_clock: Reminder: ${describeRequest(r)} (request ${shortId(r.id)}, by <@${r.requester}>) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
 }
 
 export function requestText(r: ChangeRequest, ws: Workspace): string {
@@ -100,13 +103,16 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `*${describeRequest(r)}*\nWorkspace *${ws.name}*, requested by <@${r.requester}>` },
+      // verbatim: Slack links or mentions nothing by itself; the only markup is ours, typed text escaped.
+      text: { type: 'mrkdwn', verbatim: true, text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by <@${r.requester}>` },
     },
   ];
-  if (r.reason) blocks.push({ type: 'section', text: { type: 'plain_text', text: `Reason: ${r.reason}` } });
+  // mrkdwn with the reason escaped rather than plain_text: Slack documents how mrkdwn shows `&lt;`
+  // once escaped, and `verbatim` keeps it from turning bare words into links or mentions.
+  if (r.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`Reason: ${typed(r.reason)}`) } });
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `${statusLine(r, ws)}  ·  request ${shortId(r.id)}` }],
+    elements: [{ type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`${statusLine(r, ws)}  ·  request ${shortId(r.id)}`) }],
   });
   if (r.status === 'PENDING') {
     blocks.push({

@@ -7,7 +7,8 @@ import type { TechnicalUser } from '../../domain/technical-user.js';
 import { expiryDate } from '../../domain/technical-user.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
-import { escapeMrkdwn, shortId } from './request.js';
+import { shortId } from './request.js';
+import { typed } from './typed.js';
 
 function tokenState(t: TechnicalUser, now: Date): string {
   if (!t.token) return 'no token';
@@ -19,30 +20,30 @@ function tokenState(t: TechnicalUser, now: Date): string {
 
 export function techUserListText(ws: Workspace, users: TechnicalUser[], now: Date): string {
   if (users.length === 0) return `No technical users in ${ws.name}. Create one with \`/techuser create\`.`;
-  const lines = users.map((t) => `• *${t.userName}* (${t.role}): ${tokenState(t, now)}${t.description ? ` — ${t.description}` : ''}`);
+  const lines = users.map((t) => `• *${typed(t.userName)}* (${t.role}): ${tokenState(t, now)}${t.description ? ` — ${typed(t.description)}` : ''}`);
   return `*${users.length} technical user${users.length === 1 ? '' : 's'} in ${ws.name}*\n${lines.join('\n')}`;
 }
 
 const fmt = (v: Record<string, unknown> | null) =>
-  v && Object.keys(v).length ? Object.entries(v).map(([k, x]) => `${k}=${Array.isArray(x) ? x.join(',') || '-' : String(x)}`).join(' ') : '';
+  v && Object.keys(v).length ? Object.entries(v).map(([k, x]) => `${k}=${typed(Array.isArray(x) ? x.join(',') || '-' : String(x))}`).join(' ') : '';
 
 export function historyText(userName: string, entries: HistoryEntry[]): string {
-  if (entries.length === 0) return `No history for ${userName} yet.`;
+  if (entries.length === 0) return `No history for ${typed(userName)} yet.`;
   const lines = entries.map((e) => {
     const change = [fmt(e.before) && `from ${fmt(e.before)}`, fmt(e.after) && `to ${fmt(e.after)}`].filter(Boolean).join(' ');
     const approved = e.approvers.length ? `, approved by ${e.approvers.map((a) => `<@${a}>`).join(' and ')}` : '';
     const req = e.requestId ? ` (request ${shortId(e.requestId)})` : '';
-    const why = e.reason ? ` — reason: ${escapeMrkdwn(e.reason)}` : '';
+    const why = e.reason ? ` — reason: ${typed(e.reason)}` : '';
     return `• ${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${e.action.replace('techuser.', '')} by ${describeActor(e.actor)}${approved}${req}${change ? `: ${change}` : ''}${why}`;
   });
-  return `*History of ${userName}* (newest first)\n${lines.join('\n')}`;
+  return `*History of ${typed(userName)}* (newest first)\n${lines.join('\n')}`;
 }
 
 /** The DM that carries the Reveal button: it names the technical user, never the token. */
 export function revealBlocks(userName: string, requestId: string, revealBy: Date | null): types.KnownBlock[] {
   const deadline = revealBy ? ` Reveal it before <!date^${Math.floor(revealBy.getTime() / 1000)}^{date_short_pretty} {time}|${revealBy.toISOString()}>, or it will be revoked.` : '';
   return [
-    { type: 'section', text: { type: 'mrkdwn', text: `A new API token for technical user *${userName}* is ready. It is shown once, only to you.${deadline}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `A new API token for technical user *${typed(userName)}* is ready. It is shown once, only to you.${deadline}` } },
     {
       type: 'actions',
       block_id: 'reveal',
@@ -55,7 +56,7 @@ export function revealBlocks(userName: string, requestId: string, revealBy: Date
 export function revealedBlocks(userName: string, at: Date): types.KnownBlock[] {
   return [{
     type: 'section',
-    text: { type: 'mrkdwn', text: `The API token for technical user *${userName}* was revealed ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC. It cannot be shown again; rotate it if it is lost.` },
+    text: { type: 'mrkdwn', text: `The API token for technical user *${typed(userName)}* was revealed ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC. It cannot be shown again; rotate it if it is lost.` },
   }];
 }
 
@@ -67,8 +68,8 @@ export function expiryWarningBlocks(ws: Workspace, t: TechnicalUser, days: numbe
   const expires = t.token!.expiresAt;
   const when = `${expiryDate(expires)} (${timeLeft(expires, now)})`;
   const text = days === 0
-    ? `:x: The API token of technical user ${t.userName} (${t.role}) in ${ws.name} expired ${when}; integrations using it are refused.`
-    : `:warning: The API token of technical user ${t.userName} (${t.role}) in ${ws.name} expires ${when}.`;
+    ? `:x: The API token of technical user ${typed(t.userName)} (${t.role}) in ${ws.name} expired ${when}; integrations using it are refused.`
+    : `:warning: The API token of technical user ${typed(t.userName)} (${t.role}) in ${ws.name} expires ${when}.`;
   return {
     text,
     blocks: [

@@ -5,6 +5,7 @@
 import { isPermissionStatus, type PermissionStatus } from '../../domain/permission.js';
 import type { NewRequest } from '../../domain/request.js';
 import { isUsageError, parseEmail, parseReason, parseRole, splitWords, usageError, type UsageError } from './words.js';
+import { typed } from '../blocks/typed.js';
 
 export const PERMISSION_USAGE = [
   '*Usage* (add `workspace:<name>` anywhere to pick a workspace):',
@@ -37,7 +38,7 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
       if (!statusWord) return { ...ws, action: 'list', query };
       const status = statusWord.slice('status:'.length).toUpperCase();
       if (!isPermissionStatus(status)) {
-        return usageError(`"${statusWord.slice(0, 40)}" is not a status: use status:ACTIVE, status:INVITED or status:ARCHIVED.`);
+        return usageError(`"${typed(statusWord.slice(0, 40))}" is not a status: use status:ACTIVE, status:INVITED or status:ARCHIVED.`);
       }
       return { ...ws, action: 'list', query, status };
     }
@@ -58,6 +59,6 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
       return { ...ws, action: 'request', request: { kind, params: { email } }, reason: parseReason(rest.slice(1)) };
     }
     default:
-      return usageError(`"${String(sub).slice(0, 40)}" is not a /permission command.`);
+      return usageError(`"${typed(String(sub).slice(0, 40))}" is not a /permission command.`);
   }
 }

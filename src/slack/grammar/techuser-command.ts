@@ -4,6 +4,7 @@
  */
 import type { NewRequest } from '../../domain/request.js';
 import { isUsageError, parseReason, parseRole, splitWords, usageError, type UsageError } from './words.js';
+import { typed } from '../blocks/typed.js';
 
 export const TECHUSER_USAGE = [
   '*Usage* (add `workspace:<name>` anywhere to pick a workspace):',
@@ -28,7 +29,7 @@ const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 
 function parseDate(word: string | undefined): string | UsageError {
   if (!word) return usageError('An expiry date is missing (YYYY-MM-DD).');
-  return DATE_SHAPE.test(word) ? word : usageError(`"${word.slice(0, 40)}" is not a date: use YYYY-MM-DD.`);
+  return DATE_SHAPE.test(word) ? word : usageError(`"${typed(word.slice(0, 40))}" is not a date: use YYYY-MM-DD.`);
 }
 
 const need = (name: string | undefined): string | UsageError => name ?? usageError('A username is missing.');
@@ -94,6 +95,6 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
       return request({ kind: 'techuser.role', params: { userName, role } }, rest.slice(1));
     }
     default:
-      return usageError(`"${String(sub).slice(0, 40)}" is not a /techuser command.`);
+      return usageError(`"${typed(String(sub).slice(0, 40))}" is not a /techuser command.`);
   }
 }

@@ -3,6 +3,7 @@
  */
 import { isRole, type Role } from '../../domain/permission.js';
 import { isEmail } from '../../domain/user.js';
+import { typed } from '../blocks/typed.js';
 
 /** A command that could not be understood: what was wrong, and the usage to show. */
 export interface UsageError {
@@ -46,14 +47,14 @@ export function parseEmail(word: string | undefined): string | UsageError {
   if (!word) return usageError('An email address is missing.');
   const m = /^<mailto:([^|>]+)(\|[^>]*)?>$/.exec(word);
   const email = m ? m[1]! : word;
-  if (!isEmail(email)) return usageError(`"${email.slice(0, 80)}" is not an email address.`);
+  if (!isEmail(email)) return usageError(`"${typed(email.slice(0, 80))}" is not an email address.`);
   return email;
 }
 
 export function parseRole(word: string | undefined): Role | UsageError {
   if (!word) return usageError('A role is missing: VIEWER, MEMBER or ADMIN.');
   const up = word.toUpperCase();
-  return isRole(up) ? up : usageError(`"${word.slice(0, 40)}" is not a role: use VIEWER, MEMBER or ADMIN.`);
+  return isRole(up) ? up : usageError(`"${typed(word.slice(0, 40))}" is not a role: use VIEWER, MEMBER or ADMIN.`);
 }
 
 /** The rest of the words, as a reason (null when none was given). */

@@ -12,7 +12,7 @@ import type { Permission } from '../../domain/permission.js';
 import type { ChangeRequest, UndeliveredMessage } from '../../domain/request.js';
 import type { User } from '../../domain/user.js';
 import { emailKey } from '../../domain/user.js';
-import type { Workspace } from '../../domain/workspace.js';
+import { isRetired, type Workspace } from '../../domain/workspace.js';
 import type {
   HistoryRepository, PermissionRepository, RequestListFilter, RequestRepository, SigningKeyRecord, SigningKeyRepository, Store,
   TokenReveal, TokenRevealRepository, UserRepository, WorkspaceRepository,
@@ -34,14 +34,30 @@ class Workspaces implements WorkspaceRepository {
   }
   async findById(id: string) {
     const ws = this.byId.get(id);
-    return ws ? copy(ws) : null;
+    return ws && !isRetired(ws) ? copy(ws) : null;
   }
   async findByName(name: string) {
-    for (const ws of this.byId.values()) if (ws.name === name) return copy(ws);
+    for (const ws of this.byId.values()) if (ws.name === name && !isRetired(ws)) return copy(ws);
     return null;
   }
   async list() {
-    return [...this.byId.values()].map(copy).sort((a, b) => a.name.localeCompare(b.name));
+    return this.sorted((ws) => !isRetired(ws));
+  }
+  async findRecord(id: string) {
+    const ws = this.byId.get(id);
+    return ws ? copy(ws) : null;
+  }
+  async listRetired() {
+    return this.sorted(isRetired);
+  }
+  async retire(id: string, at: Date) {
+    const ws = this.byId.get(id);
+    if (!ws || isRetired(ws)) return null;
+    ws.retiredAt = new Date(at.getTime());
+    return copy(ws);
+  }
+  private sorted(keep: (ws: Workspace) => boolean) {
+    return [...this.byId.values()].filter(keep).map(copy).sort((a, b) => a.name.localeCompare(b.name));
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Collection } from 'mongodb';
+import type { Collection, Filter } from 'mongodb';
 import type { WorkspaceRepository } from '../../app/ports.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { DuplicateKeyError } from '../errors.js';
@@ -22,20 +22,44 @@ export class MongoWorkspaces implements WorkspaceRepository {
 
   async findById(id: string): Promise<Workspace | null> {
     if (!isKey(id)) return null;
-    const doc = await this.col.findOne({ _id: id });
+    const doc = await this.col.findOne({ _id: id, ...ACTIVE });
     return doc && fromDoc<Workspace>(doc);
   }
 
   async findByName(name: string): Promise<Workspace | null> {
     if (!isKey(name)) return null;
-    const doc = await this.col.findOne({ name });
+    const doc = await this.col.findOne({ name, ...ACTIVE });
     return doc && fromDoc<Workspace>(doc);
   }
 
   async list(): Promise<Workspace[]> {
-    const docs = await this.col.find({}).toArray();
+    return this.sorted(ACTIVE);
+  }
+
+  async findRecord(id: string): Promise<Workspace | null> {
+    if (!isKey(id)) return null;
+    const doc = await this.col.findOne({ _id: id });
+    return doc && fromDoc<Workspace>(doc);
+  }
+
+  async listRetired(): Promise<Workspace[]> {
+    return this.sorted({ retiredAt: { $type: 'date' } });
+  }
+
+  async retire(id: string, at: Date): Promise<Workspace | null> {
+    if (!isKey(id)) return null;
+    // Conditional on being active: of two processes starting at once, one retires it.
+    const doc = await this.col.findOneAndUpdate({ _id: id, ...ACTIVE }, { $set: { retiredAt: at } }, { returnDocument: 'after' });
+    return doc && fromDoc<Workspace>(doc);
+  }
+
+  private async sorted(filter: Filter<Doc<Workspace>>): Promise<Workspace[]> {
+    const docs = await this.col.find(filter).toArray();
     // Sorted here rather than by the server: the handful of workspaces then come out in the same
     // (locale-aware) order as from the memory store, not in MongoDB's byte order.
     return docs.map((d) => fromDoc<Workspace>(d)).sort((a, b) => a.name.localeCompare(b.name));
   }
 }
+
+/** Active: no retiredAt, or null (`{ retiredAt: null }` matches both in MongoDB). */
+const ACTIVE = { retiredAt: null } as const;

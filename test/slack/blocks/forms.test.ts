@@ -68,7 +68,7 @@ describe('rejectForm', () => {
       private_metadata: `{"requestId":"${ID}","fromHome":false,"message":{"channel":"C1","ts":"1.2"}}`,
       title: plain('Reject request'), submit: plain('Reject'), close: plain('Cancel'),
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: '*Delete technical user ci-bot and its token*\nRequested by <@UADMIN>' } },
+        { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: '*Delete technical user ci-bot and its token*\nRequested by <@UADMIN>' } },
         { type: 'input', block_id: 'reason', label: plain('Why is it rejected?'), optional: false, element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 500 }, hint: plain('The requester reads this; it is kept on the request and in its history.') },
       ],
     });

@@ -35,14 +35,14 @@ const home = (over: Partial<HomeWorkspace>): HomeWorkspace => ({
 
 const top = [
   { type: 'header', text: { type: 'plain_text', text: 'Keywarden' } },
-  { type: 'context', elements: [{ type: 'mrkdwn', text: 'Requests, approvals and technical users of your LeanIX workspaces. Updated <!date^1894276800^{date_short_pretty}|2030-01-10>.' }] },
+  { type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: 'Requests, approvals and technical users of your LeanIX workspaces. Updated <!date^1894276800^{date_short_pretty}|2030-01-10>.' }] },
 ];
 const wsHeader = (part: string) => [
   { type: 'divider' },
   { type: 'header', text: { type: 'plain_text', text: 'meshlab' } },
-  { type: 'context', elements: [{ type: 'mrkdwn', text: `You are ${part} of meshlab. Requests are decided in <#CAPPROVALS>.` }] },
+  { type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: `You are ${part} of meshlab. Requests are decided in <#CAPPROVALS>.` }] },
 ];
-const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text } });
 const pendingText = `*Change the role of john.doe@meshlab.de to ADMIN*\nRequested by <@UADMIN> <!date^1894269600^{date_short_pretty}|2030-01-10> · request 3f2b8c1e\nReason: runs &lt;the&gt; inventory\n:hourglass_flowing_sand: Waiting for approval (1 needed). Expires <!date^1894528800^{date_short_pretty} {time}|2030-01-13T10:00:00.000Z>.`;
 
 describe('homeView', () => {
@@ -74,7 +74,7 @@ describe('homeView', () => {
       ...wsHeader('an admin and an approver'),
       section('*Pending requests* (1)'),
       section(pendingText.replace('<@UADMIN>', '<@UBOTH>')),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: 'This is your request: another approver decides it.' }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: 'This is your request: another approver decides it.' }] },
       section('*Your recent requests*\n• <!date^1894269600^{date_short_pretty}|2030-01-10> Change the role of john.doe@meshlab.de to ADMIN — *REJECTED*: not &lt;now&gt;'),
       section('*Technical users*\nNone yet: an admin can create one with `/techuser create`.'),
     ]);
@@ -83,7 +83,7 @@ describe('homeView', () => {
   it('says when an approver already approved and another is needed', () => {
     const r = request({ approvals: [{ by: 'UA1', at: CREATED }] });
     const view = homeView([home({ isApprover: true, pending: [r] })], 'UA1', NOW);
-    expect(view.blocks).toContainEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: 'You approved this; it is waiting for another approver.' }] });
+    expect(view.blocks).toContainEqual({ type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: 'You approved this; it is waiting for another approver.' }] });
     expect(view.blocks.some((b) => b.type === 'actions')).toBe(false);
   });
 
@@ -104,6 +104,6 @@ describe('homeView', () => {
     const many = Array.from({ length: 10 }, (_, i) => home({ workspace: { ...ws, name: `ws-${i}` }, isApprover: true, pending: Array.from({ length: 10 }, (_, j) => request({ id: `${i}-${j}` })) }));
     const view = homeView(many, 'UA1', NOW);
     expect(view.blocks).toHaveLength(100);
-    expect(view.blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: 'There is more than a Home tab can show; use `/techuser list` and the approvals channel.' }] });
+    expect(view.blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: 'There is more than a Home tab can show; use `/techuser list` and the approvals channel.' }] });
   });
 });

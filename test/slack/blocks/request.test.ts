@@ -25,10 +25,10 @@ function request(over: Partial<ChangeRequest> = {}): ChangeRequest {
 
 const header = {
   type: 'section',
-  text: { type: 'mrkdwn', text: '*Change the role of john.doe@meshlab.de to ADMIN*\nWorkspace *meshlab*, requested by <@UADMIN>' },
+  text: { type: 'mrkdwn', verbatim: true, text: '*Change the role of john.doe@meshlab.de to ADMIN*\nWorkspace *meshlab*, requested by <@UADMIN>' },
 };
-const reasonBlock = { type: 'section', text: { type: 'plain_text', text: 'Reason: runs the inventory now' } };
-const context = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: `${text}  ·  request 3f2b8c1e` }] });
+const reasonBlock = { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: 'Reason: runs the inventory now' } };
+const context = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: `${text}  ·  request 3f2b8c1e` }] });
 
 describe('approvalRequestBlocks', () => {
   it('shows a PENDING request with Approve and Reject buttons whose value is the request id', () => {

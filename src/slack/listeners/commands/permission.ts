@@ -3,6 +3,7 @@ import { resolveWorkspace } from '../../../app/workspaces.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
 import { isAdmin, isApprover } from '../../../domain/workspace.js';
 import { permissionListText } from '../../blocks/permissions.js';
+import { typed } from '../../blocks/typed.js';
 import type { SlackDeps } from '../../deps.js';
 import { parsePermissionCommand, PERMISSION_USAGE, type PermissionCommand } from '../../grammar/permission-command.js';
 import type { SlashCommand } from '../../schemas.js';
@@ -22,7 +23,7 @@ async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Pr
         throw new DomainError(Codes.NOT_ADMIN, `Only admins and approvers of ${ws.name} can list permissions.`);
       }
       const views = await deps.permissions.list(ws.id, { query: c.query, status: c.status });
-      const note = [c.query && ` matching "${c.query}"`, c.status && ` with status ${c.status}`].filter(Boolean).join('');
+      const note = [c.query && ` matching "${typed(c.query)}"`, c.status && ` with status ${c.status}`].filter(Boolean).join('');
       return permissionListText(ws, views, note);
     }
     case 'request':
