@@ -80,6 +80,9 @@ const Env = z
 
 export type Config = z.infer<typeof Env>;
 
+/** Every setting's name: what deployment files may set (test/deploy checks them against this). */
+export const SETTINGS = Object.keys(Env.shape) as ReadonlyArray<keyof Config>;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
