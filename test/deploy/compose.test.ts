@@ -59,7 +59,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('connects to MongoDB as the user mongo-init.js creates, with its password, whatever .env sets', () => {
-    for (const env of [{}, { MONGO_KEYWARDEN_PASSWORD: 'a1b2c3d4e5f6', MONGO_ROOT_PASSWORD: 'f00dcafe1234' }]) {
+    for (const env of [{} as Record<string, string>, { MONGO_KEYWARDEN_PASSWORD: 'a1b2c3d4e5f6', MONGO_ROOT_PASSWORD: 'f00dcafe1234' }]) {
       const s = load(env).services;
       const uri = new URL(s['keywarden']!.environment!.MONGODB_URI!);
       expect(uri.username).toBe(s['mongo']!.environment!.KEYWARDEN_MONGO_USERNAME);
@@ -76,7 +76,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives Redis the password REDIS_URL carries', () => {
-    for (const env of [{}, { REDIS_PASSWORD: '0123abcd4567ef' }]) {
+    for (const env of [{} as Record<string, string>, { REDIS_PASSWORD: '0123abcd4567ef' }]) {
       const s = load(env).services;
       const url = new URL(s['keywarden']!.environment!.REDIS_URL!);
       expect(url.host).toBe('redis:6379');
