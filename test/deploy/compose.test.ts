@@ -104,3 +104,11 @@ describe('.env.example', () => {
     expect(documented.filter((d) => !(SETTINGS as readonly string[]).includes(d) && !variables.includes(d))).toEqual([]);
   });
 });
+
+describe('README settings table', () => {
+  it('has a row for every setting', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((m) => m[1]!);
+    expect(SETTINGS.filter((s) => !rows.includes(s))).toEqual([]);
+  });
+});
