@@ -11,7 +11,7 @@ import { MongoServerError } from 'mongodb';
 import type { CollectionName } from './documents.js';
 import { INDEXES } from './indexes.js';
 
-export const DUPLICATE_KEY = 11000;
+const DUPLICATE_KEY = 11000;
 
 /** `_id_` is the name MongoDB gives every collection's primary index. */
 export const ID_INDEX = '_id_';
@@ -32,5 +32,3 @@ export function duplicateKeyIndex(err: unknown, collection: CollectionName): str
   const spec = INDEXES[collection].find((s) => s.unique && fieldsOf(s.key) === fields);
   return spec?.name ?? '';
 }
-
-export const isDuplicateKey = (err: unknown): boolean => err instanceof MongoServerError && err.code === DUPLICATE_KEY;
