@@ -61,6 +61,8 @@ const Env = z
     // Bull Board at /admin/queues, behind HTTP Basic auth; off unless both are set.
     BULL_BOARD_USERNAME: z.string().regex(/^[^:\s]{1,64}$/, 'must be 1-64 characters without spaces or colons').optional(),
     BULL_BOARD_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
+    // /metrics answers only `Authorization: Bearer <token>` when set (http/operations.ts).
+    METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,256}$/, 'must be 16-256 visible characters without spaces (openssl rand -hex 32)').optional(),
     ROLE: z.enum(['all', 'web', 'worker']).default('all'),
   })
   .refine((e) => e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET, {
@@ -82,6 +84,9 @@ const Env = z
   });
 
 export type Config = z.infer<typeof Env>;
+
+/** Every setting's name: what deployment files may set (test/deploy checks them against this). */
+export const SETTINGS = Object.keys(Env.shape) as ReadonlyArray<keyof Config>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -74,7 +74,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
   try {
     // Request metrics are taken at the store, where each state change is made exactly once.
     const metrics = new KeywardenMetrics();
-    const store = meteredStore(opts.store ?? (await openStore(config.MONGODB_URI)), metrics);
+    const store = meteredStore(opts.store ?? (await openStore(config.MONGODB_URI, log)), metrics);
     stops.push(() => store.close());
     await store.init();
     metrics.watchTokens(store.technicalUsers, () => clock.now(), log);

@@ -1,4 +1,4 @@
-/** The operations settings: LOG_FORMAT and Bull Board's credentials. */
+/** The operations settings: LOG_FORMAT, Bull Board's credentials and METRICS_TOKEN. */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { TEST_KEYWARDEN_SECRET } from './helpers/secret.js';
@@ -35,5 +35,13 @@ describe('operations settings', () => {
     const short = refusal({ BULL_BOARD_USERNAME: 'ops', BULL_BOARD_PASSWORD: 's3cr3t' });
     expect(short).toBe('Invalid configuration: BULL_BOARD_PASSWORD must be at least 12 characters');
     expect(refusal({ BULL_BOARD_USERNAME: 'op:s', BULL_BOARD_PASSWORD: 'correct-horse-battery' })).toMatch(/^Invalid configuration: BULL_BOARD_USERNAME must be/);
+  });
+
+  it('leaves /metrics open unless METRICS_TOKEN is set; refuses a short or spaced one without echoing it', () => {
+    expect(loadConfig(BASE).METRICS_TOKEN).toBeUndefined();
+    expect(loadConfig({ ...BASE, METRICS_TOKEN: 'a1b2c3d4e5f6a7b8c9d0' }).METRICS_TOKEN).toBe('a1b2c3d4e5f6a7b8c9d0');
+    const short = refusal({ METRICS_TOKEN: 'tooshort' });
+    expect(short).toBe('Invalid configuration: METRICS_TOKEN must be 16-256 visible characters without spaces (openssl rand -hex 32)');
+    expect(refusal({ METRICS_TOKEN: 'has a space in it, long enough' })).not.toContain('has a space');
   });
 });

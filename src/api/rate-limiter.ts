@@ -23,6 +23,11 @@ export interface RateLimiter {
    * and the later ones are then not counted. Returns the index of the refusing one, if any.
    */
   hitAll(hits: Array<{ key: string; limit: RateLimit }>): Promise<{ allowed: true } | { allowed: false; index: number; retryAfterSeconds: number }>;
+  /**
+   * Whether one more hit would still be within the limit, without counting one: for limits on
+   * failures (a login), which must be checked before the attempt and counted only if it fails.
+   */
+  peek(key: string, limit: RateLimit): Promise<RateVerdict>;
 }
 
 // Returns the count and the window's remaining ms. A key left without an expiry (it cannot happen
@@ -45,6 +50,10 @@ for i, key in ipairs(KEYS) do
 end
 return {0, 0}`;
 
+const SCRIPT_PEEK = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+return {n, redis.call('PTTL', KEYS[1])}`;
+
 export class RedisRateLimiter implements RateLimiter {
   private readonly failOpen: FailOpen;
 
@@ -66,6 +75,19 @@ export class RedisRateLimiter implements RateLimiter {
       return { allowed: true };
     }
     if (count <= limit) return { allowed: true };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
+  }
+
+  async peek(key: string, { limit }: RateLimit): Promise<RateVerdict> {
+    let count: number;
+    let ttlMs: number;
+    try {
+      [count, ttlMs] = (await this.redis.eval(SCRIPT_PEEK, 1, `${this.prefix}:rl:${key}`)) as [number, number];
+    } catch (err) {
+      this.failOpen.allowed(err);
+      return { allowed: true };
+    }
+    if (count < limit) return { allowed: true };
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
   }
 

@@ -8,6 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Queue } from 'bullmq';
+import type { RateLimit, RateLimiter } from '../api/rate-limiter.js';
 import type { Log } from '../app/ports.js';
 import { logRefusal } from '../app/refusal.js';
 import { sendJson } from './http-util.js';
@@ -15,6 +16,13 @@ import type { Route } from './server.js';
 import { clientAddress } from './client-address.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
+
+/**
+ * Failed logins allowed per client address before /admin/queues answers 429 to that address,
+ * right credentials included, until the window ends. Counted in Redis, so every process shares
+ * the count; a browser that has the right password sends it with every request and never fails.
+ */
+export const BULL_BOARD_FAILED_LOGINS: RateLimit = { limit: 10, windowMs: 15 * 60_000 };
 
 export interface BasicCredentials {
   username: string;
@@ -39,7 +47,9 @@ export function basicAuthorized(header: string | undefined, expected: BasicCrede
 }
 
 /** The /admin/queues route (any method): credentials first, then Bull Board's Express app. */
-export async function bullBoardRoute(opts: { queues: Queue[]; credentials: BasicCredentials; log: Log }): Promise<Route> {
+export async function bullBoardRoute(opts: {
+  queues: Queue[]; credentials: BasicCredentials; log: Log; failures: Pick<RateLimiter, 'hit' | 'peek'>;
+}): Promise<Route> {
   // Loaded only when the board is on: processes without it never load Express for it.
   const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
     import('@bull-board/api'), import('@bull-board/api/bullMQAdapter'), import('@bull-board/express'),
@@ -51,9 +61,21 @@ export async function bullBoardRoute(opts: { queues: Queue[]; credentials: Basic
   return {
     method: '*',
     path: new RegExp(`^${BULL_BOARD_PATH}(/|$)`),
-    handler: (req, res) => {
+    handler: async (req, res) => {
+      const address = clientAddress(req);
+      const key = `bull-board-failed:${address}`;
+      const what = { path: BULL_BOARD_PATH, method: req.method };
+      const locked = await opts.failures.peek(key, BULL_BOARD_FAILED_LOGINS);
+      if (!locked.allowed) {
+        logRefusal(opts.log, { refusal: 'AUTH.ADMIN_LOCKED_OUT', who: { address }, what });
+        res.writeHead(429, { 'retry-after': String(locked.retryAfterSeconds), 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Too many failed logins from this address; try again later.');
+        return;
+      }
       if (!basicAuthorized(req.headers.authorization, opts.credentials)) {
-        logRefusal(opts.log, { refusal: 'AUTH.ADMIN_CREDENTIALS', who: { address: clientAddress(req) }, what: { path: BULL_BOARD_PATH, method: req.method } });
+        // A request with no credentials at all is a browser asking for the login prompt, not a guess.
+        if (req.headers.authorization !== undefined) await opts.failures.hit(key, BULL_BOARD_FAILED_LOGINS);
+        logRefusal(opts.log, { refusal: 'AUTH.ADMIN_CREDENTIALS', who: { address }, what });
         res.writeHead(401, { 'www-authenticate': 'Basic realm="Keywarden queues", charset="UTF-8"', 'content-type': 'text/plain; charset=utf-8' });
         res.end('Authentication required.');
         return;

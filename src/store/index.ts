@@ -1,5 +1,5 @@
 /** The store the configuration asks for: `memory`, or a MongoDB connection string. */
-import type { Store } from '../app/ports.js';
+import type { Log, Store } from '../app/ports.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import { createMongoStore } from './mongodb/mongo-store.js';
 
@@ -9,6 +9,6 @@ export { createMongoStore } from './mongodb/mongo-store.js';
 export type { MongoStoreOptions } from './mongodb/mongo-store.js';
 
 /** `memory` selects the in-memory store (nothing kept across restarts); anything else is a MongoDB URI. */
-export async function openStore(uri: string): Promise<Store> {
-  return uri === 'memory' ? createMemoryStore() : createMongoStore(uri);
+export async function openStore(uri: string, log?: Log): Promise<Store> {
+  return uri === 'memory' ? createMemoryStore() : createMongoStore(uri, { log });
 }

@@ -41,6 +41,17 @@ describe('RedisRateLimiter', () => {
     expect(await rl.hit('k', limit)).toEqual({ allowed: true });
   });
 
+  it('peek says whether one more hit would be refused, without counting one', async () => {
+    const rl = new RedisRateLimiter(client, prefix(), createLog('silent'));
+    const limit = { limit: 2, windowMs: 60_000 };
+    for (let i = 0; i < 5; i++) expect(await rl.peek('k', limit)).toEqual({ allowed: true });
+    await rl.hit('k', limit);
+    expect(await rl.peek('k', limit)).toEqual({ allowed: true });
+    await rl.hit('k', limit);
+    expect(await rl.peek('k', limit)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(await rl.peek('other', limit)).toEqual({ allowed: true });
+  });
+
   it('counts concurrent hits from several clients exactly (one atomic script)', async () => {
     const p = prefix();
     const clients = [client, new Redis(redis.url), new Redis(redis.url)];

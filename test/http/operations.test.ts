@@ -65,12 +65,14 @@ describe('GET /metrics', () => {
   });
 });
 
-describe('Bull Board with credentials', () => {
+describe('Bull Board with credentials, and METRICS_TOKEN', () => {
   let t: TestApp;
   const USER = 'ops';
   const PASS = 'correct-horse-battery-staple';
+  const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
   beforeAll(async () => {
-    t = await startTestApp({ env: { BULL_BOARD_USERNAME: USER, BULL_BOARD_PASSWORD: PASS } });
+    // TRUSTED_PROXIES=1: each test below can be its own client address through X-Forwarded-For.
+    t = await startTestApp({ env: { BULL_BOARD_USERNAME: USER, BULL_BOARD_PASSWORD: PASS, METRICS_TOKEN, TRUSTED_PROXIES: '1' } });
   });
   afterAll(async () => {
     await t?.stop();
@@ -98,6 +100,34 @@ describe('Bull Board with credentials', () => {
     expect(api.status).toBe(200);
     const names = (JSON.parse(api.text).queues as Array<{ name: string }>).map((q) => q.name).sort();
     expect(names).toEqual(['apply', 'maintenance']);
+  });
+
+  it('locks an address out after 10 failed logins, right credentials included, and no other address', async () => {
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    // Asking without credentials (the browser's first request) is not a failed login.
+    for (let i = 0; i < 12; i++) expect((await get(`${t.kw.url}/admin/queues`, from('203.0.113.7'))).status).toBe(401);
+    for (let i = 0; i < 10; i++) {
+      expect((await get(`${t.kw.url}/admin/queues`, { ...basic(USER, `guess-${i}-xxxxxxx`), ...from('203.0.113.7') })).status).toBe(401);
+    }
+    const locked = await get(`${t.kw.url}/admin/queues`, { ...basic(USER, PASS), ...from('203.0.113.7') });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
+    expect(locked.text).not.toContain('queues');
+    expect((await get(`${t.kw.url}/admin/queues`, { ...basic(USER, PASS), ...from('203.0.113.8') })).status).toBe(200);
+    expect(t.logs.text).toContain('AUTH.ADMIN_LOCKED_OUT');
+  });
+
+  it('answers /metrics only with the bearer token', async () => {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Basic ${METRICS_TOKEN}` }, { authorization: `Bearer ${METRICS_TOKEN}x` }]) {
+      const res = await get(`${t.kw.url}/metrics`, headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="Keywarden metrics"');
+      expect(res.text).not.toContain('keywarden_');
+    }
+    const ok = await get(`${t.kw.url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}` });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('keywarden_requests_total');
+    expect(t.logs.text).toContain('AUTH.METRICS_TOKEN');
   });
 });
 

@@ -19,7 +19,12 @@ import { DuplicateKeyError } from '../../src/store/errors.js';
 // Records
 
 const id = () => randomUUID();
-export const T0 = new Date('2025-01-01T00:00:00.000Z');
+/**
+ * Far in the future on purpose: a real server's TTL monitor deletes token reveals whose expiresAt
+ * has passed (within about a minute of their insert), which would remove fixtures between a put
+ * and its findById. Dates the store compares are always given explicitly, never read from a clock.
+ */
+export const T0 = new Date('2100-01-01T00:00:00.000Z');
 export const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
 /** A fresh, initialised store for every test of the suite it is called in, closed afterwards. */

@@ -4,8 +4,8 @@
  * sends (against a recording fake collection). The behaviour against a real server is the
  * contract suite's job (mongodb.test.ts).
  */
-import type { Collection, Db, Document } from 'mongodb';
-import { MongoServerError } from 'mongodb';
+import type { Collection, Document } from 'mongodb';
+import { MongoClient, MongoServerError } from 'mongodb';
 import { describe, expect, it, vi } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { DuplicateKeyError } from '../../src/store/errors.js';
@@ -13,8 +13,8 @@ import { databaseName, redactUri } from '../../src/store/mongodb/connection.js';
 import { casUpdate, COLLECTIONS, fromDoc, isVersion, setOf, toDoc, toLimit } from '../../src/store/mongodb/documents.js';
 import { duplicateKeyIndex } from '../../src/store/mongodb/duplicate-key.js';
 import { MongoHistory } from '../../src/store/mongodb/history.js';
-import { ensureIndexes, INDEX, INDEXES } from '../../src/store/mongodb/indexes.js';
-import { createMongoStore } from '../../src/store/mongodb/mongo-store.js';
+import { INDEX, INDEXES } from '../../src/store/mongodb/indexes.js';
+import { clientOptions, createMongoStore } from '../../src/store/mongodb/mongo-store.js';
 import { MongoPermissions } from '../../src/store/mongodb/permissions.js';
 import { MongoRequests } from '../../src/store/mongodb/requests.js';
 import { MongoSigningKeys } from '../../src/store/mongodb/signing-keys.js';
@@ -24,87 +24,24 @@ import { MongoUsers } from '../../src/store/mongodb/users.js';
 import { MongoWorkspaces } from '../../src/store/mongodb/workspaces.js';
 import { historyEntry, permission, request, signingKey, technicalUser, user, workspace } from './contract.js';
 
-const dupKey = (index: string, keyPattern: Document) =>
+/**
+ * A duplicate-key error as servers send it: `keyPattern` and `keyValue` say which index. The
+ * message names no index on purpose (servers word it differently): it must not be read.
+ */
+const dupKey = (keyPattern: Document) =>
   new MongoServerError({
-    message: `E11000 duplicate key error collection: kw.c index: ${index} dup key: { }`,
+    message: 'E11000 duplicate key error collection: kw.c index: misleading_name dup key: { }',
     code: 11000,
     keyPattern,
+    keyValue: Object.fromEntries(Object.keys(keyPattern).map((k) => [k, 'x'])),
   });
+const ID_DUP = { _id: 1 };
 
 const byName = (collection: keyof typeof INDEXES, name: string) => {
   const spec = INDEXES[collection].find((i) => i.name === name);
   expect(spec, `${collection}.${name}`).toBeDefined();
   return spec!;
 };
-
-describe('indexes', () => {
-  const keys = (spec: { key: unknown }) => Object.entries(spec.key as Record<string, number>);
-
-  it('covers every collection, each index named once', () => {
-    expect(Object.keys(INDEXES).sort()).toEqual(Object.values(COLLECTIONS).sort());
-    for (const specs of Object.values(INDEXES)) {
-      const names = specs.map((s) => s.name);
-      expect(names.every((n) => typeof n === 'string' && n.length > 0)).toBe(true);
-      expect(new Set(names).size).toBe(names.length);
-    }
-  });
-
-  it('puts the invariants in unique indexes, and only those', () => {
-    const unique = Object.entries(INDEXES).flatMap(([c, specs]) =>
-      specs.filter((s) => s.unique).map((s) => `${c}:${keys(s).map(([k, d]) => `${k}=${d}`).join(',')}`),
-    );
-    expect(unique.sort()).toEqual([
-      'permissions:workspaceId=1,userId=1',
-      'signingKeys:generation=1',
-      'technicalUsers:token.hash=1',
-      'technicalUsers:workspaceId=1,userName=1',
-      'users:emailKey=1',
-      'workspaces:name=1',
-    ]);
-  });
-
-  it('makes the token hash unique only among users that have a token', () => {
-    const spec = byName('technicalUsers', INDEX.tokenHash);
-    expect(spec.unique).toBe(true);
-    expect(spec.partialFilterExpression).toEqual({ 'token.hash': { $type: 'string' } });
-  });
-
-  it('expires token reveals at their expiresAt (TTL 0)', () => {
-    const [spec, ...others] = INDEXES.tokenReveals;
-    expect(others).toEqual([]);
-    expect(keys(spec!)).toEqual([['expiresAt', 1]]);
-    expect(spec!.expireAfterSeconds).toBe(0);
-    const ttl = Object.values(INDEXES).flat().filter((s) => s.expireAfterSeconds !== undefined);
-    expect(ttl).toEqual([spec]);
-  });
-
-  it('has the query indexes, with their key order and directions', () => {
-    expect(keys(byName('workspaces', 'slack.teamId'))).toEqual([['slack.teamId', 1]]);
-    expect(keys(byName('permissions', 'workspaceId_status'))).toEqual([['workspaceId', 1], ['status', 1]]);
-    expect(keys(byName('technicalUsers', 'token.nextWarningAt'))).toEqual([['token.nextWarningAt', 1]]);
-    expect(keys(byName('technicalUsers', 'token.revealBy'))).toEqual([['token.revealBy', 1]]);
-    expect(keys(byName('requests', 'status_decidedAt'))).toEqual([['status', 1], ['decidedAt', 1]]);
-    expect(keys(byName('requests', 'status_expiresAt'))).toEqual([['status', 1], ['expiresAt', 1]]);
-    expect(keys(byName('requests', 'workspaceId_createdAt'))).toEqual([['workspaceId', 1], ['createdAt', -1]]);
-    expect(keys(byName('history', 'subject_at'))).toEqual([['subject.type', 1], ['subject.id', 1], ['at', -1]]);
-  });
-
-  it('ensureIndexes creates each collection\'s indexes with createIndexes, leaving the specs alone', async () => {
-    const before = structuredClone(INDEXES);
-    const created: Record<string, unknown[]> = {};
-    const db = {
-      collection: (name: string) => ({
-        createIndexes: async (specs: unknown[]) => {
-          created[name] = specs;
-          return [];
-        },
-      }),
-    } as unknown as Db;
-    await ensureIndexes(db);
-    expect(created).toEqual(INDEXES);
-    expect(INDEXES).toEqual(before);
-  });
-});
 
 describe('documents', () => {
   it('maps id to _id and back, keeping Dates and nested values', () => {
@@ -140,16 +77,23 @@ describe('documents', () => {
 });
 
 describe('duplicate keys', () => {
-  it('names the index from the server message, or _id from keyPattern', () => {
-    expect(duplicateKeyIndex(dupKey('name_unique', { name: 1 }))).toBe('name_unique');
-    expect(duplicateKeyIndex(new MongoServerError({ message: 'E11000', code: 11000, keyPattern: { _id: 1 } }))).toBe('_id_');
-    expect(duplicateKeyIndex(new MongoServerError({ message: 'E11000', code: 11000 }))).toBe('');
+  it('names the index from keyPattern and the index definitions, never from the message', () => {
+    expect(duplicateKeyIndex(dupKey({ name: 1 }), 'workspaces')).toBe(INDEX.workspaceName);
+    expect(duplicateKeyIndex(dupKey({ workspaceId: 1, userName: 1 }), 'technicalUsers')).toBe(INDEX.technicalUserName);
+    expect(duplicateKeyIndex(dupKey({ 'token.hash': 1 }), 'technicalUsers')).toBe(INDEX.tokenHash);
+    expect(duplicateKeyIndex(dupKey({ workspaceId: 1, userId: 1 }), 'permissions')).toBe(INDEX.permissionPair);
+    expect(duplicateKeyIndex(dupKey(ID_DUP), 'users')).toBe('_id_');
+    // A key that is not a unique index of that collection, or no keyPattern at all: unknown.
+    expect(duplicateKeyIndex(dupKey({ name: 1 }), 'users')).toBe('');
+    expect(duplicateKeyIndex(dupKey({ userId: 1, workspaceId: 1 }), 'permissions')).toBe('');
+    const bare = new MongoServerError({ message: 'E11000 duplicate key error index: name_unique dup key', code: 11000 });
+    expect(duplicateKeyIndex(bare, 'workspaces')).toBe('');
   });
 
   it('is null for anything else', () => {
-    expect(duplicateKeyIndex(new MongoServerError({ message: 'boom', code: 2 }))).toBeNull();
-    expect(duplicateKeyIndex(Object.assign(new Error('E11000 index: x dup key'), { code: 11000 }))).toBeNull();
-    expect(duplicateKeyIndex(undefined)).toBeNull();
+    expect(duplicateKeyIndex(new MongoServerError({ message: 'boom', code: 2 }), 'users')).toBeNull();
+    expect(duplicateKeyIndex(Object.assign(new Error('E11000 index: x dup key'), { code: 11000 }), 'users')).toBeNull();
+    expect(duplicateKeyIndex(undefined, 'users')).toBeNull();
   });
 });
 
@@ -187,6 +131,16 @@ describe('createMongoStore / openStore', () => {
     await expect(createMongoStore('http://nope')).rejects.toThrow(/^MongoDB at http:\/\/nope cannot be reached: /);
   });
 
+  it('bounds every operation and leaves undefined out; a bound in the URI wins', async () => {
+    const opts = clientOptions('mongodb://db:27017/kw');
+    expect(opts).toEqual({ serverSelectionTimeoutMS: 5000, socketTimeoutMS: 15_000, waitQueueTimeoutMS: 5000, ignoreUndefined: true });
+    // What the driver makes of them (parsed without connecting).
+    const client = new MongoClient('mongodb://db:27017/kw?socketTimeoutMS=2000', clientOptions('mongodb://db:27017/kw?socketTimeoutMS=2000'));
+    expect(client.options).toMatchObject({ socketTimeoutMS: 2000, serverSelectionTimeoutMS: 5000, waitQueueTimeoutMS: 5000, ignoreUndefined: true });
+    await client.close();
+    expect(() => clientOptions('mongodb://db/kw', { socketTimeoutMS: 0 })).toThrow(RangeError);
+  });
+
   it('openStore("memory") is the memory store', async () => {
     const store = await openStore('memory');
     expect(store.kind).toBe('memory');
@@ -200,9 +154,11 @@ describe('createMongoStore / openStore', () => {
 type Results = Partial<Record<'findOne' | 'findOneAndUpdate' | 'updateOne' | 'replaceOne' | 'insertOne' | 'deleteOne', unknown>>;
 
 function fakeCollection(results: Results = {}, found: Document[] = []) {
+  // `{ seq: [...] }` answers one item per call, in order (the last one again once they run out).
   const answer = (op: keyof Results) =>
     vi.fn(async () => {
-      const r = results[op];
+      const given = results[op];
+      const r = given && typeof given === 'object' && 'seq' in given ? (given.seq as unknown[]).length > 1 ? (given.seq as unknown[]).shift() : (given.seq as unknown[])[0] : given;
       if (r instanceof Error) throw r;
       return r;
     });
@@ -342,10 +298,13 @@ describe('operations sent', () => {
       { upsert: true, returnDocument: 'after' },
     );
     const winner = signingKey({ generation: 3 });
-    const raced = fakeCollection({ findOneAndUpdate: dupKey(INDEX.signingKeyGeneration, { generation: 1 }), findOne: toDoc(winner) });
+    const raced = fakeCollection({ findOneAndUpdate: dupKey({ generation: 1 }), findOne: toDoc(winner) });
     expect(await new MongoSigningKeys(raced.as()).insertIfAbsent(k)).toEqual(winner);
     expect(raced.col.findOne).toHaveBeenCalledWith({ generation: 3 });
-    const taken = fakeCollection({ findOneAndUpdate: dupKey('_id_', { _id: 1 }) });
+    // The same key inserted twice at once collides on _id_: still the stored key, not an error.
+    const twice = fakeCollection({ findOneAndUpdate: dupKey(ID_DUP), findOne: toDoc(k) });
+    expect(await new MongoSigningKeys(twice.as()).insertIfAbsent(k)).toEqual(k);
+    const taken = fakeCollection({ findOneAndUpdate: dupKey(ID_DUP), findOne: null });
     await expect(new MongoSigningKeys(taken.as()).insertIfAbsent(k)).rejects.toBeInstanceOf(DuplicateKeyError);
   });
 
@@ -372,7 +331,7 @@ describe('operations sent', () => {
 
   it('history.append is an upsert of $setOnInsert; a racing duplicate is fine', async () => {
     const e = historyEntry();
-    const f = fakeCollection({ updateOne: dupKey('_id_', { _id: 1 }) });
+    const f = fakeCollection({ updateOne: dupKey(ID_DUP) });
     await expect(new MongoHistory(f.as()).append(e)).resolves.toBeUndefined();
     const { _id, ...rest } = toDoc(e);
     expect(f.col.updateOne).toHaveBeenCalledWith({ _id }, { $setOnInsert: rest }, { upsert: true });
@@ -381,7 +340,7 @@ describe('operations sent', () => {
   it('users.ensure upserts by emailKey and re-reads after losing the race', async () => {
     const u = user({ email: ' John.Doe@X.de ' });
     const stored = { ...toDoc(user({ email: 'john.doe@x.de' })), emailKey: 'john.doe@x.de' };
-    const f = fakeCollection({ findOneAndUpdate: dupKey(INDEX.userEmailKey, { emailKey: 1 }), findOne: stored });
+    const f = fakeCollection({ findOneAndUpdate: dupKey({ emailKey: 1 }), findOne: stored });
     const { emailKey: _k, ...expected } = fromDoc<typeof u & { emailKey: string }>(stored);
     expect(await new MongoUsers(f.as()).ensure(u)).toEqual(expected);
     expect(f.col.findOneAndUpdate).toHaveBeenCalledWith(
@@ -390,6 +349,12 @@ describe('operations sent', () => {
       { upsert: true, returnDocument: 'after' },
     );
     expect(f.col.findOne).toHaveBeenCalledWith({ emailKey: 'john.doe@x.de' });
+    // The race reported on _id_ (the same user ensured twice at once): the stored user too.
+    const same = fakeCollection({ findOneAndUpdate: dupKey(ID_DUP), findOne: stored });
+    expect(await new MongoUsers(same.as()).ensure(u)).toEqual(expected);
+    // _id_ with the email free: the id is another email's user.
+    const idTaken = fakeCollection({ findOneAndUpdate: dupKey(ID_DUP), findOne: null });
+    await expect(new MongoUsers(idTaken.as()).ensure(u)).rejects.toEqual(new DuplicateKeyError('users', '_id'));
   });
 
   it('permissions.insert: the pair index means false, _id a DuplicateKeyError, the rest is rethrown', async () => {
@@ -403,19 +368,29 @@ describe('operations sent', () => {
     );
     const there = fakeCollection({ updateOne: { upsertedCount: 0, matchedCount: 1 } });
     expect(await new MongoPermissions(there.as()).insert(p)).toBe(false);
-    const raced = fakeCollection({ updateOne: dupKey(INDEX.permissionPair, { workspaceId: 1, userId: 1 }) });
-    expect(await new MongoPermissions(raced.as()).insert(p)).toBe(false);
-    const idTaken = fakeCollection({ updateOne: dupKey('_id_', { _id: 1 }) });
-    await expect(new MongoPermissions(idTaken.as()).insert(p)).rejects.toBeInstanceOf(DuplicateKeyError);
+    // A racing insert won: whichever index the loser's duplicate names, the pair is read back.
+    for (const pattern of [{ workspaceId: 1, userId: 1 }, ID_DUP, null]) {
+      const err = pattern ? dupKey(pattern) : new MongoServerError({ message: 'E11000', code: 11000 });
+      const raced = fakeCollection({ updateOne: err, findOne: { _id: p.id } });
+      expect(await new MongoPermissions(raced.as()).insert(p)).toBe(false);
+      expect(raced.col.findOne).toHaveBeenCalledWith({ workspaceId: p.workspaceId, userId: p.userId }, { projection: { _id: 1 } });
+    }
+    // The pair is free: the id belongs to another pair.
+    const idTaken = fakeCollection({ updateOne: dupKey(ID_DUP), findOne: null });
+    await expect(new MongoPermissions(idTaken.as()).insert(p)).rejects.toEqual(new DuplicateKeyError('permissions', '_id'));
+    const unknown = new MongoServerError({ message: 'E11000', code: 11000 });
+    await expect(new MongoPermissions(fakeCollection({ updateOne: unknown, findOne: null }).as()).insert(p)).rejects.toBe(unknown);
     const down = new MongoServerError({ message: 'not primary', code: 10107 });
     await expect(new MongoPermissions(fakeCollection({ updateOne: down }).as()).insert(p)).rejects.toBe(down);
   });
 
   it('technicalUsers.insert and update map duplicate keys', async () => {
     const t = technicalUser();
-    const taken = fakeCollection({ updateOne: dupKey(INDEX.technicalUserName, { workspaceId: 1, userName: 1 }) });
+    const taken = fakeCollection({ updateOne: dupKey({ workspaceId: 1, userName: 1 }), findOne: { _id: 'other' } });
     expect(await new MongoTechnicalUsers(taken.as()).insert(t)).toBe(false);
-    const hash = fakeCollection({ findOneAndUpdate: dupKey(INDEX.tokenHash, { 'token.hash': 1 }) });
+    const hashTaken = fakeCollection({ updateOne: dupKey({ 'token.hash': 1 }), findOne: null });
+    await expect(new MongoTechnicalUsers(hashTaken.as()).insert(t)).rejects.toEqual(new DuplicateKeyError('technicalUsers', 'token.hash'));
+    const hash = fakeCollection({ findOneAndUpdate: dupKey({ 'token.hash': 1 }) });
     await expect(new MongoTechnicalUsers(hash.as()).update(t.id, 1, { token: t.token })).rejects.toEqual(
       new DuplicateKeyError('technicalUsers', 'token.hash'),
     );
@@ -426,8 +401,31 @@ describe('operations sent', () => {
     const ok = fakeCollection({ replaceOne: { upsertedCount: 1 } });
     await new MongoWorkspaces(ok.as()).upsert(ws);
     expect(ok.col.replaceOne).toHaveBeenCalledWith({ _id: ws.id }, toDoc(ws), { upsert: true });
-    const taken = fakeCollection({ replaceOne: dupKey(INDEX.workspaceName, { name: 1 }) });
+    const taken = fakeCollection({ replaceOne: dupKey({ name: 1 }) });
     await expect(new MongoWorkspaces(taken.as()).upsert(ws)).rejects.toEqual(new DuplicateKeyError('workspaces', 'name'));
+    // Two processes seeding one new workspace: the loser's duplicate is on _id_, and it replaces once more.
+    const raced = fakeCollection({ replaceOne: { seq: [dupKey(ID_DUP), { matchedCount: 1 }] }, findOne: null });
+    await new MongoWorkspaces(raced.as()).upsert(ws);
+    expect(raced.col.replaceOne).toHaveBeenCalledTimes(2);
+    expect(raced.col.findOne).toHaveBeenCalledWith({ name: ws.name, _id: { $ne: ws.id } });
+    // A duplicate the server does not name, with the name taken by another workspace.
+    const unnamed = fakeCollection({ replaceOne: new MongoServerError({ message: 'E11000', code: 11000 }), findOne: toDoc(workspace()) });
+    await expect(new MongoWorkspaces(unnamed.as()).upsert(ws)).rejects.toEqual(new DuplicateKeyError('workspaces', 'name'));
+  });
+
+  it('refuses an invalid Date before sending anything, rather than storing 1970', async () => {
+    const f = fakeCollection({ updateOne: { upsertedCount: 1 }, findOneAndUpdate: null, insertOne: {} });
+    const bad = new Date('not a date');
+    await expect(new MongoPermissions(f.as()).insert(permission({ lastLogin: bad }))).rejects.toThrow(/lastLogin is an invalid Date/);
+    await expect(new MongoRequests(f.as()).insert(request({ createdAt: bad }))).rejects.toThrow(TypeError);
+    const t = technicalUser();
+    await expect(new MongoTechnicalUsers(f.as()).update(t.id, 1, { token: { ...t.token!, expiresAt: bad } })).rejects.toThrow(/token\.expiresAt/);
+    await expect(new MongoRequests(f.as()).claimNotified('r1', bad)).rejects.toThrow(TypeError);
+    expect(f.ops()).toBe(0);
+    // In a filter an invalid Date matches nothing, as it does in the memory store.
+    expect(await new MongoRequests(f.as()).listDecided('APPROVED', bad, 10)).toEqual([]);
+    expect(await new MongoTokenReveals(f.as()).claim('r1', 'U1', bad)).toBeNull();
+    expect(f.ops()).toBe(0);
   });
 
   it('never sends an operator object where an id belongs', async () => {

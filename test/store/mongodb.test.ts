@@ -5,17 +5,22 @@
  *   2. MONGOMS_SYSTEM_BINARY=/path/to/mongod (mongodb-memory-server starts it)
  *   3. a mongod that mongodb-memory-server downloads
  *
+ * With 2 or 3 the suite runs twice: against a standalone server and against a single-node replica
+ * set (MongoMemoryReplSet), which is how production runs (retryable writes, majority writes,
+ * the TTL monitor on a primary). One line says which servers it ran against (version, topology).
+ *
  * Asking for 1 or 2 and not getting it fails this file: a CI job that configured MongoDB must not
  * pass quietly without it. Only when nothing is configured and no download works is the suite
  * skipped, with one line saying so.
  */
 import { MongoClient } from 'mongodb';
-import { MongoMemoryServer } from 'mongodb-memory-server';
+import { MongoMemoryReplSet, MongoMemoryServer } from 'mongodb-memory-server';
 import { afterAll, describe, it } from 'vitest';
 import type { Store } from '../../src/app/ports.js';
 import { createMongoStore } from '../../src/store/mongodb/mongo-store.js';
 import { storeContract } from './contract.js';
 import { queriesContract } from './contract-queries.js';
+import { valuesContract } from './contract-values.js';
 
 const SKIP_LINE =
   'store contract: MongoDB SKIPPED (no mongod: set MONGODB_URI or MONGOMS_SYSTEM_BINARY) - ran against memory only';
@@ -29,11 +34,16 @@ interface Mongod {
   stop(): Promise<void>;
 }
 
-async function reachable(uri: string): Promise<void> {
+/** "MongoDB 7.0.14, replica set rs0": what the server says it is. Fails when it does not answer. */
+async function describeServer(uri: string): Promise<string> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
   try {
     await client.connect();
-    await client.db('admin').command({ ping: 1 });
+    const admin = client.db('admin');
+    const { version } = await admin.command({ buildInfo: 1 });
+    const hello = await admin.command({ hello: 1 });
+    const topology = hello['setName'] ? `replica set ${hello['setName']}` : hello['msg'] === 'isdbgrid' ? 'sharded (mongos)' : 'standalone';
+    return `MongoDB ${version}, ${topology}`;
   } finally {
     await client.close();
   }
@@ -47,7 +57,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function startMemoryServer(): Promise<Mongod> {
+async function startMemoryServer(topology: 'standalone' | 'replica set'): Promise<Mongod> {
   // mongodb-memory-server prints its own multi-line stack trace on console.warn when it fails.
   // The failure is reported here instead (the skip line, or the thrown error), so that one
   // warning is held back while it starts; every other warning goes through.
@@ -55,10 +65,13 @@ async function startMemoryServer(): Promise<Mongod> {
   console.warn = (...args: unknown[]) => {
     if (!String(args[0]).startsWith('Starting the MongoMemoryServer Instance failed')) warn(...args);
   };
-  const starting = MongoMemoryServer.create();
+  // One member, as compose runs it; wiredTiger so the TTL monitor and majority writes behave as in production.
+  const starting: Promise<MongoMemoryServer | MongoMemoryReplSet> =
+    topology === 'standalone' ? MongoMemoryServer.create() : MongoMemoryReplSet.create({ replSet: { count: 1, storageEngine: 'wiredTiger' } });
+  const source = topology === 'standalone' ? 'mongodb-memory-server' : 'MongoMemoryReplSet';
   try {
-    const server = await withTimeout(starting, DOWNLOAD_TIMEOUT_MS, 'mongodb-memory-server');
-    return { uri: server.getUri(), source: 'mongodb-memory-server', stop: () => server.stop().then(() => undefined) };
+    const server = await withTimeout(starting, DOWNLOAD_TIMEOUT_MS, source);
+    return { uri: server.getUri(), source, stop: () => server.stop().then(() => undefined) };
   } catch (err) {
     // If it was only slow, stop the mongod it starts after we gave up on it.
     starting.then((late) => late.stop()).catch(() => undefined);
@@ -68,38 +81,53 @@ async function startMemoryServer(): Promise<Mongod> {
   }
 }
 
-/** A usable mongod, null when there is none to be had, or an error when one was asked for and failed. */
-async function findMongod(): Promise<Mongod | null> {
+/**
+ * The servers to run against: the one MONGODB_URI names, or a standalone and a replica set that
+ * mongodb-memory-server starts; none when there is no mongod to be had; an error when one was
+ * asked for and failed.
+ */
+async function findMongods(): Promise<Array<Mongod & { server: string }>> {
   const envUri = process.env.MONGODB_URI;
   if (envUri && /^mongodb(\+srv)?:\/\//.test(envUri)) {
     try {
-      await reachable(envUri);
+      return [{ uri: envUri, source: 'MONGODB_URI', server: await describeServer(envUri), stop: async () => undefined }];
     } catch (err) {
       throw new Error(`store contract: MONGODB_URI is set but MongoDB cannot be reached: ${(err as Error).message}`);
     }
-    return { uri: envUri, source: 'MONGODB_URI', stop: async () => undefined };
   }
   const systemBinary = process.env.MONGOMS_SYSTEM_BINARY;
+  const started: Array<Mongod & { server: string }> = [];
   try {
-    return await startMemoryServer();
+    for (const topology of ['standalone', 'replica set'] as const) {
+      const mongod = await startMemoryServer(topology);
+      started.push({ ...mongod, server: await describeServer(mongod.uri) });
+    }
+    return started;
   } catch (err) {
+    await Promise.all(started.map((m) => m.stop().catch(() => undefined)));
     if (systemBinary) {
       throw new Error(`store contract: MONGOMS_SYSTEM_BINARY=${systemBinary} did not start: ${(err as Error).message}`);
     }
-    return null;
+    // Without a configured binary, only "no download at all" is a skip: a standalone that starts
+    // and a replica set that does not is a failure worth seeing.
+    if (started.length > 0) throw err;
+    return [];
   }
 }
 
-const mongod = await findMongod();
+const mongods = await findMongods();
 
-if (!mongod) {
+if (mongods.length === 0) {
   console.log(SKIP_LINE);
   describe.skip('store contract: mongodb', () => {
     it('needs a mongod (MONGODB_URI or MONGOMS_SYSTEM_BINARY)', () => undefined);
   });
 } else {
-  console.log(`store contract: MongoDB via ${mongod.source}`);
-  const { uri } = mongod;
+  console.log(`store contract: ran against ${mongods.map((m) => `${m.server} (${m.source})`).join(' and ')}`);
+}
+
+for (const mongod of mongods) {
+  const { uri, server } = mongod;
   // One database per test, named for this run so a shared server's other data is never touched
   // (MongoDB database names: at most 63 characters, no '.', '/', '$' or spaces).
   const prefix = `kw_test_${process.pid}_${Date.now().toString(36)}`;
@@ -132,6 +160,7 @@ if (!mongod) {
     }
   });
 
-  storeContract('store contract: mongodb', open);
-  queriesContract('store queries contract: mongodb', open);
+  storeContract(`store contract: ${server}`, open);
+  queriesContract(`store queries contract: ${server}`, open);
+  valuesContract(`store values contract: ${server}`, open);
 }

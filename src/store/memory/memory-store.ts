@@ -159,7 +159,7 @@ class Requests implements RequestRepository {
   async claimNotified(id: string, at: Date) {
     const r = this.byId.get(id);
     if (!r || r.notifiedAt) return false;
-    r.notifiedAt = new Date(at);
+    r.notifiedAt = copy(at);
     return true;
   }
   async releaseNotified(id: string) {

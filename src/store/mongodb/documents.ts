@@ -21,7 +21,24 @@ export type Doc<T extends { id: string }> = DistributiveOmit<T, 'id'> & { _id: s
 /** Users also carry the key their email is unique by (trimmed, lowercased). */
 export type UserDoc = Doc<User> & { emailKey: string };
 
+/** A Date that is a real moment (`new Date('nope')` is a Date too). */
+export const isDate = (v: unknown): v is Date => v instanceof Date && !Number.isNaN(v.getTime());
+
+/**
+ * Refuses an invalid Date anywhere in a value about to be written. BSON has no invalid date: the
+ * driver would store it as 1970-01-01, which every later comparison would then believe.
+ */
+export function assertValidDates(value: unknown, what: string): void {
+  if (value instanceof Date) {
+    if (!isDate(value)) throw new TypeError(`${what} is an invalid Date`);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) assertValidDates(v, `${what}.${k}`);
+}
+
 export function toDoc<T extends { id: string }>(record: T): Doc<T> {
+  assertValidDates(record, 'record');
   const { id, ...rest } = record;
   return { ...rest, _id: id } as Doc<T>;
 }
@@ -61,6 +78,7 @@ export function setOf<K extends string>(fields: Partial<Record<K, unknown>>, all
   for (const key of allowed) {
     if (Object.hasOwn(fields, key) && fields[key] !== undefined) set[key] = fields[key];
   }
+  assertValidDates(set, 'update');
   return set;
 }
 

@@ -2,8 +2,8 @@ import type { Collection } from 'mongodb';
 import type { HistoryRepository } from '../../app/ports.js';
 import type { HistoryEntry, SubjectType } from '../../domain/history.js';
 import type { Doc } from './documents.js';
-import { assertKey, fromDoc, isKey, toDoc, toLimit } from './documents.js';
-import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
+import { assertKey, COLLECTIONS, fromDoc, isKey, toDoc, toLimit } from './documents.js';
+import { duplicateKeyIndex } from './duplicate-key.js';
 
 export class MongoHistory implements HistoryRepository {
   constructor(private readonly col: Collection<Doc<HistoryEntry>>) {}
@@ -15,8 +15,9 @@ export class MongoHistory implements HistoryRepository {
     try {
       await this.col.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
     } catch (err) {
-      // Two appends of the same entry raced; the other one wrote it, which is all we wanted.
-      if (duplicateKeyIndex(err) === ID_INDEX) return;
+      // Two appends of the same entry raced; the other one wrote it, which is all we wanted
+      // (_id_ is the collection's only unique index).
+      if (duplicateKeyIndex(err, COLLECTIONS.history) !== null) return;
       throw err;
     }
   }

@@ -1,9 +1,13 @@
 /**
  * Every index Keywarden relies on, as data (so a test can read it without a server), and the
- * function that creates them. The unique indexes are where the store's invariants live: the
- * adapters turn their duplicate-key errors into the outcomes the ports promise.
+ * start-up step that makes the server's indexes match it. The unique indexes are where the
+ * store's invariants live: the adapters turn their duplicate-key errors into the outcomes the
+ * ports promise.
  */
-import type { Db, IndexDescription } from 'mongodb';
+import { isDeepStrictEqual } from 'node:util';
+import type { Db, Document, IndexDescription } from 'mongodb';
+import { MongoServerError } from 'mongodb';
+import type { Log } from '../../app/ports.js';
 import type { CollectionName } from './documents.js';
 import { COLLECTIONS } from './documents.js';
 import { GRANT_INDEX_FILTER } from './grant-queries.js';
@@ -29,9 +33,8 @@ const GRANT_INDEXES: readonly IndexDescription[] = [
 
 export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[]>> = {
   [COLLECTIONS.workspaces]: [
+    // A Slack team's workspaces are found among all of them (a handful), read whole: no teamId index.
     { name: INDEX.workspaceName, key: { name: 1 }, unique: true },
-    // Which workspace a Slack team uses, when no `workspace:<name>` is given.
-    { name: 'slack.teamId', key: { 'slack.teamId': 1 } },
   ],
   [COLLECTIONS.users]: [{ name: INDEX.userEmailKey, key: { emailKey: 1 }, unique: true }],
   [COLLECTIONS.permissions]: [
@@ -76,21 +79,104 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
   [COLLECTIONS.history]: [
     { name: 'subject_at', key: { 'subject.type': 1, 'subject.id': 1, at: -1 } },
   ],
-  // TTL: MongoDB deletes a sealed token once its expiresAt has passed. The monitor runs about
-  // once a minute, so `claim` still compares expiresAt itself.
+  // TTL: MongoDB deletes a sealed token once its expiresAt has passed. This is housekeeping only:
+  // no answer of the store depends on it. The monitor runs about once a minute (and not at all
+  // while it is busy or the node is a secondary), so `claim` compares expiresAt itself and an
+  // expired record that is still there is refused exactly like one that is gone.
   [COLLECTIONS.tokenReveals]: [{ name: 'expiresAt_ttl', key: { expiresAt: 1 }, expireAfterSeconds: 0 }],
   // One key per generation: processes racing to create or rotate a key agree on the first one.
   [COLLECTIONS.signingKeys]: [{ name: INDEX.signingKeyGeneration, key: { generation: 1 }, unique: true }],
 };
 
+/** Indexes earlier versions created that nothing queries any more: dropped at start. */
+export const RETIRED_INDEXES: Readonly<Partial<Record<CollectionName, readonly string[]>>> = {
+  [COLLECTIONS.workspaces]: ['slack.teamId'],
+};
+
+const INDEX_NOT_FOUND = 27;
+const NAMESPACE_NOT_FOUND = 26;
+/** createIndexes: same key under another name, or same name with other options (85); same name, other key (86). */
+const INDEX_CONFLICTS = new Set([85, 86]);
+
+const serverCode = (err: unknown): number | undefined => (err instanceof MongoServerError ? Number(err.code) : undefined);
+
+/** What makes two indexes the same: the key (in order) and the options Keywarden sets. */
+function definition(spec: Document): Document {
+  return {
+    key: Object.entries(spec['key'] as Document),
+    unique: spec['unique'] === true,
+    sparse: spec['sparse'] === true,
+    expireAfterSeconds: spec['expireAfterSeconds'] ?? null,
+    partialFilterExpression: spec['partialFilterExpression'] ?? null,
+    collation: spec['collation'] ?? null,
+  };
+}
+
+export const sameIndex = (a: Document, b: Document): boolean => isDeepStrictEqual(definition(a), definition(b));
+
+async function existingIndexes(db: Db, collection: string): Promise<Document[]> {
+  try {
+    return await db.collection(collection).listIndexes().toArray();
+  } catch (err) {
+    if (serverCode(err) === NAMESPACE_NOT_FOUND) return []; // the collection does not exist yet
+    throw err;
+  }
+}
+
+async function dropIndex(db: Db, collection: string, name: string): Promise<void> {
+  try {
+    await db.collection(collection).dropIndex(name);
+  } catch (err) {
+    if (serverCode(err) !== INDEX_NOT_FOUND) throw err; // another process dropped it first
+  }
+}
+
 /**
- * Creates every index. Idempotent: an index that exists with the same name and options is left
- * alone. One that exists with other options fails loudly (IndexOptionsConflict) rather than being
- * dropped behind an operator's back.
+ * Drops what stands in the way of INDEXES on one collection: an index of ours whose key or
+ * options changed (same name), one with our key under another name, and retired ones. Each drop
+ * is logged, so an upgrade never needs a hand-run step and never changes an index silently.
  */
-export async function ensureIndexes(db: Db): Promise<void> {
-  for (const [collection, specs] of Object.entries(INDEXES)) {
-    // Copies: the driver is handed its own objects, so the exported specs stay as written.
-    await db.collection(collection).createIndexes(specs.map((s) => ({ ...s })));
+async function clearConflicts(db: Db, collection: CollectionName, log: Log): Promise<void> {
+  const wanted = INDEXES[collection];
+  const retired = RETIRED_INDEXES[collection] ?? [];
+  for (const existing of await existingIndexes(db, collection)) {
+    const name = String(existing['name']);
+    if (name === '_id_') continue;
+    const ours = wanted.find((s) => s.name === name);
+    const sameKeyOtherName = wanted.find((s) => s.name !== name && isDeepStrictEqual(definition(s)['key'], definition(existing)['key']));
+    let why: string | null = null;
+    if (ours && !sameIndex(ours, existing)) why = 'its key or options changed';
+    else if (!ours && sameKeyOtherName) why = `its key is now index ${sameKeyOtherName.name}`;
+    else if (!ours && retired.includes(name)) why = 'nothing queries it any more';
+    if (!why) continue;
+    log.warn({ collection, index: name, was: definition(existing), now: ours ? definition(ours) : null }, `MongoDB index dropped: ${why}`);
+    await dropIndex(db, collection, name);
+  }
+}
+
+/**
+ * Makes the server's indexes those of INDEXES, at every start. An index that exists as specified
+ * is left alone (createIndexes is a no-op for it); one whose options changed is dropped and
+ * created again, with a log line. Two processes starting together may both drop and create: the
+ * drops tolerate each other and createIndexes of one definition is idempotent. If a process of
+ * another version recreates its own definition in between (codes 85/86), one more round settles it.
+ * Indexes that are not ours and not retired (an operator's own) are left as they are.
+ *
+ * Like every operation, a build is bounded by socketTimeoutMS (15 s unless the URI says
+ * otherwise): an upgrade that adds an index to a very large collection should raise it in
+ * MONGODB_URI for that start.
+ */
+export async function ensureIndexes(db: Db, log: Log): Promise<void> {
+  for (const collection of Object.keys(INDEXES) as CollectionName[]) {
+    for (let round = 1; ; round++) {
+      await clearConflicts(db, collection, log);
+      try {
+        // Copies: the driver is handed its own objects, so the exported specs stay as written.
+        await db.collection(collection).createIndexes(INDEXES[collection].map((s) => ({ ...s })));
+        break;
+      } catch (err) {
+        if (round >= 2 || !INDEX_CONFLICTS.has(serverCode(err) ?? 0)) throw err;
+      }
+    }
   }
 }

@@ -4,8 +4,8 @@
  * race shows up as null/false and never as a change applied twice. The driver's retryable writes
  * (on by default) keep that true across a failover: the server recognises a retried write.
  */
-import { MongoClient } from 'mongodb';
-import type { Store } from '../../app/ports.js';
+import { MongoClient, type MongoClientOptions } from 'mongodb';
+import type { Log, Store } from '../../app/ports.js';
 import { databaseName, redactUri } from './connection.js';
 import { collections } from './documents.js';
 import { MongoHistory } from './history.js';
@@ -26,14 +26,48 @@ export interface MongoStoreOptions {
    * server is a clear error at start rather than a hang. A value in the URI wins.
    */
   serverSelectionTimeoutMS?: number;
+  /**
+   * How long one operation may wait for the server's answer, in ms, before it fails as a
+   * MongoNetworkTimeoutError (the store's outage answer). Default 15000. A value in the URI wins.
+   */
+  socketTimeoutMS?: number;
+  /** Where index changes made at start are logged. */
+  log?: Log;
 }
 
-const DEFAULTS = { serverSelectionTimeoutMS: 5000 } as const;
+/**
+ * Bounds on every operation, so a stalled primary fails a Slack click or an apply job (which the
+ * store's outage answer and BullMQ's retries handle) instead of hanging it. The driver we use (7.9)
+ * ignores the client-side operation timeout: its option table marks `timeoutMS` "ignored" and
+ * "has no effect". So the established bounds do it:
+ * finding a server (serverSelectionTimeoutMS), waiting for a pooled connection
+ * (waitQueueTimeoutMS), and waiting for the answer on the socket (socketTimeoutMS). A retryable
+ * write or read is retried once within its own bounds, so the worst case is about twice them.
+ * 15 s is far above any of Keywarden's operations (indexed, limited) and below BullMQ's 30 s lock.
+ */
+const DEFAULTS = { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 15_000, waitQueueTimeoutMS: 5000 } as const;
+
+const quiet: Log = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 
 /** True when the connection string itself sets `option` (URI options are case-insensitive). */
 function uriSets(uri: string, option: string): boolean {
   const query = uri.split('?')[1] ?? '';
   return [...new URLSearchParams(query).keys()].some((k) => k.toLowerCase() === option.toLowerCase());
+}
+
+/** The driver's options: the bounds above (each unless the URI sets it) and ignoreUndefined. */
+export function clientOptions(uri: string, options: MongoStoreOptions = {}): MongoClientOptions {
+  const opts = { ...DEFAULTS, ...options };
+  const bounds: Partial<MongoClientOptions> = {};
+  for (const name of ['serverSelectionTimeoutMS', 'socketTimeoutMS', 'waitQueueTimeoutMS'] as const) {
+    const ms = opts[name];
+    if (!Number.isInteger(ms) || ms <= 0) throw new RangeError(`${name} must be a positive integer, got ${ms}`);
+    if (!uriSets(uri, name)) bounds[name] = ms;
+  }
+  // ignoreUndefined: a field that is undefined is left out, as the memory store's records have
+  // it, rather than stored as null. It also drops such a field from a filter, which would then
+  // match more: every filter value is checked (isKey, isVersion, isDate) before it gets there.
+  return { ...bounds, ignoreUndefined: true };
 }
 
 /**
@@ -42,18 +76,12 @@ function uriSets(uri: string, option: string): boolean {
  * server cannot be reached.
  */
 export async function createMongoStore(uri: string, options: MongoStoreOptions = {}): Promise<Store> {
-  const opts = { ...DEFAULTS, ...options };
-  if (!Number.isInteger(opts.serverSelectionTimeoutMS) || opts.serverSelectionTimeoutMS <= 0) {
-    throw new RangeError(`serverSelectionTimeoutMS must be a positive integer, got ${opts.serverSelectionTimeoutMS}`);
-  }
-  const dbName = opts.dbName ?? databaseName(uri);
+  const clientOpts = clientOptions(uri, options);
+  const dbName = options.dbName ?? databaseName(uri);
 
   let client: MongoClient | undefined;
   try {
-    client = new MongoClient(
-      uri,
-      uriSets(uri, 'serverSelectionTimeoutMS') ? {} : { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS },
-    );
+    client = new MongoClient(uri, clientOpts);
     await client.connect();
     await client.db(dbName).command({ ping: 1 });
   } catch (err) {
@@ -75,7 +103,7 @@ export async function createMongoStore(uri: string, options: MongoStoreOptions =
     technicalUsers: new MongoTechnicalUsers(cols.technicalUsers),
     tokenReveals: new MongoTokenReveals(cols.tokenReveals),
     signingKeys: new MongoSigningKeys(cols.signingKeys),
-    init: () => ensureIndexes(db),
+    init: () => ensureIndexes(db, options.log ?? quiet),
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -3,9 +3,8 @@ import type { PermissionFields, PermissionRepository } from '../../app/ports.js'
 import type { Permission, PermissionStatus } from '../../domain/permission.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
-import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf } from './documents.js';
-import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
-import { INDEX } from './indexes.js';
+import { assertKey, casUpdate, COLLECTIONS, fromDoc, isKey, isVersion, setOf } from './documents.js';
+import { ID_INDEX } from './duplicate-key.js';
 import { insertIfAbsent } from './insert-if-absent.js';
 import { mongoGrantQueries } from './grant-queries.js';
 
@@ -40,8 +39,8 @@ export class MongoPermissions implements PermissionRepository {
     assertKey(p.id, 'permission.id');
     assertKey(p.workspaceId, 'permission.workspaceId');
     assertKey(p.userId, 'permission.userId');
-    return insertIfAbsent(this.col, { workspaceId: p.workspaceId, userId: p.userId }, p, INDEX.permissionPair, (err) =>
-      duplicateKeyIndex(err) === ID_INDEX ? new DuplicateKeyError('permissions', '_id') : err,
+    return insertIfAbsent(this.col, COLLECTIONS.permissions, { workspaceId: p.workspaceId, userId: p.userId }, p, (index) =>
+      index === ID_INDEX ? new DuplicateKeyError('permissions', '_id') : null,
     );
   }
 

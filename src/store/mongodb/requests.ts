@@ -4,8 +4,8 @@ import { UNDELIVERED_KEPT } from '../../app/ports.js';
 import type { ChangeRequest, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
-import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
-import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
+import { assertKey, assertValidDates, casUpdate, COLLECTIONS, fromDoc, isDate, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
+import { duplicateKeyIndex } from './duplicate-key.js';
 
 type RequestDoc = Doc<ChangeRequest>;
 
@@ -24,7 +24,8 @@ export class MongoRequests implements RequestRepository {
     try {
       await this.col.insertOne(toDoc(r));
     } catch (err) {
-      if (duplicateKeyIndex(err) === ID_INDEX) throw new DuplicateKeyError('requests', '_id');
+      // _id_ is the collection's only unique index: a second insert of an id, as in the memory store.
+      if (duplicateKeyIndex(err, COLLECTIONS.requests) !== null) throw new DuplicateKeyError('requests', '_id');
       throw err;
     }
   }
@@ -69,6 +70,7 @@ export class MongoRequests implements RequestRepository {
   /** One conditional write: only the caller that finds notifiedAt still null gets true. */
   async claimNotified(id: string, at: Date): Promise<boolean> {
     if (!isKey(id)) return false;
+    assertValidDates(at, 'notifiedAt');
     const res = await this.col.updateOne({ _id: id, notifiedAt: null }, { $set: { notifiedAt: at } });
     return res.modifiedCount === 1;
   }
@@ -82,12 +84,13 @@ export class MongoRequests implements RequestRepository {
   async noteUndelivered(id: string, note: UndeliveredMessage): Promise<void> {
     if (!isKey(id)) return;
     const clean: UndeliveredMessage = { message: note.message, status: note.status, error: String(note.error), at: note.at };
+    assertValidDates(clean, 'undelivered');
     await this.col.updateOne({ _id: id }, { $push: { undelivered: { $each: [clean], $slice: -UNDELIVERED_KEPT } } });
   }
 
   async listDecided(status: RequestStatus, decidedBefore: Date, limit: number): Promise<ChangeRequest[]> {
     const n = toLimit(limit);
-    if (!isKey(status) || !(decidedBefore instanceof Date) || n <= 0) return [];
+    if (!isKey(status) || !isDate(decidedBefore) || n <= 0) return [];
     const docs = await this.col
       .find({ status, decidedAt: { $lt: decidedBefore } })
       // Exactly the index's order, so the server reads `limit` entries and stops; a tie-breaker
@@ -131,7 +134,7 @@ export class MongoRequests implements RequestRepository {
     field: 'remindAt' | 'createdAt' | 'expiresAt', due: { $lt: Date } | { $lte: Date }, also: Filter<RequestDoc>, limit: number,
   ): Promise<ChangeRequest[]> {
     const n = toLimit(limit);
-    if (!(('$lt' in due ? due.$lt : due.$lte) instanceof Date) || n <= 0) return [];
+    if (!isDate('$lt' in due ? due.$lt : due.$lte) || n <= 0) return [];
     const docs = await this.col
       .find({ status: 'PENDING', ...also, [field]: due })
       .sort({ [field]: 1 })

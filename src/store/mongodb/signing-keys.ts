@@ -2,9 +2,8 @@ import type { Collection } from 'mongodb';
 import type { SigningKeyRecord, SigningKeyRepository } from '../../app/ports.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
-import { assertKey, fromDoc, isKey, toDoc } from './documents.js';
+import { assertKey, COLLECTIONS, fromDoc, isDate, isKey, toDoc } from './documents.js';
 import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
-import { INDEX } from './indexes.js';
 
 /**
  * The keys that sign access tokens, private halves sealed. Generations are unique (index), which
@@ -31,19 +30,21 @@ export class MongoSigningKeys implements SigningKeyRepository {
       );
       if (doc) return fromDoc<SigningKeyRecord>(doc);
     } catch (err) {
-      const index = duplicateKeyIndex(err);
-      if (index === ID_INDEX) throw new DuplicateKeyError('signingKeys', '_id');
-      if (index !== INDEX.signingKeyGeneration) throw err;
-      // A concurrent insert of the same generation got there first: its key is the answer.
+      const index = duplicateKeyIndex(err, COLLECTIONS.signingKeys);
+      if (index === null) throw err;
+      // A concurrent insert of the same generation got there first (reported on _id_ when it
+      // was the same key, on the generation when another): its key is the answer.
       const stored = await this.col.findOne({ generation });
       if (stored) return fromDoc<SigningKeyRecord>(stored);
+      // The generation is free, so the kid belongs to another generation's key.
+      if (index === ID_INDEX) throw new DuplicateKeyError('signingKeys', '_id');
       throw err;
     }
     throw new Error(`signingKeys.insertIfAbsent: upsert of generation ${generation} returned no document`);
   }
 
   async retire(id: string, at: Date): Promise<SigningKeyRecord | null> {
-    if (!isKey(id) || !(at instanceof Date)) return null;
+    if (!isKey(id) || !isDate(at)) return null;
     const doc = await this.col.findOneAndUpdate(
       { _id: id, $or: [{ retiresAt: null }, { retiresAt: { $gt: at } }] },
       { $set: { retiresAt: at } },

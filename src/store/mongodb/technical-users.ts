@@ -3,7 +3,7 @@ import type { TechnicalUserRepository } from '../../app/ports.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
-import { assertKey, casUpdate, fromDoc, isKey, isVersion, setOf, toLimit } from './documents.js';
+import { assertKey, casUpdate, COLLECTIONS, fromDoc, isDate, isKey, isVersion, setOf, toLimit } from './documents.js';
 import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
 import { INDEX } from './indexes.js';
 import { insertIfAbsent } from './insert-if-absent.js';
@@ -17,11 +17,10 @@ const UPDATABLE = [
 ] as const satisfies readonly (keyof TechnicalUserFields)[];
 
 /** Duplicate keys that are not the port's "false": an id or a token hash already in use. */
-function conflict(err: unknown): unknown {
-  const index = duplicateKeyIndex(err);
+function conflict(index: string | null): Error | null {
   if (index === ID_INDEX) return new DuplicateKeyError('technicalUsers', '_id');
   if (index === INDEX.tokenHash) return new DuplicateKeyError('technicalUsers', 'token.hash');
-  return err;
+  return null;
 }
 
 export class MongoTechnicalUsers implements TechnicalUserRepository {
@@ -38,7 +37,7 @@ export class MongoTechnicalUsers implements TechnicalUserRepository {
     assertKey(t.id, 'technicalUser.id');
     assertKey(t.workspaceId, 'technicalUser.workspaceId');
     assertKey(t.userName, 'technicalUser.userName');
-    return insertIfAbsent(this.col, { workspaceId: t.workspaceId, userName: t.userName }, t, INDEX.technicalUserName, conflict);
+    return insertIfAbsent(this.col, COLLECTIONS.technicalUsers, { workspaceId: t.workspaceId, userName: t.userName }, t, conflict);
   }
 
   async findById(id: string): Promise<TechnicalUser | null> {
@@ -72,7 +71,7 @@ export class MongoTechnicalUsers implements TechnicalUserRepository {
       );
       return doc && fromDoc<TechnicalUser>(doc);
     } catch (err) {
-      throw conflict(err);
+      throw conflict(duplicateKeyIndex(err, COLLECTIONS.technicalUsers)) ?? err;
     }
   }
 
@@ -97,7 +96,7 @@ export class MongoTechnicalUsers implements TechnicalUserRepository {
    */
   private async listDue(field: 'token.revealBy' | 'token.nextWarningAt', due: { $lt: Date } | { $lte: Date }, now: Date, limit: number) {
     const n = toLimit(limit);
-    if (!(now instanceof Date) || n <= 0) return [];
+    if (!isDate(now) || n <= 0) return [];
     const docs = await this.col
       .find({ [field]: due, 'token.revokedAt': null })
       .sort({ [field]: 1 })
@@ -120,7 +119,7 @@ export class MongoTechnicalUsers implements TechnicalUserRepository {
 
   /** One count per bound, each a range on the token.expiresAt index. */
   async countTokensExpiringBefore(bounds: Date[]): Promise<number[]> {
-    if (!bounds.every((b) => b instanceof Date)) return bounds.map(() => 0);
+    if (!bounds.every((b) => isDate(b))) return bounds.map(() => 0);
     return Promise.all(bounds.map((b) => this.col.countDocuments({ 'token.expiresAt': { $lt: b }, 'token.revokedAt': null })));
   }
 

@@ -1,12 +1,13 @@
 import type { Collection } from 'mongodb';
 import type { TokenReveal, TokenRevealRepository } from '../../app/ports.js';
 import type { Doc } from './documents.js';
-import { assertKey, fromDoc, isKey, toDoc } from './documents.js';
-import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
+import { assertKey, COLLECTIONS, fromDoc, isDate, isKey, toDoc } from './documents.js';
+import { duplicateKeyIndex } from './duplicate-key.js';
 
 /**
  * Sealed tokens waiting for their owner. The TTL index deletes a record after its expiresAt, but
- * only when its monitor next runs (about a minute), so `claim` checks expiresAt itself.
+ * only when its monitor next runs (about a minute, or later), so `claim` checks expiresAt itself:
+ * no answer here depends on the deletion having happened, or not.
  */
 export class MongoTokenReveals implements TokenRevealRepository {
   constructor(private readonly col: Collection<Doc<TokenReveal>>) {}
@@ -23,7 +24,7 @@ export class MongoTokenReveals implements TokenRevealRepository {
       if (doc) return fromDoc<TokenReveal>(doc);
     } catch (err) {
       // Two puts of one id raced and the other inserted first: its record is the answer.
-      if (duplicateKeyIndex(err) !== ID_INDEX) throw err;
+      if (duplicateKeyIndex(err, COLLECTIONS.tokenReveals) === null) throw err;
       const stored = await this.col.findOne({ _id });
       if (stored) return fromDoc<TokenReveal>(stored);
       throw err;
@@ -38,7 +39,7 @@ export class MongoTokenReveals implements TokenRevealRepository {
   }
 
   async claim(id: string, recipient: string, now: Date): Promise<TokenReveal | null> {
-    if (!isKey(id) || !isKey(recipient) || !(now instanceof Date)) return null;
+    if (!isKey(id) || !isKey(recipient) || !isDate(now)) return null;
     const doc = await this.col.findOneAndUpdate(
       { _id: id, recipient, claimedAt: null, expiresAt: { $gt: now } },
       { $set: { claimedAt: now } },

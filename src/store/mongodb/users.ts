@@ -4,9 +4,8 @@ import type { User } from '../../domain/user.js';
 import { emailKey } from '../../domain/user.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { UserDoc } from './documents.js';
-import { assertKey, fromDoc, isKey, toDoc } from './documents.js';
+import { assertKey, COLLECTIONS, fromDoc, isKey, toDoc } from './documents.js';
 import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
-import { INDEX } from './indexes.js';
 
 const toUser = (doc: UserDoc): User => {
   const { emailKey: _key, ...user } = fromDoc<User & { emailKey: string }>(doc);
@@ -47,13 +46,14 @@ export class MongoUsers implements UserRepository {
       );
       if (doc) return toUser(doc);
     } catch (err) {
-      const index = duplicateKeyIndex(err);
+      const index = duplicateKeyIndex(err, COLLECTIONS.users);
+      if (index === null) throw err;
       // Two ensures of the same email raced and the other inserted first (a server only retries
-      // such an upsert itself from 4.2 on, and not in every case): the stored user is the answer.
-      if (index === INDEX.userEmailKey) {
-        const stored = await this.col.findOne({ emailKey: key });
-        if (stored) return toUser(stored);
-      }
+      // such an upsert itself from 4.2 on, and not in every case). Its duplicate may be reported
+      // on _id_ or on the email index, whichever the server checked first: either way, when the
+      // email is there now, the stored user is the answer.
+      const stored = await this.col.findOne({ emailKey: key });
+      if (stored) return toUser(stored);
       // The id already belongs to a user with another email: a real conflict.
       if (index === ID_INDEX) throw new DuplicateKeyError('users', '_id');
       throw err;

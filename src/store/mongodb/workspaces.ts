@@ -3,7 +3,7 @@ import type { WorkspaceRepository } from '../../app/ports.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
-import { assertKey, fromDoc, isKey, toDoc } from './documents.js';
+import { assertKey, COLLECTIONS, fromDoc, isKey, toDoc } from './documents.js';
 import { duplicateKeyIndex } from './duplicate-key.js';
 import { INDEX } from './indexes.js';
 
@@ -12,11 +12,21 @@ export class MongoWorkspaces implements WorkspaceRepository {
 
   async upsert(ws: Workspace): Promise<void> {
     assertKey(ws.id, 'workspace.id');
-    try {
-      await this.col.replaceOne({ _id: ws.id }, toDoc(ws), { upsert: true });
-    } catch (err) {
-      if (duplicateKeyIndex(err) === INDEX.workspaceName) throw new DuplicateKeyError('workspaces', 'name');
-      throw err;
+    const doc = toDoc(ws);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.col.replaceOne({ _id: ws.id }, doc, { upsert: true });
+        return;
+      } catch (err) {
+        const index = duplicateKeyIndex(err, COLLECTIONS.workspaces);
+        if (index === null) throw err;
+        if (index === INDEX.workspaceName || (await this.col.findOne({ name: ws.name, _id: { $ne: ws.id } }))) {
+          throw new DuplicateKeyError('workspaces', 'name');
+        }
+        // Two upserts of one new workspace (two processes seeding at once) both missed and both
+        // inserted; the loser's duplicate is on _id_. The workspace exists now: replace it once more.
+        if (attempt >= 2) throw err;
+      }
     }
   }
 
