@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig, SETTINGS } from '../../src/config.js';
+import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const raw = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
@@ -33,7 +34,7 @@ interface Service {
 const load = (env: Record<string, string> = {}) => parse(interpolate(raw, env)) as { services: Record<string, Service> };
 const { services } = load();
 const { mongo, redis, keywarden } = services as Record<'mongo' | 'redis' | 'keywarden', Service>;
-const REQUIRED = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signing-secret-123', KEYWARDEN_SECRET: 'k'.repeat(40) };
+const REQUIRED = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signing-secret-123', KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET };
 
 describe('docker-compose.yml', () => {
   it('sets only settings config.ts reads, and they parse', () => {
