@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { maintenanceJobs, maintenanceProcessor } from '../../jobs/maintenance.js';
 import { createLog } from '../../src/log.js';
 import {
-  EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB,
+  END_GRANTS_JOB, EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB,
 } from '../../src/queue/names.js';
 
 describe('maintenance jobs', () => {
@@ -14,13 +14,14 @@ describe('maintenance jobs', () => {
     },
     technicalUsers: { revokeUnrevealed: async () => (calls.push('revoke'), [{}, {}, {}]) },
     expiry: { scanTokens: async () => (calls.push('scan'), 1) },
+    grants: { sweep: async () => (calls.push('grants'), 4) },
   } as any;
   const jobs = maintenanceJobs(services, { sweepMs: 30_000, expiryScanMs: 3_600_000 });
 
   it('schedules the sweep-type jobs on the sweep cadence and the token scan on its own', () => {
     expect(jobs.map((j) => [j.name, j.everyMs])).toEqual([
       [SWEEP_APPROVED_JOB, 30_000], [POST_UNPOSTED_JOB, 30_000], [REMIND_APPROVERS_JOB, 30_000], [EXPIRE_REQUESTS_JOB, 30_000], [REVOKE_UNREVEALED_JOB, 30_000],
-      [SCAN_EXPIRY_JOB, 3_600_000],
+      [END_GRANTS_JOB, 30_000], [SCAN_EXPIRY_JOB, 3_600_000],
     ]);
   });
 
@@ -29,7 +30,8 @@ describe('maintenance jobs', () => {
     expect(await run({ name: SCAN_EXPIRY_JOB })).toBe(1);
     expect(await run({ name: REVOKE_UNREVEALED_JOB })).toBe(3);
     expect(await run({ name: POST_UNPOSTED_JOB })).toBe(1);
+    expect(await run({ name: END_GRANTS_JOB })).toBe(4);
     expect(await run({ name: 'left-by-an-old-version' })).toBe(0);
-    expect(calls).toEqual(['scan', 'revoke', 'post']);
+    expect(calls).toEqual(['scan', 'revoke', 'post', 'grants']);
   });
 });
