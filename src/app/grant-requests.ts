@@ -57,7 +57,11 @@ export class GrantRequests implements RequestHandler {
     for (let attempt = 0; attempt < 5; attempt++) {
       const s = await this.subject(ws, g);
       const made = appliedChange(s.applied, r.id) ?? (await this.recorded(r.id));
-      if (made) return this.finish(r, g, s, made);
+      if (made) {
+        // A run that died before setting the timer: set it now (the same end is one job).
+        if (s.grant && s.grant.requestId === grantIdOf(g, r)) await this.deps.grants.schedule({ type: s.type, id: s.id }, s.grant);
+        return this.finish(r, g, s, made);
+      }
       mayChange();
       const now = this.deps.clock.now();
       this.rule(ws, g, s, now);
@@ -118,6 +122,10 @@ export class GrantRequests implements RequestHandler {
       : new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${labelOf(g)} in workspace ${ws.name}.`);
   }
 }
+
+/** The grant a request is about: its own id for a grant, the grant it extends for an extension. */
+const grantIdOf = (g: GrantNew, r: ChangeRequest): string =>
+  g.kind === 'permission.extend' || g.kind === 'techuser.extend' ? g.params.grantId : r.id;
 
 function asGrant(r: NewRequest): GrantNew {
   if (r.kind !== 'permission.role' && r.kind !== 'techuser.role' && r.kind !== 'permission.extend' && r.kind !== 'techuser.extend') {
