@@ -338,6 +338,24 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(winners[0]?.version).toBe(2);
       });
 
+      it('grant queries: due ones earliest first, a workspace\'s soonest first, the count; they follow updates', async () => {
+        const grant = (m: number) => ({ requestId: id(), requester: 'U1', role: 'ADMIN' as const, revertTo: 'MEMBER' as const, grantedAt: at(0), until: at(m) });
+        const [a, b, c] = [permission({ grant: grant(3) }), permission({ grant: grant(1) }), permission({ workspaceId: id(), grant: grant(2) })];
+        const none = permission({ grant: null });
+        for (const p of [a!, b!, c!, none]) await store.permissions.insert(p);
+        expect((await store.permissions.listGrantsDue(at(2), 10)).map((p) => p.id)).toEqual([b!.id, c!.id]);
+        expect((await store.permissions.listGrantsDue(at(9), 1)).map((p) => p.id)).toEqual([b!.id]);
+        expect((await store.permissions.listGrants(a!.workspaceId, 10)).map((p) => p.id)).toEqual([b!.id, a!.id]);
+        expect(await store.permissions.countGrants()).toBe(3);
+        const ended = await store.permissions.update(b!.id, b!.version, { role: 'MEMBER', grant: null });
+        expect(ended?.grant).toBeNull();
+        expect((await store.permissions.listGrantsDue(at(9), 10)).map((p) => p.id)).toEqual([c!.id, a!.id]);
+        expect(await store.permissions.countGrants()).toBe(2);
+        const found = (await store.permissions.listGrants(a!.workspaceId, 10))[0]!;
+        expect(found.grant?.until).toBeInstanceOf(Date);
+        expect(await store.permissions.listGrants(injected, 10)).toEqual([]);
+      });
+
       it('lists a workspace, optionally by status or user', async () => {
         const a = permission({ status: 'ACTIVE' });
         const b = permission({ status: 'INVITED' });
@@ -430,6 +448,21 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect((await store.requests.findById(r.id))?.notifiedAt).toBeNull();
         expect(await store.requests.claimNotified(r.id, at(31))).toBe(true);
         expect(await store.requests.findById(r.id)).toEqual({ ...r, notifiedAt: at(31) });
+      });
+
+      it('claimNotice is true for exactly one caller per key until released; it changes no version', async () => {
+        const r = request();
+        await store.requests.insert(r);
+        const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => store.requests.claimNotice(r.id, 'grantEnded', at(i))));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(await store.requests.claimNotice(r.id, 'other', at(30))).toBe(true);
+        expect(await store.requests.claimNotice(r.id, 'grantEnded', at(30))).toBe(false);
+        await store.requests.releaseNotice(r.id, 'grantEnded');
+        expect(await store.requests.claimNotice(r.id, 'grantEnded', at(31))).toBe(true);
+        const stored = await store.requests.findById(r.id);
+        expect(stored?.notices).toEqual({ grantEnded: at(31), other: at(30) });
+        expect(stored?.version).toBe(r.version);
+        expect(await store.requests.claimNotice(id(), 'grantEnded', at(1))).toBe(false);
       });
 
       it('noteUndelivered keeps the latest notes, changes no version and ignores unknown ids', async () => {
@@ -647,6 +680,17 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await store.technicalUsers.update(d1.id, d1.version, { token: { ...d1.token!, nextWarningAt: at(10_000) } });
         await store.technicalUsers.delete(d2.id, d2.version);
         expect((await store.technicalUsers.listWarningsDue(at(180), 10)).map((t) => t.id)).toEqual([d3.id]);
+      });
+
+      it('grant queries on technical users: due ones, a workspace\'s, the count; a deleted one leaves them', async () => {
+        const grant = (m: number) => ({ requestId: id(), requester: 'U1', role: 'ADMIN' as const, revertTo: 'VIEWER' as const, grantedAt: at(0), until: at(m) });
+        const [a, b] = [technicalUser({ grant: grant(2) }), technicalUser({ userName: 'other-bot', grant: grant(1) })];
+        for (const t of [a!, b!]) await store.technicalUsers.insert(t);
+        expect((await store.technicalUsers.listGrantsDue(at(5), 10)).map((t) => t.id)).toEqual([b!.id, a!.id]);
+        expect((await store.technicalUsers.listGrants(a!.workspaceId, 10)).map((t) => t.id)).toEqual([b!.id, a!.id]);
+        expect(await store.technicalUsers.delete(b!.id, b!.version)).toBe(true);
+        expect((await store.technicalUsers.listGrantsDue(at(5), 10)).map((t) => t.id)).toEqual([a!.id]);
+        expect(await store.technicalUsers.countGrants()).toBe(1);
       });
 
       it('lists a workspace by userName', async () => {

@@ -1,6 +1,7 @@
 /** The MongoDB adapter's App Home and metrics queries, checked without a server: filters, order, limits. */
 import { describe, expect, it, vi } from 'vitest';
 import { INDEXES } from '../../src/store/mongodb/indexes.js';
+import { MongoPermissions } from '../../src/store/mongodb/permissions.js';
 import { MongoRequests } from '../../src/store/mongodb/requests.js';
 import { MongoTechnicalUsers } from '../../src/store/mongodb/technical-users.js';
 
@@ -47,5 +48,40 @@ describe('MongoDB App Home and metrics queries', () => {
     expect(await new MongoTechnicalUsers(f.as()).countTokensExpiringBefore(bounds)).toEqual([3, 3]);
     expect(f.col.countDocuments).toHaveBeenCalledWith({ 'token.expiresAt': { $lt: bounds[0] }, 'token.revokedAt': null });
     expect(keys('technicalUsers', 'token.expiresAt')).toEqual([['token.expiresAt', 1]]);
+  });
+
+  it('grant queries read only documents under a grant, through the partial grant indexes', async () => {
+    const f = fakeCollection(2);
+    const repo = new MongoPermissions(f.as());
+    const now = new Date(5);
+    await repo.listGrantsDue(now, 50);
+    expect(f.col.find).toHaveBeenLastCalledWith({ 'grant.until': { $type: 'date', $lte: now } });
+    expect(f.cursor.sort).toHaveBeenLastCalledWith({ 'grant.until': 1 });
+    expect(f.cursor.limit).toHaveBeenLastCalledWith(50);
+    await repo.listGrants('ws-1', 20);
+    expect(f.col.find).toHaveBeenLastCalledWith({ workspaceId: 'ws-1', 'grant.until': { $type: 'date' } });
+    expect(await repo.countGrants()).toBe(2);
+    expect(f.col.countDocuments).toHaveBeenLastCalledWith({ 'grant.until': { $type: 'date' } });
+    expect(await repo.listGrants(injected, 20)).toEqual([]);
+    expect(await repo.listGrantsDue('soon' as unknown as Date, 20)).toEqual([]);
+    expect(f.col.find).toHaveBeenCalledTimes(2);
+    for (const collection of ['permissions', 'technicalUsers'] as const) {
+      const idx = INDEXES[collection].find((i) => i.name === 'grant.until')!;
+      expect(idx.partialFilterExpression).toEqual({ 'grant.until': { $type: 'date' } });
+      expect(keys(collection, 'workspaceId_grant.until')).toEqual([['workspaceId', 1], ['grant.until', 1]]);
+    }
+  });
+
+  it('requests.claimNotice is one conditional write on notices.<key>, and refuses keys that are not plain names', async () => {
+    const updateOne = vi.fn(async () => ({ modifiedCount: 1 }));
+    const repo = new MongoRequests({ updateOne } as any);
+    const at = new Date(1);
+    expect(await repo.claimNotice('r-1', 'grantEnded', at)).toBe(true);
+    expect(updateOne).toHaveBeenLastCalledWith({ _id: 'r-1', 'notices.grantEnded': { $exists: false } }, { $set: { 'notices.grantEnded': at } });
+    expect(await repo.claimNotice('r-1', 'a.b', at)).toBe(false);
+    expect(await repo.claimNotice('r-1', '$where', at)).toBe(false);
+    await repo.releaseNotice('r-1', 'grantEnded');
+    expect(updateOne).toHaveBeenLastCalledWith({ _id: 'r-1' }, { $unset: { 'notices.grantEnded': '' } });
+    expect(updateOne).toHaveBeenCalledTimes(2);
   });
 });

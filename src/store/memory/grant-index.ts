@@ -4,7 +4,8 @@
  */
 import type { Grant } from '../../domain/grant.js';
 import { HourIndex } from './hour-index.js';
-import { take } from './copy.js';
+import type { GrantQueries } from '../../app/ports.js';
+import { copy, take } from './copy.js';
 
 interface GrantHolder {
   id: string;
@@ -52,6 +53,15 @@ export class GrantIndex<T extends GrantHolder> {
     let n = 0;
     for (const ids of this.byWorkspace.values()) n += ids.size;
     return n;
+  }
+
+  /** The port's grant queries on this index, records copied out as everywhere in the memory store. */
+  queries(): GrantQueries<T> {
+    return {
+      listGrantsDue: async (now, limit) => this.due(now, limit).map(copy),
+      listGrants: async (workspaceId, limit) => this.inWorkspace(workspaceId, limit).map(copy),
+      countGrants: async () => this.count(),
+    };
   }
 }
 

@@ -86,6 +86,12 @@ class Permissions implements PermissionRepository {
   private readonly byId = new Map<string, Permission>();
   private readonly idByPair = new Map<string, string>();
   private readonly grants = new GrantIndex<Permission>((id) => this.byId.get(id));
+  declare listGrantsDue: PermissionRepository['listGrantsDue'];
+  declare listGrants: PermissionRepository['listGrants'];
+  declare countGrants: PermissionRepository['countGrants'];
+  constructor() {
+    Object.assign(this, this.grants.queries());
+  }
   private static pair = (workspaceId: string, userId: string) => `${workspaceId}\u0000${userId}`;
   async findById(id: string) {
     const p = this.byId.get(id);
@@ -113,15 +119,6 @@ class Permissions implements PermissionRepository {
     this.byId.set(id, next);
     this.grants.add(next);
     return copy(next);
-  }
-  async listGrantsDue(now: Date, limit: number) {
-    return this.grants.due(now, limit).map(copy);
-  }
-  async listGrants(workspaceId: string, limit: number) {
-    return this.grants.inWorkspace(workspaceId, limit).map(copy);
-  }
-  async countGrants() {
-    return this.grants.count();
   }
   async list(workspaceId: string, filter: { status?: string; userId?: string } = {}) {
     const out: Permission[] = [];

@@ -20,6 +20,12 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
   private readonly byNextWarning = new HourIndex();
   private readonly byRevealDeadline = new HourIndex();
   private readonly grants = new GrantIndex<TechnicalUser>((id) => this.byId.get(id));
+  declare listGrantsDue: TechnicalUserRepository['listGrantsDue'];
+  declare listGrants: TechnicalUserRepository['listGrants'];
+  declare countGrants: TechnicalUserRepository['countGrants'];
+  constructor() {
+    Object.assign(this, this.grants.queries());
+  }
 
   // Revoked tokens are in neither time index: both queries exclude them.
   private index(t: TechnicalUser) {
@@ -100,18 +106,6 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
     if (!t || t.version !== expectedVersion) return false;
     this.unindex(t);
     return this.byId.delete(id);
-  }
-
-  async listGrantsDue(now: Date, limit: number) {
-    return this.grants.due(now, limit).map(copy);
-  }
-
-  async listGrants(workspaceId: string, limit: number) {
-    return this.grants.inWorkspace(workspaceId, limit).map(copy);
-  }
-
-  async countGrants() {
-    return this.grants.count();
   }
 
   async listRevealOverdue(now: Date, limit: number) {
