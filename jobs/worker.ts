@@ -15,6 +15,7 @@ import { endGrantProcessor } from './end-grant.js';
 import { applyRequestProcessor } from './apply-request.js';
 import { observeJobs, type JobMetrics } from './job-metrics.js';
 import { maintenanceJobs, maintenanceProcessor } from './maintenance.js';
+import { startOutboundWorkers, type OutboundWorkerOptions } from './outbound.js';
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -31,6 +32,8 @@ export interface WorkerOptions {
   expiryScanEveryMs?: number;
   /** Where job run times and failures are counted (GET /metrics). */
   metrics?: JobMetrics;
+  /** The outbound Slack lanes' workers (jobs/outbound.ts); none when not given. */
+  outbound?: Omit<OutboundWorkerOptions, 'connection' | 'prefix' | 'log' | 'metrics'>;
 }
 
 export interface RunningWorkers {
@@ -50,6 +53,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers>
     w.on('failed', (job, err) => log.warn({ jobId: job?.id, queue: w.name, attempts: job?.attemptsMade, err }, 'job failed'));
     if (opts.metrics) observeJobs(w, opts.metrics);
   }
+  const outbound = opts.outbound && startOutboundWorkers({ ...opts.outbound, connection, prefix, log, metrics: opts.metrics });
   const scheduler = new Queue(MAINTENANCE_QUEUE, { connection, prefix });
   scheduler.on('error', (err) => log.warn({ err: err.message, queue: MAINTENANCE_QUEUE }, 'scheduler queue error'));
   // Job schedulers live in Redis: however many workers upsert them, each runs once per interval.
@@ -68,7 +72,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers>
   log.info({ concurrency }, 'workers started');
   return {
     async close() {
-      await Promise.all([apply.close(), grants.close(), maintenance.close()]);
+      await Promise.all([apply.close(), grants.close(), maintenance.close(), outbound?.close()]);
       await scheduler.close();
       connection.disconnect();
     },

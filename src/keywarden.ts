@@ -29,6 +29,12 @@ import { BullApplyQueue, createApplyQueue } from './queue/apply-queue.js';
 import { redisConnection } from './queue/connection.js';
 import { QUEUE_PREFIX } from './queue/names.js';
 import { SlackNotifier } from './slack/notifier.js';
+import { outboundBacklog } from './slack/outbound/backlog.js';
+import { OutboundDelivery } from './slack/outbound/delivery.js';
+import type { LaneLimits } from './slack/outbound/lanes.js';
+import { LANES, type Lane } from './slack/outbound/messages.js';
+import { createOutboundQueue, Outbound } from './slack/outbound/outbound.js';
+import { RequestMessages } from './app/request-messages.js';
 import { createSlackClient, type SlackClientBounds } from './slack/slack-client.js';
 import { openStore } from './store/index.js';
 import { listenForOperations, operationsRoutes } from './http/operations.js';
@@ -49,6 +55,8 @@ export interface KeywardenOptions {
   store?: Store;
   /** Timeouts and retries of the Slack Web API client (tests shorten them). */
   slackClientBounds?: Partial<SlackClientBounds>;
+  /** How fast the outbound lanes call Slack (default: Slack's published limits; benchmarks against an unlimited fake pass none). */
+  slackLanes?: LaneLimits;
 }
 
 export interface Keywarden {
@@ -81,9 +89,10 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     metrics.watchGrants([store.permissions, store.technicalUsers], log);
     if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log, clock.now());
 
-    // Bounded: a Slack outage or a long Retry-After must not hold a queue job for half an hour.
+    // Bounded: a Slack outage must not hold a queue job for half an hour. A 429 is not waited out
+    // by the call: the outbound path queues the message in its lane, which waits for every caller.
     const slackClient = createSlackClient({
-      token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log, bounds: opts.slackClientBounds,
+      token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log, bounds: { ...opts.slackClientBounds, rateLimitRetries: 0 },
     });
     const producer: Redis = redisConnection(config.REDIS_URL, 'producer');
     producer.on('error', (err) => log.debug({ err: err.message }, 'redis (producer) connection error'));
@@ -96,9 +105,21 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       producer.disconnect();
     });
 
+    const outboundQueues = Object.fromEntries(LANES.map((lane) => [lane, createOutboundQueue(producer, lane, prefix)])) as Record<Lane, ReturnType<typeof createOutboundQueue>>;
+    for (const q of Object.values(outboundQueues)) {
+      q.on('error', (err) => log.debug({ err: err.message }, 'outbound queue (producer) error'));
+      stops.push(() => q.close());
+    }
+    const delivery = new OutboundDelivery({
+      client: slackClient, store, clock, log,
+      // The reveal deadline shown in the DM is the one the token was sealed with.
+      revealBy: async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null,
+    });
+    const outbound = new Outbound({ queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics });
+    metrics.watchOutbound(() => outboundBacklog(outboundQueues), log);
+
     const permissions = new PermissionService(store, clock);
-    // The reveal deadline shown in the DM is the one the token was sealed with.
-    const notifier = new SlackNotifier(slackClient, async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null);
+    const notifier = new SlackNotifier(outbound);
     const technicalUsers = new TechnicalUserService({
       store, clock, log, notifier, sealer: new JweTokenSealer(config.KEYWARDEN_SECRET), revealTtlHours: config.TOKEN_REVEAL_TTL_HOURS,
     });
@@ -128,7 +149,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const accessTokens = new AccessTokenService({ store, clock, log, signer: new JoseAccessTokenSigner(signingKeys) });
     const permissionApi = new PermissionApiService({ store, permissions });
     const expiry = new ExpiryService({ store, notifier, clock, log });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, outbound };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -147,6 +168,10 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       const workers: RunningWorkers = await startWorkers({
         redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, log, prefix,
         sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
+        outbound: {
+          store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes,
+          undelivered: (r, message, why) => new RequestMessages({ store, notifier, clock, log }).noteUndelivered(r, message, why),
+        },
       });
       stops.push(() => workers.close());
     }

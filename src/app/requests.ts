@@ -88,7 +88,7 @@ export class RequestService {
       slack: null, outcome: null, appliedAt: null, notifiedAt: null, remindAt, version: 0,
     } as ChangeRequest;
     await store.requests.insert(r);
-    let ref: { channel: string; ts: string };
+    let ref: { channel: string; ts: string } | null;
     try {
       ref = await notifier.requestCreated(r, ws);
     } catch (err) {
@@ -99,6 +99,7 @@ export class RequestService {
       });
       throw new DomainError('SLACK.POST_FAILED', 'Could not post the request to the approvals channel; nothing was requested. Try again.');
     }
+    if (!ref) return r; // waiting its turn at Slack's rate limit; posted and recorded later
     // Where the message is. Tried a few times: a request left without it looks unposted, and the
     // unposted-request sweep would post it a second time unless a click records it first.
     for (let attempt = 1; ; attempt++) {
@@ -317,7 +318,9 @@ export class RequestService {
     return this.claimEach(
       await store.requests.listUnposted(new Date(clock.now().getTime() - olderThanMs), limit), {},
       async (r, ws) => {
-        await store.requests.setSlackRef(r.id, await notifier.requestCreated(r, ws));
+        const ref = await notifier.requestCreated(r, ws); // null: queued (a no-op if it already waits)
+        if (!ref) return;
+        await store.requests.setSlackRef(r.id, ref);
         log.warn({ requestId: r.id, createdAt: r.createdAt }, 'posted a request that was stored but never posted for approval');
       },
       (r, err) => log.error({ err, requestId: r.id }, 'could not post a request that was never posted for approval; the next sweep tries again'),

@@ -8,6 +8,9 @@
  *   keywarden_job_duration_seconds{queue,job,result}   BullMQ jobs, worker side
  *   keywarden_job_failures_total{queue,job,final}      failed attempts; final: no retry follows
  *   keywarden_api_tokens{days_to_expiry}               live API tokens by days to expiry (read on scrape)
+ *   keywarden_slack_limited_total{method}              Slack calls answered 429 (rate limited)
+ *   keywarden_slack_outbound_backlog{method}           messages waiting their turn in an outbound lane (read on scrape)
+ *   keywarden_slack_outbound_oldest_seconds{method}    how long the oldest of them has waited (read on scrape)
  *
  * plus prom-client's default process metrics. Every label has a small, fixed set of values.
  */
@@ -57,6 +60,11 @@ export class KeywardenMetrics {
     name: 'keywarden_grant_ends_total',
     help: 'Time-bound grants ended, by how: expired (reverted at its end), ended (End now), gone (its end found it already ended or superseded).',
     labelNames: ['outcome'] as const, registers: [this.registry],
+  });
+
+  private readonly slackLimitedCalls = new Counter({
+    name: 'keywarden_slack_limited_total', help: 'Slack Web API calls answered 429 (rate limited), by method.',
+    labelNames: ['method'] as const, registers: [this.registry],
   });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -127,6 +135,33 @@ export class KeywardenMetrics {
         }
       },
     });
+  }
+
+  /** Slack answered a call with 429. */
+  slackLimited(method: string): void {
+    this.slackLimitedCalls.inc({ method });
+  }
+
+  /**
+   * The outbound lanes' gauges, read from Redis at every scrape (a few counts per lane). A Redis
+   * that does not answer within 2 s leaves the last values in place.
+   */
+  watchOutbound(read: () => Promise<Array<{ lane: string; backlog: number; oldestSeconds: number }>>, log: Log): void {
+    let last: Promise<Array<{ lane: string; backlog: number; oldestSeconds: number }> | null> | null = null;
+    // Both gauges are filled from one read per scrape.
+    const lanes = () => (last ??= withTimeout(read(), 2000).catch((err: unknown) => {
+      log.warn({ err }, 'could not read the outbound backlog for /metrics; showing the last values');
+      return null;
+    }).finally(() => setImmediate(() => (last = null))));
+    const gauge = (name: string, help: string, pick: (l: { backlog: number; oldestSeconds: number }) => number) =>
+      new Gauge({
+        name, help, labelNames: ['method'] as const, registers: [this.registry],
+        async collect() {
+          for (const l of (await lanes()) ?? []) this.set({ method: l.lane }, pick(l));
+        },
+      });
+    gauge('keywarden_slack_outbound_backlog', 'Messages waiting their turn at Slack, by outbound lane (Web API method).', (l) => l.backlog);
+    gauge('keywarden_slack_outbound_oldest_seconds', 'How long the oldest waiting message of each outbound lane has waited.', (l) => l.oldestSeconds);
   }
 
   /** The text exposition for GET /metrics. */

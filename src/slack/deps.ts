@@ -2,6 +2,7 @@ import type { PermissionService } from '../app/permissions.js';
 import type { Clock, Log, Store } from '../app/ports.js';
 import type { RequestService } from '../app/requests.js';
 import type { TechnicalUserService } from '../app/technical-users.js';
+import type { Outbound } from './outbound/outbound.js';
 
 /** What Slack listeners are given; they read nothing else (no process.env, no globals). */
 export interface SlackDeps {
@@ -11,4 +12,6 @@ export interface SlackDeps {
   technicalUsers: TechnicalUserService;
   clock: Clock;
   log: Log;
+  /** What Keywarden posts on its own (Home tabs), and how long the approvals lane's queue is. */
+  outbound: Outbound;
 }

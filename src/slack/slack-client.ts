@@ -1,7 +1,7 @@
 /**
  * The Slack Web API client for the messages Keywarden posts on its own (approval messages, DMs
- * to requesters, channel notices): every apply job makes two of these calls, so they are the
- * hot path of the worker. Listeners keep Bolt's own client for what they do (forms, the Home
+ * to requesters, channel notices, Home tabs; see outbound/): every apply job makes two of these
+ * calls, so they are the hot path of the worker. Listeners keep Bolt's own client for what they do (forms, the Home
  * tab, answers to clicks).
  *
  * Why not @slack/web-api's WebClient here: profiled in `npm run bench`, it spent about 170 µs of
@@ -46,6 +46,9 @@ export interface SlackMessages {
   chat: {
     postMessage(args: webApi.ChatPostMessageArguments): Promise<webApi.ChatPostMessageResponse>;
     update(args: webApi.ChatUpdateArguments): Promise<webApi.ChatUpdateResponse>;
+  };
+  views: {
+    publish(args: webApi.ViewsPublishArguments): Promise<webApi.ViewsPublishResponse>;
   };
 }
 
@@ -93,6 +96,10 @@ export class SlackClient implements SlackMessages {
   readonly chat = {
     postMessage: (args: webApi.ChatPostMessageArguments) => this.call<webApi.ChatPostMessageResponse>('chat.postMessage', args),
     update: (args: webApi.ChatUpdateArguments) => this.call<webApi.ChatUpdateResponse>('chat.update', args),
+  };
+
+  readonly views = {
+    publish: (args: webApi.ViewsPublishArguments) => this.call<webApi.ViewsPublishResponse>('views.publish', args),
   };
 
   private readonly headers: Record<string, string>;

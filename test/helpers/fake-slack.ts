@@ -16,6 +16,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { blockKitError, RateLimiter, SLACK_LIMITS, type SlackLimits } from './fake-slack-limits.js';
 
 export interface SlackCall {
   /** Web API method, e.g. 'chat.postMessage', or 'response_url'. */
@@ -24,8 +25,15 @@ export interface SlackCall {
   token?: string;
   /** Date.now() when the request arrived. */
   at: number;
-  /** True when the fake answered this call with a failure (failNext), i.e. it was not delivered. */
+  /** True when the fake answered this call with a failure (failNext, a limit), i.e. it was not delivered. */
   failed?: boolean;
+  /** Set when the call was refused with 429 by the rate limits (`limits` option): its Retry-After. */
+  limited?: number;
+}
+
+export interface FakeSlackOptions {
+  /** Enforce Slack's rate limits: `true` for the published ones, or limits of a test's own. */
+  limits?: boolean | SlackLimits;
 }
 
 /**
@@ -47,16 +55,21 @@ export class FakeSlack {
   private waiters: Waiter[] = [];
   private tsCounter = 0;
 
-  private constructor(private readonly server: Server, readonly baseUrl: string) {}
+  /** The rate limits in force (none unless started with `limits`). */
+  readonly limiter: RateLimiter | null;
 
-  static async start(): Promise<FakeSlack> {
+  private constructor(private readonly server: Server, readonly baseUrl: string, o: FakeSlackOptions) {
+    this.limiter = o.limits ? new RateLimiter(o.limits === true ? SLACK_LIMITS : o.limits) : null;
+  }
+
+  static async start(o: FakeSlackOptions = {}): Promise<FakeSlack> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);
     });
     const { port } = server.address() as AddressInfo;
-    const fake = new FakeSlack(server, `http://127.0.0.1:${port}`);
+    const fake = new FakeSlack(server, `http://127.0.0.1:${port}`, o);
     server.on('request', (req, res) => {
       fake.handle(req, res).catch((err: unknown) => {
         // A bug in the fake should be loud, not a hanging test.
@@ -79,6 +92,11 @@ export class FakeSlack {
 
   callsTo(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
+  }
+
+  /** The calls to a method that Slack took (neither limited nor failed). */
+  delivered(method: string, predicate: (c: SlackCall) => boolean = () => true): SlackCall[] {
+    return this.calls.filter((c) => c.method === method && !c.failed && predicate(c));
   }
 
   /** Resolves with the first matching call, whether already recorded or still to come. */
@@ -143,6 +161,18 @@ export class FakeSlack {
     if (route[1] === 'respond') {
       args.responseId = method;
       method = 'response_url';
+    }
+    const retryAfter = this.limiter?.take(method, args) ?? null;
+    if (retryAfter !== null) {
+      this.record({ method, args, at: Date.now(), failed: true, limited: retryAfter });
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) }).end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
+    const blockError = blockKitError(method, args);
+    if (blockError) {
+      this.record({ method, args, at: Date.now(), failed: true });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: blockError }));
+      return;
     }
     const failure = this.takeFailure(method);
     const fails = failure !== undefined && (failure.status !== undefined || failure.error !== undefined);

@@ -11,8 +11,9 @@ import type { Store } from '../../src/app/ports.js';
 import { loadConfig } from '../../src/config.js';
 import { startKeywarden, type Keywarden, type KeywardenOptions } from '../../src/keywarden.js';
 import { createLog } from '../../src/log.js';
+import { SLACK_LANE_LIMITS, UNLIMITED_LANES } from '../../src/slack/outbound/lanes.js';
 import { createMemoryStore } from '../../src/store/memory/memory-store.js';
-import { FakeSlack } from './fake-slack.js';
+import { FakeSlack, type FakeSlackOptions } from './fake-slack.js';
 import { startRedis, type TestRedis } from './redis.js';
 import { blockActionBody, postSigned, slashCommandBody } from './slack-requests.js';
 import { TEST_KEYWARDEN_SECRET } from './secret.js';
@@ -79,9 +80,14 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-/** `seed`: the seed file's contents (default testSeed()); `store`: one kept from an earlier start. */
-export async function startTestApp(opts: { env?: Record<string, string>; options?: KeywardenOptions; store?: Store; seed?: object } = {}): Promise<TestApp> {
-  const [redis, slack] = await Promise.all([startRedis(), FakeSlack.start()]);
+/**
+ * `seed`: the seed file's contents (default testSeed()); `store`: one kept from an earlier start;
+ * `slack`: the fake Slack's options (its rate limits).
+ */
+export async function startTestApp(
+  opts: { env?: Record<string, string>; options?: KeywardenOptions; store?: Store; seed?: object; slack?: FakeSlackOptions } = {},
+): Promise<TestApp> {
+  const [redis, slack] = await Promise.all([startRedis(), FakeSlack.start(opts.slack)]);
   const dir = mkdtempSync(join(tmpdir(), 'keywarden-test-'));
   const seedFile = join(dir, 'seed.json');
   writeFileSync(seedFile, JSON.stringify(opts.seed ?? testSeed()));
@@ -93,7 +99,10 @@ export async function startTestApp(opts: { env?: Record<string, string>; options
   const logs = new LogCapture();
   const store = opts.store ?? createMemoryStore();
   const kw = await startKeywarden(config, {
-    log: createLog('debug', logs), store, queuePrefix: `kwtest-${randomUUID().slice(0, 8)}`, sweepEveryMs: 500, ...opts.options,
+    log: createLog('debug', logs), store, queuePrefix: `kwtest-${randomUUID().slice(0, 8)}`, sweepEveryMs: 500,
+    // Against a fake Slack without limits, messages go out unpaced (as they would to such a Slack).
+    slackLanes: opts.slack?.limits ? SLACK_LANE_LIMITS : UNLIMITED_LANES,
+    ...opts.options,
   });
   let n = 0;
   const base = kw.url!;

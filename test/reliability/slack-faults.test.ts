@@ -20,6 +20,10 @@ import { createLog } from '../../src/log.js';
 import { createApplyQueue } from '../../src/queue/apply-queue.js';
 import { APPLY_QUEUE } from '../../src/queue/names.js';
 import { SlackNotifier } from '../../src/slack/notifier.js';
+import { OutboundDelivery } from '../../src/slack/outbound/delivery.js';
+import { UNLIMITED_LANES } from '../../src/slack/outbound/lanes.js';
+import { LANES } from '../../src/slack/outbound/messages.js';
+import { createOutboundQueue, Outbound } from '../../src/slack/outbound/outbound.js';
 import { createSlackClient } from '../../src/slack/slack-client.js';
 import { ACTIVE, ADMIN, APPROVER1, FakeClock, seededStore, TEAM, WS_ID } from '../app/fixtures.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
@@ -136,9 +140,14 @@ describe('the apply job when Slack will not take a message', () => {
     const clock = new FakeClock();
     const logs = new LogCapture();
     const log = createLog('debug', logs);
-    const notifier = new SlackNotifier(client(logs));
     const prefix = `kwtest-${randomUUID().slice(0, 8)}`;
     const producer = new Redis(redis.url, { maxRetriesPerRequest: null });
+    // Unpaced lanes: every message is sent at once, so a failure reaches the apply job as before.
+    const notifier = new SlackNotifier(new Outbound({
+      queues: Object.fromEntries(LANES.map((l) => [l, createOutboundQueue(producer, l, prefix)])) as any,
+      delivery: new OutboundDelivery({ client: client(logs), store, clock, log, revealBy: async () => null }),
+      log, limits: UNLIMITED_LANES,
+    }));
     const consumer = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue: Queue = createApplyQueue(producer, prefix);
     const requests = new RequestService({

@@ -5,8 +5,11 @@ import type { TechnicalUser } from '../../domain/technical-user.js';
 import type { Workspace } from '../../domain/workspace.js';
 
 export interface Notifier {
-  /** Posts the approval message with its buttons and returns where it is. */
-  requestCreated(r: ChangeRequest, ws: Workspace): Promise<{ channel: string; ts: string }>;
+  /**
+   * Posts the approval message with its buttons and returns where it is; or null when Slack is
+   * limiting and the message waits its turn (it is posted, and where it is recorded, later).
+   */
+  requestCreated(r: ChangeRequest, ws: Workspace): Promise<{ channel: string; ts: string } | null>;
   /** Rewrites the approval message for the request's current state (buttons only while PENDING). */
   requestUpdated(r: ChangeRequest, ws: Workspace): Promise<void>;
   /** Tells the requester, by DM, how their request ended (with a Reveal button for a new token). */

@@ -1,0 +1,139 @@
+/**
+ * Sends one outbound message to Slack: renders it from the store as things are now, then makes
+ * the one Web API call it needs. Used for a message sent at once and for one that waited in its
+ * lane's queue alike, so both look the same.
+ */
+import type { Clock, Log, Store } from '../../app/ports.js';
+import { HomeService } from '../../app/home.js';
+import type { ChangeRequest } from '../../domain/request.js';
+import { isGrantRequest, TOKEN_KINDS } from '../../domain/request.js';
+import type { TechnicalUser } from '../../domain/technical-user.js';
+import type { Workspace } from '../../domain/workspace.js';
+import { expiryDigestBlocks } from '../blocks/expiry-digest.js';
+import { grantButtons, grantEndedText } from '../blocks/grants.js';
+import { homeView } from '../blocks/home.js';
+import { approvalRequestBlocks, reminderText, requestText, requesterText } from '../blocks/request.js';
+import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
+import type { SlackMessages } from '../slack-client.js';
+import type { OutboundMessage } from './messages.js';
+
+export type SlackRef = { channel: string; ts: string };
+
+/** What the caller already holds, so a message sent at once need not read it again. */
+export interface Known { request?: ChangeRequest; workspace?: Workspace }
+
+/** A rewrite that finds the request changed while it was sent sends again, up to this many times. */
+const REWRITE_ROUNDS = 3;
+
+export class OutboundDelivery {
+  constructor(
+    private readonly deps: {
+      client: SlackMessages; store: Store; clock: Clock; log: Log;
+      revealBy: (r: ChangeRequest) => Promise<Date | null>;
+    },
+  ) {}
+
+  /**
+   * Sends `m`. Returns where an approval message was posted; null when there was nothing to send
+   * (the request or workspace is gone, or the approval message was posted before).
+   */
+  async deliver(m: OutboundMessage, known: Known = {}): Promise<SlackRef | null> {
+    const { client } = this.deps;
+    switch (m.kind) {
+      case 'approval': {
+        const found = await this.request(m.requestId, known);
+        if (!found || found.r.slack) return found?.r.slack ?? null;
+        const { r, ws } = found;
+        const res = await client.chat.postMessage({ channel: ws.slack.approvalsChannel, text: requestText(r, ws), blocks: approvalRequestBlocks(r, ws) });
+        if (!res.channel || !res.ts) throw new Error('chat.postMessage returned no channel or ts');
+        return { channel: res.channel, ts: res.ts };
+      }
+      case 'rewrite':
+        await this.rewrite(m.requestId, known);
+        return null;
+      case 'dm': {
+        const found = await this.request(m.requestId, known);
+        if (found) await this.tellRequester(found.r, found.ws);
+        return null;
+      }
+      case 'grant-ended': {
+        const found = await this.request(m.requestId, known);
+        if (!found) return null;
+        const { r, ws } = found;
+        const text = grantEndedText(r, ws, m.end, m.revertedTo);
+        if (m.to === 'requester') await client.chat.postMessage({ channel: r.requester, text });
+        else if (r.slack) await client.chat.postMessage({ channel: r.slack.channel, thread_ts: r.slack.ts, text });
+        return null;
+      }
+      case 'reminder': {
+        const found = await this.request(m.requestId, known);
+        if (!found) return null;
+        const { r, ws } = found;
+        const text = reminderText(r, ws, new Date(m.at));
+        await client.chat.postMessage(r.slack ? { channel: r.slack.channel, thread_ts: r.slack.ts, text } : { channel: ws.slack.approvalsChannel, text });
+        return null;
+      }
+      case 'notice':
+        await client.chat.postMessage({ channel: m.channel, text: m.text });
+        return null;
+      case 'expiry': {
+        const ws = known.workspace ?? (await this.deps.store.workspaces.findById(m.workspaceId));
+        if (!ws) return null;
+        const warnings: Array<{ tu: TechnicalUser; days: number }> = [];
+        for (const t of m.tokens) {
+          const tu = await this.deps.store.technicalUsers.findById(t.technicalUserId);
+          if (tu?.token) warnings.push({ tu, days: t.days });
+        }
+        if (warnings.length === 0) return null;
+        const at = new Date(m.at);
+        const message = warnings.length === 1 ? expiryWarningBlocks(ws, warnings[0]!.tu, warnings[0]!.days, at) : expiryDigestBlocks(ws, warnings, at);
+        await client.chat.postMessage({ channel: m.channel, ...message });
+        return null;
+      }
+      case 'home': {
+        const home = await new HomeService(this.deps).forUser(m.teamId, m.userId);
+        await client.views.publish({ user_id: m.userId, view: homeView(home, m.userId, this.deps.clock.now(), m.notice) });
+        return null;
+      }
+    }
+  }
+
+  /**
+   * The approval message rewritten for the request as stored. Nothing is rewritten before the
+   * approval message exists: the post renders the state of its own time. And an older rewrite
+   * never stays over a newer one: after each rewrite the stored version is read again, and a
+   * request that changed meanwhile is rewritten once more.
+   */
+  private async rewrite(requestId: string, known: Known): Promise<void> {
+    let found = await this.request(requestId, known);
+    for (let round = 0; found?.r.slack && round < REWRITE_ROUNDS; round++) {
+      const { r, ws } = found;
+      await this.deps.client.chat.update({ channel: r.slack!.channel, ts: r.slack!.ts, text: requestText(r, ws), blocks: approvalRequestBlocks(r, ws) });
+      const now = await this.deps.store.requests.findById(requestId);
+      if (!now || now.version === r.version) return;
+      found = { r: now, ws };
+    }
+  }
+
+  private async tellRequester(r: ChangeRequest, ws: Workspace): Promise<void> {
+    const text = requesterText(r, ws);
+    // Posting to a user id lands in the DM between that user and the bot.
+    if (r.status === 'APPLIED' && TOKEN_KINDS.includes(r.kind) && 'userName' in r.params) {
+      const blocks = [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text } }, ...revealBlocks(r.params.userName, r.id, await this.deps.revealBy(r))];
+      await this.deps.client.chat.postMessage({ channel: r.requester, text, blocks });
+      return;
+    }
+    if (r.status === 'APPLIED' && isGrantRequest(r) && r.kind !== 'permission.extend' && r.kind !== 'techuser.extend') {
+      await this.deps.client.chat.postMessage({ channel: r.requester, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, grantButtons(r.id)] });
+      return;
+    }
+    await this.deps.client.chat.postMessage({ channel: r.requester, text });
+  }
+
+  private async request(id: string, known: Known): Promise<{ r: ChangeRequest; ws: Workspace } | null> {
+    const r = known.request?.id === id ? known.request : await this.deps.store.requests.findById(id);
+    if (!r) return null;
+    const ws = known.workspace?.id === r.workspaceId ? known.workspace : await this.deps.store.workspaces.findById(r.workspaceId);
+    return ws ? { r, ws } : null;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * What Keywarden posts on its own, as outbound messages. A message names what it is about (ids)
+ * and is rendered from the store when it is sent, never before: so a message that waited out a
+ * rate limit shows the state of things when it lands, and its data, which may wait in Redis,
+ * never holds a secret or a rendered body (the one text that is carried, a channel notice, is
+ * written by Keywarden and names no secret).
+ */
+import { z } from 'zod';
+
+const Id = z.string().min(1).max(100);
+
+export const OutboundMessage = z.discriminatedUnion('kind', [
+  /** A request's approval message, with its buttons while it is pending. */
+  z.object({ kind: z.literal('approval'), requestId: Id }),
+  /** The approval message rewritten for the request's state now. */
+  z.object({ kind: z.literal('rewrite'), requestId: Id }),
+  /** The requester's DM saying how their request ended. */
+  z.object({ kind: z.literal('dm'), requestId: Id }),
+  /** A time-bound grant ended: told to its requester by DM, and in the approval message's thread. */
+  z.object({
+    kind: z.literal('grant-ended'), to: z.enum(['requester', 'thread']), requestId: Id, revertedTo: z.string().max(100),
+    end: z.union([
+      z.object({ how: z.literal('expired') }),
+      z.object({ how: z.literal('ended'), by: Id }),
+      z.object({ how: z.literal('superseded'), by: Id.nullable() }),
+    ]),
+  }),
+  /** The approvers' reminder, in the approval message's thread. */
+  z.object({ kind: z.literal('reminder'), requestId: Id, at: z.iso.datetime() }),
+  /** A notice to one of a workspace's notification channels. */
+  z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000) }),
+  /** Expiry warnings for one channel: one message each, or one digest when there are many. */
+  z.object({
+    kind: z.literal('expiry'), workspaceId: Id, channel: Id, at: z.iso.datetime(),
+    tokens: z.array(z.object({ technicalUserId: Id, days: z.number().int() })).min(1).max(200),
+  }),
+  /** A person's App Home tab. */
+  z.object({ kind: z.literal('home'), teamId: Id, userId: Id, notice: z.string().max(3000).optional() }),
+]);
+export type OutboundMessage = z.infer<typeof OutboundMessage>;
+
+/** The Slack limits the outbound path paces by: one lane per Web API method it calls. */
+export type Lane = 'chat.postMessage' | 'chat.update' | 'views.publish';
+export const LANES: readonly Lane[] = ['chat.postMessage', 'chat.update', 'views.publish'];
+
+export function laneOf(m: OutboundMessage): Lane {
+  if (m.kind === 'rewrite') return 'chat.update';
+  if (m.kind === 'home') return 'views.publish';
+  return 'chat.postMessage';
+}
+
+/**
+ * How a queued message is told apart from its copies. Messages that happen once per request use
+ * the request's id as the job id, so queueing one twice (a sweep, a retried job) sends it once.
+ * Rewrites and Home tabs are coalesced instead (`dedupe`): at most one is waiting per request or
+ * person, rendered when it is sent, so the latest state wins and two never run at the same time.
+ */
+export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string } {
+  switch (m.kind) {
+    case 'approval': case 'dm': case 'reminder':
+      return { jobId: `${m.kind}:${m.requestId}` };
+    case 'rewrite':
+      return { dedupe: `rewrite:${m.requestId}` };
+    case 'home':
+      return { dedupe: `home:${m.teamId}:${m.userId}` };
+    case 'grant-ended':
+      return { jobId: `${m.kind}-${m.to}-${m.requestId}` };
+    default:
+      return {};
+  }
+}
