@@ -33,9 +33,15 @@ export interface OutboundWorkerOptions {
   undelivered(r: ChangeRequest, message: 'approval-message' | 'requester-dm', why: unknown): Promise<void>;
   /** How often the backlog's age is checked for the log (ms). */
   watchEveryMs?: number;
+  /** A message waiting longer than this (s) is worth a line in the log. */
+  backlogWarnSeconds?: number;
+  /**
+   * The longest a worker sleeps on a pause before it asks Redis again (BullMQ's
+   * maximumRateLimitDelay). Tests shorten it to end a long Retry-After early by clearing the pause.
+   */
+  maximumRateLimitDelayMs?: number;
 }
 
-/** A message waiting longer than this is worth a line in the log. */
 export const BACKLOG_WARN_SECONDS = 60;
 
 export function startOutboundWorkers(o: OutboundWorkerOptions): { close(): Promise<void> } {
@@ -47,6 +53,7 @@ export function startOutboundWorkers(o: OutboundWorkerOptions): { close(): Promi
     const limiter = limit ? { max: 1, duration: limit.intervalMs } : { max: 1_000_000, duration: 1000 };
     const w = new Worker<OutboundJobData>(OUTBOUND_QUEUES[lane], (job) => process(o, lane, job), {
       connection, prefix, limiter, concurrency: limit ? 1 : 8,
+      ...(o.maximumRateLimitDelayMs !== undefined && { maximumRateLimitDelay: o.maximumRateLimitDelayMs }),
     });
     w.on('error', (err) => log.error({ err, queue: w.name }, 'worker error'));
     if (o.metrics) observeJobs(w, o.metrics);
@@ -55,7 +62,7 @@ export function startOutboundWorkers(o: OutboundWorkerOptions): { close(): Promi
   let warned = false;
   const watch = setInterval(() => {
     outboundBacklog(o.queues).then((lanes) => {
-      const old = lanes.filter((l) => l.oldestSeconds > BACKLOG_WARN_SECONDS);
+      const old = lanes.filter((l) => l.oldestSeconds > (o.backlogWarnSeconds ?? BACKLOG_WARN_SECONDS));
       if (old.length > 0) log.warn({ lanes: old }, 'Slack messages have waited over a minute for their turn (Slack is rate-limiting)');
       else if (warned) log.info({}, 'the Slack message backlog is under a minute old again');
       warned = old.length > 0;

@@ -43,6 +43,7 @@ import { meteredStore } from './metrics/metered-store.js';
 import { KeywardenMetrics } from './metrics/metrics.js';
 import { readSeedFile } from './store/seed-file.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
+import type { OutboundWorkerOptions } from '../jobs/outbound.js';
 
 export interface KeywardenOptions {
   log?: Log;
@@ -57,6 +58,8 @@ export interface KeywardenOptions {
   slackClientBounds?: Partial<SlackClientBounds>;
   /** How fast the outbound lanes call Slack (default: Slack's published limits; benchmarks against an unlimited fake pass none). */
   slackLanes?: LaneLimits;
+  /** The outbound workers' timings (tests shorten them). */
+  outboundWorker?: Pick<OutboundWorkerOptions, 'watchEveryMs' | 'backlogWarnSeconds' | 'maximumRateLimitDelayMs'>;
 }
 
 export interface Keywarden {
@@ -169,7 +172,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
         redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, log, prefix,
         sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
         outbound: {
-          store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes,
+          store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes, ...opts.outboundWorker,
           undelivered: (r, message, why) => new RequestMessages({ store, notifier, clock, log }).noteUndelivered(r, message, why),
         },
       });

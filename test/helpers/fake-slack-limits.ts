@@ -35,6 +35,7 @@ interface Bucket { tokens: number; at: number; blockedUntil: number }
 
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly blocked = new Map<string, number>();
   /** 429s answered, by method. */
   readonly limited = new Map<string, number>();
 
@@ -43,6 +44,11 @@ export class RateLimiter {
   /** Takes a token for the call; returns null when accepted, else the Retry-After in seconds. */
   take(method: string, args: Record<string, unknown>): number | null {
     const limit = method === 'chat.postMessage' ? this.limits.postMessagePerChannel : this.limits.methods[method];
+    const until = this.blocked.get(method) ?? 0;
+    if (this.now() < until) {
+      this.limited.set(method, (this.limited.get(method) ?? 0) + 1);
+      return Math.ceil((until - this.now()) / 1000);
+    }
     if (!limit) return null;
     const key = method === 'chat.postMessage' ? `${method}:${String(args.channel)}` : method;
     const now = this.now();
@@ -62,9 +68,15 @@ export class RateLimiter {
     return wait;
   }
 
+  /** Refuses every call to `method` for the next `seconds`, each with the Retry-After left. */
+  block(method: string, seconds: number): void {
+    this.blocked.set(method, this.now() + seconds * 1000);
+  }
+
   /** Ends every limit in force now (a test's stand-in for waiting out a long Retry-After). */
   lift(): void {
     for (const b of this.buckets.values()) b.blockedUntil = 0;
+    this.blocked.clear();
   }
 }
 

@@ -58,7 +58,7 @@ export function laneOf(m: OutboundMessage): Lane {
 export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string } {
   switch (m.kind) {
     case 'approval': case 'dm': case 'reminder':
-      return { jobId: `${m.kind}:${m.requestId}` };
+      return { jobId: `${m.kind}-${m.requestId}` };
     case 'rewrite':
       return { dedupe: `rewrite:${m.requestId}` };
     case 'home':

@@ -34,7 +34,7 @@ async function open(deps: SlackDeps, what: 'rotate' | 'extend', c: { userId: str
     ? { kind: 'techuser.rotate', params: { userName: tu.userName } }
     : { kind: 'techuser.expiry', params: { userName: tu.userName, expiry: extendedDate(tu, deps.clock.now()) } };
   const r = await deps.requests.submit({ workspace: ws, requester: c.userId, request, reason: 'Opened from an expiry warning.' });
-  return submitText(ws, r);
+  return submitText(deps, ws, r);
 }
 
 /** EXTEND_DAYS after the current expiry date, or after today when the token has already expired. */

@@ -64,7 +64,7 @@ export function requestFormSubmitted<S extends z.ZodType>(deps: SlackDeps, spec:
     await ack();
     let text: string;
     try {
-      text = submitText(ws, await deps.requests.submit({ workspace: ws, requester: user, request, reason }));
+      text = await submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: user, request, reason }));
     } catch (err) {
       // Something changed between the check and the submission (e.g. the name was taken meanwhile).
       text = errorText(err, deps.log, { user, team, form: spec.name, kind: request.kind });
