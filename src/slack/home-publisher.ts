@@ -1,18 +1,15 @@
 /**
  * Publishes a person's App Home: on opening it, and after they decided a request from it (where
- * there is no response_url to answer through, the refreshed tab is the answer).
+ * there is no response_url to answer through, the refreshed tab is the answer). Through the
+ * outbound path: views.publish has its own limit (Tier 4), and while Slack is limiting it the
+ * publishes for one person are coalesced, rendered when sent, so the latest view wins.
  */
-import type { webApi } from '@slack/bolt';
-import { HomeService } from '../app/home.js';
-import { homeView } from './blocks/home.js';
 import type { SlackDeps } from './deps.js';
 
 export async function publishHome(
-  deps: Pick<SlackDeps, 'store' | 'clock'>,
-  client: webApi.WebClient,
+  deps: Pick<SlackDeps, 'outbound'>,
   who: { teamId: string; userId: string },
   notice?: string,
 ): Promise<void> {
-  const home = await new HomeService(deps).forUser(who.teamId, who.userId);
-  await client.views.publish({ user_id: who.userId, view: homeView(home, who.userId, deps.clock.now(), notice) });
+  await deps.outbound.send({ kind: 'home', teamId: who.teamId, userId: who.userId, ...(notice && { notice: notice.slice(0, 3000) }) });
 }

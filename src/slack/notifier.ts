@@ -7,7 +7,11 @@ import type { GrantEnd } from '../domain/grant.js';
 import type { ChangeRequest } from '../domain/request.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
+import { DIGEST_TOKENS_PER_MESSAGE } from './blocks/expiry-digest.js';
 import type { Outbound } from './outbound/outbound.js';
+
+/** More tokens than this of one workspace due in one scan make a digest instead of a message each. */
+export const DIGEST_AFTER = 3;
 
 export class SlackNotifier implements Notifier {
   constructor(private readonly outbound: Outbound) {}
@@ -42,9 +46,14 @@ export class SlackNotifier implements Notifier {
     for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text });
   }
 
-  async tokenExpiring(ws: Workspace, tu: TechnicalUser, days: number, now: Date) {
+  /** Up to DIGEST_AFTER tokens: a message each. More: digests of up to 24 tokens (50 blocks) each. */
+  async tokensExpiring(ws: Workspace, warnings: Array<{ tu: TechnicalUser; days: number }>, now: Date) {
+    const tokens = warnings.map(({ tu, days }) => ({ technicalUserId: tu.id, days }));
+    const size = tokens.length > DIGEST_AFTER ? DIGEST_TOKENS_PER_MESSAGE : 1;
     for (const channel of ws.slack.notificationChannels) {
-      await this.outbound.send({ kind: 'expiry', workspaceId: ws.id, channel, at: now.toISOString(), tokens: [{ technicalUserId: tu.id, days }] }, { workspace: ws });
+      for (let i = 0; i < tokens.length; i += size) {
+        await this.outbound.send({ kind: 'expiry', workspaceId: ws.id, channel, at: now.toISOString(), tokens: tokens.slice(i, i + size) }, { workspace: ws });
+      }
     }
   }
 }

@@ -75,12 +75,13 @@ export class FakeNotifier implements Notifier {
   async notifyChannels(_ws: Workspace, text: string) {
     this.channelNotices.push(text);
   }
-  async tokenExpiring(_ws: Workspace, tu: TechnicalUser, days: number) {
+  /** One call per scan and workspace: `failWarnings` fails that many calls. */
+  async tokensExpiring(_ws: Workspace, warnings: Array<{ tu: TechnicalUser; days: number }>) {
     if (this.failWarnings > 0) {
       this.failWarnings--;
       throw new Error('slack down');
     }
-    this.warnings.push({ userName: tu.userName, days });
+    for (const { tu, days } of warnings) this.warnings.push({ userName: tu.userName, days });
   }
 }
 

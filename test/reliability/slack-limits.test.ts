@@ -14,7 +14,8 @@ import type { LaneLimits } from '../../src/slack/outbound/lanes.js';
 import { TestClock } from '../helpers/clock.js';
 import type { SlackCall } from '../helpers/fake-slack.js';
 import type { SlackLimits } from '../helpers/fake-slack-limits.js';
-import { ADMIN, ADMIN2, APPROVALS, APPROVER1, startTestApp, WS_ID, type Sent, type TestApp } from '../helpers/keywarden.js';
+import { ADMIN, ADMIN2, APPROVALS, APPROVER1, SIGNING_SECRET, startTestApp, WS_ID, type Sent, type TestApp } from '../helpers/keywarden.js';
+import { appHomeOpenedBody, homeActionBody, postSigned } from '../helpers/slack-requests.js';
 import { recordFigures } from './figures.js';
 import { dmsAbout, logLines, waitUntil } from './flow.js';
 
@@ -53,7 +54,7 @@ async function start(fake: SlackLimits = FAKE) {
   /** A Retry-After has run out: Slack takes calls again, and the lanes' pauses end. */
   const limitEnds = async () => {
     t!.slack.limiter!.lift();
-    for (const name of ['chat.postMessage', 'chat.update'] as const) await lane(name).removeRateLimitKey();
+    for (const name of ['chat.postMessage', 'chat.update', 'views.publish'] as const) await lane(name).removeRateLimitKey();
   };
   return { t, clock, lane, limitEnds };
 }
@@ -219,4 +220,29 @@ describe('Slack at its rate limits', () => {
     for (const id of requestIds) expect(dmsAbout(app, ADMIN, id).length + dmsAbout(app, ADMIN2, id).length).toBe(1);
     recordFigures('slack-limits-retry-after-3600s', { requests: 10, refusedCallsDuringTheHour: refused, lost: 0, sentTwice: 0 });
   }, 60_000);
+
+  it('Home tab publishes for one person, while Slack limits them, are coalesced: the latest wins', async () => {
+    const { t: app, limitEnds } = await start();
+    const { ids: requestIds } = await burstOfRequests(app, 1, 'home');
+    await waitUntil(() => approvalPosts(app, requestIds[0]!).length > 0, 'the approval message is posted');
+    app.slack.limiter!.block('views.publish', 3600);
+    for (let i = 0; i < 6; i++) {
+      const opened = await postSigned(app.kw.url!, appHomeOpenedBody({ userId: APPROVER1 }), { secret: SIGNING_SECRET, contentType: 'application/json' });
+      expect(opened.status).toBe(200);
+    }
+    // The last one: a decision from the Home tab, answered on the tab itself.
+    const click = await postSigned(app.kw.url!, homeActionBody({ actionId: ids.APPROVE, value: requestIds[0]!, userId: APPROVER1 }), { secret: SIGNING_SECRET });
+    expect(click.status).toBe(200);
+    await waitUntil(async () => (await app.store.requests.findById(requestIds[0]!))?.status === 'APPLIED', 'the request is applied');
+    await new Promise((r) => setTimeout(r, 300));
+    const refused = limitedCalls(app, 'views.publish');
+    await limitEnds();
+    await waitUntil(() => app.slack.delivered('views.publish', (c) => c.args.user_id === APPROVER1).length > 0, 'the Home tab is published');
+    await new Promise((r) => setTimeout(r, 500));
+    const published = app.slack.delivered('views.publish', (c) => c.args.user_id === APPROVER1);
+    expect(published).toHaveLength(1); // seven publishes asked for, one sent
+    expect(JSON.stringify(published[0]!.args.view.blocks)).toMatch(/Approved/); // the latest click's answer
+    expect(refused).toBeLessThanOrEqual(LANES['views.publish']!.burst + 1);
+    recordFigures('slack-limits-home-coalesced', { asked: 7, published: published.length, refusedWhileLimited: refused });
+  }, 30_000);
 });

@@ -23,7 +23,10 @@ export interface Notifier {
    * in the approval message's thread.
    */
   grantEnded(r: ChangeRequest, ws: Workspace, end: GrantEnd, revertedTo: string): Promise<void>;
-  /** Warns the notification channels that a token expires (or has), with Rotate and Extend buttons. */
-  tokenExpiring(ws: Workspace, tu: TechnicalUser, days: number, now: Date): Promise<void>;
+  /**
+   * Warns the notification channels that tokens expire (or have), each with Rotate and Extend
+   * buttons: a message each for a few, one digest for many.
+   */
+  tokensExpiring(ws: Workspace, warnings: Array<{ tu: TechnicalUser; days: number }>, now: Date): Promise<void>;
 }
 

@@ -6,6 +6,7 @@
  * When Redis cannot take a message, it is sent at once after all: the caller's own retries (the
  * apply job's, submit's cancel) then stand behind it, as they did before there was a queue.
  */
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Log } from '../../app/ports.js';
@@ -84,8 +85,12 @@ export class Outbound {
     const lane = laneOf(m);
     const queue = this.o.queues[lane];
     const { jobId, dedupe } = identity(m);
+    const id = jobId ?? `${m.kind}-${randomUUID()}`;
     try {
-      await queue.add(m.kind, { message: m }, { ...(jobId && { jobId }), ...(dedupe && { deduplication: { id: dedupe, keepLastIfActive: true } }) });
+      const job = await queue.add(m.kind, { message: m }, { jobId: id, ...(dedupe && { deduplication: { id: dedupe, keepLastIfActive: true } }) });
+      // Coalesced into the one already waiting (BullMQ answers with its id): a Home tab's notice
+      // is the latest click's answer, so the waiting one takes it over. Rewrites carry only ids.
+      if (job.id !== id && m.kind === 'home') await (await queue.getJob(job.id!))?.updateData({ message: m });
     } catch (err) {
       this.o.log.warn({ err, kind: m.kind }, 'could not queue a Slack message; sending it at once');
       return { sent: true, ref: await this.o.delivery.deliver(m, known) };

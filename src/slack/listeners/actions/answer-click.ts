@@ -17,7 +17,7 @@ export async function answerClick(
   const origin = ButtonOrigin.safeParse(click.body);
   try {
     if (origin.success && !origin.data.responseUrl && origin.data.fromHome && who) {
-      await publishHome(deps, click.client, who, text);
+      await publishHome(deps, who, text);
     } else if (typeof click.respond === 'function') {
       await click.respond({ response_type: 'ephemeral', replace_original: false, text });
     } else {

@@ -7,7 +7,7 @@ import { AppHomeOpened } from '../../view-schemas.js';
 type Args = SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs;
 
 export function appHomeOpened(deps: SlackDeps) {
-  return async ({ body, client }: Args): Promise<void> => {
+  return async ({ body }: Args): Promise<void> => {
     const opened = AppHomeOpened.safeParse(body);
     if (!opened.success) {
       deps.log.warn({ issues: opened.error.issues.slice(0, 3) }, 'refused a malformed app_home_opened event');
@@ -16,7 +16,7 @@ export function appHomeOpened(deps: SlackDeps) {
     // The Messages tab fires the same event; only the Home tab is ours to draw.
     if (opened.data.tab !== 'home') return;
     try {
-      await publishHome(deps, client, opened.data);
+      await publishHome(deps, opened.data);
     } catch (err) {
       deps.log.error({ err, user: opened.data.userId }, 'could not publish the App Home');
     }

@@ -55,7 +55,7 @@ export function rejectSubmitted(deps: SlackDeps) {
       text = errorText(err, deps.log, { user, team, action: 'reject', requestId: meta.requestId });
     }
     if (meta.fromHome) {
-      await publishHome(deps, client, { teamId: team, userId: user }, text).catch((err: unknown) =>
+      await publishHome(deps, { teamId: team, userId: user }, text).catch((err: unknown) =>
         deps.log.warn({ err, user }, 'could not refresh the App Home after a rejection'),
       );
     } else {
