@@ -2,6 +2,7 @@
 import { round } from './harness.js';
 import type { AckResult } from './scenarios/ack.js';
 import type { ApplyResult } from './scenarios/apply.js';
+import type { BurstResult } from './scenarios/burst.js';
 import type { ExchangeResult } from './scenarios/exchange.js';
 import type { ScanResult } from './scenarios/scan.js';
 
@@ -13,6 +14,8 @@ export interface Figures {
   exchange: ExchangeResult;
   scan: ScanResult;
   rssMb: number;
+  /** Not run in --quick (or when --only leaves it out). */
+  burst: BurstResult | null;
 }
 
 export interface Machine { cpus: number; cpuModel: string; memoryGb: number; node: string }
@@ -29,6 +32,8 @@ export interface ResultJson {
   exchange_ratio: number;
   scan_ms: { '10000': number; '100000': number; '1000000': number };
   rss_mb: number;
+  /** Slack at its rate limits (issue 14): seconds, each next to the floor the limits set. */
+  burst?: { requests: number; posted_s: number; posted_floor_s: number; done_s: number; done_floor_s: number; ack_max_ms: number };
 }
 
 const failures = (f: Record<string, number>) => {
@@ -51,6 +56,10 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
     exchange_ratio: round(f.exchange.ours.perSecond / f.exchange.bare.perSecond, 3),
     scan_ms: { '10000': round(scanMs(10_000)), '100000': round(scanMs(100_000)), '1000000': round(scanMs(1_000_000)) },
     rss_mb: round(f.rssMb, 1),
+    ...(f.burst && { burst: {
+      requests: f.burst.n, posted_s: round(f.burst.postedS, 1), posted_floor_s: round(f.burst.postedFloorS, 1),
+      done_s: round(f.burst.doneS, 1), done_floor_s: round(f.burst.doneFloorS, 1), ack_max_ms: round(f.burst.ackMaxMs),
+    } }),
   };
   const scanRatio = scanMs(1_000_000) / scanMs(10_000);
   const ok = (b: boolean) => (b ? 'met' : 'MISSED');
@@ -65,6 +74,15 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
     ['scan 1M (ms, median)', fmt(scanMs(1_000_000)), 'scan 10k', fmt(scanRatio), 'ratio <= 3', ok(scanRatio <= 3)],
     ['server peak RSS (MB)', fmt(f.rssMb, 1), '', '', '', ''],
   ];
+  if (f.burst) {
+    const b = f.burst;
+    const within = (s: number, floor: number) => s <= 1.2 * floor + 5;
+    rows.push(
+      ['burst: all posted (s)', fmt(b.postedS, 1), `floor ${fmt(b.postedFloorS, 1)}`, fmt(b.postedS / b.postedFloorS), '<= 1.2x floor + 5 s', ok(within(b.postedS, b.postedFloorS) && b.postedOnce)],
+      ['burst: all applied+told (s)', fmt(b.doneS, 1), `floor ${fmt(b.doneFloorS, 1)}`, fmt(b.doneS / b.doneFloorS), '<= 1.2x floor + 5 s', ok(within(b.doneS, b.doneFloorS) && b.appliedOnce && b.toldOnce)],
+      ['burst: slowest ack (ms)', fmt(b.ackMaxMs, 0), '', '', '<= 3000 ms', ok(b.ackMaxMs <= 3000)],
+    );
+  }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 || c >= 4 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
   const notes = [
@@ -86,6 +104,10 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       `p99 ${fmt(f.exchange.ours.latency.p99)} / ${fmt(f.exchange.bare.latency.p99)} ms, CPU per exchange ${fmt(f.exchange.ours.cpuMs, 3)} / ${fmt(f.exchange.bare.cpuMs, 3)} ms` + failures(f.exchange.ours.failures) + failures(f.exchange.bare.failures),
     `scan: median of 3 scans per size (${Object.entries(f.scan.runs).map(([n, r]) => `${n}: ${r.map((x) => fmt(x, 0)).join('/')}`).join(', ')} ms), 100 warnings posted per scan; inserting took ${Object.entries(f.scan.insertMs).map(([n, ms]) => `${n}: ${fmt(ms / 1000, 1)} s`).join(', ')}; ` +
       `scan process peak RSS ${fmt(f.scan.rssMb ?? NaN, 0)} MB (not the server figure above)`,
+    f.burst
+      ? `burst: ${f.burst.n} requests then ${f.burst.n} approvals against Slack's limits; ${f.burst.acks} commands and clicks acked; posted once ${f.burst.postedOnce}, ` +
+        `applied once ${f.burst.appliedOnce}, told once ${f.burst.toldOnce}; 429s by method ${JSON.stringify(f.burst.limited)}`
+      : 'burst: not run (--quick or --only)',
   ];
   return { table: notes.join('\n'), json };
 }

@@ -4,7 +4,8 @@
  * loopback against a private redis-server and a local fake Slack; the store is the one MONGODB_URI
  * names (memory when unset; with MongoDB, throw-away databases that are dropped afterwards).
  * Progress goes to stderr; stdout gets the table and, as its last line, the JSON result, which is
- * also written to bench/results/latest.json. `--profile` writes CPU profiles of the server
+ * also written to bench/results/latest.json. The part `burst` (Slack at its rate limits: several
+ * minutes by nature) runs in full runs and with --only=burst, not in --quick. `--profile` writes CPU profiles of the server
  * processes to bench/results/; BENCH_KEEP_LOGS=1 keeps the processes' logs after a good run too.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,6 +19,7 @@ import { killAllChildren, ROOT, round } from './harness.js';
 import { report, type Figures } from './report.js';
 import { runAck } from './scenarios/ack.js';
 import { runApply } from './scenarios/apply.js';
+import { runBurst } from './scenarios/burst.js';
 import type { BenchContext } from './scenarios/context.js';
 import { runExchange } from './scenarios/exchange.js';
 import { runScan } from './scenarios/scan.js';
@@ -27,7 +29,8 @@ const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 /** `--only=ack,apply`: run some parts only (for profiling one at a time); the others report n/a. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan') => !only || only.includes(part);
+const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst') => (only ? only.includes(part) : part !== 'burst' || !quick);
+const BURST_REQUESTS = 100;
 const mongodbUri = process.env.MONGODB_URI?.trim() || 'memory';
 const storeKind = mongodbUri === 'memory' ? 'memory' : 'mongodb';
 const ACK_USERS = 20;
@@ -70,7 +73,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void cleanup().finally(() => process.exit(130));
   });
 }
-const limitMs = quick ? 88_000 : 15 * 60_000;
+const limitMs = quick && !wanted('burst') ? 88_000 : 15 * 60_000;
 const watchdog = setTimeout(() => {
   progress(`gave up: the bench took longer than ${limitMs / 1000} s (logs in ${dir})`);
   void cleanup().finally(() => process.exit(1));
@@ -122,7 +125,14 @@ async function main(): Promise<Figures> {
 
   progress(`scan: ${sizes.scanSizes.join(', ')} technical users`);
   const scan = scanServer ? await runScan(sizes.scanSizes, await scanServer) : skippedScan;
-  return { store: storeKind, quick, ack, apply, exchange, scan, rssMb };
+  if (scanServer) await (await scanServer).child.stop();
+
+  let burst = null;
+  if (wanted('burst')) {
+    progress(`burst: ${BURST_REQUESTS} requests at once into one approvals channel, then ${BURST_REQUESTS} approvals, against a fake Slack at Slack's rate limits (minutes)`);
+    burst = await runBurst({ n: BURST_REQUESTS, dir, redisUrl: redis.url, mongodbUri, queuePrefix: `${queuePrefix}-burst`, logFile: (name) => join(dir, `${name}.log`), mongoDb: mongoDb('burst') });
+  }
+  return { store: storeKind, quick, ack, apply, exchange, scan, rssMb, burst };
 }
 
 const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };

@@ -20,6 +20,7 @@ import { MAINTENANCE_QUEUE } from '../src/queue/names.js';
 import { COLLECTIONS, toDoc } from '../src/store/mongodb/documents.js';
 import { createMongoStore } from '../src/store/index.js';
 import { addTechnicalUser } from '../test/api/api-client.js';
+import { UNLIMITED_LANES } from '../src/slack/outbound/lanes.js';
 import { serve } from './harness.js';
 
 const DAY = 86_400_000;
@@ -40,6 +41,11 @@ interface StartArgs {
   mongoDb?: string;
   /** The periodic maintenance jobs' interval (ms); product default when absent. */
   sweepEveryMs?: number;
+  /**
+   * Pace Slack calls at Slack's published limits (the product's default), for the part whose fake
+   * Slack enforces them; the other parts' fake Slack has none, and neither does the server then.
+   */
+  slackLimits?: boolean;
 }
 
 async function start(a: StartArgs) {
@@ -52,7 +58,7 @@ async function start(a: StartArgs) {
     store = await createMongoStore(config.MONGODB_URI, { dbName: a.mongoDb });
     mongo = { client: await new MongoClient(config.MONGODB_URI).connect(), db: a.mongoDb };
   }
-  kw = await startKeywarden(config, { queuePrefix: prefix, store, sweepEveryMs: a.sweepEveryMs });
+  kw = await startKeywarden(config, { queuePrefix: prefix, store, sweepEveryMs: a.sweepEveryMs, ...(!a.slackLimits && { slackLanes: UNLIMITED_LANES }) });
   return { url: kw.url, store: kw.store.kind };
 }
 

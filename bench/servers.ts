@@ -15,6 +15,8 @@ export interface ServerSpec {
   seed: unknown;
   queuePrefix: string;
   sweepEveryMs?: number;
+  /** Pace Slack calls at Slack's limits (bench/server.ts). */
+  slackLimits?: boolean;
   env?: Record<string, string>;
   execArgv?: string[];
 }
@@ -28,7 +30,7 @@ export async function startServer(s: ServerSpec): Promise<BenchServer> {
   try {
     const env = { ...serverEnv({ redisUrl: s.redisUrl, slackApiUrl: s.slackApiUrl, mongodbUri: s.mongodbUri, seedFile }), ...s.env };
     const started = await child.call<{ url: string; store: 'memory' | 'mongodb' }>(
-      'start', { env, queuePrefix: s.queuePrefix, mongoDb: s.mongoDb, sweepEveryMs: s.sweepEveryMs }, 180_000,
+      'start', { env, queuePrefix: s.queuePrefix, mongoDb: s.mongoDb, sweepEveryMs: s.sweepEveryMs, slackLimits: s.slackLimits }, 180_000,
     );
     return { child, ...started };
   } catch (err) {

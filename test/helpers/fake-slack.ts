@@ -29,6 +29,8 @@ export interface SlackCall {
   failed?: boolean;
   /** Set when the call was refused with 429 by the rate limits (`limits` option): its Retry-After. */
   limited?: number;
+  /** The fake's successful answer (e.g. the `ts` of a posted message). */
+  result?: Record<string, unknown>;
 }
 
 export interface FakeSlackOptions {
@@ -188,6 +190,7 @@ export class FakeSlack {
       return;
     }
     const body = failure?.error !== undefined ? { ok: false, error: failure.error } : this.answer(method, args);
+    if (body.ok) call.result = body;
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
   }
 

@@ -31,13 +31,17 @@ export const SLACK_LANE_LIMITS: LaneLimits = {
 export const UNLIMITED_LANES: LaneLimits = { 'chat.postMessage': null, 'chat.update': null, 'views.publish': null };
 
 /**
- * Whether this process may send a lane's next message at once, or must queue it. The fast path
- * matters: most of the time nothing is limited, and a message sent at once costs one HTTP call
- * where a queued one costs two BullMQ jobs' worth of Redis round trips (measured in `npm run
- * bench`: queueing every message took apply from ~1,100/s to ~600/s). So a message goes at once
- * while the lane is quiet, and joins the queue, behind everything already there, as soon as it
- * is not: after this process's short burst is spent, during a Retry-After, and until what this
- * process queued should have drained. BullMQ then paces the queue for every process together.
+ * Whether this process may send a lane's next message at once, or must queue it. Most of the time
+ * nothing is limited, and a message sent at once costs one HTTP call, where a queued one costs a
+ * BullMQ job (an add, then the worker's fetch and finish: Lua scripts and Redis round trips). The
+ * apply job sends two messages, and by the issue-6 profile BullMQ is already about a third of its
+ * ~1 ms of CPU for one job, so queueing both would cost the apply benchmark roughly half its
+ * throughput (an estimate from those figures; the bench measures only this design, which keeps
+ * apply's CPU per job unchanged). So a message goes at once while the lane is quiet, and joins the
+ * queue, behind everything already there, as soon as it is not: after this process's short
+ * burst is spent, during a Retry-After, and until what it queued should have drained. BullMQ then
+ * paces the queue for every process together. This gate is the one piece of pacing written here:
+ * a local token bucket in front of BullMQ's limiter, not a replacement for it.
  */
 export class LaneGate {
   private tokens: number;
