@@ -39,7 +39,12 @@ export class RateLimiter {
   /** 429s answered, by method. */
   readonly limited = new Map<string, number>();
 
-  constructor(private readonly limits: SlackLimits, private readonly now: () => number = Date.now) {}
+  /** The fixed Retry-After of every 429 (`limits.retryAfterSeconds`); a test may end it. */
+  retryAfterSeconds: number | undefined;
+
+  constructor(private readonly limits: SlackLimits, private readonly now: () => number = Date.now) {
+    this.retryAfterSeconds = limits.retryAfterSeconds;
+  }
 
   /** Takes a token for the call; returns null when accepted, else the Retry-After in seconds. */
   take(method: string, args: Record<string, unknown>): number | null {
@@ -63,7 +68,7 @@ export class RateLimiter {
     }
     this.limited.set(method, (this.limited.get(method) ?? 0) + 1);
     if (now < b.blockedUntil) return Math.ceil((b.blockedUntil - now) / 1000);
-    const wait = this.limits.retryAfterSeconds ?? Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
+    const wait = this.retryAfterSeconds ?? Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
     b.blockedUntil = now + wait * 1000;
     return wait;
   }

@@ -55,7 +55,7 @@ describe('FakeSlack', () => {
     expect(slack.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
     const res = await client.auth.test();
     expect(res).toMatchObject({ ok: true, team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT' });
-    expect(slack.calls).toEqual([{ method: 'auth.test', args: {}, token: 'xoxb-test', at: expect.any(Number) }]);
+    expect(slack.calls).toEqual([{ method: 'auth.test', args: {}, token: 'xoxb-test', at: expect.any(Number), result: expect.objectContaining({ ok: true, team_id: 'T1' }) }]);
   });
 
   it('records chat.postMessage with blocks parsed back into objects, and rewrites user ids to DMs', async () => {

@@ -54,6 +54,8 @@ async function start(fake: SlackLimits = FAKE) {
   /** A Retry-After has run out: Slack takes calls again, and the lanes' pauses end. */
   const limitEnds = async () => {
     t!.slack.limiter!.lift();
+    // From here on Slack answers as usual: a 429 caused by timing jitter asks for the real wait.
+    t!.slack.limiter!.retryAfterSeconds = undefined;
     for (const name of ['chat.postMessage', 'chat.update', 'views.publish'] as const) await lane(name).removeRateLimitKey();
   };
   return { t, clock, lane, limitEnds };
