@@ -125,7 +125,6 @@ async function main(): Promise<Figures> {
 
   progress(`scan: ${sizes.scanSizes.join(', ')} technical users`);
   const scan = scanServer ? await runScan(sizes.scanSizes, await scanServer) : skippedScan;
-  if (scanServer) await (await scanServer).child.stop();
 
   let burst = null;
   if (wanted('burst')) {

@@ -6,7 +6,7 @@
  * long Retry-After only makes it wait. Other failures are retried with backoff; a message that
  * finally cannot be sent is recorded where someone will see it.
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Log, Store } from '../src/app/ports.js';
 import type { ChangeRequest } from '../src/domain/request.js';
@@ -25,7 +25,7 @@ export interface OutboundWorkerOptions {
   store: Store;
   delivery: OutboundDelivery;
   outbound: Outbound;
-  queues: Record<Lane, import('bullmq').Queue>;
+  queues: Record<Lane, Queue>;
   log: Log;
   limits?: LaneLimits;
   metrics?: JobMetrics;
