@@ -14,7 +14,9 @@
  * - each HTTP call times out (10 s);
  * - network errors, timeouts and HTTP 5xx are retried a few times with backoff;
  * - a 429 is waited out as its Retry-After asks, but only when that is short; a longer one fails
- *   the call at once, and the caller's own retry (the queue's backoff) tries later.
+ *   the call at once, and the caller's own retry (the queue's backoff) tries later. Keywarden's
+ *   own client sets `rateLimitRetries: 0`: a 429 fails the call at once, and the outbound path
+ *   (outbound/) queues the message in its lane, which waits out the Retry-After for every caller.
  * Errors carry the library's error codes, so logs read the same whichever client failed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
