@@ -12,6 +12,9 @@ import { techuserCommand } from './listeners/commands/techuser.js';
 import { revealAction } from './listeners/actions/reveal.js';
 import { expiryButton } from './listeners/actions/expiry-buttons.js';
 import { rejectAction } from './listeners/actions/reject.js';
+import { grantEndAction } from './listeners/actions/grant-end.js';
+import { grantExtendAction } from './listeners/actions/grant-extend.js';
+import { grantExtendSubmitted } from './listeners/views/grant-extend.js';
 import { withForm } from './listeners/commands/with-form.js';
 import { appHomeOpened } from './listeners/events/app-home-opened.js';
 import { rejectSubmitted } from './listeners/views/reject.js';
@@ -53,6 +56,10 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.action(ids.REVEAL, revealAction(deps));
   app.action(ids.ROTATE_TOKEN, expiryButton(deps, 'rotate'));
   app.action(ids.EXTEND_TOKEN, expiryButton(deps, 'extend'));
+  // Under the DM about an applied grant: End now at once; Extend asks how long, then for approval.
+  app.action(ids.GRANT_END_NOW, grantEndAction(deps));
+  app.action(ids.GRANT_EXTEND, grantExtendAction(deps));
+  app.view(forms.GRANT_EXTEND, grantExtendSubmitted(deps));
   app.error(async (err) => {
     if (err instanceof ReplayedRequest) return; // refused and logged by the receiver
     opts.log.error({ err }, 'unhandled error in a Slack listener');

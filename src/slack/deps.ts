@@ -1,3 +1,4 @@
+import type { GrantService } from '../app/grants.js';
 import type { PermissionService } from '../app/permissions.js';
 import type { Clock, Log, Store } from '../app/ports.js';
 import type { RequestService } from '../app/requests.js';
@@ -10,6 +11,7 @@ export interface SlackDeps {
   permissions: PermissionService;
   requests: RequestService;
   technicalUsers: TechnicalUserService;
+  grants: GrantService;
   clock: Clock;
   log: Log;
   /** What Keywarden posts on its own (Home tabs), and how long the approvals lane's queue is. */

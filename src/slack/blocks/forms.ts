@@ -5,12 +5,16 @@
  */
 import type { types } from '@slack/bolt';
 import { MAX_REJECTION_REASON } from '../../app/rejections.js';
+import type { Grant } from '../../domain/grant.js';
+import { formatDuration, maxGrantHours } from '../../domain/grant.js';
 import { ROLES } from '../../domain/permission.js';
 import type { ChangeRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { fields, forms, VALUE } from '../forms/ids.js';
-import type { FormMetadata, RejectMetadata } from '../forms/metadata.js';
+import { DURATION_CHOICES, PERMANENT } from '../forms/fields.js';
+import type { FormMetadata, GrantExtendMetadata, RejectMetadata } from '../forms/metadata.js';
 import { encodeMetadata } from '../forms/metadata.js';
+import { slackTime } from './dates.js';
 import { describeRequest } from './request.js';
 import { clipMrkdwn, typed } from './typed.js';
 
@@ -33,6 +37,15 @@ const textInput = (block: string, label: string, o: { optional?: boolean; multil
   ...(o.hint && { hint: plain(o.hint) }),
 });
 const intro = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+
+const CHOICE_LABELS: Record<number, string> = { 60: '1 hour', 240: '4 hours', 1440: '1 day', 4320: '3 days', 10080: '1 week' };
+/** The duration choices up to `maxMinutes` (the workspace's maximum), "permanent" first when offered. */
+export function durationOptions(maxMinutes: number, permanent: boolean): types.PlainTextOption[] {
+  return [
+    ...(permanent ? [option(PERMANENT, 'Permanent')] : []),
+    ...DURATION_CHOICES.filter((m) => m <= maxMinutes).map((m) => option(formatDuration(m), CHOICE_LABELS[m])),
+  ];
+}
 
 /** The date an expiry picker starts at: 90 days from today (UTC). */
 export const defaultExpiry = (now: Date) => new Date(now.getTime() + 90 * DAY).toISOString().slice(0, 10);
@@ -78,6 +91,34 @@ export function permissionRoleForm(ws: Workspace, emails: string[], meta: FormMe
       intro(`Workspace *${typed(ws.name)}*. An approver in <#${ws.slack.approvalsChannel}> decides.`),
       user,
       { type: 'input', block_id: fields.ROLE, label: plain('New role'), element: roleSelect() },
+      durationInput(maxGrantHours(ws.policy) * 60),
+      textInput(fields.REASON, 'Reason', { optional: true, multiline: true, max: 500 }),
+    ],
+  };
+}
+
+/** For how long: permanent (the default) or one of the durations the workspace allows. */
+function durationInput(maxMinutes: number): Block {
+  const options = durationOptions(maxMinutes, true);
+  return {
+    type: 'input', block_id: fields.DURATION, label: plain('For how long'),
+    element: { type: 'static_select', action_id: VALUE, options, initial_option: options[0] },
+    hint: plain('A time-bound role goes back to the current one by itself when the time is up.'),
+  };
+}
+
+/**
+ * Extend, from the DM about an applied grant: by how much (only the choices that stay within the
+ * workspace's maximum counted from now, `roomMinutes`), and why. Submitting it asks for approval.
+ */
+export function grantExtendForm(label: string, grant: Grant, roomMinutes: number, meta: GrantExtendMetadata): types.ModalView {
+  const options = durationOptions(roomMinutes, false);
+  return {
+    type: 'modal', callback_id: forms.GRANT_EXTEND, private_metadata: encodeMetadata(meta),
+    title: plain('Extend a grant'), submit: plain('Request'), close: plain('Cancel'),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`*${typed(label)}* has ${grant.role} until ${slackTime(grant.until)}, then ${grant.revertTo} again. An approver decides an extension.`) } },
+      { type: 'input', block_id: fields.DURATION, label: plain('Extend by'), element: { type: 'static_select', action_id: VALUE, options, initial_option: options[0] } },
       textInput(fields.REASON, 'Reason', { optional: true, multiline: true, max: 500 }),
     ],
   };

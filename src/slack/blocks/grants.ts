@@ -10,8 +10,9 @@ import { typed } from './typed.js';
 
 type KnownBlock = types.KnownBlock;
 
-/** Slack's own date formatting, so each reader sees their time zone. */
-export const slackTime = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
+import { slackTime } from './dates.js';
+
+export { slackTime };
 
 const subjectOf = (r: ChangeRequest) =>
   'email' in r.params ? typed(r.params.email) : 'userName' in r.params ? `technical user ${typed(r.params.userName)}` : 'the subject';
@@ -34,14 +35,14 @@ export function grantButtons(grantId: string): KnownBlock {
   };
 }
 
-/** `/permission grants`: the workspace's active grants with the time left. */
-export function grantsListText(ws: Workspace, grants: GrantView[], now: Date): string {
-  if (grants.length === 0) return `No active grants in ${typed(ws.name)}.`;
+/** `/permission grants`: the workspace's active grants with the time left (`what`: which grants they are). */
+export function grantsListText(ws: Workspace, grants: GrantView[], now: Date, what = 'grants'): string {
+  if (grants.length === 0) return `No active ${what} in ${typed(ws.name)}.`;
   const lines = grants.map(({ subject, grant }) => {
     const who = subject.type === 'permission' ? typed(subject.label) : `technical user ${typed(subject.label)}`;
     const left = Math.max(0, Math.round((grant.until.getTime() - now.getTime()) / 60_000));
     const leftText = left >= 120 ? `${Math.round(left / 60)} h left` : `${left} min left`;
     return `• ${who}: ${grant.role} until ${slackTime(grant.until)} (${leftText}), then ${grant.revertTo}; asked by <@${grant.requester}>, request ${shortId(grant.requestId)}`;
   });
-  return `*Active grants in ${typed(ws.name)}*\n${lines.join('\n')}`;
+  return `*Active ${what} in ${typed(ws.name)}*\n${lines.join('\n')}`;
 }

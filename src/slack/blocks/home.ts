@@ -13,6 +13,7 @@ import { expiryDate } from '../../domain/technical-user.js';
 import { ids } from '../ids.js';
 import { describeRequest, shortId, statusLine } from './request.js';
 import { clipMrkdwn, plainWithMentions, typed } from './typed.js';
+import { utcDatesAsSlack } from './dates.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -94,7 +95,7 @@ function pendingBlocks(r: ChangeRequest, h: HomeWorkspace, userId: string): Know
 }
 
 function mineLine(r: ChangeRequest): string {
-  const outcome = r.outcome && r.status !== 'PENDING' ? `: ${plainWithMentions(r.outcome)}` : '';
+  const outcome = r.outcome && r.status !== 'PENDING' ? `: ${utcDatesAsSlack(plainWithMentions(r.outcome))}` : '';
   return `• ${when(r.createdAt)} ${describeRequest(r)} — *${r.status}*${outcome}`;
 }
 

@@ -11,6 +11,7 @@ import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
 import { formatDuration } from '../../domain/grant.js';
 import { clipMrkdwn, plainWithMentions, typed, typedList } from './typed.js';
+import { utcDatesAsSlack } from './dates.js';
 
 /**
  * One line saying what a request asks for, as mrkdwn: every value a person typed (email, username,
@@ -21,11 +22,11 @@ export function describeRequest(r: NewRequest): string {
     case 'permission.role':
       return r.params.minutes === undefined
         ? `Change the role of ${typed(r.params.email)} to ${r.params.role}`
-        : `Grant ${typed(r.params.email)} the role ${r.params.role} for ${formatDuration(r.params.minutes)}, then back to the role they had`;
+        : `Grant ${typed(r.params.email)} the role ${r.params.role} for ${formatDuration(r.params.minutes)} from when it is applied, then back to the role they had`;
     case 'permission.extend':
-      return `Extend the grant of ${typed(r.params.email)} by ${formatDuration(r.params.minutes)}`;
+      return `Extend the grant of ${typed(r.params.email)} by ${formatDuration(r.params.minutes)} past its current end`;
     case 'techuser.extend':
-      return `Extend the grant of technical user ${typed(r.params.userName)} by ${formatDuration(r.params.minutes)}`;
+      return `Extend the grant of technical user ${typed(r.params.userName)} by ${formatDuration(r.params.minutes)} past its current end`;
     case 'permission.archive':
       return `Archive ${typed(r.params.email)}`;
     case 'permission.activate':
@@ -46,7 +47,7 @@ export function describeRequest(r: NewRequest): string {
     case 'techuser.role':
       return r.params.minutes === undefined
         ? `Change the role of technical user ${typed(r.params.userName)} to ${r.params.role}`
-        : `Grant technical user ${typed(r.params.userName)} the role ${r.params.role} for ${formatDuration(r.params.minutes)}, then back to the role it had`;
+        : `Grant technical user ${typed(r.params.userName)} the role ${r.params.role} for ${formatDuration(r.params.minutes)} from when it is applied, then back to the role it had`;
     case 'techuser.delete':
       return `Delete technical user ${typed(r.params.userName)} and its token`;
   }
@@ -60,8 +61,9 @@ const slackDate = (d: Date) =>
 /** What the message says about the request's state, under the request itself. */
 export function statusLine(r: ChangeRequest, ws: Workspace): string {
   const approvedBy = r.approvals.map((a) => `<@${a.by}>`).join(' and ');
-  // Outcomes are plain text that quotes typed values (an email, a rejecter's reason): escaped.
-  const outcome = r.outcome === null ? null : plainWithMentions(r.outcome);
+  // Outcomes are plain text that quotes typed values (an email, a rejecter's reason): escaped;
+  // a grant's end in them is shown in each reader's own time zone.
+  const outcome = r.outcome === null ? null : utcDatesAsSlack(plainWithMentions(r.outcome));
   switch (r.status) {
     case 'PENDING':
       return r.approvals.length

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MAX_REJECTION_REASON } from '../../app/rejections.js';
 import { Codes, type DomainError } from '../../domain/errors.js';
+import { parseDuration } from '../../domain/grant.js';
 import { ROLES } from '../../domain/permission.js';
 import { isEmail } from '../../domain/user.js';
 import type { InputState } from '../view-schemas.js';
@@ -53,9 +54,34 @@ export const TechuserCreateFields = z.object({
   [fields.ACES]: list,
 });
 
+/** The value of the "permanent" choice of a duration select (the others are durations: `4h`, `1d`). */
+export const PERMANENT = 'permanent';
+/** The duration choices of our forms, in minutes: 1 h, 4 h, 1 d, 3 d, 1 w. */
+export const DURATION_CHOICES = [60, 240, 1440, 4320, 10080] as const;
+
+const durationValue = (v: string): boolean => {
+  try {
+    return parseDuration(v) > 0;
+  } catch {
+    return false;
+  }
+};
+/** A duration picked from a select: minutes, or null for "permanent". */
+const duration = z
+  .string({ error: 'Choose how long.' })
+  .refine((v) => v === PERMANENT || durationValue(v), 'Choose how long.')
+  .transform((v) => (v === PERMANENT ? null : parseDuration(v)));
+
 export const PermissionRoleFields = z.object({
   [fields.EMAIL]: z.string({ error: 'Choose a user.' }).trim().refine(isEmail, 'That is not an email address.'),
   [fields.ROLE]: role,
+  // Absent from forms opened before durations existed: permanent, as they were.
+  [fields.DURATION]: duration.optional().transform((v) => v ?? null),
+  [fields.REASON]: z.string().trim().max(500, 'At most 500 characters.').optional().transform((v) => v || null),
+});
+
+export const GrantExtendFields = z.object({
+  [fields.DURATION]: duration.refine((v) => v !== null, 'Choose how much longer.'),
   [fields.REASON]: z.string().trim().max(500, 'At most 500 characters.').optional().transform((v) => v || null),
 });
 
@@ -82,6 +108,10 @@ export function fieldOf(err: DomainError, fallback: FieldId): FieldId {
       return fields.EMAIL;
     case Codes.PERMISSION_UNCHANGED:
       return fields.ROLE;
+    case Codes.GRANT_BAD_DURATION:
+    case Codes.GRANT_TOO_LONG:
+    case Codes.GRANT_TEMPORARY_ONLY:
+      return fields.DURATION;
     default:
       return fallback;
   }

@@ -5,6 +5,8 @@
 export const forms = {
   TECHUSER_CREATE: 'keywarden.form.techuser_create',
   PERMISSION_ROLE: 'keywarden.form.permission_role',
+  /** Opened by Extend in the DM about a grant: for how much longer. */
+  GRANT_EXTEND: 'keywarden.form.grant_extend',
   /** Opened by a Reject button: asks the approver why. */
   REJECT: 'keywarden.form.reject',
 } as const;
@@ -18,6 +20,7 @@ export const fields = {
   ACES: 'aces',
   EMAIL: 'email',
   REASON: 'reason',
+  DURATION: 'duration',
 } as const;
 export type FieldId = (typeof fields)[keyof typeof fields];
 

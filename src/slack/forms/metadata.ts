@@ -22,7 +22,15 @@ export const RejectMetadata = z.object({
 });
 export type RejectMetadata = z.infer<typeof RejectMetadata>;
 
-export const encodeMetadata = (m: FormMetadata | RejectMetadata): string => JSON.stringify(m);
+/** The Extend form: the grant, and how to answer the clicker once the request is sent. */
+export const GrantExtendMetadata = z.object({
+  grantId: z.uuid(),
+  responseUrl: z.url().optional(),
+  fromHome: z.boolean().default(false),
+});
+export type GrantExtendMetadata = z.infer<typeof GrantExtendMetadata>;
+
+export const encodeMetadata = (m: FormMetadata | RejectMetadata | GrantExtendMetadata): string => JSON.stringify(m);
 
 /** The parsed metadata, or null when it is not what we put there. */
 export function decodeMetadata<S extends z.ZodType>(schema: S, raw: string): z.output<S> | null {

@@ -4,13 +4,16 @@
  */
 import { isPermissionStatus, type PermissionStatus } from '../../domain/permission.js';
 import type { NewRequest } from '../../domain/request.js';
-import { isUsageError, parseEmail, parseReason, parseRole, splitWords, usageError, type UsageError } from './words.js';
+import {
+  isUsageError, parseEmail, parseReason, parseRole, refuseDuration, splitWords, takeDuration, usageError, type UsageError,
+} from './words.js';
 import { typed } from '../blocks/typed.js';
 
 export const PERMISSION_USAGE = [
   '*Usage* (add `workspace:<name>` anywhere to pick a workspace):',
   '`/permission list [query] [status:ACTIVE|INVITED|ARCHIVED]`',
-  '`/permission role <email> <VIEWER|MEMBER|ADMIN> [reason...]`',
+  '`/permission role <email> <VIEWER|MEMBER|ADMIN> [for <duration>] [reason...]`  (for 30m, 4h, 2d, 1w: then back by itself)',
+  '`/permission grants`  (the active time-bound grants, with the time left)',
   '`/permission archive <email> [reason...]`',
   '`/permission activate <email> [reason...]`  (only ARCHIVED users; invited users activate by accepting)',
   '`/permission invite <email> <VIEWER|MEMBER|ADMIN> [reason...]`',
@@ -19,6 +22,7 @@ export const PERMISSION_USAGE = [
 export type PermissionCommand = { workspace?: string } & (
   | { action: 'help' }
   | { action: 'list'; query?: string; status?: PermissionStatus }
+  | { action: 'grants' }
   | { action: 'request'; request: NewRequest; reason: string | null }
 );
 
@@ -42,19 +46,33 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
       }
       return { ...ws, action: 'list', query, status };
     }
-    case 'role':
+    case 'grants':
+      return { ...ws, action: 'grants' };
+    case 'role': {
+      const email = parseEmail(rest[0]);
+      if (isUsageError(email)) return email;
+      const role = parseRole(rest[1]);
+      if (isUsageError(role)) return role;
+      const time = takeDuration(rest.slice(2));
+      if (isUsageError(time)) return time;
+      const params = time.minutes === undefined ? { email, role } : { email, role, minutes: time.minutes };
+      return { ...ws, action: 'request', request: { kind: 'permission.role', params }, reason: parseReason(time.rest) };
+    }
     case 'invite': {
       const email = parseEmail(rest[0]);
       if (isUsageError(email)) return email;
       const role = parseRole(rest[1]);
       if (isUsageError(role)) return role;
-      const kind = sub.toLowerCase() === 'role' ? 'permission.role' : 'permission.invite';
-      return { ...ws, action: 'request', request: { kind, params: { email, role } }, reason: parseReason(rest.slice(2)) };
+      const refused = refuseDuration('/permission invite', rest.slice(2));
+      if (refused) return refused;
+      return { ...ws, action: 'request', request: { kind: 'permission.invite', params: { email, role } }, reason: parseReason(rest.slice(2)) };
     }
     case 'archive':
     case 'activate': {
       const email = parseEmail(rest[0]);
       if (isUsageError(email)) return email;
+      const refused = refuseDuration(`/permission ${sub.toLowerCase()}`, rest.slice(1));
+      if (refused) return refused;
       const kind = sub.toLowerCase() === 'archive' ? 'permission.archive' : 'permission.activate';
       return { ...ws, action: 'request', request: { kind, params: { email } }, reason: parseReason(rest.slice(1)) };
     }

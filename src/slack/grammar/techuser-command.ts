@@ -3,7 +3,9 @@
  * entities are given as `roles:a,b` and `aces:x,y` words anywhere after the expiry date.
  */
 import type { NewRequest } from '../../domain/request.js';
-import { isUsageError, parseReason, parseRole, splitWords, usageError, type UsageError } from './words.js';
+import {
+  isUsageError, parseReason, parseRole, refuseDuration, splitWords, takeDuration, usageError, type UsageError,
+} from './words.js';
 import { typed } from '../blocks/typed.js';
 
 export const TECHUSER_USAGE = [
@@ -12,7 +14,8 @@ export const TECHUSER_USAGE = [
   '`/techuser create <username> <VIEWER|MEMBER|ADMIN> <expiry YYYY-MM-DD> [description...] [roles:a,b] [aces:x,y]`',
   '`/techuser rotate <username> [reason...]`  (replaces the token; the old one stops working at once)',
   '`/techuser expiry <username> <YYYY-MM-DD> [reason...]`  (keeps the same token)',
-  '`/techuser role <username> <VIEWER|MEMBER|ADMIN> [reason...]`',
+  '`/techuser role <username> <VIEWER|MEMBER|ADMIN> [for <duration>] [reason...]`  (for 30m, 4h, 2d, 1w: then back by itself)',
+  '`/techuser grants`  (technical users under a time-bound grant, with the time left)',
   '`/techuser delete <username> [reason...]`  (deletes its token too)',
   '`/techuser history <username>`',
   'Tokens are valid through the end of the expiry date (UTC). A new token is shown once, to the requester only.',
@@ -21,6 +24,7 @@ export const TECHUSER_USAGE = [
 export type TechuserCommand = { workspace?: string } & (
   | { action: 'help' }
   | { action: 'list' }
+  | { action: 'grants' }
   | { action: 'history'; userName: string }
   | { action: 'request'; request: NewRequest; reason: string | null }
 );
@@ -58,6 +62,8 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
       return { ...ws, action: 'help' };
     case 'list':
       return { ...ws, action: 'list' };
+    case 'grants':
+      return { ...ws, action: 'grants' };
     case 'history': {
       const userName = need(name);
       return isUsageError(userName) ? userName : { ...ws, action: 'history', userName };
@@ -70,6 +76,8 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
       const expiry = parseDate(rest[1]);
       if (isUsageError(expiry)) return expiry;
       const { lists, rest: words } = takeLists(rest.slice(2));
+      const refused = refuseDuration('/techuser create', words);
+      if (refused) return refused;
       const description = words.join(' ').slice(0, 500);
       return request({ kind: 'techuser.create', params: { userName, role, expiry, description, ...lists } }, []);
     }
@@ -77,6 +85,8 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
     case 'delete': {
       const userName = need(name);
       if (isUsageError(userName)) return userName;
+      const refused = refuseDuration(`/techuser ${sub.toLowerCase()}`, rest);
+      if (refused) return refused;
       const kind = sub.toLowerCase() === 'rotate' ? 'techuser.rotate' : 'techuser.delete';
       return request({ kind, params: { userName } }, rest);
     }
@@ -85,6 +95,8 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
       if (isUsageError(userName)) return userName;
       const expiry = parseDate(rest[0]);
       if (isUsageError(expiry)) return expiry;
+      const refused = refuseDuration('/techuser expiry', rest.slice(1));
+      if (refused) return refused;
       return request({ kind: 'techuser.expiry', params: { userName, expiry } }, rest.slice(1));
     }
     case 'role': {
@@ -92,7 +104,10 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
       if (isUsageError(userName)) return userName;
       const role = parseRole(rest[0]);
       if (isUsageError(role)) return role;
-      return request({ kind: 'techuser.role', params: { userName, role } }, rest.slice(1));
+      const time = takeDuration(rest.slice(1));
+      if (isUsageError(time)) return time;
+      const params = time.minutes === undefined ? { userName, role } : { userName, role, minutes: time.minutes };
+      return request({ kind: 'techuser.role', params }, time.rest);
     }
     default:
       return usageError(`"${typed(String(sub).slice(0, 40))}" is not a /techuser command.`);

@@ -1,6 +1,8 @@
 /**
  * Shared pieces of the slash-command grammar. Pure functions: text in, words or an error out.
  */
+import { DURATION_USAGE, parseDuration } from '../../domain/grant.js';
+import { isDomainError } from '../../domain/errors.js';
 import { isRole, type Role } from '../../domain/permission.js';
 import { isEmail } from '../../domain/user.js';
 import { typed } from '../blocks/typed.js';
@@ -55,6 +57,36 @@ export function parseRole(word: string | undefined): Role | UsageError {
   if (!word) return usageError('A role is missing: VIEWER, MEMBER or ADMIN.');
   const up = word.toUpperCase();
   return isRole(up) ? up : usageError(`"${typed(word.slice(0, 40))}" is not a role: use VIEWER, MEMBER or ADMIN.`);
+}
+
+/**
+ * `for <duration>` where a command may have one (`role`): the minutes, or undefined when the
+ * words do not start with `for`. `for` with nothing after it, or with something that is not a
+ * duration, is an error: the words after the role are otherwise the reason.
+ */
+export function takeDuration(words: string[]): { minutes?: number; rest: string[] } | UsageError {
+  if (words[0]?.toLowerCase() !== 'for') return { rest: words };
+  const word = words[1];
+  if (!word) return usageError(`\`for\` needs a duration: ${DURATION_USAGE}.`);
+  try {
+    return { minutes: parseDuration(word), rest: words.slice(2) };
+  } catch (err) {
+    if (!isDomainError(err)) throw err;
+    return usageError(`"${typed(word.slice(0, 20))}" is not a duration: use ${DURATION_USAGE}, at least 1 minute.`);
+  }
+}
+
+/** Looks like a duration (`4h`, `0h`, `-2h`, `2x`): a number with letters after it. */
+const DURATION_LIKE = /^[+-]?\d+[a-z]+$/i;
+
+/**
+ * Commands that take no duration refuse `for <something like a duration>` where their reason
+ * starts, rather than store it as a reason someone meant as a time limit.
+ */
+export function refuseDuration(command: string, words: string[]): UsageError | null {
+  return words[0]?.toLowerCase() === 'for' && words[1] !== undefined && DURATION_LIKE.test(words[1])
+    ? usageError(`\`${command}\` takes no duration: only \`role\` can give a role for a time.`)
+    : null;
 }
 
 /** The rest of the words, as a reason (null when none was given). */

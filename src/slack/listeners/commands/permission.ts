@@ -1,7 +1,9 @@
-/** /permission: list, and requests for role, archive, activate, invite. */
+/** /permission: list, grants, and requests for role (for good or for a time), archive, activate, invite. */
 import { resolveWorkspace } from '../../../app/workspaces.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
+import type { Workspace } from '../../../domain/workspace.js';
 import { isAdmin, isApprover } from '../../../domain/workspace.js';
+import { grantsListText } from '../../blocks/grants.js';
 import { permissionListText } from '../../blocks/permissions.js';
 import { typed } from '../../blocks/typed.js';
 import type { SlackDeps } from '../../deps.js';
@@ -13,15 +15,22 @@ import { slashCommand } from './slash-command.js';
 export const permissionCommand = (deps: SlackDeps) =>
   slashCommand(deps, { name: '/permission', usage: PERMISSION_USAGE, parse: parsePermissionCommand, run });
 
+function mayRead(ws: Workspace, user: string, what: string) {
+  if (!isAdmin(ws, user) && !isApprover(ws, user)) {
+    throw new DomainError(Codes.NOT_ADMIN, `Only admins and approvers of ${ws.name} can ${what}.`);
+  }
+}
+
 async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Promise<string> {
   const ws = await resolveWorkspace(deps.store.workspaces, cmd.team_id, c.workspace);
   switch (c.action) {
     case 'help':
       return PERMISSION_USAGE;
+    case 'grants':
+      mayRead(ws, cmd.user_id, 'see its grants');
+      return grantsListText(ws, await deps.grants.list(ws.id), deps.clock.now());
     case 'list': {
-      if (!isAdmin(ws, cmd.user_id) && !isApprover(ws, cmd.user_id)) {
-        throw new DomainError(Codes.NOT_ADMIN, `Only admins and approvers of ${ws.name} can list permissions.`);
-      }
+      mayRead(ws, cmd.user_id, 'list permissions');
       const views = await deps.permissions.list(ws.id, { query: c.query, status: c.status });
       const note = [c.query && ` matching "${typed(c.query)}"`, c.status && ` with status ${c.status}`].filter(Boolean).join('');
       return permissionListText(ws, views, note);

@@ -1,8 +1,9 @@
-/** /techuser: list, history, and requests for create, rotate, expiry, role, delete. */
+/** /techuser: list, grants, history, and requests for create, rotate, expiry, role (for good or for a time), delete. */
 import { resolveWorkspace } from '../../../app/workspaces.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
 import type { Workspace } from '../../../domain/workspace.js';
 import { isAdmin, isApprover } from '../../../domain/workspace.js';
+import { grantsListText } from '../../blocks/grants.js';
 import { historyText, techUserListText } from '../../blocks/techusers.js';
 import type { SlackDeps } from '../../deps.js';
 import { parseTechuserCommand, TECHUSER_USAGE, type TechuserCommand } from '../../grammar/techuser-command.js';
@@ -27,6 +28,11 @@ async function run(deps: SlackDeps, c: TechuserCommand, cmd: SlashCommand): Prom
     case 'list':
       mayRead(ws, cmd.user_id);
       return techUserListText(ws, await deps.technicalUsers.list(ws.id), deps.clock.now());
+    case 'grants': {
+      mayRead(ws, cmd.user_id);
+      const grants = (await deps.grants.list(ws.id)).filter((g) => g.subject.type === 'technicalUser');
+      return grantsListText(ws, grants, deps.clock.now(), 'grants of technical users');
+    }
     case 'history':
       mayRead(ws, cmd.user_id);
       return historyText(c.userName, await deps.technicalUsers.history(ws.id, c.userName));

@@ -1,7 +1,7 @@
 /**
  * The two request forms: how each opens (from its slash command) and what its submission asks
  * for. The requests are exactly those of `/techuser create <username> <role> <expiry> ...` and
- * `/permission role <email> <role> [reason...]`.
+ * `/permission role <email> <role> [for <duration>] [reason...]`.
  */
 import { permissionRoleForm, techuserCreateForm } from '../../blocks/forms.js';
 import { fields } from '../../forms/ids.js';
@@ -40,5 +40,8 @@ export const permissionRoleSubmission: RequestFormSpec<typeof PermissionRoleFiel
   name: 'permission role',
   fields: PermissionRoleFields,
   firstField: fields.EMAIL,
-  toRequest: (f) => ({ request: { kind: 'permission.role', params: { email: f.email, role: f.role } }, reason: f.reason }),
+  toRequest: (f) => ({
+    request: { kind: 'permission.role', params: f.duration === null ? { email: f.email, role: f.role } : { email: f.email, role: f.role, minutes: f.duration } },
+    reason: f.reason,
+  }),
 };

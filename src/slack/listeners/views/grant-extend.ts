@@ -1,0 +1,66 @@
+/**
+ * The Extend form submitted: an ordinary approval request for more time on the grant, in the
+ * clicker's name, exactly as the approvers see any other. A grant that ended meanwhile, or an
+ * extension past the workspace's maximum, is answered in the form; otherwise the form closes and
+ * the clicker reads what the command would have said.
+ */
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { activeGrant, extensionRequest } from '../../../app/grant-extensions.js';
+import { isDomainError } from '../../../domain/errors.js';
+import type { NewRequest } from '../../../domain/request.js';
+import type { Workspace } from '../../../domain/workspace.js';
+import type { SlackDeps } from '../../deps.js';
+import { fieldOf, formValues, GrantExtendFields, parseFields } from '../../forms/fields.js';
+import { fields } from '../../forms/ids.js';
+import { decodeMetadata, GrantExtendMetadata } from '../../forms/metadata.js';
+import { publishHome } from '../../home-publisher.js';
+import { refuseMalformed } from '../../refusals.js';
+import { errorText } from '../../reply.js';
+import { tellUser } from '../../tell-user.js';
+import { ViewSubmission } from '../../view-schemas.js';
+import { submitText } from '../commands/submit-text.js';
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+export function grantExtendSubmitted(deps: SlackDeps) {
+  return async ({ ack, body, client }: Args): Promise<void> => {
+    const sub = ViewSubmission.safeParse(body);
+    const meta = sub.success ? decodeMetadata(GrantExtendMetadata, sub.data.metadata) : null;
+    if (!sub.success || !meta) {
+      refuseMalformed(deps.log, body, { form: 'grant extend' }, sub.success ? [{ message: 'bad private_metadata' }] : sub.error.issues);
+      await ack();
+      return;
+    }
+    const { userId: user, teamId: team } = sub.data;
+    const parsed = parseFields(GrantExtendFields, formValues(sub.data.values));
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: parsed.errors });
+      return;
+    }
+    const context = { user, team, form: 'grant extend', grantId: meta.grantId };
+    let request: NewRequest;
+    let ws: Workspace;
+    try {
+      const g = await activeGrant(deps, meta.grantId, team);
+      ws = g.workspace;
+      request = extensionRequest(g, parsed.data.duration!);
+      await deps.requests.validate({ workspace: ws, requester: user, request });
+    } catch (err) {
+      if (!isDomainError(err)) throw err;
+      await ack({ response_action: 'errors', errors: { [fieldOf(err, fields.DURATION)]: errorText(err, deps.log, context) } });
+      return;
+    }
+    await ack();
+    let text: string;
+    try {
+      text = submitText(ws, await deps.requests.submit({ workspace: ws, requester: user, request, reason: parsed.data.reason }));
+    } catch (err) {
+      text = errorText(err, deps.log, context);
+    }
+    if (meta.fromHome) {
+      await publishHome(deps, client, { teamId: team, userId: user }, text).catch((err: unknown) => deps.log.warn({ err, user }, 'could not refresh the App Home'));
+    } else {
+      await tellUser(deps, client, { userId: user, responseUrl: meta.responseUrl }, text);
+    }
+  };
+}
