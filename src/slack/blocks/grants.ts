@@ -6,7 +6,7 @@ import type { Workspace } from '../../domain/workspace.js';
 import type { GrantView } from '../../app/grants.js';
 import { ids } from '../ids.js';
 import { shortId } from './request.js';
-import { typed } from './typed.js';
+import { clipMrkdwn, typed } from './typed.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -35,14 +35,26 @@ export function grantButtons(grantId: string): KnownBlock {
   };
 }
 
+/** One active grant: who, which role until when (in the reader's zone), the time left, what follows. */
+export function grantLine({ subject, grant }: GrantView, now: Date): string {
+  const who = subject.type === 'permission' ? typed(subject.label) : `technical user ${typed(subject.label)}`;
+  const left = Math.max(0, Math.round((grant.until.getTime() - now.getTime()) / 60_000));
+  const leftText = left >= 120 ? `${Math.round(left / 60)} h left` : `${left} min left`;
+  return `${who}: ${grant.role} until ${slackTime(grant.until)} (${leftText}), then ${grant.revertTo}; asked by <@${grant.requester}>, request ${shortId(grant.requestId)}`;
+}
+
 /** `/permission grants`: the workspace's active grants with the time left (`what`: which grants they are). */
 export function grantsListText(ws: Workspace, grants: GrantView[], now: Date, what = 'grants'): string {
   if (grants.length === 0) return `No active ${what} in ${typed(ws.name)}.`;
-  const lines = grants.map(({ subject, grant }) => {
-    const who = subject.type === 'permission' ? typed(subject.label) : `technical user ${typed(subject.label)}`;
-    const left = Math.max(0, Math.round((grant.until.getTime() - now.getTime()) / 60_000));
-    const leftText = left >= 120 ? `${Math.round(left / 60)} h left` : `${left} min left`;
-    return `• ${who}: ${grant.role} until ${slackTime(grant.until)} (${leftText}), then ${grant.revertTo}; asked by <@${grant.requester}>, request ${shortId(grant.requestId)}`;
-  });
-  return `*Active ${what} in ${typed(ws.name)}*\n${lines.join('\n')}`;
+  return `*Active ${what} in ${typed(ws.name)}*\n${grants.map((g) => `• ${grantLine(g, now)}`).join('\n')}`;
+}
+
+/** A grant in the App Home, with End now beside it (its requester's or an approver's to click). */
+export function homeGrantBlock(g: GrantView, now: Date): KnownBlock {
+  return {
+    type: 'section',
+    block_id: `grant:${g.grant.requestId}`,
+    text: { type: 'mrkdwn', verbatim: true, text: clipMrkdwn(grantLine(g, now)) },
+    accessory: { type: 'button', action_id: ids.GRANT_END_NOW, value: g.grant.requestId, text: { type: 'plain_text', text: 'End now' } },
+  };
 }

@@ -11,6 +11,7 @@ import { timeLeft } from '../../domain/expiry-warnings.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import { expiryDate } from '../../domain/technical-user.js';
 import { ids } from '../ids.js';
+import { homeGrantBlock } from './grants.js';
 import { describeRequest, shortId, statusLine } from './request.js';
 import { clipMrkdwn, plainWithMentions, typed } from './typed.js';
 import { utcDatesAsSlack } from './dates.js';
@@ -65,10 +66,19 @@ function workspaceBlocks(h: HomeWorkspace, userId: string, now: Date): KnownBloc
       ? `*Your recent requests*\n${h.mine.map((r) => mineLine(r)).join('\n')}`
       : '*Your recent requests*\nNone yet: ask for a change with `/permission` or `/techuser`.'));
   }
+  blocks.push(...grantBlocks(h, now));
   blocks.push(section(h.technicalUsers.length
     ? `*Technical users* (nearest expiry first)\n${h.technicalUsers.map((t) => techUserLine(t, now)).join('\n')}`
     : '*Technical users*\nNone yet: an admin can create one with `/techuser create`.'));
   return blocks;
+}
+
+/** Active grants with End now beside each; a workspace without any shows nothing here. */
+function grantBlocks(h: HomeWorkspace, now: Date): KnownBlock[] {
+  if (h.grants.length === 0) return [];
+  const whose = h.isApprover ? 'Active grants' : 'Your active grants';
+  const more = h.grantsTotal > h.grants.length ? ` · the ${h.grants.length} ending soonest; \`/permission grants\` lists them all` : '';
+  return [section(`*${whose}* (soonest end first${more})`), ...h.grants.map((g) => homeGrantBlock(g, now))];
 }
 
 function pendingBlocks(r: ChangeRequest, h: HomeWorkspace, userId: string): KnownBlock[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../../src/domain/request.js';
 import { DEFAULT_POLICY, type Workspace } from '../../../src/domain/workspace.js';
-import { permissionRoleForm, rejectForm, techuserCreateForm } from '../../../src/slack/blocks/forms.js';
+import { grantExtendForm, permissionRoleForm, rejectForm, techuserCreateForm } from '../../../src/slack/blocks/forms.js';
 import { historyText } from '../../../src/slack/blocks/techusers.js';
 import { statusLine } from '../../../src/slack/blocks/request.js';
 import { forms } from '../../../src/slack/forms/ids.js';
@@ -13,6 +13,7 @@ const ws: Workspace = {
 const NOW = new Date('2030-01-10T12:00:00.000Z');
 const ID = '3f2b8c1e-7a4d-4e5f-9b6a-0c1d2e3f4a5b';
 const plain = (text: string) => ({ type: 'plain_text', text });
+const durations = [['permanent', 'Permanent'], ['1h', '1 hour'], ['4h', '4 hours'], ['1d', '1 day'], ['3d', '3 days'], ['1w', '1 week']].map(([value, text]) => ({ text: plain(text!), value }));
 const roles = { type: 'static_select', action_id: 'value', placeholder: plain('Choose a role'), options: ['VIEWER', 'MEMBER', 'ADMIN'].map((r) => ({ text: plain(r), value: r })) };
 
 describe('techuserCreateForm', () => {
@@ -34,6 +35,18 @@ describe('techuserCreateForm', () => {
   });
 });
 
+describe('grantExtendForm', () => {
+  it('says what the grant is and offers only extensions within the room left, escaping the label', () => {
+    const grant = { requestId: ID, requester: 'UADMIN', role: 'ADMIN' as const, revertTo: 'MEMBER' as const, grantedAt: NOW, until: new Date(NOW.getTime() + 4 * 3600_000) };
+    const view = grantExtendForm('a*b@x.de', grant, 1500, { grantId: ID, fromHome: false });
+    expect(view).toMatchObject({ callback_id: forms.GRANT_EXTEND, private_metadata: JSON.stringify({ grantId: ID, fromHome: false }) });
+    expect((view.blocks[0] as any).text.text).toBe('*a<!date^00000000^{_}|*>b@x.de* has ADMIN until <!date^1894291200^{date_short_pretty} {time}|2030-01-10T16:00:00.000Z>, then MEMBER again. An approver decides an extension.');
+    const select = (view.blocks[1] as any).element;
+    expect(select.options.map((o: any) => o.value)).toEqual(['1h', '4h', '1d']);
+    expect(select.initial_option).toEqual(select.options[0]);
+  });
+});
+
 describe('permissionRoleForm', () => {
   it('lists the users by email in a select, with a role and an optional reason', () => {
     const view = permissionRoleForm(ws, ['a@x.de', 'b@x.de'], { workspaceId: 'ws-1' });
@@ -41,8 +54,19 @@ describe('permissionRoleForm', () => {
     expect(view.blocks.slice(1)).toEqual([
       { type: 'input', block_id: 'email', label: plain('User'), element: { type: 'static_select', action_id: 'value', placeholder: plain('Choose a user'), options: [{ text: plain('a@x.de'), value: 'a@x.de' }, { text: plain('b@x.de'), value: 'b@x.de' }] } },
       { type: 'input', block_id: 'role', label: plain('New role'), element: roles },
+      {
+        type: 'input', block_id: 'duration', label: plain('For how long'),
+        element: { type: 'static_select', action_id: 'value', options: durations, initial_option: durations[0] },
+        hint: plain('A time-bound role goes back to the current one by itself when the time is up.'),
+      },
       { type: 'input', block_id: 'reason', label: plain('Reason'), optional: true, element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 500 } },
     ]);
+  });
+
+  it('offers only the durations the workspace allows (maxGrantHours)', () => {
+    const short = { ...ws, policy: { ...ws.policy, maxGrantHours: 24 } };
+    const select = (permissionRoleForm(short, ['a@x.de'], { workspaceId: 'ws-1' }).blocks[3] as any).element;
+    expect(select.options.map((o: any) => o.value)).toEqual(['permanent', '1h', '4h', '1d']);
   });
 
   it('asks for the email instead when there are more users than a select can list, or none', () => {
@@ -54,7 +78,7 @@ describe('permissionRoleForm', () => {
       element: { type: 'plain_text_input', action_id: 'value', multiline: false, max_length: 254, placeholder: plain('jane.doe@example.com') },
       hint: plain(`${ws.name} has 101 users, too many to list here: type the email.`),
     });
-    expect(view.blocks).toHaveLength(4);
+    expect(view.blocks).toHaveLength(5);
     expect((permissionRoleForm(ws, [], { workspaceId: 'ws-1' }).blocks[1] as any).element.type).toBe('plain_text_input');
     expect((permissionRoleForm(ws, [], { workspaceId: 'ws-1' }).blocks[1] as any).hint).toBeUndefined();
   });

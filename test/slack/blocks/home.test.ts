@@ -30,7 +30,7 @@ const techUser = (userName: string, expiresAt: Date, revoked = false): Technical
 });
 
 const home = (over: Partial<HomeWorkspace>): HomeWorkspace => ({
-  workspace: ws, isAdmin: false, isApprover: false, pending: [], mine: [], technicalUsers: [], ...over,
+  workspace: ws, isAdmin: false, isApprover: false, pending: [], mine: [], technicalUsers: [], grants: [], grantsTotal: 0, ...over,
 });
 
 const top = [

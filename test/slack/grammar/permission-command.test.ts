@@ -76,6 +76,41 @@ describe('parsePermissionCommand: commands', () => {
   });
 });
 
+describe('parsePermissionCommand: time-bound grants', () => {
+  it('parses `role ... for <duration>` in any unit and case, with and without a reason', () => {
+    expect(parsePermissionCommand('role a@b.c ADMIN for 4h incident 42')).toEqual(req('permission.role', { email: 'a@b.c', role: 'ADMIN', minutes: 240 }, 'incident 42'));
+    expect(parsePermissionCommand('role a@b.c viewer FOR 30M')).toEqual(req('permission.role', { email: 'a@b.c', role: 'VIEWER', minutes: 30 }));
+    expect(parsePermissionCommand('role a@b.c admin for 2d')).toMatchObject({ request: { params: { minutes: 2880 } } });
+    expect(parsePermissionCommand('role a@b.c admin for 1w workspace:meshlab')).toMatchObject({ workspace: 'meshlab', request: { params: { minutes: 10080 } } });
+    // `for` later in the reason is just a word of it.
+    expect(parsePermissionCommand('role a@b.c admin needed for 2h')).toEqual(req('permission.role', { email: 'a@b.c', role: 'ADMIN' }, 'needed for 2h'));
+  });
+
+  it('lists the active grants', () => {
+    expect(parsePermissionCommand('grants')).toEqual({ action: 'grants' });
+    expect(parsePermissionCommand('grants workspace:strict')).toEqual({ action: 'grants', workspace: 'strict' });
+  });
+
+  it.each([
+    ['role a@b.c ADMIN for', /`for` needs a duration/],
+    ['role a@b.c ADMIN for 4x', /"4x" is not a duration: use a whole number and a unit m, h, d or w/],
+    ['role a@b.c ADMIN for 0h', /"0h" is not a duration/],
+    ['role a@b.c ADMIN for -2h', /"-2h" is not a duration/],
+    ['role a@b.c ADMIN for 2.5h', /"2.5h" is not a duration/],
+    ['role a@b.c ADMIN for ever', /"ever" is not a duration/],
+    ['role a@b.c ADMIN for <!channel>', /"&lt;!channel&gt;" is not a duration/],
+    ['archive a@b.c for 2h', /`\/permission archive` takes no duration/],
+    ['activate a@b.c for 0h', /`\/permission activate` takes no duration/],
+    ['invite a@b.c MEMBER for 1w', /`\/permission invite` takes no duration/],
+  ])('%j', (text, want) => {
+    expect(errorOf(text)).toMatch(want);
+  });
+
+  it('keeps a reason that only starts with the word "for" on commands without a duration', () => {
+    expect(parsePermissionCommand('archive a@b.c for the audit')).toEqual(req('permission.archive', { email: 'a@b.c' }, 'for the audit'));
+  });
+});
+
 describe('parsePermissionCommand: usage errors', () => {
   it.each([
     ['role', /email address is missing/],
@@ -117,7 +152,8 @@ describe('parsePermissionCommand: usage errors', () => {
 describe('parsePermissionCommand: any text', () => {
   const word = fc.oneof(
     fc.constantFrom('role', 'invite', 'archive', 'activate', 'list', 'help', 'ADMIN', 'viewer', 'status:ACTIVE', 'status:x',
-      'workspace:', 'workspace:meshlab', 'a@b.c', '<mailto:a@b.c|a@b.c>', '<mailto:', '|', '>', 'toString', '__proto__', 'constructor'),
+      'workspace:', 'workspace:meshlab', 'a@b.c', '<mailto:a@b.c|a@b.c>', '<mailto:', '|', '>', 'toString', '__proto__', 'constructor',
+      'grants', 'for', 'FOR', '4h', '0h', '-2h', '30M', '99999999w', '2.5h'),
     fc.string({ maxLength: 12 }),
     fc.string({ unit: 'binary', maxLength: 12 }),
   );
@@ -136,10 +172,12 @@ describe('parsePermissionCommand: any text', () => {
           expect(res.error.length).toBeGreaterThan(0);
           return;
         }
-        expect(['help', 'list', 'request']).toContain(res.action);
+        expect(['help', 'list', 'grants', 'request']).toContain(res.action);
         if (res.action === 'request') {
-          const params = res.request.params as { email?: string; role?: string };
+          const params = res.request.params as { email?: string; role?: string; minutes?: number };
           expect(res.request.kind).toMatch(/^permission\./);
+          // A duration, where there is one, is a whole number of minutes, at least one.
+          if (params.minutes !== undefined) expect(Number.isInteger(params.minutes) && params.minutes >= 1).toBe(true);
           expect(isEmail(params.email ?? '')).toBe(true);
           if (params.role !== undefined) expect(isRole(params.role)).toBe(true);
         }

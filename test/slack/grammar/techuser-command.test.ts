@@ -13,6 +13,25 @@ function errorOf(text: string): string {
   return res.error;
 }
 
+describe('parseTechuserCommand: time-bound grants', () => {
+  it('parses `role ... for <duration>`, and grants', () => {
+    expect(parseTechuserCommand('role ci-bot admin for 90m deploy')).toEqual(req('techuser.role', { userName: 'ci-bot', role: 'ADMIN', minutes: 90 }, 'deploy'));
+    expect(parseTechuserCommand('grants')).toEqual({ action: 'grants' });
+  });
+
+  it.each([
+    ['role ci-bot ADMIN for', /`for` needs a duration/],
+    ['role ci-bot ADMIN for 3y', /"3y" is not a duration/],
+    ['role ci-bot ADMIN for 0m', /"0m" is not a duration/],
+    ['rotate ci-bot for 2h', /`\/techuser rotate` takes no duration/],
+    ['delete ci-bot for 1d', /`\/techuser delete` takes no duration/],
+    ['expiry ci-bot 2031-01-01 for 4h', /`\/techuser expiry` takes no duration/],
+    ['create ci-bot MEMBER 2031-01-01 for 4h', /`\/techuser create` takes no duration/],
+  ])('%j', (text, want) => {
+    expect(errorOf(text)).toMatch(want);
+  });
+});
+
 describe('parseTechuserCommand: commands', () => {
   it.each(['', '  ', 'help', 'HELP'])('%j is help', (text) => {
     expect(parseTechuserCommand(text)).toEqual({ action: 'help' });
@@ -84,7 +103,7 @@ describe('parseTechuserCommand: any text', () => {
           expect(res.error.length).toBeLessThan(300);
           return;
         }
-        expect(['help', 'list', 'history', 'request']).toContain(res.action);
+        expect(['help', 'list', 'grants', 'history', 'request']).toContain(res.action);
         if (res.action === 'history') expect(res.userName).toMatch(/^\S+$/);
         if (res.action !== 'request') return;
         const p = res.request.params as Record<string, unknown>;
