@@ -9,6 +9,7 @@ import { PermissionApiService } from './app/permission-api.js';
 import { ExpiryService } from './app/expiry.js';
 import { GrantRequests } from './app/grant-requests.js';
 import { GrantService } from './app/grants.js';
+import { GrantApiService } from './app/grant-api.js';
 import { BullGrantTimer, createGrantQueue } from './queue/grant-timer.js';
 import { PermissionRequests } from './app/permission-requests.js';
 import { PermissionService } from './app/permissions.js';
@@ -152,7 +153,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const accessTokens = new AccessTokenService({ store, clock, log, signer: new JoseAccessTokenSigner(signingKeys) });
     const permissionApi = new PermissionApiService({ store, permissions });
     const expiry = new ExpiryService({ store, notifier, clock, log });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, outbound };
+    const grantApi = new GrantApiService({ store, grants });
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.

@@ -20,10 +20,11 @@ export interface Envelope<T> {
   data: T | null;
 }
 
-export const listEnvelope = <T>(data: T[]): Envelope<T[]> => ({ status: 'OK', type: RESOURCE_TYPE, errors: [], total: data.length, data });
-export const oneEnvelope = <T>(data: T): Envelope<T> => ({ status: 'OK', type: RESOURCE_TYPE, errors: [], total: 0, data });
-export const errorEnvelope = (messages: string[]): Envelope<never> => ({
-  status: 'ERROR', type: RESOURCE_TYPE, errors: messages.map((message) => ({ message })), total: 0, data: null,
+/** `type` names what `data` holds: Permission for the MTM endpoints, Grant for Keywarden's own. */
+export const listEnvelope = <T>(data: T[], type = RESOURCE_TYPE): Envelope<T[]> => ({ status: 'OK', type, errors: [], total: data.length, data });
+export const oneEnvelope = <T>(data: T, type = RESOURCE_TYPE): Envelope<T> => ({ status: 'OK', type, errors: [], total: 0, data });
+export const errorEnvelope = (messages: string[], type = RESOURCE_TYPE): Envelope<never> => ({
+  status: 'ERROR', type, errors: messages.map((message) => ({ message })), total: 0, data: null,
 });
 
 export function sendEnvelope(res: ServerResponse, status: number, body: Envelope<unknown>, headers: Record<string, string> = {}): void {
@@ -32,7 +33,7 @@ export function sendEnvelope(res: ServerResponse, status: number, body: Envelope
 }
 
 /** A route whose every failure is answered in the envelope; unexpected ones are logged and a bare 500. */
-export function enveloped(log: Log, handler: Handler): Handler {
+export function enveloped(log: Log, handler: Handler, type = RESOURCE_TYPE): Handler {
   return async (req, res, params, url) => {
     try {
       await handler(req, res, params, url);
@@ -40,11 +41,11 @@ export function enveloped(log: Log, handler: Handler): Handler {
       const e = toHttpError(err);
       if (!e) {
         log.error({ err, path: url.pathname }, 'unexpected error in the MTM API');
-        return sendEnvelope(res, 500, errorEnvelope(['Internal error; it has been logged.']));
+        return sendEnvelope(res, 500, errorEnvelope(['Internal error; it has been logged.'], type));
       }
       if (isRefusalStatus(e.status)) logApiRefusal(log, req, url, err, e.status);
       if (e.status === 503) log.error({ err, path: url.pathname }, 'the store is unavailable');
-      sendEnvelope(res, e.status, errorEnvelope(e.messages), e.headers);
+      sendEnvelope(res, e.status, errorEnvelope(e.messages, type), e.headers);
     }
   };
 }

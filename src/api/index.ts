@@ -1,12 +1,15 @@
 /**
- * The HTTP API's routes, for the one server: the token exchange, the JWKS and the MTM permission
- * endpoints. Under /services/mtm/ every answer, 404 and 405 included, keeps the MTM envelope.
+ * The HTTP API's routes, for the one server: the token exchange, the JWKS, the MTM permission
+ * endpoints and Keywarden's grants endpoint. Under /services/mtm/ and /services/keywarden/ every
+ * answer, 404 and 405 included, keeps the MTM envelope.
  */
 import type { AccessTokenService } from '../app/access-tokens.js';
+import type { GrantApiService } from '../app/grant-api.js';
 import type { PermissionApiService } from '../app/permission-api.js';
 import type { Log } from '../app/ports.js';
 import type { Route } from '../http/server.js';
 import { enveloped, errorEnvelope, sendEnvelope } from './envelope.js';
+import { GRANT_TYPE, grantRoutes } from './grant-routes.js';
 import { jwksRoute } from './jwks-route.js';
 import { permissionRoutes } from './permission-routes.js';
 import type { TokenExchangeGuard } from './token-limits.js';
@@ -15,28 +18,36 @@ import { tokenRoute } from './token-route.js';
 export interface ApiDeps {
   accessTokens: AccessTokenService;
   permissionApi: PermissionApiService;
+  grantApi: GrantApiService;
   log: Log;
   /** Rate limits of the token exchange (none when absent). */
   tokenGuard?: TokenExchangeGuard;
 }
 
 const MTM = /^\/services\/mtm(\/|$)/;
+const KEYWARDEN = /^\/services\/keywarden(\/|$)/;
 
 export function apiRoutes(deps: ApiDeps): Route[] {
-  const routes = [tokenRoute(deps), ...permissionRoutes(deps)];
+  const grants = grantRoutes(deps);
+  const routes = [tokenRoute(deps), ...permissionRoutes(deps), ...grants];
+  const typeOf = (r: Route) => (grants.includes(r) ? GRANT_TYPE : undefined);
   // The other method on a known path: 405 (the router itself would answer outside the envelope).
   const wrongMethod: Route[] = routes.map((r) => ({
     method: r.method === 'GET' ? 'POST' : 'GET',
     path: r.path,
     handler: enveloped(deps.log, (_req, res) =>
-      sendEnvelope(res, 405, errorEnvelope([`Use ${r.method} here.`]), { allow: r.method }),
-    ),
+      sendEnvelope(res, 405, errorEnvelope([`Use ${r.method} here.`], typeOf(r)), { allow: r.method }),
+    typeOf(r)),
   }));
-  const notFound = (method: Route['method']): Route => ({
+  const notFound = (method: Route['method'], path: RegExp, type?: string): Route => ({
     method,
-    path: MTM,
+    path,
     handler: (_req, res, _params, url) =>
-      sendEnvelope(res, 404, errorEnvelope([`There is no ${method} ${url.pathname.slice(0, 200)} in this API.`])),
+      sendEnvelope(res, 404, errorEnvelope([`There is no ${method} ${url.pathname.slice(0, 200)} in this API.`], type)),
   });
-  return [...routes, ...wrongMethod, notFound('GET'), notFound('POST'), jwksRoute(deps)];
+  return [
+    ...routes, ...wrongMethod,
+    notFound('GET', MTM), notFound('POST', MTM), notFound('GET', KEYWARDEN, GRANT_TYPE), notFound('POST', KEYWARDEN, GRANT_TYPE),
+    jwksRoute(deps),
+  ];
 }

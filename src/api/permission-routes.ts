@@ -64,7 +64,7 @@ export function permissionRoutes(deps: PermissionRouteDeps): Route[] {
 }
 
 /** A path segment as sent, decoded; one that does not decode is kept as it is (and matches nothing). */
-function pathSegment(s: string | undefined): string {
+export function pathSegment(s: string | undefined): string {
   try {
     return decodeURIComponent(s ?? '');
   } catch {
