@@ -106,4 +106,22 @@ describe('homeView', () => {
     expect(view.blocks).toHaveLength(100);
     expect(view.blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: 'There is more than a Home tab can show; use `/techuser list` and the approvals channel.' }] });
   });
+
+  it('lists active grants with End now beside each, and says when there are more than it shows', () => {
+    const grant = (i: number) => ({
+      subject: { type: 'permission' as const, id: `p-${i}`, label: `u${i}@x.de` },
+      grant: { requestId: `00000000-0000-4000-8000-00000000000${i}`, requester: 'UADMIN', role: 'ADMIN' as const, revertTo: 'MEMBER' as const, grantedAt: NOW, until: new Date(NOW.getTime() + (i + 1) * 3600_000) },
+    });
+    const view = homeView([home({ isApprover: true, grants: [grant(0), grant(1)], grantsTotal: 11 })], 'UA1', NOW);
+    const at = view.blocks.findIndex((b: any) => b.text?.text?.startsWith('*Active grants*'));
+    expect((view.blocks[at] as any).text.text).toBe('*Active grants* (soonest end first · the 2 ending soonest; `/permission grants` lists them all)');
+    expect(view.blocks[at + 1]).toEqual({
+      type: 'section', block_id: 'grant:00000000-0000-4000-8000-000000000000',
+      text: { type: 'mrkdwn', verbatim: true, text: 'u0@x.de: ADMIN until <!date^1894280400^{date_short_pretty} {time}|2030-01-10T13:00:00.000Z> (60 min left), then MEMBER; asked by <@UADMIN>, request 00000000' },
+      accessory: { type: 'button', action_id: ids.GRANT_END_NOW, value: '00000000-0000-4000-8000-000000000000', text: { type: 'plain_text', text: 'End now' } },
+    });
+    // An admin's own grants are headed as theirs; nobody with none sees the heading at all.
+    expect(JSON.stringify(homeView([home({ isAdmin: true, grants: [grant(0)], grantsTotal: 1 })], 'UADMIN', NOW).blocks)).toContain('*Your active grants* (soonest end first)');
+    expect(JSON.stringify(homeView([home({ isApprover: true })], 'UA1', NOW).blocks)).not.toMatch(/active grants/i);
+  });
 });

@@ -3,6 +3,7 @@ import type { ChangeRequest } from '../../../src/domain/request.js';
 import { DEFAULT_POLICY, type Workspace } from '../../../src/domain/workspace.js';
 import { approvalRequestBlocks, describeRequest, shortId, statusLine } from '../../../src/slack/blocks/request.js';
 import { ids } from '../../../src/slack/ids.js';
+import { utcDatesAsSlack } from '../../../src/slack/blocks/dates.js';
 
 const ID = '3f2b8c1e-7a4d-4e5f-9b6a-0c1d2e3f4a5b';
 const CREATED = new Date('2030-01-01T10:00:00.000Z');
@@ -96,5 +97,30 @@ describe('describeRequest', () => {
 describe('shortId', () => {
   it('is the first eight characters of the request id', () => {
     expect(shortId(ID)).toBe('3f2b8c1e');
+  });
+});
+
+describe('time-bound grants on the approval message', () => {
+  const grant = request({ params: { email: 'john.doe@meshlab.de', role: 'ADMIN', minutes: 240 } });
+
+  it('says for how long while pending, counted from when it is applied', () => {
+    expect(describeRequest(grant)).toBe('Grant john.doe@meshlab.de the role ADMIN for 4h from when it is applied, then back to the role they had');
+    expect(describeRequest({ kind: 'techuser.extend', params: { userName: 'ci_bot', grantId: ID, minutes: 1440 } })).toBe(
+      'Extend the grant of technical user ci<!date^00000000^{_}|_>bot by 1d past its current end',
+    );
+  });
+
+  it('shows the end in the outcome as a Slack date, so each reader sees their own time zone', () => {
+    const applied = { ...grant, status: 'APPLIED' as const, approvals: [{ by: 'UA1', at: DECIDED }], outcome: 'john.doe@meshlab.de has the role ADMIN for 4h, until 2030-01-01 15:00 UTC; then MEMBER again.' };
+    expect(statusLine(applied, ws())).toBe(
+      ':white_check_mark: Approved by <@UA1>. Applied: john.doe@meshlab.de has the role ADMIN for 4h, until <!date^1893510000^{date_short_pretty} {time}|2030-01-01 15:00 UTC>; then MEMBER again.',
+    );
+  });
+});
+
+describe('utcDatesAsSlack', () => {
+  it('turns only our own "YYYY-MM-DD HH:MM UTC" moments into date tokens, and leaves impossible ones as they are', () => {
+    expect(utcDatesAsSlack('ends 2030-01-01 15:00 UTC.')).toBe('ends <!date^1893510000^{date_short_pretty} {time}|2030-01-01 15:00 UTC>.');
+    expect(utcDatesAsSlack('2030-01-01 15:00 CET, 2030-01-01T15:00Z, 2030-13-45 99:99 UTC')).toBe('2030-01-01 15:00 CET, 2030-01-01T15:00Z, 2030-13-45 99:99 UTC');
   });
 });
