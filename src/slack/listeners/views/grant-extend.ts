@@ -53,12 +53,12 @@ export function grantExtendSubmitted(deps: SlackDeps) {
     await ack();
     let text: string;
     try {
-      text = submitText(ws, await deps.requests.submit({ workspace: ws, requester: user, request, reason: parsed.data.reason }));
+      text = await submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: user, request, reason: parsed.data.reason }));
     } catch (err) {
       text = errorText(err, deps.log, context);
     }
     if (meta.fromHome) {
-      await publishHome(deps, client, { teamId: team, userId: user }, text).catch((err: unknown) => deps.log.warn({ err, user }, 'could not refresh the App Home'));
+      await publishHome(deps, { teamId: team, userId: user }, text).catch((err: unknown) => deps.log.warn({ err, user }, 'could not refresh the App Home'));
     } else {
       await tellUser(deps, client, { userId: user, responseUrl: meta.responseUrl }, text);
     }
