@@ -142,7 +142,7 @@ describe('End now', () => {
     expect((await roleOf('jane.roe@meshlab.de')).role).toBe('ADMIN');
 
     const own = await t.click(ids.GRANT_END_NOW, id, ADMIN);
-    expect(await t.answer(own.responseId)).toBe('Ended: jane.roe@meshlab.de is MEMBER again. The requester has been told.');
+    expect(await t.answer(own.responseId)).toBe('Ended: jane.roe@meshlab.de is MEMBER again.');
     expect(await roleOf('jane.roe@meshlab.de')).toMatchObject({ role: 'MEMBER', grant: null });
     const told = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN && /was ended early by <@UADMIN1>/.test(String(c.args.text)));
     expect(told.args.text).toContain('jane.roe@meshlab.de is MEMBER again');

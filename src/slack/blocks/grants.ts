@@ -43,10 +43,18 @@ export function grantLine({ subject, grant }: GrantView, now: Date): string {
   return `${who}: ${grant.role} until ${slackTime(grant.until)} (${leftText}), then ${grant.revertTo}; asked by <@${grant.requester}>, request ${shortId(grant.requestId)}`;
 }
 
-/** `/permission grants`: the workspace's active grants with the time left (`what`: which grants they are). */
+/** How many grants `/permission grants` lists; callers read one more to know whether there are more. */
+export const GRANTS_LISTED = 100;
+
+/**
+ * `/permission grants`: the workspace's active grants with the time left (`what`: which grants
+ * they are), at most GRANTS_LISTED of them, within Slack's 40,000 characters of message text.
+ */
 export function grantsListText(ws: Workspace, grants: GrantView[], now: Date, what = 'grants'): string {
   if (grants.length === 0) return `No active ${what} in ${typed(ws.name)}.`;
-  return `*Active ${what} in ${typed(ws.name)}*\n${grants.map((g) => `• ${grantLine(g, now)}`).join('\n')}`;
+  const more = grants.length > GRANTS_LISTED ? `\n…and more: these are the ${GRANTS_LISTED} ending soonest.` : '';
+  const lines = grants.slice(0, GRANTS_LISTED).map((g) => `• ${grantLine(g, now)}`).join('\n');
+  return `${clipMrkdwn(`*Active ${what} in ${typed(ws.name)}*\n${lines}`, 39_000)}${more}`;
 }
 
 /** A grant in the App Home, with End now beside it (its requester's or an approver's to click). */

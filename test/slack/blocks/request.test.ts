@@ -4,6 +4,7 @@ import { DEFAULT_POLICY, type Workspace } from '../../../src/domain/workspace.js
 import { approvalRequestBlocks, describeRequest, shortId, statusLine } from '../../../src/slack/blocks/request.js';
 import { ids } from '../../../src/slack/ids.js';
 import { utcDatesAsSlack } from '../../../src/slack/blocks/dates.js';
+import { grantsListText } from '../../../src/slack/blocks/grants.js';
 
 const ID = '3f2b8c1e-7a4d-4e5f-9b6a-0c1d2e3f4a5b';
 const CREATED = new Date('2030-01-01T10:00:00.000Z');
@@ -122,5 +123,28 @@ describe('utcDatesAsSlack', () => {
   it('turns only our own "YYYY-MM-DD HH:MM UTC" moments into date tokens, and leaves impossible ones as they are', () => {
     expect(utcDatesAsSlack('ends 2030-01-01 15:00 UTC.')).toBe('ends <!date^1893510000^{date_short_pretty} {time}|2030-01-01 15:00 UTC>.');
     expect(utcDatesAsSlack('2030-01-01 15:00 CET, 2030-01-01T15:00Z, 2030-13-45 99:99 UTC')).toBe('2030-01-01 15:00 CET, 2030-01-01T15:00Z, 2030-13-45 99:99 UTC');
+  });
+});
+
+describe('grantsListText', () => {
+  const ws1 = ws();
+  const view = (i: number, label = `u${i}@x.de`) => ({
+    subject: { type: 'permission' as const, id: `p-${i}`, label },
+    grant: { requestId: `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`, requester: 'UADMIN', role: 'ADMIN' as const, revertTo: 'MEMBER' as const, grantedAt: CREATED, until: new Date(CREATED.getTime() + 3 * 3600_000) },
+  });
+
+  it('says when there are none, and lists at most 100 with a note that there are more', () => {
+    expect(grantsListText(ws1, [], CREATED)).toBe('No active grants in meshlab.');
+    const text = grantsListText(ws1, Array.from({ length: 101 }, (_, i) => view(i)), CREATED);
+    expect(text.split('\n').filter((l) => l.startsWith('• '))).toHaveLength(100);
+    expect(text).toContain('u99@x.de');
+    expect(text).not.toContain('u100@x.de');
+    expect(text.endsWith('…and more: these are the 100 ending soonest.')).toBe(true);
+    expect(text).toContain('• u0@x.de: ADMIN until <!date^1893502800^{date_short_pretty} {time}|2030-01-01T13:00:00.000Z> (3 h left), then MEMBER; asked by <@UADMIN>, request 00000000');
+  });
+
+  it('stays within Slack\'s 40,000 characters however long the escaped labels are', () => {
+    const long = Array.from({ length: 100 }, (_, i) => view(i, `${'_'.repeat(200)}${i}@x.de`));
+    expect(grantsListText(ws1, long, CREATED).length).toBeLessThanOrEqual(39_000);
   });
 });

@@ -16,9 +16,9 @@ export function grantEndAction(deps: SlackDeps) {
     malformed: 'That button does not name a grant Keywarden knows; nothing was changed.',
     context: (c) => ({ grantId: c.requestId }),
     run: async (c) => {
-      await grantRequest(deps, c.requestId, c.teamId); // a grant of this Slack team
+      const { request } = await grantRequest(deps, c.requestId, c.teamId); // a grant of this Slack team
       const { label, revertTo } = await deps.grants.endNow(c.requestId, c.userId);
-      return `Ended: ${typed(label)} is ${revertTo} again. The requester has been told.`;
+      return `Ended: ${typed(label)} is ${revertTo} again.${c.userId === request.requester ? '' : ' The requester has been told.'}`;
     },
   });
 }

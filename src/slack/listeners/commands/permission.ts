@@ -3,7 +3,7 @@ import { resolveWorkspace } from '../../../app/workspaces.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
 import type { Workspace } from '../../../domain/workspace.js';
 import { isAdmin, isApprover } from '../../../domain/workspace.js';
-import { grantsListText } from '../../blocks/grants.js';
+import { GRANTS_LISTED, grantsListText } from '../../blocks/grants.js';
 import { permissionListText } from '../../blocks/permissions.js';
 import { typed } from '../../blocks/typed.js';
 import type { SlackDeps } from '../../deps.js';
@@ -28,7 +28,7 @@ async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Pr
       return PERMISSION_USAGE;
     case 'grants':
       mayRead(ws, cmd.user_id, 'see its grants');
-      return grantsListText(ws, await deps.grants.list(ws.id), deps.clock.now());
+      return grantsListText(ws, await deps.grants.list(ws.id, GRANTS_LISTED + 1), deps.clock.now());
     case 'list': {
       mayRead(ws, cmd.user_id, 'list permissions');
       const views = await deps.permissions.list(ws.id, { query: c.query, status: c.status });

@@ -3,7 +3,7 @@ import { resolveWorkspace } from '../../../app/workspaces.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
 import type { Workspace } from '../../../domain/workspace.js';
 import { isAdmin, isApprover } from '../../../domain/workspace.js';
-import { grantsListText } from '../../blocks/grants.js';
+import { GRANTS_LISTED, grantsListText } from '../../blocks/grants.js';
 import { historyText, techUserListText } from '../../blocks/techusers.js';
 import type { SlackDeps } from '../../deps.js';
 import { parseTechuserCommand, TECHUSER_USAGE, type TechuserCommand } from '../../grammar/techuser-command.js';
@@ -30,7 +30,9 @@ async function run(deps: SlackDeps, c: TechuserCommand, cmd: SlashCommand): Prom
       return techUserListText(ws, await deps.technicalUsers.list(ws.id), deps.clock.now());
     case 'grants': {
       mayRead(ws, cmd.user_id);
-      const grants = (await deps.grants.list(ws.id)).filter((g) => g.subject.type === 'technicalUser');
+      // Read from the technical users alone, so a workspace's many permission grants cannot crowd them out.
+      const grants = (await deps.store.technicalUsers.listGrants(ws.id, GRANTS_LISTED + 1))
+        .map((t) => ({ subject: { type: 'technicalUser' as const, id: t.id, label: t.userName }, grant: t.grant! }));
       return grantsListText(ws, grants, deps.clock.now(), 'grants of technical users');
     }
     case 'history':
