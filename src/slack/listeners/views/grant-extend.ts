@@ -46,8 +46,14 @@ export function grantExtendSubmitted(deps: SlackDeps) {
       request = extensionRequest(g, parsed.data.duration!);
       await deps.requests.validate({ workspace: ws, requester: user, request });
     } catch (err) {
-      if (!isDomainError(err)) throw err;
-      await ack({ response_action: 'errors', errors: { [fieldOf(err, fields.DURATION)]: errorText(err, deps.log, context) } });
+      if (isDomainError(err)) {
+        errorText(err, deps.log, context); // logs the refusal; a field error is plain text, shown as it is
+        await ack({ response_action: 'errors', errors: { [fieldOf(err, fields.DURATION)]: err.message } });
+      } else {
+        // The store failing, say: the form closes and the clicker reads why, as after a command.
+        await ack();
+        await tellUser(deps, client, { userId: user, responseUrl: meta.responseUrl }, errorText(err, deps.log, context));
+      }
       return;
     }
     await ack();
