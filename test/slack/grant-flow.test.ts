@@ -11,7 +11,7 @@ import { ids } from '../../src/slack/ids.js';
 import { addTechnicalUser } from '../api/api-client.js';
 import { ADMIN, ADMIN2, APPROVALS, APPROVER1, OUTSIDER, SIGNING_SECRET, startTestApp, TEAM, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { blockActionBody, postSigned } from '../helpers/slack-requests.js';
-import { commandOpeningForm, openHome, submitOpened } from '../helpers/views.js';
+import { clickInHome, commandOpeningForm, openHome, submitOpened } from '../helpers/views.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -245,5 +245,11 @@ describe('seeing the active grants', () => {
     expect(grantsIn(adminView).length).toBeGreaterThan(0);
     for (const g of grantsIn(adminView)) expect((await t.store.requests.findById(g))!.requester).toBe(ADMIN);
     expect(approverView.blocks.length).toBeLessThanOrEqual(100);
+
+    // End now from the Home tab: answered by the refreshed tab, which no longer lists the grant.
+    expect((await clickInHome(t, ids.GRANT_END_NOW, adminsGrant, APPROVER1)).status).toBe(200);
+    const refreshed = await t.slack.waitFor('views.publish', (c) => c.args.user_id === APPROVER1 && JSON.stringify(c.args.view.blocks).includes('Ended: john.doe@meshlab.de is MEMBER again. The requester has been told.'));
+    expect(grantsIn(refreshed.args.view)).not.toContain(adminsGrant);
+    expect((await roleOf('john.doe@meshlab.de')).grant).toBeNull();
   });
 });
