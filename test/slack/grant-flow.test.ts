@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forms } from '../../src/slack/forms/ids.js';
 import { ids } from '../../src/slack/ids.js';
 import { addTechnicalUser } from '../api/api-client.js';
-import { ADMIN, ADMIN2, APPROVALS, APPROVER1, OUTSIDER, SIGNING_SECRET, startTestApp, TEAM, WS_ID, type TestApp } from '../helpers/keywarden.js';
+import { ADMIN, ADMIN2, APPROVALS, APPROVER1, OUTSIDER, SIGNING_SECRET, startTestApp, TEAM, TEAM2, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { blockActionBody, postSigned } from '../helpers/slack-requests.js';
 import { clickInHome, commandOpeningForm, openHome, submitOpened } from '../helpers/views.js';
 
@@ -131,6 +131,20 @@ describe('asking for a role for a time', () => {
     const r = (await t.store.requests.listByWorkspace(WS_ID, { limit: 1000 })).find((x) => x.id.startsWith(id))!;
     expect(r.params).toEqual({ email: 'john.doe@meshlab.de', role: 'ADMIN', minutes: 1440 });
   });
+
+  it('shows a temporary-only role\'s refusal under the form\'s duration', async () => {
+    const ws = (await t.store.workspaces.findById(WS_ID))!;
+    await t.store.workspaces.upsert({ ...ws, policy: { ...ws.policy, temporaryOnlyRoles: ['ADMIN'] } });
+    try {
+      const opened = await (await commandOpeningForm(t, ADMIN, 'role', '/permission')).opened();
+      const sent = await submitOpened(t, opened, ADMIN, { email: { option: 'jane.roe@meshlab.de' }, role: { option: 'ADMIN' }, duration: { option: 'permanent' }, reason: null });
+      expect(sent.json).toEqual({ response_action: 'errors', errors: { duration: expect.stringMatching(/ADMIN may only be granted for a time: add "for <duration>" \(1 minute to 1w\)/) } });
+      const typed = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN')).responseId);
+      expect(typed).toMatch(/ADMIN may only be granted for a time/);
+    } finally {
+      await t.store.workspaces.upsert(ws);
+    }
+  });
 });
 
 describe('End now', () => {
@@ -160,6 +174,13 @@ describe('End now', () => {
     expect(await t.answer((await t.click(ids.GRANT_END_NOW, id, APPROVER1)).responseId)).toBe('Ended: etl-bot is VIEWER again. The requester has been told.');
     expect((await t.store.technicalUsers.findByName(WS_ID, 'etl-bot'))!).toMatchObject({ role: 'VIEWER', grant: null });
     await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN2 && /was ended early by <@UAPPR1>/.test(String(c.args.text)));
+  });
+
+  it('refuses a click from another Slack team as if there were no such grant', async () => {
+    const { id } = await granted('role jane.roe@meshlab.de VIEWER for 1h');
+    expect(await t.answer((await t.click(ids.GRANT_END_NOW, id, ADMIN2, { teamId: TEAM2 })).responseId)).toBe('There is no such grant.');
+    expect((await roleOf('jane.roe@meshlab.de')).grant?.requestId).toBe(id);
+    await t.kw.grants.endNow(id, ADMIN);
   });
 
   it('refuses a button whose value is not a grant id', async () => {
