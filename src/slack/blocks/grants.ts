@@ -6,12 +6,12 @@ import type { Workspace } from '../../domain/workspace.js';
 import type { GrantView } from '../../app/grants.js';
 import { ids } from '../ids.js';
 import { shortId } from './request.js';
+import { slackTime } from './dates.js';
 import { clipMrkdwn, typed } from './typed.js';
 
 type KnownBlock = types.KnownBlock;
 
-import { slackTime } from './dates.js';
-
+/** Slack's own date formatting, so each reader sees their time zone (dates.ts). */
 export { slackTime };
 
 const subjectOf = (r: ChangeRequest) =>
