@@ -73,7 +73,9 @@ async function finished(queue: Queue, id: string, ms = 10_000): Promise<Job> {
   for (;;) {
     const job = await queue.getJob(id);
     const state = job && (await job.getState());
-    if (job && (state === 'completed' || state === 'failed')) return job;
+    // Read again once it is final: the job read before getState may predate the attempt's end
+    // (attemptsMade still 0), which made this test fail now and then on a busy machine.
+    if (job && (state === 'completed' || state === 'failed')) return (await queue.getJob(id))!;
     if (Date.now() > end) throw new Error(`job ${id} is still ${state}`);
     await new Promise((r) => setTimeout(r, 20));
   }
