@@ -111,8 +111,10 @@ export class GrantService {
       const s = await this.subjects.findById(ref);
       const made = s && appliedChange(s.applied, grantEndId(grantId));
       if (s && made) {
-        await this.finishEnd(s, grantId, made, end);
-        return 'already-ended';
+        // Finished as it was made: End now must not sign an end the timer made, nor the reverse.
+        const as = made.end ?? end;
+        await this.finishEnd(s, grantId, made, as);
+        return sameEnd(as, end) ? 'already-ended' : 'not-active';
       }
       if (!s?.grant || s.grant.requestId !== grantId) {
         // Ended by someone else, superseded by a later change, or its subject is gone: nothing to undo.
@@ -121,7 +123,7 @@ export class GrantService {
       }
       if (end.how === 'expired' && s.grant.until.getTime() > this.deps.clock.now().getTime()) return 'not-due';
       const { revertTo } = s.grant;
-      const entry: AppliedChange = { id: grantEndId(grantId), at: this.deps.clock.now(), before: { role: s.role }, after: { role: revertTo } };
+      const entry: AppliedChange = { id: grantEndId(grantId), at: this.deps.clock.now(), before: { role: s.role }, after: { role: revertTo }, end };
       const ended = await this.subjects.update(s, { role: revertTo, grant: null, applied: remember(s.applied, entry) });
       if (!ended) continue;
       this.deps.observer?.grantEnded(end.how);
@@ -155,4 +157,9 @@ export class GrantService {
   findRequest(grantId: string): Promise<ChangeRequest | null> {
     return this.deps.store.requests.findById(grantId);
   }
+}
+
+/** The same end: how, and by whom. */
+function sameEnd(a: GrantEnd, b: GrantEnd): boolean {
+  return a.how === b.how && ('by' in a ? a.by : null) === ('by' in b ? b.by : null);
 }

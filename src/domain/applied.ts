@@ -5,6 +5,7 @@
  * answer that, "is my id among the changes made to this subject?" can. The entry is written in the
  * same compare-and-set as the change itself, so the change and the memory of it are one step.
  */
+import type { GrantEnd } from './grant.js';
 
 /** One change carried out on a subject, with what it changed (only the fields that changed). */
 export interface AppliedChange {
@@ -13,6 +14,12 @@ export interface AppliedChange {
   at: Date;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
+  /**
+   * For the end of a grant: how it ended (expired, ended by someone, superseded). A run that
+   * finds the end already made finishes its history line and message as the end was made, not
+   * as that run would have made it.
+   */
+  end?: GrantEnd;
 }
 
 /**

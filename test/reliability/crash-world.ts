@@ -41,13 +41,18 @@ export interface CrashWorld {
   timer: FakeGrantTimer;
 }
 
-/** A GrantTimer that only remembers what it was asked to schedule (tests fire them by hand). */
+/**
+ * A GrantTimer that remembers what it was asked to schedule (tests fire them by hand), and passes
+ * it on to `forward` (a real BullGrantTimer) when a test sets one.
+ */
 export class FakeGrantTimer implements GrantTimer {
   readonly scheduled: Array<{ grantId: string; subject: SubjectRef; until: Date }> = [];
   down = false;
+  forward: GrantTimer | null = null;
   async schedule(g: { grantId: string; subject: SubjectRef; until: Date }) {
     if (this.down) throw new Error('Connection is closed.');
     this.scheduled.push(g);
+    await this.forward?.schedule(g);
   }
 }
 
