@@ -8,7 +8,7 @@ import { appliedChange, remember, type AppliedChange } from '../domain/applied.j
 import { Codes, DomainError } from '../domain/errors.js';
 import type { Grant } from '../domain/grant.js';
 import { checkGrantPolicy, extendedUntil, formatDuration, grantEnds } from '../domain/grant.js';
-import { recordSuperseded } from './grant-history.js';
+import { recordSupersededBy } from './grant-history.js';
 import type { SubjectType } from '../domain/history.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
@@ -58,6 +58,7 @@ export class GrantRequests implements RequestHandler {
       const s = await this.subject(ws, g);
       const made = appliedChange(s.applied, r.id) ?? (await this.recorded(r.id));
       if (made) {
+        await recordSupersededBy(this.deps.store, s, made, { type: 'slack', id: r.requester });
         // A run that died before setting the timer: set it now (the same end is one job).
         if (s.grant && s.grant.requestId === grantIdOf(g, r)) await this.deps.grants.schedule({ type: s.type, id: s.id }, s.grant);
         return this.finish(r, g, s, made);
@@ -68,10 +69,10 @@ export class GrantRequests implements RequestHandler {
       const change = g.kind === 'permission.extend' || g.kind === 'techuser.extend'
         ? this.extension(s, g.params.minutes, ws, now)
         : this.grant(r, s, g.params.role, g.params.minutes!, now);
-      const entry: AppliedChange = { id: r.id, at: now, before: change.before, after: change.after };
+      const entry: AppliedChange = { id: r.id, at: now, before: change.before, after: change.after, ...(change.superseded ? { superseded: change.superseded } : {}) };
       const done = await this.deps.grants.subjects.update(s, { ...change.fields, applied: remember(s.applied, entry) });
       if (!done) continue; // changed meanwhile: re-read, re-check
-      if (change.superseded) await recordSuperseded(this.deps.store, s, change.superseded, { type: 'slack', id: r.requester }, r.id, now);
+      await recordSupersededBy(this.deps.store, s, entry, { type: 'slack', id: r.requester });
       await this.deps.grants.schedule({ type: s.type, id: s.id }, done.grant!);
       return this.finish(r, g, done, entry);
     }

@@ -11,7 +11,7 @@ import type { AppliedChange } from '../domain/applied.js';
 import { appliedChange, diff, remember } from '../domain/applied.js';
 import type { User } from '../domain/user.js';
 import type { Clock, Store } from './ports.js';
-import { recordSuperseded } from './grant-history.js';
+import { recordSupersededBy } from './grant-history.js';
 
 export interface PermissionView {
   permission: Permission;
@@ -119,15 +119,16 @@ export class PermissionService {
       if (!user) throw new DomainError(Codes.USER_NOT_FOUND, 'The permission belongs to an unknown user.');
       const made = args.requestId ? await this.madeBefore(current, args.requestId) : null;
       if (made) {
+        await recordSupersededBy(this.store, { type: 'permission', id: current.id, label: user.email, workspaceId: current.workspaceId }, made, meta.actor);
         await this.record(current, user, made, meta);
         return { permission: current, user, made: { ...stateOf(current), ...made.after }, alreadyApplied: true };
       }
       args.mayChange?.();
       const before = stateOf(current);
       const next = applyPermissionChange(current, args.change);
-      const entry: AppliedChange = { id: changeId, at: this.clock.now(), before, after: next };
       // A role set while a grant is active wins over the grant: it is closed, never reverted.
       const superseded = current.grant && args.change.role !== undefined ? current.grant : null;
+      const entry: AppliedChange = { id: changeId, at: this.clock.now(), before, after: next, ...(superseded ? { superseded } : {}) };
       const updated = await this.store.permissions.update(current.id, current.version, {
         ...next,
         lastChange: { id: changeId, before },
@@ -136,7 +137,7 @@ export class PermissionService {
         ...(superseded ? { grant: null } : {}),
       });
       if (!updated) continue; // someone else changed it meanwhile: re-read and re-check the rules
-      if (superseded) await recordSuperseded(this.store, { type: 'permission', id: updated.id, label: user.email, workspaceId: updated.workspaceId }, superseded, meta.actor, changeId, entry.at);
+      await recordSupersededBy(this.store, { type: 'permission', id: updated.id, label: user.email, workspaceId: updated.workspaceId }, entry, meta.actor);
       await this.record(updated, user, entry, meta);
       return { permission: updated, user, made: next, alreadyApplied: false };
     }

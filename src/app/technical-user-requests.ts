@@ -15,7 +15,7 @@ import type { Workspace } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
 import type { Clock, Store } from './ports.js';
 import { ConcurrentChangeError } from './permissions.js';
-import { recordSuperseded } from './grant-history.js';
+import { recordSupersededBy } from './grant-history.js';
 import type { TechnicalUserService } from './technical-users.js';
 
 /** Grants and their extensions go to GrantRequests (isGrantRequest), never here. */
@@ -74,7 +74,10 @@ export class TechnicalUserRequests implements RequestHandler {
     for (let attempt = 0; attempt < 5; attempt++) {
       const tu = await this.deps.store.technicalUsers.findByName(t.workspaceId, t.params.userName);
       const remembered = tu && remembers(tu, t.id);
-      if (remembered) return this.finish(t, tu, remembered);
+      if (remembered) {
+        await recordSupersededBy(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, remembered, { type: 'slack', id: t.requester });
+        return this.finish(t, tu, remembered);
+      }
       // Not on this record (gone, forgotten, or a new one by the same name): the history line says.
       const recorded = await this.recorded(t.id);
       if (recorded) return this.finish(t, null, recorded);
@@ -82,12 +85,13 @@ export class TechnicalUserRequests implements RequestHandler {
       mayChange();
       this.rule(tu, t, this.deps.clock.now());
       const before = snapshot(tu);
-      const changed = await this.apply(t, tu, warningDays, (after) => ({ id: t.id, at: this.deps.clock.now(), ...diff(before, after) }));
+      // A role set under a grant closes it: the entry keeps it, for the superseded line.
+      const superseded = t.kind === 'techuser.role' && tu.grant ? { superseded: tu.grant } : {};
+      const changed = await this.apply(t, tu, warningDays, (after) => ({ id: t.id, at: this.deps.clock.now(), ...diff(before, after), ...superseded }));
       if (changed === null) continue; // changed meanwhile: re-read, re-check
-      if (tu.grant && !changed.grant && t.kind === 'techuser.role') {
-        await recordSuperseded(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, tu.grant, { type: 'slack', id: t.requester }, t.id, this.deps.clock.now());
-      }
-      return this.finish(t, changed, appliedChange(changed.applied, t.id)!);
+      const made = appliedChange(changed.applied, t.id)!;
+      await recordSupersededBy(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, made, { type: 'slack', id: t.requester });
+      return this.finish(t, changed, made);
     }
     throw new ConcurrentChangeError(`technical user ${t.params.userName} kept changing; try again`);
   }

@@ -5,7 +5,7 @@
  * answer that, "is my id among the changes made to this subject?" can. The entry is written in the
  * same compare-and-set as the change itself, so the change and the memory of it are one step.
  */
-import type { GrantEnd } from './grant.js';
+import type { Grant, GrantEnd } from './grant.js';
 
 /** One change carried out on a subject, with what it changed (only the fields that changed). */
 export interface AppliedChange {
@@ -20,6 +20,12 @@ export interface AppliedChange {
    * as that run would have made it.
    */
   end?: GrantEnd;
+  /**
+   * For a change that closed an active grant (a later role wins over it): that grant, so a run
+   * that finds the change made also writes the grant's "superseded" line if the first run died
+   * before it.
+   */
+  superseded?: Grant;
 }
 
 /**

@@ -21,7 +21,7 @@ import { BullGrantTimer, createGrantQueue } from '../../src/queue/grant-timer.js
 import { GRANT_QUEUE } from '../../src/queue/names.js';
 import { ACTIVE, ADMIN, WS_ID } from '../app/fixtures.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { approve, crashWorld, type CrashWorld } from './crash-world.js';
+import { approve, crashWorld, existingBot, type CrashWorld } from './crash-world.js';
 import { recordFigures } from './figures.js';
 import { waitUntil } from './flow.js';
 
@@ -251,5 +251,71 @@ describe('a grant end cut at every call to the store and to Slack', () => {
       }
     }
     recordFigures('grant-end-cut-points', { cutPoints: cuts.length, killed: cuts.length, dmLostWhenCutInsideTheDm: dmLost });
+  }, 60_000);
+});
+
+describe('a change that supersedes a grant, cut at every call', () => {
+  const cases: Array<[string, (w: CrashWorld) => Promise<string>, string]> = [
+    ['a permanent role change', (w) => approve(w, { kind: 'permission.role', params: { email: ACTIVE, role: 'VIEWER' } }), 'VIEWER'],
+    ['a new grant of another role', (w) => approve(w, { kind: 'permission.role', params: { email: ACTIVE, role: 'VIEWER', minutes: 600 } }), 'VIEWER'],
+  ];
+  it.each(cases)('%s killed at any call, then run again: the grant is closed once, and history says so', async (_name, later, role) => {
+    const clean = await crashWorld();
+    await granted(clean);
+    const cleanLater = await later(clean);
+    clean.f.calls.length = 0;
+    await clean.requests.apply(cleanLater);
+    const cuts = clean.f.calls.length;
+    for (let k = 1; k <= cuts; k++) {
+      const w = await crashWorld();
+      const id = await granted(w);
+      const change = await later(w);
+      w.f.calls.length = 0;
+      w.f.rule = (c) => (c.n === k ? { hang: true } : undefined);
+      void w.requests.apply(change).catch(() => undefined);
+      await waitUntil(() => w.f.calls.length >= k, `the first run reaches call ${k}`, 2000);
+      const cut = w.f.calls[k - 1]!;
+      w.f.rule = () => undefined;
+      await w.requests.apply(change);
+      await w.requests.apply(change);
+      w.clock.advance(5 * HOUR);
+      await w.grants.sweep();
+      const where = `killed inside call ${k} (${cut.repo}.${cut.method})`;
+      expect((await permissionOf(w)).role, where).toBe(role);
+      const lines = await w.f.store.history.listBySubject('permission', (await permissionOf(w)).id, 100);
+      expect(lines.filter((l) => l.requestId === id && l.action === 'permission.grant_superseded'), where).toHaveLength(1);
+      expect(lines.filter((l) => l.requestId === id && l.action === 'permission.grant_ended'), where).toHaveLength(0);
+      expect(w.notifier.grantEnds.filter((e) => e.id === id), where).toHaveLength(0);
+    }
+  }, 60_000);
+
+  it('a technical user\'s permanent role change killed at any call, then run again: the grant is closed once, and history says so', async () => {
+    const setup = async () => {
+      const w = await crashWorld();
+      const bot = await existingBot(w, 'cut-bot');
+      const id = await approve(w, { kind: 'techuser.role', params: { userName: 'cut-bot', role: 'ADMIN', minutes: 60 } });
+      await w.requests.apply(id);
+      return { w, bot, id, change: await approve(w, { kind: 'techuser.role', params: { userName: 'cut-bot', role: 'VIEWER' } }) };
+    };
+    const clean = await setup();
+    clean.w.f.calls.length = 0;
+    await clean.w.requests.apply(clean.change);
+    const cuts = clean.w.f.calls.length;
+    for (let k = 1; k <= cuts; k++) {
+      const { w, bot, id, change } = await setup();
+      w.f.calls.length = 0;
+      w.f.rule = (c) => (c.n === k ? { hang: true } : undefined);
+      void w.requests.apply(change).catch(() => undefined);
+      await waitUntil(() => w.f.calls.length >= k, `the first run reaches call ${k}`, 2000);
+      const cut = w.f.calls[k - 1]!;
+      w.f.rule = () => undefined;
+      await w.requests.apply(change);
+      w.clock.advance(2 * HOUR);
+      await w.grants.sweep();
+      const where = `killed inside call ${k} (${cut.repo}.${cut.method})`;
+      expect(await w.f.store.technicalUsers.findById(bot.id), where).toMatchObject({ role: 'VIEWER', grant: null });
+      const lines = (await w.f.store.history.listBySubject('technicalUser', bot.id, 100)).filter((l) => l.requestId === id);
+      expect(lines.map((l) => l.action).sort(), where).toEqual(['techuser.grant_superseded', 'techuser.granted']);
+    }
   }, 60_000);
 });
