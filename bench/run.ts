@@ -1,6 +1,8 @@
 /**
- * `npm run bench` (or `npm run bench -- --quick`, within 90 s): how fast Keywarden acks, applies,
- * exchanges and scans, each next to a bare baseline measured in the same run. Everything runs on
+ * `npm run bench` (or `npm run bench -- --quick`, within 90 s, a minute more with the grants):
+ * how fast Keywarden acks, applies, exchanges and scans, each next to a bare baseline measured in
+ * the same run, and how late it ends time-bound grants (against their ends, and a floor: the
+ * due-grant read at 10k active grants). Everything runs on
  * loopback against a private redis-server and a local fake Slack; the store is the one MONGODB_URI
  * names (memory when unset; with MongoDB, throw-away databases that are dropped afterwards).
  * Progress goes to stderr; stdout gets the table and, as its last line, the JSON result, which is
@@ -22,6 +24,7 @@ import { runApply } from './scenarios/apply.js';
 import { runBurst } from './scenarios/burst.js';
 import type { BenchContext } from './scenarios/context.js';
 import { runExchange } from './scenarios/exchange.js';
+import { runGrants } from './scenarios/grants.js';
 import { runScan } from './scenarios/scan.js';
 import { startServer, type BenchServer } from './servers.js';
 
@@ -29,17 +32,22 @@ const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 /** `--only=ack,apply`: run some parts only (for profiling one at a time); the others report n/a. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst') => (only ? only.includes(part) : part !== 'burst' || !quick);
+const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst' | 'grants') => (only ? only.includes(part) : part !== 'burst' || !quick);
 const BURST_REQUESTS = 100;
+/** The main server serves ack, apply and exchange; scan, burst and grants have processes of their own. */
+const needServer = wanted('ack') || wanted('apply') || wanted('exchange');
 const mongodbUri = process.env.MONGODB_URI?.trim() || 'memory';
 const storeKind = mongodbUri === 'memory' ? 'memory' : 'mongodb';
 const ACK_USERS = 20;
 
 const sizes: BenchContext['sizes'] = quick
   ? { ackRate: 200, ackDurationMs: 3_000, ackWarmupMs: 500, ackSlices: 3, applyCount: 2_000, exchangeDurationMs: 3_000, exchangeWarmupMs: 500,
-      exchangeConcurrency: 32, exchangeUsers: 300, exchangeSlices: 3, scanSizes: [10_000, 100_000, 1_000_000] }
+      exchangeConcurrency: 32, exchangeUsers: 300, exchangeSlices: 3, scanSizes: [10_000, 100_000, 1_000_000],
+      grants: { n: 2_000, windowMs: 10_000, leadMs: 10_000, dueSizes: [10_000, 100_000, 1_000_000] } }
   : { ackRate: 200, ackDurationMs: 10_000, ackWarmupMs: 1_000, ackSlices: 5, applyCount: 5_000, exchangeDurationMs: 10_000, exchangeWarmupMs: 1_000,
-      exchangeConcurrency: 32, exchangeUsers: 300, exchangeSlices: 5, scanSizes: [10_000, 100_000, 1_000_000] };
+      exchangeConcurrency: 32, exchangeUsers: 300, exchangeSlices: 5, scanSizes: [10_000, 100_000, 1_000_000],
+      // 10,000 grants ending in the same minute (spread over it); the lead leaves time to schedule them.
+      grants: { n: 10_000, windowMs: 60_000, leadMs: 30_000, dueSizes: [10_000, 100_000, 1_000_000] } };
 
 const progress = (msg: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
 const started = performance.now();
@@ -73,7 +81,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void cleanup().finally(() => process.exit(130));
   });
 }
-const limitMs = quick && !wanted('burst') ? 88_000 : 15 * 60_000;
+const limitMs = quick && !wanted('burst') ? 88_000 + (wanted('grants') ? 60_000 : 0) : 15 * 60_000;
 const watchdog = setTimeout(() => {
   progress(`gave up: the bench took longer than ${limitMs / 1000} s (logs in ${dir})`);
   void cleanup().finally(() => process.exit(1));
@@ -90,7 +98,7 @@ async function main(): Promise<Figures> {
     return mongoDbs[mongoDbs.length - 1];
   };
   const common = { dir, redisUrl: redis.url, slackApiUrl: slack.apiUrl, mongodbUri };
-  progress(`store ${storeKind}; starting the server (${sizes.applyCount} users seeded) and the scan's server`);
+  progress(`store ${storeKind}; starting ${[needServer && `the server (${sizes.applyCount} users seeded)`, wanted('scan') && "the scan's server"].filter(Boolean).join(' and ') || 'no server yet'}`);
   // The scan's server starts alongside (it idles until its turn), so the two starts overlap.
   let scanServer: Promise<BenchServer> | null = null;
   if (wanted('scan')) {
@@ -102,36 +110,54 @@ async function main(): Promise<Figures> {
     });
     scanServer.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
   }
-  server = await startServer({
-    ...common, name: 'server', seed: benchSeed({ ackUsers: ACK_USERS, applyUsers: sizes.applyCount }), queuePrefix,
-    mongoDb: mongoDb('server'), execArgv: profiling('server'),
-  });
-  // Started alongside, but idle before the first measurement starts.
-  if (scanServer) await scanServer;
-  const ctx: BenchContext = {
-    quick, redisUrl: redis.url, slack, server: server.child, serverUrl: server.url, queuePrefix, sizes,
-    logFile: (name) => join(dir, `${name}.log`),
-  };
+  let ack: Figures['ack'] = skippedAck;
+  let apply: Figures['apply'] = skippedApply;
+  let exchange: Figures['exchange'] = skippedExchange;
+  let rssMb = NaN;
+  if (needServer) {
+    server = await startServer({
+      ...common, name: 'server', seed: benchSeed({ ackUsers: ACK_USERS, applyUsers: sizes.applyCount }), queuePrefix,
+      mongoDb: mongoDb('server'), execArgv: profiling('server'),
+    });
+    // Started alongside, but idle before the first measurement starts.
+    if (scanServer) await scanServer;
+    const ctx: BenchContext = {
+      quick, redisUrl: redis.url, slack, server: server.child, serverUrl: server.url, queuePrefix, sizes,
+      logFile: (name) => join(dir, `${name}.log`),
+    };
 
-  progress(`ack: ${sizes.ackRate}/s for ${sizes.ackDurationMs / 1000} s each, in ${sizes.ackSlices} slices alternating ours and bare Bolt`);
-  const ack = wanted('ack') ? await runAck(ctx, ACK_USERS) : skippedAck;
-  progress(`apply: ${sizes.applyCount} approved requests; a no-op worker, ours, the no-op worker again`);
-  const apply = wanted('apply') ? await runApply(ctx) : skippedApply;
-  progress(`exchange: concurrency ${sizes.exchangeConcurrency} for ${sizes.exchangeDurationMs / 1000} s each, in ${sizes.exchangeSlices} slices alternating ours and bare jose`);
-  const exchange = wanted('exchange') ? await runExchange(ctx) : skippedExchange;
-  const rssMb = server.child.peakRssMb() ?? (await server.child.call<{ maxRssMb: number }>('rss')).maxRssMb;
-  await server.child.stop();
-  server = null;
+    progress(`ack: ${sizes.ackRate}/s for ${sizes.ackDurationMs / 1000} s each, in ${sizes.ackSlices} slices alternating ours and bare Bolt`);
+    if (wanted('ack')) ack = await runAck(ctx, ACK_USERS);
+    progress(`apply: ${sizes.applyCount} approved requests; a no-op worker, ours, the no-op worker again`);
+    if (wanted('apply')) apply = await runApply(ctx);
+    progress(`exchange: concurrency ${sizes.exchangeConcurrency} for ${sizes.exchangeDurationMs / 1000} s each, in ${sizes.exchangeSlices} slices alternating ours and bare jose`);
+    if (wanted('exchange')) exchange = await runExchange(ctx);
+    rssMb = server.child.peakRssMb() ?? (await server.child.call<{ maxRssMb: number }>('rss')).maxRssMb;
+    await server.child.stop();
+    server = null;
+  }
 
   progress(`scan: ${sizes.scanSizes.join(', ')} technical users`);
   const scan = scanServer ? await runScan(sizes.scanSizes, await scanServer) : skippedScan;
 
+  let grants: Figures['grants'] = skippedGrants;
+  if (wanted('grants')) {
+    const g = sizes.grants;
+    progress(`grants: ${g.n} grants ending within ${g.windowMs / 1000} s, one worker; then the due-grant read at ${g.dueSizes.join(', ')} active grants`);
+    // After the scan's server has stopped: a million grants more in memory, not beside its million tokens.
+    const grantsServer = await startServer({
+      ...common, name: 'grants-server', seed: benchSeed({ ackUsers: 0, applyUsers: 0 }), queuePrefix: `${queuePrefix}-grants`,
+      mongoDb: mongoDb('grants'), env: { EXPIRY_SCAN_INTERVAL_SECONDS: '604800' },
+      execArgv: ['--expose-gc', '--max-old-space-size=8192', ...profiling('grants-server')],
+    });
+    grants = await runGrants(g, grantsServer, slack);
+  }
   let burst = null;
   if (wanted('burst')) {
     progress(`burst: ${BURST_REQUESTS} requests at once into one approvals channel, then ${BURST_REQUESTS} approvals, against a fake Slack at Slack's rate limits (minutes)`);
     burst = await runBurst({ n: BURST_REQUESTS, dir, redisUrl: redis.url, mongodbUri, queuePrefix: `${queuePrefix}-burst`, logFile: (name) => join(dir, `${name}.log`), mongoDb: mongoDb('burst') });
   }
-  return { store: storeKind, quick, ack, apply, exchange, scan, rssMb, burst };
+  return { store: storeKind, quick, ack, apply, exchange, scan, grants, rssMb, burst };
 }
 
 const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };
@@ -142,6 +168,8 @@ const skippedApply = { n: 0, oursMs: NaN, bareMs: NaN, bareRunsMs: [], statuses:
 const skippedExchangeSide = { perSecond: NaN, latency: none, failures: {}, cpuMs: NaN };
 const skippedExchange = { ours: skippedExchangeSide, bare: skippedExchangeSide, slices: 0 };
 const skippedScan = { ms: {}, runs: {}, insertMs: {}, rssMb: null };
+const skippedGrantBatch = { n: 0, windowMs: 0, reverted: 0, dms: 0, threadLines: 0, revertLateness: none, dmLateness: none, scheduleMs: NaN, perSecond: NaN };
+const skippedGrants = { spread: skippedGrantBatch, burst: skippedGrantBatch, dueReadMs: {}, dueReadP90Ms: {}, insertMs: {} };
 
 let code = 1;
 try {

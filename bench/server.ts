@@ -22,10 +22,11 @@ import { createMongoStore } from '../src/store/index.js';
 import { addTechnicalUser } from '../test/api/api-client.js';
 import { UNLIMITED_LANES } from '../src/slack/outbound/lanes.js';
 import { serve } from './harness.js';
+import { grantHandlers } from './server-grants.js';
 
 const DAY = 86_400_000;
-/** jobs/maintenance.ts: sweep-approved, post-unposted, remind-approvers, expire-requests, revoke-unrevealed, scan-expiry. */
-const maintenanceJobCount = 6;
+/** jobs/maintenance.ts: sweep-approved, post-unposted, remind-approvers, expire-requests, revoke-unrevealed, end-grants, scan-expiry. */
+const maintenanceJobCount = 7;
 
 let kw: Keywarden | null = null;
 let mongo: { client: MongoClient; db: string } | null = null;
@@ -220,4 +221,4 @@ async function stop() {
   }
 }
 
-serve({ start, applyPrepare, applyEnqueue, applyVerify, techUsers, scan, rss, stop });
+serve({ start, applyPrepare, applyEnqueue, applyVerify, techUsers, scan, rss, stop, ...grantHandlers(running) });

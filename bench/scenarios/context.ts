@@ -23,6 +23,8 @@ export interface BenchContext {
     /** As for the acks: slices per side, alternating. */
     exchangeSlices: number;
     scanSizes: number[];
+    /** Grants ending within `windowMs`, the first `leadMs` after they are prepared; the due read at `dueSizes` active grants. */
+    grants: { n: number; windowMs: number; leadMs: number; dueSizes: number[] };
   };
   /** Where children write their logs. */
   logFile(name: string): string;
