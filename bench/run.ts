@@ -169,7 +169,7 @@ const skippedExchangeSide = { perSecond: NaN, latency: none, failures: {}, cpuMs
 const skippedExchange = { ours: skippedExchangeSide, bare: skippedExchangeSide, slices: 0 };
 const skippedScan = { ms: {}, runs: {}, insertMs: {}, rssMb: null };
 const skippedGrantBatch = { n: 0, windowMs: 0, reverted: 0, dms: 0, threadLines: 0, revertLateness: none, dmLateness: none, scheduleMs: NaN, perSecond: NaN };
-const skippedGrants = { spread: skippedGrantBatch, burst: skippedGrantBatch, dueReadMs: {}, dueReadP90Ms: {}, insertMs: {} };
+const skippedGrants = { spread: skippedGrantBatch, pileUp: skippedGrantBatch, dueReadMs: {}, dueReadP90Ms: {}, insertMs: {} };
 
 let code = 1;
 try {

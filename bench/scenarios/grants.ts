@@ -36,8 +36,8 @@ export interface GrantBatch {
 export interface GrantsResult {
   /** N grants ending spread over one minute: the figure. */
   spread: GrantBatch;
-  /** N grants ending at the same instant: what one worker can take at once. */
-  burst: GrantBatch;
+  /** N grants ending at the same instant (a pile-up): what one worker can take at once. */
+  pileUp: GrantBatch;
   /** Median ms of the due read by number of active grants; p90 alongside. */
   dueReadMs: Record<string, number>;
   dueReadP90Ms: Record<string, number>;
@@ -84,7 +84,7 @@ export async function runGrants(o: { n: number; windowMs: number; leadMs: number
   const { child } = server;
   try {
     const spread = await batch({ ...o, name: 'spread' }, server, slack);
-    const burst = await batch({ ...o, windowMs: 0, name: 'burst' }, server, slack);
+    const pileUp = await batch({ ...o, windowMs: 0, name: 'pileup' }, server, slack);
     const dueReadMs: Record<string, number> = {};
     const dueReadP90Ms: Record<string, number> = {};
     const insertMs: Record<string, number> = {};
@@ -95,7 +95,7 @@ export async function runGrants(o: { n: number; windowMs: number; leadMs: number
       dueReadP90Ms[size] = r.p90;
       insertMs[size] = r.insertMs;
     }
-    return { spread, burst, dueReadMs, dueReadP90Ms, insertMs };
+    return { spread, pileUp, dueReadMs, dueReadP90Ms, insertMs };
   } finally {
     await child.stop();
   }
