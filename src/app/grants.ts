@@ -16,7 +16,10 @@ import { GrantSubjects, type GrantSubject, type SubjectRef } from './grant-subje
 import { ConcurrentChangeError } from './permissions.js';
 import type { Clock, GrantTimer, Log, Notifier, Store } from './ports.js';
 
-/** What ending a grant came to, for the caller and the metrics. */
+/**
+ * What ending a grant came to, for the caller and the metrics: `already-ended` is this same end
+ * made before (a re-run), `not-active` a grant closed otherwise (another end, a later change, gone).
+ */
 export type EndOutcome = 'ended' | 'already-ended' | 'not-due' | 'not-active';
 
 export interface GrantView {

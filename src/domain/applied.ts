@@ -15,9 +15,9 @@ export interface AppliedChange {
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   /**
-   * For the end of a grant: how it ended (expired, ended by someone, superseded). A run that
-   * finds the end already made finishes its history line and message as the end was made, not
-   * as that run would have made it.
+   * For the end of a grant: how it ended (it ran out, or who ended it early). A run that finds
+   * the end already made finishes its history line and message as the end was made, not as that
+   * run would have made it.
    */
   end?: GrantEnd;
   /**
