@@ -14,6 +14,7 @@ import type { User } from '../../src/domain/user.js';
 import type { Workspace } from '../../src/domain/workspace.js';
 import { DEFAULT_POLICY } from '../../src/domain/workspace.js';
 import { DuplicateKeyError } from '../../src/store/errors.js';
+import { ChainVerifier, type ChainedEntry } from '../../src/domain/history-chain.js';
 
 // ---------------------------------------------------------------------------------------------
 // Records
@@ -25,6 +26,13 @@ const id = () => randomUUID();
  * and its findById. Dates the store compares are always given explicitly, never read from a clock.
  */
 export const T0 = new Date('2100-01-01T00:00:00.000Z');
+/** A stored history line without the chain link the store added: the entry as it was appended. */
+export const unchained = (e: HistoryEntry | undefined): HistoryEntry | undefined => {
+  if (!e) return e;
+  const { seq: _s, prevHash: _p, hash: _h, ...entry } = e;
+  return entry;
+};
+
 export const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
 /** A fresh, initialised store for every test of the suite it is called in, closed afterwards. */
@@ -541,7 +549,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await store.history.append({ ...e, action: 'something else' });
         await Promise.all(Array.from({ length: 5 }, () => store.history.append(e)));
         const entries = await store.history.listBySubject('technicalUser', 'tu-1', 10);
-        expect(entries).toEqual([e]);
+        expect(entries.map(unchained)).toEqual([e]);
+        expect(entries[0]).toMatchObject({ seq: 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
         expectRecord(entries[0]);
         expect(entries[0]?.at).toBeInstanceOf(Date);
       });
@@ -550,7 +559,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const e = historyEntry({ before: { role: 'MEMBER' }, after: { role: 'ADMIN' } });
         await store.history.append(e);
         const found = await store.history.findById(e.id);
-        expect(found).toEqual(e);
+        expect(unchained(found ?? undefined)).toEqual(e);
         expectRecord(found);
         expect(await store.history.findById(id())).toBeNull();
         expect(await store.history.findById({ $gt: '' } as unknown as string)).toBeNull();
@@ -561,10 +570,65 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const otherType = historyEntry({ subject: { type: 'permission', id: 'tu-1', label: 'x' }, at: at(9) });
         const otherId = historyEntry({ subject: { type: 'technicalUser', id: 'tu-2', label: 'y' }, at: at(9) });
         for (const e of [e2, e1, e3, otherType, otherId]) await store.history.append(e!);
-        expect(await store.history.listBySubject('technicalUser', 'tu-1', 10)).toEqual([e3, e2, e1]);
-        expect(await store.history.listBySubject('technicalUser', 'tu-1', 2)).toEqual([e3, e2]);
-        expect(await store.history.listBySubject('technicalUser', 'tu-1', 0)).toEqual([]);
-        expect(await store.history.listBySubject('permission', 'tu-1', 10)).toEqual([otherType]);
+        const list = async (type: 'technicalUser' | 'permission', limit: number) =>
+          (await store.history.listBySubject(type, 'tu-1', limit)).map(unchained);
+        expect(await list('technicalUser', 10)).toEqual([e3, e2, e1]);
+        expect(await list('technicalUser', 2)).toEqual([e3, e2]);
+        expect(await list('technicalUser', 0)).toEqual([]);
+        expect(await list('permission', 10)).toEqual([otherType]);
+      });
+
+      const verify = async (workspaceId: string) => {
+        const v = new ChainVerifier(workspaceId);
+        for (let after = 0; ; ) {
+          const page = await store.history.listByWorkspace(workspaceId, { afterSeq: after, limit: 37 });
+          if (page.length === 0) return v.result();
+          page.forEach((l) => v.add(l));
+          after = page.at(-1)!.seq;
+        }
+      };
+
+      it('chains each workspace\'s lines: seq 1, 2, 3 ... each line carrying the hash of the one before', async () => {
+        const lines = [1, 2, 3].map((m) => historyEntry({ at: at(m), action: `a${m}` }));
+        const elsewhere = historyEntry({ workspaceId: 'ws-2', at: at(2) });
+        for (const e of [lines[0]!, elsewhere, lines[1]!, lines[2]!]) await store.history.append(e);
+        const chain = await store.history.listByWorkspace('ws-1', { afterSeq: 0, limit: 10 });
+        expect(chain.map((l) => [l.seq, l.id])).toEqual(lines.map((l, i) => [i + 1, l.id]));
+        expect(chain[1]!.prevHash).toBe(chain[0]!.hash);
+        expect(chain[2]!.prevHash).toBe(chain[1]!.hash);
+        expect((await store.history.listByWorkspace('ws-2', { afterSeq: 0, limit: 10 })).map((l) => l.seq)).toEqual([1]);
+        expect(await verify('ws-1')).toMatchObject({ whole: true, lines: 3, head: { seq: 3, hash: chain[2]!.hash } });
+      });
+
+      it('200 concurrent appends (and their retries) make one unforked chain, each line once', async () => {
+        const entries = Array.from({ length: 200 }, (_, i) => historyEntry({ at: at(i % 7), action: `a${i}` }));
+        await Promise.all([...entries, ...entries.slice(0, 50)].map((e) => store.history.append(e)));
+        const chain: ChainedEntry[] = [];
+        for (let after = 0; ; after = chain.at(-1)!.seq) {
+          const page = await store.history.listByWorkspace('ws-1', { afterSeq: after, limit: 64 });
+          if (page.length === 0) break;
+          chain.push(...page);
+        }
+        expect(chain.map((l) => l.seq)).toEqual(entries.map((_, i) => i + 1));
+        expect(new Set(chain.map((l) => l.id))).toEqual(new Set(entries.map((e) => e.id)));
+        expect(await verify('ws-1')).toMatchObject({ whole: true, lines: 200, problems: [] });
+      });
+
+      it('listByWorkspace pages by seq and filters by time and subject (id or label)', async () => {
+        const a = historyEntry({ at: at(1) });
+        const b = historyEntry({ at: at(2), subject: { type: 'permission', id: 'p-9', label: 'jane@x.de' } });
+        const c = historyEntry({ at: at(3) });
+        for (const e of [a, b, c]) await store.history.append(e);
+        const ids = async (q: Partial<Parameters<Store['history']['listByWorkspace']>[1]>) =>
+          (await store.history.listByWorkspace('ws-1', { afterSeq: 0, limit: 10, ...q })).map((l) => l.id);
+        expect(await ids({ afterSeq: 1 })).toEqual([b.id, c.id]);
+        expect(await ids({ limit: 1 })).toEqual([a.id]);
+        expect(await ids({ since: at(2) })).toEqual([b.id, c.id]);
+        expect(await ids({ until: at(2) })).toEqual([a.id]);
+        expect(await ids({ subject: 'jane@x.de' })).toEqual([b.id]);
+        expect(await ids({ subject: 'p-9' })).toEqual([b.id]);
+        expect(await ids({ subject: injected })).toEqual([]);
+        expect(await store.history.listByWorkspace(injected, { afterSeq: 0, limit: 10 })).toEqual([]);
       });
     });
 
@@ -845,7 +909,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.workspaces.findByName(saved.ws.name)).toEqual(saved.ws);
         expect(await store.permissions.findById(p.id)).toEqual({ ...saved.p, role: 'ADMIN', version: 2 });
         expect(await store.requests.findById(r.id)).toEqual(saved.r);
-        expect(await store.history.listBySubject('technicalUser', 'tu-1', 1)).toEqual([saved.e]);
+        expect((await store.history.listBySubject('technicalUser', 'tu-1', 1)).map(unchained)).toEqual([saved.e]);
         expect(await store.technicalUsers.findById(t.id)).toEqual(saved.t);
         expect(await store.tokenReveals.findById(tr.id)).toEqual(saved.tr);
       });

@@ -20,6 +20,7 @@ export const INDEX = {
   technicalUserName: 'workspaceId_userName_unique',
   tokenHash: 'token.hash_unique',
   signingKeyGeneration: 'generation_unique',
+  historyChain: 'workspaceId_seq_unique',
 } as const;
 
 /**
@@ -78,6 +79,16 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
   ],
   [COLLECTIONS.history]: [
     { name: 'subject_at', key: { 'subject.type': 1, 'subject.id': 1, at: -1 } },
+    // The chain: one line per (workspace, seq), which makes appending the chain's compare-and-set,
+    // and a workspace's lines in order (the audit endpoint, audit:verify). Lines written before
+    // the chain existed have no seq and stay out of it.
+    {
+      name: INDEX.historyChain,
+      key: { workspaceId: 1, seq: 1 },
+      unique: true,
+      // Only numbers compare with 1, so lines without a seq (or a null one) are not in it.
+      partialFilterExpression: { seq: { $gte: 1 } },
+    },
   ],
   // TTL: MongoDB deletes a sealed token once its expiresAt has passed. This is housekeeping only:
   // no answer of the store depends on it. The monitor runs about once a minute (and not at all
