@@ -5,6 +5,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
+import { AuditService } from './app/audit.js';
 import { PermissionApiService } from './app/permission-api.js';
 import { ExpiryService } from './app/expiry.js';
 import { GrantRequests } from './app/grant-requests.js';
@@ -154,7 +155,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const permissionApi = new PermissionApiService({ store, permissions });
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound };
+    const audit = new AuditService({ store });
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
