@@ -6,6 +6,7 @@
 export * from './ports/workspace-store.js';
 export * from './ports/request-store.js';
 export * from './ports/technical-user-store.js';
+export * from './ports/ownership-store.js';
 export * from './ports/keys.js';
 export * from './ports/store.js';
 export * from './ports/grant-store.js';

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestFields, SigningKeyRecord, Store, TokenReveal } from '../../src/app/ports.js';
 import type { HistoryEntry } from '../../src/domain/history.js';
+import type { OwnershipRecord } from '../../src/domain/ownership-review.js';
 import type { Permission } from '../../src/domain/permission.js';
 import type { ChangeRequest } from '../../src/domain/request.js';
 import type { TechnicalUser } from '../../src/domain/technical-user.js';
@@ -629,6 +630,50 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await ids({ subject: 'p-9' })).toEqual([b.id]);
         expect(await ids({ subject: injected })).toEqual([]);
         expect(await store.history.listByWorkspace(injected, { afterSeq: 0, limit: 10 })).toEqual([]);
+      });
+    });
+
+    describe('ownership', () => {
+      const record = (o: Partial<OwnershipRecord> = {}): OwnershipRecord => ({
+        id: id(), workspaceId: 'ws-1', userName: 'ci-bot', owner: 'U-owner', ownerSource: 'creator', periodStart: T0,
+        stage: 'waiting', askedAt: null, escalatedAt: null, nextAt: at(60), lastReviewedAt: null, lastReviewedBy: null,
+        deleteRequestId: null, version: 0, ...o,
+      });
+
+      it('inserts once per technical user, and finds it', async () => {
+        const r = record();
+        expect(await store.ownership.insertIfAbsent(r)).toBe(true);
+        expect(await store.ownership.insertIfAbsent({ ...r, owner: 'U-other' })).toBe(false);
+        expect(await store.ownership.findById(r.id)).toEqual(r);
+        expect(await store.ownership.findById(injected)).toBeNull();
+      });
+
+      it('update is a compare-and-set on the version: of concurrent claims exactly one wins; null is a value', async () => {
+        const r = record();
+        await store.ownership.insertIfAbsent(r);
+        const claims = await Promise.all(Array.from({ length: 10 }, () => store.ownership.update(r.id, 0, { stage: 'asked', askedAt: at(61), nextAt: null })));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(await store.ownership.findById(r.id)).toEqual({ ...r, stage: 'asked', askedAt: at(61), nextAt: null, version: 1 });
+        expect(await store.ownership.update(r.id, 0, { stage: 'waiting' })).toBeNull();
+        expect(await store.ownership.update(injected, 1, { stage: 'waiting' })).toBeNull();
+      });
+
+      it('listDue: due records only (never those with nothing due), earliest first, at most limit', async () => {
+        const [a, b, c, none] = [record({ nextAt: at(3) }), record({ nextAt: at(1) }), record({ nextAt: at(9) }), record({ nextAt: null })];
+        for (const r of [a, b, c, none]) await store.ownership.insertIfAbsent(r!);
+        expect((await store.ownership.listDue(at(5), 10)).map((r) => r.id)).toEqual([b!.id, a!.id]);
+        expect((await store.ownership.listDue(at(5), 1)).map((r) => r.id)).toEqual([b!.id]);
+        expect(await store.ownership.listDue(at(5), 0)).toEqual([]);
+      });
+
+      it('lists a workspace\'s records, counts the unreviewed across workspaces, deletes', async () => {
+        const [a, b, c] = [record({ stage: 'escalated' }), record({ stage: 'delete-requested', workspaceId: 'ws-2' }), record()];
+        for (const r of [a, b, c]) await store.ownership.insertIfAbsent(r!);
+        expect((await store.ownership.listByWorkspace('ws-1')).map((r) => r.id).sort()).toEqual([a!.id, c!.id].sort());
+        expect(await store.ownership.countUnreviewed()).toBe(2);
+        await store.ownership.delete(a!.id);
+        expect(await store.ownership.findById(a!.id)).toBeNull();
+        expect(await store.ownership.countUnreviewed()).toBe(1);
       });
     });
 

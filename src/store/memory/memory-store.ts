@@ -22,6 +22,7 @@ import { DuplicateKeyError } from '../errors.js';
 import { copy, given, take } from './copy.js';
 import { GrantIndex } from './grant-index.js';
 import { MemoryHistory } from './history.js';
+import { MemoryOwnership } from './ownership.js';
 import { MemoryTechnicalUsers } from './technical-users.js';
 
 class Workspaces implements WorkspaceRepository {
@@ -265,6 +266,7 @@ export function createMemoryStore(): Store {
     technicalUsers: new MemoryTechnicalUsers(),
     tokenReveals: new TokenReveals(),
     signingKeys: new SigningKeys(),
+    ownership: new MemoryOwnership(),
     async init() {},
     async ping() {},
     async close() {},

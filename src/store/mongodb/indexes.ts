@@ -97,6 +97,14 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
   [COLLECTIONS.tokenReveals]: [{ name: 'expiresAt_ttl', key: { expiresAt: 1 }, expireAfterSeconds: 0 }],
   // One key per generation: processes racing to create or rotate a key agree on the first one.
   [COLLECTIONS.signingKeys]: [{ name: INDEX.signingKeyGeneration, key: { generation: 1 }, unique: true }],
+  [COLLECTIONS.ownership]: [
+    // The review scan reads only records with a step due (listDue); null (nothing due) sorts first
+    // but `$lte: <date>` never matches it.
+    { name: 'nextAt', key: { nextAt: 1 } },
+    { name: 'workspaceId', key: { workspaceId: 1 } },
+    // The unreviewed gauge (countUnreviewed).
+    { name: 'stage', key: { stage: 1 } },
+  ],
 };
 
 /** Indexes earlier versions created that nothing queries any more: dropped at start. */
