@@ -11,4 +11,5 @@ export * from './ports/keys.js';
 export * from './ports/store.js';
 export * from './ports/grant-store.js';
 export * from './ports/notifier.js';
+export * from './ports/review-notifier.js';
 export * from './ports/runtime.js';

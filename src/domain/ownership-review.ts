@@ -37,6 +37,8 @@ export interface OwnershipRecord {
   nextAt: Date | null;
   lastReviewedAt: Date | null;
   lastReviewedBy: string | null;
+  /** When its API token was last exchanged (written at most once a minute; null: never seen). */
+  lastUsedAt: Date | null;
   /** The delete request Keywarden opened for it, once unreviewed long enough. */
   deleteRequestId: string | null;
   version: number;
@@ -122,6 +124,6 @@ export function newOwnership(
 ): OwnershipRecord {
   return {
     id: tu.id, workspaceId: tu.workspaceId, userName: tu.userName, owner, ownerSource: source,
-    lastReviewedAt: null, lastReviewedBy: null, version: 0, ...(newPeriod(now, p) as Required<Pick<OwnershipRecord, 'periodStart' | 'stage' | 'askedAt' | 'escalatedAt' | 'nextAt' | 'deleteRequestId'>>),
+    lastReviewedAt: null, lastReviewedBy: null, lastUsedAt: null, version: 0, ...(newPeriod(now, p) as Required<Pick<OwnershipRecord, 'periodStart' | 'stage' | 'askedAt' | 'escalatedAt' | 'nextAt' | 'deleteRequestId'>>),
   };
 }

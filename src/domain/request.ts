@@ -33,6 +33,14 @@ export const isGrantRequest = (r: NewRequest): boolean =>
   r.kind === 'permission.extend' || r.kind === 'techuser.extend' ||
   ((r.kind === 'permission.role' || r.kind === 'techuser.role') && r.params.minutes !== undefined);
 
+/**
+ * The requester of a request Keywarden opens itself (a delete request for a technical user left
+ * unreviewed). Never a Slack user id (those start with U or W), so no slash command can claim it;
+ * such a request is approved by people like any other, and nobody is sent its outcome by DM.
+ */
+export const SYSTEM_REQUESTER = 'keywarden';
+export const isSystemRequester = (requester: string): boolean => requester === SYSTEM_REQUESTER;
+
 /** Kinds whose application creates a new API token for the requester to reveal. */
 export const TOKEN_KINDS: readonly RequestKind[] = ['techuser.create', 'techuser.rotate'];
 export type RequestKind = keyof ParamsByKind;
@@ -176,7 +184,8 @@ export function countingApprovals(r: Pick<ChangeRequest, 'requester' | 'approval
  * request may go ahead, else the reason it may not, for people to read.
  */
 export function authorityLost(r: Pick<ChangeRequest, 'requester' | 'approvals'>, ws: Workspace): string | null {
-  if (!isAdmin(ws, r.requester)) {
+  // Keywarden's own requests (SYSTEM_REQUESTER) have no admin behind them; their approvals still count.
+  if (!isSystemRequester(r.requester) && !isAdmin(ws, r.requester)) {
     return `<@${r.requester}> is no longer an admin of workspace ${ws.name}, so the request was not carried out.`;
   }
   const counting = countingApprovals(r, ws).length;

@@ -636,7 +636,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     describe('ownership', () => {
       const record = (o: Partial<OwnershipRecord> = {}): OwnershipRecord => ({
         id: id(), workspaceId: 'ws-1', userName: 'ci-bot', owner: 'U-owner', ownerSource: 'creator', periodStart: T0,
-        stage: 'waiting', askedAt: null, escalatedAt: null, nextAt: at(60), lastReviewedAt: null, lastReviewedBy: null,
+        stage: 'waiting', askedAt: null, escalatedAt: null, nextAt: at(60), lastReviewedAt: null, lastReviewedBy: null, lastUsedAt: null,
         deleteRequestId: null, version: 0, ...o,
       });
 

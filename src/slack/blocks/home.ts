@@ -12,7 +12,7 @@ import type { TechnicalUser } from '../../domain/technical-user.js';
 import { expiryDate } from '../../domain/technical-user.js';
 import { ids } from '../ids.js';
 import { homeGrantBlock } from './grants.js';
-import { describeRequest, shortId, statusLine } from './request.js';
+import { describeRequest, requesterMention, shortId, statusLine } from './request.js';
 import { clipMrkdwn, plainWithMentions, typed } from './typed.js';
 import { utcDatesAsSlack } from './dates.js';
 
@@ -84,7 +84,7 @@ function grantBlocks(h: HomeWorkspace, now: Date): KnownBlock[] {
 function pendingBlocks(r: ChangeRequest, h: HomeWorkspace, userId: string): KnownBlock[] {
   const reason = r.reason ? `\nReason: ${typed(r.reason)}` : '';
   const blocks: KnownBlock[] = [
-    section(`*${describeRequest(r)}*\nRequested by <@${r.requester}> ${when(r.createdAt)} · request ${shortId(r.id)}${reason}\n${statusLine(r, h.workspace)}`),
+    section(`*${describeRequest(r)}*\nRequested by ${requesterMention(r.requester)} ${when(r.createdAt)} · request ${shortId(r.id)}${reason}\n${statusLine(r, h.workspace)}`),
   ];
   if (r.requester === userId) {
     blocks.push(context('This is your request: another approver decides it.'));
