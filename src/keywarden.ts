@@ -6,6 +6,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
 import { AuditService } from './app/audit.js';
+import { OwnershipReviewService } from './app/ownership-reviews.js';
 import { PermissionApiService } from './app/permission-api.js';
 import { ExpiryService } from './app/expiry.js';
 import { GrantRequests } from './app/grant-requests.js';
@@ -37,6 +38,8 @@ import type { LaneLimits } from './slack/outbound/lanes.js';
 import { LANES, type Lane } from './slack/outbound/messages.js';
 import { createOutboundQueue, Outbound } from './slack/outbound/outbound.js';
 import { RequestMessages } from './app/request-messages.js';
+import { SlackReviewNotifier } from './slack/review-notifier.js';
+import type { TechnicalUser } from './domain/technical-user.js';
 import { createSlackClient, type SlackClientBounds } from './slack/slack-client.js';
 import { openStore } from './store/index.js';
 import { listenForOperations, operationsRoutes } from './http/operations.js';
@@ -73,6 +76,7 @@ export interface Keywarden {
   technicalUsers: TechnicalUserService;
   expiry: ExpiryService;
   grants: GrantService;
+  reviews: OwnershipReviewService;
   stop(): Promise<void>;
 }
 
@@ -132,11 +136,14 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     grantQueue.on('error', (err) => log.debug({ err: err.message }, 'grant queue (producer) error'));
     stops.push(() => grantQueue.close());
     const grants = new GrantService({ store, clock, log, notifier, timer: new BullGrantTimer(grantQueue, clock), observer: metrics });
+    // The reviews open delete requests through the request service, whose technical-user handler
+    // gives each new technical user its owner through the reviews: the closure breaks the circle.
+    const owners = { adopt: (tu: TechnicalUser, owner: string): Promise<unknown> => reviews.adopt(tu, owner) };
     const requests = new RequestService({
       store, clock, log, notifier, queue: new BullApplyQueue(applyQueue),
       handlers: {
         permission: new PermissionRequests(permissions),
-        techuser: new TechnicalUserRequests({ store, users: technicalUsers, clock }),
+        techuser: new TechnicalUserRequests({ store, users: technicalUsers, clock, owners }),
         grant: new GrantRequests({ store, grants, clock }),
       },
     });
@@ -145,6 +152,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const retiring = new RetiredWorkspaces({ store, notifier, clock, log }).cancelPending()
       .catch((err: unknown) => log.error({ err }, 'could not cancel the pending requests of retired workspaces'));
     stops.push(() => retiring);
+    const reviews: OwnershipReviewService = new OwnershipReviewService({ store, notifier, reviews: new SlackReviewNotifier(slackClient), requests, clock, log });
     const signingKeys = new SigningKeyRing({
       keys: store.signingKeys, secret: config.KEYWARDEN_SECRET, clock, log,
       tokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS, configuredKey: config.ACCESS_TOKEN_PRIVATE_KEY,
@@ -156,7 +164,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -173,7 +181,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     }
     if (config.ROLE !== 'web') {
       const workers: RunningWorkers = await startWorkers({
-        redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, log, prefix,
+        redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, reviews, log, prefix,
         sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
         outbound: {
           store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes, ...opts.outboundWorker,
@@ -183,7 +191,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       stops.push(() => workers.close());
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, expiry, grants, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -23,7 +23,13 @@ type TechRequest = Exclude<Extract<ChangeRequest, { kind: `techuser.${string}` }
 type TechNew = Exclude<Extract<NewRequest, { kind: `techuser.${string}` }>, { kind: 'techuser.extend' }>;
 
 export class TechnicalUserRequests implements RequestHandler {
-  constructor(private readonly deps: { store: Store; users: TechnicalUserService; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      store: Store; users: TechnicalUserService; clock: Clock;
+      /** Gives a new technical user its owner (the requester) and review period (ownership-reviews.ts). */
+      owners?: { adopt(tu: TechnicalUser, owner: string): Promise<unknown> };
+    },
+  ) {}
 
   async check(ws: Workspace, r: NewRequest): Promise<void> {
     const t = asTech(r);
@@ -177,6 +183,7 @@ export class TechnicalUserRequests implements RequestHandler {
     const actor = { type: 'slack', id: t.requester } as const;
     const approvers = t.approvals.map((a) => a.by);
     if (tu) await this.deps.users.record(tu, ACTIONS[t.kind], actor, t.id, approvers, made.before, made.after, undefined, made.at);
+    if (tu && t.kind === 'techuser.create') await this.deps.owners?.adopt(tu, t.requester);
     if (tu && t.kind === 'techuser.delete' && !(await this.deps.store.technicalUsers.delete(tu.id, tu.version))) {
       throw new ConcurrentChangeError(`technical user ${tu.userName} changed while being deleted; try again`);
     }
