@@ -6,6 +6,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
 import { AuditService } from './app/audit.js';
+import { LastUsedRecorder } from './app/last-used.js';
 import { OwnershipReviewService } from './app/ownership-reviews.js';
 import { PermissionApiService } from './app/permission-api.js';
 import { ExpiryService } from './app/expiry.js';
@@ -159,7 +160,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     });
     // A key that cannot be read or opened (a changed KEYWARDEN_SECRET) stops the start, not the first call.
     if (config.ROLE !== 'worker') await signingKeys.ready();
-    const accessTokens = new AccessTokenService({ store, clock, log, signer: new JoseAccessTokenSigner(signingKeys) });
+    const accessTokens = new AccessTokenService({
+      store, clock, log, signer: new JoseAccessTokenSigner(signingKeys), lastUsed: new LastUsedRecorder({ store, clock, log }),
+    });
     const permissionApi = new PermissionApiService({ store, permissions });
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });

@@ -666,6 +666,19 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.ownership.listDue(at(5), 0)).toEqual([]);
       });
 
+      it('touchLastUsed sets lastUsedAt only when unset or not after the moment given, without a version bump', async () => {
+        const r = record();
+        await store.ownership.insertIfAbsent(r);
+        await store.ownership.touchLastUsed(r.id, at(10), at(9));
+        expect(await store.ownership.findById(r.id)).toMatchObject({ lastUsedAt: at(10), version: 0 });
+        await store.ownership.touchLastUsed(r.id, at(10.5), at(9.5));
+        expect((await store.ownership.findById(r.id))!.lastUsedAt).toEqual(at(10));
+        await store.ownership.touchLastUsed(r.id, at(11), at(10));
+        expect((await store.ownership.findById(r.id))!.lastUsedAt).toEqual(at(11));
+        await store.ownership.touchLastUsed(injected, at(12), at(11));
+        expect(await store.ownership.update(r.id, 0, { stage: 'asked' })).not.toBeNull();
+      });
+
       it('lists a workspace\'s records, counts the unreviewed across workspaces, deletes', async () => {
         const [a, b, c] = [record({ stage: 'escalated' }), record({ stage: 'delete-requested', workspaceId: 'ws-2' }), record()];
         for (const r of [a, b, c]) await store.ownership.insertIfAbsent(r!);

@@ -10,6 +10,11 @@ export interface OwnershipRepository {
    * version is `expectedVersion`. Null when another actor got there first (or it is gone).
    */
   update(technicalUserId: string, expectedVersion: number, fields: ReviewFields): Promise<OwnershipRecord | null>;
+  /**
+   * Sets lastUsedAt to `at` when it is unset or at or before `olderThan` (metadata: no version bump, so
+   * it never makes a review step's compare-and-set lose). Does nothing for an unknown id.
+   */
+  touchLastUsed(technicalUserId: string, at: Date, olderThan: Date): Promise<void>;
   /** Removes the record of a technical user that no longer exists. */
   delete(technicalUserId: string): Promise<void>;
   /** Records whose `nextAt` is at or before `now`, earliest first, through an index. */

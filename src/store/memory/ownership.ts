@@ -26,6 +26,11 @@ export class MemoryOwnership implements OwnershipRepository {
     return copy(next);
   }
 
+  async touchLastUsed(id: string, at: Date, olderThan: Date) {
+    const r = this.byId.get(id);
+    if (r && (!r.lastUsedAt || r.lastUsedAt <= olderThan)) r.lastUsedAt = new Date(at);
+  }
+
   async delete(id: string) {
     this.byId.delete(id);
   }

@@ -40,6 +40,12 @@ export class MongoOwnership implements OwnershipRepository {
     return doc && fromDoc<OwnershipRecord>(doc);
   }
 
+  /** One conditional updateOne; `lastUsedAt: null` also matches a record that never had one. */
+  async touchLastUsed(id: string, at: Date, olderThan: Date): Promise<void> {
+    if (!isKey(id) || !(at instanceof Date) || !(olderThan instanceof Date)) return;
+    await this.col.updateOne({ _id: id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lte: olderThan } }] }, { $set: { lastUsedAt: at } });
+  }
+
   async delete(id: string): Promise<void> {
     if (!isKey(id)) return;
     await this.col.deleteOne({ _id: id });
