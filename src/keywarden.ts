@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
 import { AuditService } from './app/audit.js';
 import { LastUsedRecorder } from './app/last-used.js';
+import { TechnicalUserChanges } from './app/technical-user-changes.js';
 import { OwnershipReviewService } from './app/ownership-reviews.js';
 import { PermissionApiService } from './app/permission-api.js';
 import { ExpiryService } from './app/expiry.js';
@@ -40,7 +41,6 @@ import { LANES, type Lane } from './slack/outbound/messages.js';
 import { createOutboundQueue, Outbound } from './slack/outbound/outbound.js';
 import { RequestMessages } from './app/request-messages.js';
 import { SlackReviewNotifier } from './slack/review-notifier.js';
-import type { TechnicalUser } from './domain/technical-user.js';
 import { createSlackClient, type SlackClientBounds } from './slack/slack-client.js';
 import { openStore } from './store/index.js';
 import { listenForOperations, operationsRoutes } from './http/operations.js';
@@ -139,12 +139,17 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const grants = new GrantService({ store, clock, log, notifier, timer: new BullGrantTimer(grantQueue, clock), observer: metrics });
     // The reviews open delete requests through the request service, whose technical-user handler
     // gives each new technical user its owner through the reviews: the closure breaks the circle.
-    const owners = { adopt: (tu: TechnicalUser, owner: string): Promise<unknown> => reviews.adopt(tu, owner) };
+    const owners: Pick<OwnershipReviewService, 'adopt' | 'transfer'> = {
+      adopt: (tu, owner) => reviews.adopt(tu, owner),
+      transfer: (tu, owner, requestId) => reviews.transfer(tu, owner, requestId),
+    };
     const requests = new RequestService({
       store, clock, log, notifier, queue: new BullApplyQueue(applyQueue),
       handlers: {
         permission: new PermissionRequests(permissions),
-        techuser: new TechnicalUserRequests({ store, users: technicalUsers, clock, owners }),
+        techuser: new TechnicalUserRequests({
+          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }),
+        }),
         grant: new GrantRequests({ store, grants, clock }),
       },
     });

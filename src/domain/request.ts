@@ -26,12 +26,21 @@ export interface ParamsByKind {
   'permission.extend': { email: string; grantId: string; minutes: number };
   'techuser.extend': { userName: string; grantId: string; minutes: number };
   'techuser.delete': { userName: string };
+  /** Transfers ownership (domain/ownership-review.ts) to another Slack user. */
+  'techuser.owner': { userName: string; owner: string };
+  /** Changes what is given of description, customer roles and access control entities; absent fields stay. */
+  'techuser.update': { userName: string; description?: string; customerRoles?: string[]; accessControlEntities?: string[] };
 }
 
 /** Requests carried out as grants (domain/grant.ts): a role for a time, and more time for one. */
 export const isGrantRequest = (r: NewRequest): boolean =>
   r.kind === 'permission.extend' || r.kind === 'techuser.extend' ||
   ((r.kind === 'permission.role' || r.kind === 'techuser.role') && r.params.minutes !== undefined);
+
+/** Technical-user kinds carried out by technical-user-changes.ts rather than technical-user-requests.ts. */
+export const TECHUSER_CHANGE_KINDS = ['techuser.owner', 'techuser.update'] as const;
+export type TechuserChangeKind = (typeof TECHUSER_CHANGE_KINDS)[number];
+export const isTechuserChange = (kind: string): kind is TechuserChangeKind => (TECHUSER_CHANGE_KINDS as readonly string[]).includes(kind);
 
 /**
  * The requester of a request Keywarden opens itself (a delete request for a technical user left

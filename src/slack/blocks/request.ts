@@ -50,6 +50,17 @@ export function describeRequest(r: NewRequest): string {
         : `Grant technical user ${typed(r.params.userName)} the role ${r.params.role} for ${formatDuration(r.params.minutes)} from when it is applied, then back to the role it had`;
     case 'techuser.delete':
       return `Delete technical user ${typed(r.params.userName)} and its token`;
+    case 'techuser.owner':
+      return `Transfer the ownership of technical user ${typed(r.params.userName)} to Slack user ${typed(r.params.owner)}`;
+    case 'techuser.update': {
+      const p = r.params;
+      const parts = [
+        p.description !== undefined ? `description "${typed(p.description)}"` : '',
+        p.customerRoles ? `customer roles ${p.customerRoles.length ? typedList(p.customerRoles) : 'none'}` : '',
+        p.accessControlEntities ? `ACEs ${p.accessControlEntities.length ? typedList(p.accessControlEntities) : 'none'}` : '',
+      ].filter(Boolean);
+      return `Update technical user ${typed(p.userName)}: ${parts.join('; ')}`;
+    }
   }
 }
 
@@ -109,7 +120,11 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
     {
       type: 'section',
       // verbatim: Slack links or mentions nothing by itself; the only markup is ours, typed text escaped.
-      text: { type: 'mrkdwn', verbatim: true, text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by ${requesterMention(r.requester)}` },
+      // The new owner of a transfer is a checked Slack id, shown as a mention.
+      text: {
+        type: 'mrkdwn', verbatim: true,
+        text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by ${requesterMention(r.requester)}${r.kind === 'techuser.owner' ? `\nNew owner: <@${r.params.owner}>` : ''}`,
+      },
     },
   ];
   // mrkdwn with the reason escaped rather than plain_text: Slack documents how mrkdwn shows `&lt;`
