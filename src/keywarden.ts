@@ -97,6 +97,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     await store.init();
     metrics.watchTokens(store.technicalUsers, () => clock.now(), log);
     metrics.watchGrants([store.permissions, store.technicalUsers], log);
+    metrics.watchReviews(store.ownership, log);
     if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log, clock.now());
 
     // Bounded: a Slack outage must not hold a queue job for half an hour. A 429 is not waited out

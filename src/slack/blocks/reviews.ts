@@ -4,6 +4,8 @@ import { timeLeft } from '../../domain/expiry-warnings.js';
 import { isUnreviewed, type OwnershipRecord } from '../../domain/ownership-review.js';
 import { expiryDate, type TechnicalUser } from '../../domain/technical-user.js';
 import type { Workspace } from '../../domain/workspace.js';
+import { fields, forms, VALUE } from '../forms/ids.js';
+import { encodeMetadata, type FormMetadata } from '../forms/metadata.js';
 import { ids } from '../ids.js';
 import { typed } from './typed.js';
 
@@ -69,4 +71,25 @@ export function reviewKeptText(t: TechnicalUser, by: string, next: Date | null):
 export function reviewBadge(r: OwnershipRecord | undefined): string {
   const owner = `owner ${ownerText(r)}`;
   return r && isUnreviewed(r) ? `${owner}, :warning: *unreviewed*` : owner;
+}
+
+/** The Transfer form: the technical user (filled in), its new owner, a reason. Submitting makes `/techuser owner`'s request. */
+export function techuserOwnerForm(ws: Workspace, t: TechnicalUser, currentOwner: string | null, meta: FormMetadata): types.ModalView {
+  const plain = (text: string) => ({ type: 'plain_text' as const, text });
+  return {
+    type: 'modal', callback_id: forms.TECHUSER_OWNER, private_metadata: encodeMetadata(meta),
+    title: plain('Transfer ownership'), submit: plain('Request'), close: plain('Cancel'),
+    blocks: [
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Workspace *${typed(ws.name)}*, owner now ${currentOwner ? `<@${currentOwner}>` : 'nobody'}. An approver in <#${ws.slack.approvalsChannel}> decides.` }] },
+      {
+        type: 'input', block_id: fields.USERNAME, label: plain('Technical user'),
+        element: { type: 'plain_text_input', action_id: VALUE, initial_value: t.userName, max_length: 64 },
+      },
+      { type: 'input', block_id: fields.OWNER, label: plain('New owner'), element: { type: 'users_select', action_id: VALUE, placeholder: plain('Choose a person') } },
+      {
+        type: 'input', block_id: fields.REASON, label: plain('Reason'), optional: true,
+        element: { type: 'plain_text_input', action_id: VALUE, multiline: true, max_length: 500 },
+      },
+    ],
+  };
 }
