@@ -24,8 +24,8 @@ import { UNLIMITED_LANES } from '../src/slack/outbound/lanes.js';
 import { serve } from './harness.js';
 
 const DAY = 86_400_000;
-/** jobs/maintenance.ts: sweep-approved, post-unposted, remind-approvers, expire-requests, revoke-unrevealed, scan-expiry, review-owners. */
-const maintenanceJobCount = 7;
+/** jobs/maintenance.ts: sweep-approved, post-unposted, remind-approvers, expire-requests, revoke-unrevealed, scan-expiry, end-grants, review-owners. */
+const maintenanceJobCount = 8;
 
 let kw: Keywarden | null = null;
 let mongo: { client: MongoClient; db: string } | null = null;
