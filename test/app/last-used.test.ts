@@ -7,12 +7,15 @@ import { createLog } from '../../src/log.js';
 import { createMemoryStore } from '../../src/store/index.js';
 import { addTechnicalUser } from '../api/api-client.js';
 import { faultyStore } from '../helpers/faulty-store.js';
+import { workspace } from '../store/contract.js';
 import { FakeClock } from './fixtures.js';
 
 const signer: AccessTokenSigner = { sign: async () => 'signed', verify: async () => null, publicKeys: async () => [] };
 
 async function setup() {
   const f = faultyStore(createMemoryStore());
+  // The exchange serves only technical users of a workspace that exists.
+  await f.store.workspaces.upsert(workspace({ id: 'ws-1' }));
   const clock = new FakeClock();
   const log = createLog('silent');
   const service = new AccessTokenService({ store: f.store, signer, clock, log, lastUsed: new LastUsedRecorder({ store: f.store, clock, log }) });

@@ -2,7 +2,7 @@ import type { Collection } from 'mongodb';
 import type { OwnershipRepository } from '../../app/ports.js';
 import type { OwnershipRecord, ReviewFields } from '../../domain/ownership-review.js';
 import type { Doc } from './documents.js';
-import { assertKey, casUpdate, COLLECTIONS, fromDoc, isKey, isVersion, toDoc, toLimit } from './documents.js';
+import { assertKey, casUpdate, COLLECTIONS, fromDoc, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
 import { duplicateKeyIndex } from './duplicate-key.js';
 
 /** Every field a review step, Keep or transfer may set; `nextAt: null` is a value here, not "unset". */
@@ -34,9 +34,7 @@ export class MongoOwnership implements OwnershipRepository {
 
   async update(id: string, expectedVersion: number, fields: ReviewFields): Promise<OwnershipRecord | null> {
     if (!isKey(id) || !isVersion(expectedVersion)) return null;
-    const set: Record<string, unknown> = {};
-    for (const k of UPDATABLE) if (Object.hasOwn(fields, k) && fields[k] !== undefined) set[k] = fields[k];
-    const doc = await this.col.findOneAndUpdate({ _id: id, version: expectedVersion }, casUpdate(set), { returnDocument: 'after' });
+    const doc = await this.col.findOneAndUpdate({ _id: id, version: expectedVersion }, casUpdate(setOf(fields, UPDATABLE)), { returnDocument: 'after' });
     return doc && fromDoc<OwnershipRecord>(doc);
   }
 
