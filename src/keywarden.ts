@@ -159,7 +159,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const retiring = new RetiredWorkspaces({ store, notifier, clock, log }).cancelPending()
       .catch((err: unknown) => log.error({ err }, 'could not cancel the pending requests of retired workspaces'));
     stops.push(() => retiring);
-    const reviews: OwnershipReviewService = new OwnershipReviewService({ store, notifier, reviews: new SlackReviewNotifier(slackClient), requests, clock, log });
+    const reviews: OwnershipReviewService = new OwnershipReviewService({ store, notifier, reviews: new SlackReviewNotifier(outbound), requests, clock, log });
     const signingKeys = new SigningKeyRing({
       keys: store.signingKeys, secret: config.KEYWARDEN_SECRET, clock, log,
       tokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS, configuredKey: config.ACCESS_TOKEN_PRIVATE_KEY,
