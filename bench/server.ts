@@ -25,8 +25,8 @@ import { serve } from './harness.js';
 import { grantHandlers } from './server-grants.js';
 
 const DAY = 86_400_000;
-/** jobs/maintenance.ts: sweep-approved, post-unposted, remind-approvers, expire-requests, revoke-unrevealed, end-grants, scan-expiry. */
-const maintenanceJobCount = 7;
+/** jobs/maintenance.ts: sweep-approved, post-unposted, remind-approvers, expire-requests, revoke-unrevealed, end-grants, review-owners, scan-expiry. */
+const maintenanceJobCount = 8;
 
 let kw: Keywarden | null = null;
 let mongo: { client: MongoClient; db: string } | null = null;

@@ -5,11 +5,13 @@
  */
 import type { ExpiryService } from '../src/app/expiry.js';
 import type { GrantService } from '../src/app/grants.js';
+import type { OwnershipReviewService } from '../src/app/ownership-reviews.js';
 import type { Log } from '../src/app/ports.js';
 import type { RequestService } from '../src/app/requests.js';
 import type { TechnicalUserService } from '../src/app/technical-users.js';
 import {
-  END_GRANTS_JOB, EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB,
+  END_GRANTS_JOB, EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVIEW_OWNERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB,
+  SWEEP_APPROVED_JOB,
 } from '../src/queue/names.js';
 
 export interface MaintenanceJob {
@@ -20,9 +22,13 @@ export interface MaintenanceJob {
 }
 
 export function maintenanceJobs(
-  s: { requests: RequestService; technicalUsers: TechnicalUserService; expiry: ExpiryService; grants: GrantService },
+  s: { requests: RequestService; technicalUsers: TechnicalUserService; expiry: ExpiryService; grants: GrantService; reviews?: OwnershipReviewService },
   every: { sweepMs: number; expiryScanMs: number },
 ): MaintenanceJob[] {
+  // Technical users made before reviews existed get their owner once per worker process, at its
+  // first review run (cheap to repeat: those already adopted are skipped).
+  let adopted = false;
+  const reviews = s.reviews;
   return [
     // The outbox: approvals recorded while Redis was away.
     { name: SWEEP_APPROVED_JOB, everyMs: every.sweepMs, run: () => s.requests.sweepApproved() },
@@ -34,6 +40,18 @@ export function maintenanceJobs(
     // The backstop for grant ends whose delayed job was lost (Redis emptied, or down at the time).
     { name: END_GRANTS_JOB, everyMs: every.sweepMs, run: () => s.grants.sweep() },
     { name: SCAN_EXPIRY_JOB, everyMs: every.expiryScanMs, run: () => s.expiry.scanTokens() },
+    // Owners asked, reminded, channels told, delete requests opened: only the records due (index).
+    ...(reviews ? [{
+      name: REVIEW_OWNERS_JOB,
+      everyMs: every.sweepMs,
+      run: async () => {
+        if (!adopted) {
+          await reviews.adoptAll();
+          adopted = true;
+        }
+        return reviews.scan();
+      },
+    }] : []),
   ];
 }
 

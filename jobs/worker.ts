@@ -5,6 +5,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import type { ExpiryService } from '../src/app/expiry.js';
+import type { OwnershipReviewService } from '../src/app/ownership-reviews.js';
 import type { Log } from '../src/app/ports.js';
 import type { RequestService } from '../src/app/requests.js';
 import type { TechnicalUserService } from '../src/app/technical-users.js';
@@ -23,6 +24,8 @@ export interface WorkerOptions {
   technicalUsers: TechnicalUserService;
   expiry: ExpiryService;
   grants: GrantService;
+  /** Reviews of technical users by their owners (absent: none run). */
+  reviews?: OwnershipReviewService;
   log: Log;
   prefix?: string;
   concurrency?: number;

@@ -5,6 +5,10 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
+import { AuditService } from './app/audit.js';
+import { LastUsedRecorder } from './app/last-used.js';
+import { TechnicalUserChanges } from './app/technical-user-changes.js';
+import { OwnershipReviewService } from './app/ownership-reviews.js';
 import { PermissionApiService } from './app/permission-api.js';
 import { ExpiryService } from './app/expiry.js';
 import { GrantRequests } from './app/grant-requests.js';
@@ -36,6 +40,7 @@ import type { LaneLimits } from './slack/outbound/lanes.js';
 import { LANES, type Lane } from './slack/outbound/messages.js';
 import { createOutboundQueue, Outbound } from './slack/outbound/outbound.js';
 import { RequestMessages } from './app/request-messages.js';
+import { SlackReviewNotifier } from './slack/review-notifier.js';
 import { createSlackClient, type SlackClientBounds } from './slack/slack-client.js';
 import { openStore } from './store/index.js';
 import { listenForOperations, operationsRoutes } from './http/operations.js';
@@ -72,6 +77,7 @@ export interface Keywarden {
   technicalUsers: TechnicalUserService;
   expiry: ExpiryService;
   grants: GrantService;
+  reviews: OwnershipReviewService;
   stop(): Promise<void>;
 }
 
@@ -91,6 +97,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     await store.init();
     metrics.watchTokens(store.technicalUsers, () => clock.now(), log);
     metrics.watchGrants([store.permissions, store.technicalUsers], log);
+    metrics.watchReviews(store.ownership, log);
     if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log, clock.now());
 
     // Bounded: a Slack outage must not hold a queue job for half an hour. A 429 is not waited out
@@ -131,11 +138,19 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     grantQueue.on('error', (err) => log.debug({ err: err.message }, 'grant queue (producer) error'));
     stops.push(() => grantQueue.close());
     const grants = new GrantService({ store, clock, log, notifier, timer: new BullGrantTimer(grantQueue, clock), observer: metrics });
+    // The reviews open delete requests through the request service, whose technical-user handler
+    // gives each new technical user its owner through the reviews: the closure breaks the circle.
+    const owners: Pick<OwnershipReviewService, 'adopt' | 'transfer'> = {
+      adopt: (tu, owner) => reviews.adopt(tu, owner),
+      transfer: (tu, owner, requestId) => reviews.transfer(tu, owner, requestId),
+    };
     const requests = new RequestService({
       store, clock, log, notifier, queue: new BullApplyQueue(applyQueue),
       handlers: {
         permission: new PermissionRequests(permissions),
-        techuser: new TechnicalUserRequests({ store, users: technicalUsers, clock }),
+        techuser: new TechnicalUserRequests({
+          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }),
+        }),
         grant: new GrantRequests({ store, grants, clock }),
       },
     });
@@ -144,17 +159,21 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const retiring = new RetiredWorkspaces({ store, notifier, clock, log }).cancelPending()
       .catch((err: unknown) => log.error({ err }, 'could not cancel the pending requests of retired workspaces'));
     stops.push(() => retiring);
+    const reviews: OwnershipReviewService = new OwnershipReviewService({ store, notifier, reviews: new SlackReviewNotifier(outbound), requests, clock, log });
     const signingKeys = new SigningKeyRing({
       keys: store.signingKeys, secret: config.KEYWARDEN_SECRET, clock, log,
       tokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS, configuredKey: config.ACCESS_TOKEN_PRIVATE_KEY,
     });
     // A key that cannot be read or opened (a changed KEYWARDEN_SECRET) stops the start, not the first call.
     if (config.ROLE !== 'worker') await signingKeys.ready();
-    const accessTokens = new AccessTokenService({ store, clock, log, signer: new JoseAccessTokenSigner(signingKeys) });
+    const accessTokens = new AccessTokenService({
+      store, clock, log, signer: new JoseAccessTokenSigner(signingKeys), lastUsed: new LastUsedRecorder({ store, clock, log }),
+    });
     const permissionApi = new PermissionApiService({ store, permissions });
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound };
+    const audit = new AuditService({ store });
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -171,7 +190,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     }
     if (config.ROLE !== 'web') {
       const workers: RunningWorkers = await startWorkers({
-        redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, log, prefix,
+        redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, reviews, log, prefix,
         sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
         outbound: {
           store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes, ...opts.outboundWorker,
@@ -181,7 +200,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       stops.push(() => workers.close());
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, expiry, grants, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, stop };
   } catch (err) {
     await stop();
     throw err;

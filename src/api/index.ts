@@ -1,13 +1,15 @@
 /**
  * The HTTP API's routes, for the one server: the token exchange, the JWKS, the MTM permission
- * endpoints and Keywarden's grants endpoint. Under /services/mtm/ and /services/keywarden/ every
- * answer, 404 and 405 included, keeps the MTM envelope.
+ * endpoints and Keywarden's own (grants, the audit trail). Under /services/mtm/ and
+ * /services/keywarden/ every answer, 404 and 405 included, keeps the MTM envelope.
  */
 import type { AccessTokenService } from '../app/access-tokens.js';
+import type { AuditService } from '../app/audit.js';
 import type { GrantApiService } from '../app/grant-api.js';
 import type { PermissionApiService } from '../app/permission-api.js';
 import type { Log } from '../app/ports.js';
 import type { Route } from '../http/server.js';
+import { auditRoutes, HISTORY_TYPE } from './audit-routes.js';
 import { enveloped, errorEnvelope, sendEnvelope } from './envelope.js';
 import { GRANT_TYPE, grantRoutes } from './grant-routes.js';
 import { jwksRoute } from './jwks-route.js';
@@ -19,6 +21,7 @@ export interface ApiDeps {
   accessTokens: AccessTokenService;
   permissionApi: PermissionApiService;
   grantApi: GrantApiService;
+  audit: AuditService;
   log: Log;
   /** Rate limits of the token exchange (none when absent). */
   tokenGuard?: TokenExchangeGuard;
@@ -29,8 +32,9 @@ const KEYWARDEN = /^\/services\/keywarden(\/|$)/;
 
 export function apiRoutes(deps: ApiDeps): Route[] {
   const grants = grantRoutes(deps);
-  const routes = [tokenRoute(deps), ...permissionRoutes(deps), ...grants];
-  const typeOf = (r: Route) => (grants.includes(r) ? GRANT_TYPE : undefined);
+  const audits = auditRoutes(deps);
+  const routes = [tokenRoute(deps), ...permissionRoutes(deps), ...grants, ...audits];
+  const typeOf = (r: Route) => (grants.includes(r) ? GRANT_TYPE : audits.includes(r) ? HISTORY_TYPE : undefined);
   // The other method on a known path: 405 (the router itself would answer outside the envelope).
   const wrongMethod: Route[] = routes.map((r) => ({
     method: r.method === 'GET' ? 'POST' : 'GET',

@@ -10,6 +10,7 @@ import { hashApiToken, isApiTokenFormat } from '../domain/api-token.js';
 import { Codes, DomainError } from '../domain/errors.js';
 import type { Role } from '../domain/permission.js';
 import { tokenIsUsable, type TechnicalUser } from '../domain/technical-user.js';
+import type { LastUsedRecorder } from './last-used.js';
 import type { AccessTokenSigner, Clock, Log, PublicJwk, Store } from './ports.js';
 
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
@@ -37,7 +38,13 @@ const invalidAccessToken = () =>
   new DomainError(Codes.ACCESS_TOKEN_INVALID, 'The access token is not valid or has expired; request a new one.');
 
 export class AccessTokenService {
-  constructor(private readonly deps: { store: Store; signer: AccessTokenSigner; clock: Clock; log: Log }) {}
+  constructor(
+    private readonly deps: {
+      store: Store; signer: AccessTokenSigner; clock: Clock; log: Log;
+      /** Notes each exchange for the owner's review ("last used"); at most a write a minute per technical user. */
+      lastUsed?: Pick<LastUsedRecorder, 'used'>;
+    },
+  ) {}
 
   /** The client-credentials grant: an API token in, a signed access token out. */
   async exchange(apiToken: string): Promise<IssuedAccessToken> {
@@ -60,6 +67,7 @@ export class AccessTokenService {
       jti: randomUUID(), iat, exp: iat + ACCESS_TOKEN_LIFETIME_SECONDS,
     });
     log.info({ technicalUserId: tu.id, workspaceId: tu.workspaceId }, 'access token issued');
+    await this.deps.lastUsed?.used(tu.id, now);
     return { accessToken, expiresIn: ACCESS_TOKEN_LIFETIME_SECONDS - 1 };
   }
 

@@ -5,6 +5,7 @@
  * all of them, admins their own). Read-only, bounded queries.
  */
 import type { ChangeRequest } from '../domain/request.js';
+import type { OwnershipRecord } from '../domain/ownership-review.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
 import { isAdmin, isApprover } from '../domain/workspace.js';
@@ -31,6 +32,8 @@ export interface HomeWorkspace {
   grants: GrantView[];
   /** How many such grants there are in all, when more than `grants` holds (as far as was read). */
   grantsTotal: number;
+  /** Their owners and reviews, by technical user id (absent: none known). */
+  owners?: Map<string, OwnershipRecord>;
 }
 
 export class HomeService {
@@ -51,11 +54,12 @@ export class HomeService {
       mine.map(async (ws): Promise<HomeWorkspace> => {
         const admin = isAdmin(ws, userId);
         const approver = isApprover(ws, userId);
-        const [pending, own, technicalUsers, active] = await Promise.all([
+        const [pending, own, technicalUsers, active, owners] = await Promise.all([
           approver ? store.requests.listByWorkspace(ws.id, { status: 'PENDING', limit: HOME_LIMITS.pending }) : [],
           admin ? store.requests.listByWorkspace(ws.id, { requester: userId, limit: HOME_LIMITS.mine }) : [],
           store.technicalUsers.listByExpiry(ws.id, HOME_LIMITS.technicalUsers),
           this.subjects.listActive(ws.id, approver ? HOME_LIMITS.grants + 1 : GRANTS_READ),
+          store.ownership.listByWorkspace(ws.id),
         ]);
         const grants = active
           .filter((s) => approver || s.grant!.requester === userId)
@@ -68,6 +72,7 @@ export class HomeService {
           technicalUsers,
           grants: grants.slice(0, HOME_LIMITS.grants),
           grantsTotal: grants.length,
+          owners: new Map(owners.map((o) => [o.id, o])),
         };
       }),
     );

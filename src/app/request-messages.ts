@@ -3,7 +3,7 @@
  * the requester when it has ended. Slack failures never undo a state change; a message that
  * finally cannot be delivered is recorded on the request (and logged) for the operator.
  */
-import type { ChangeRequest } from '../domain/request.js';
+import { isSystemRequester, type ChangeRequest } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { Clock, Log, Notifier, Store } from './ports.js';
 
@@ -42,6 +42,8 @@ export class RequestMessages {
   /** One DM per request, however many runs get here: only the claimant sends it. */
   private async tellRequester(r: ChangeRequest, ws: Workspace, lastChance: boolean): Promise<boolean> {
     const { notifier, store, clock, log } = this.deps;
+    // Keywarden asked for it itself: there is nobody to DM (the approval message says how it ended).
+    if (isSystemRequester(r.requester)) return true;
     const claimed = await store.requests.claimNotified(r.id, clock.now()).catch(async (err: unknown) => {
       // The store failed before the DM was even tried: with no retry behind us, that DM is lost.
       if (lastChance) await this.noteUndelivered(r, 'requester-dm', err);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
-import { authorityLost, decide, isGrantRequest, reminderDueAt } from '../domain/request.js';
+import { authorityLost, decide, isGrantRequest, isSystemRequester, reminderDueAt, SYSTEM_REQUESTER } from '../domain/request.js';
 import { checkGrantPolicy } from '../domain/grant.js';
 import type { Workspace } from '../domain/workspace.js';
 import { DEFAULT_POLICY, isAdmin } from '../domain/workspace.js';
@@ -69,7 +69,8 @@ export class RequestService {
    * with them before it closes, and only then submits.
    */
   async validate({ workspace: ws, requester, request }: Omit<SubmitInput, 'reason'>): Promise<void> {
-    if (!isAdmin(ws, requester)) {
+    // Keywarden's own requests (openedBySystem) have no admin behind them; the rules still hold.
+    if (!isSystemRequester(requester) && !isAdmin(ws, requester)) {
       throw new DomainError(Codes.NOT_ADMIN, `Only admins of workspace ${ws.name} can request changes.`);
     }
     await this.check(ws, request);
@@ -117,6 +118,14 @@ export class RequestService {
       }
     }
     return { ...r, slack: ref };
+  }
+
+  /**
+   * A request Keywarden opens itself (e.g. deleting a technical user nobody reviewed): checked,
+   * stored and posted for approval like any other, with SYSTEM_REQUESTER as its requester.
+   */
+  openedBySystem(ws: Workspace, request: NewRequest, reason: string): Promise<ChangeRequest> {
+    return this.submit({ workspace: ws, requester: SYSTEM_REQUESTER, request, reason });
   }
 
   /** Rules that can be checked before anyone is asked to approve. */

@@ -40,6 +40,8 @@ const SeedWorkspace = z.object({
       reminderHoursBeforeExpiry: z.number().min(0).max(24 * 90).default(DEFAULT_POLICY.reminderHoursBeforeExpiry!),
       maxGrantHours: z.number().int().min(1).max(24 * 90).default(DEFAULT_POLICY.maxGrantHours!),
       temporaryOnlyRoles: z.array(z.enum(ROLES)).default([]),
+      techUserReviewDays: z.number().int().min(0).max(3650).default(DEFAULT_POLICY.techUserReviewDays!),
+      deleteUnreviewedAfterDays: z.number().int().min(0).max(3650).default(DEFAULT_POLICY.deleteUnreviewedAfterDays!),
     })
     .prefault({}),
   users: z.array(SeedUser).default([]),

@@ -5,7 +5,7 @@
  * since, and only finishes the history.
  */
 import { Codes, DomainError } from '../domain/errors.js';
-import type { ChangeRequest, NewRequest } from '../domain/request.js';
+import { isTechuserChange, type ChangeRequest, type NewRequest, type TechuserChangeKind } from '../domain/request.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
 import type { AppliedChange } from '../domain/applied.js';
 import { appliedChange, diff, remember } from '../domain/applied.js';
@@ -18,14 +18,24 @@ import { ConcurrentChangeError } from './permissions.js';
 import { recordSupersededBy } from './grant-history.js';
 import type { TechnicalUserService } from './technical-users.js';
 
-/** Grants and their extensions go to GrantRequests (isGrantRequest), never here. */
-type TechRequest = Exclude<Extract<ChangeRequest, { kind: `techuser.${string}` }>, { kind: 'techuser.extend' }>;
-type TechNew = Exclude<Extract<NewRequest, { kind: `techuser.${string}` }>, { kind: 'techuser.extend' }>;
+/** Grants and their extensions go to GrantRequests (isGrantRequest), never here; owner transfers and
+ * updates are technical-user-changes.ts's, delegated whole. */
+type TechRequest = Exclude<Extract<ChangeRequest, { kind: `techuser.${string}` }>, { kind: 'techuser.extend' | TechuserChangeKind }>;
+type TechNew = Exclude<Extract<NewRequest, { kind: `techuser.${string}` }>, { kind: 'techuser.extend' | TechuserChangeKind }>;
 
 export class TechnicalUserRequests implements RequestHandler {
-  constructor(private readonly deps: { store: Store; users: TechnicalUserService; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      store: Store; users: TechnicalUserService; clock: Clock;
+      /** Gives a new technical user its owner (the requester) and review period (ownership-reviews.ts). */
+      owners?: { adopt(tu: TechnicalUser, owner: string): Promise<unknown> };
+      /** Carries out owner transfers and updates (technical-user-changes.ts). */
+      changes?: RequestHandler;
+    },
+  ) {}
 
   async check(ws: Workspace, r: NewRequest): Promise<void> {
+    if (isTechuserChange(r.kind)) return this.changes().check(ws, r);
     const t = asTech(r);
     const now = this.deps.clock.now();
     if (t.kind === 'techuser.create') {
@@ -40,6 +50,11 @@ export class TechnicalUserRequests implements RequestHandler {
     }
     const tu = await this.deps.users.get(ws.id, t.params.userName);
     this.rule(tu, t, now);
+  }
+
+  private changes(): RequestHandler {
+    if (!this.deps.changes) throw new Error('no handler for technical-user owner transfers and updates');
+    return this.deps.changes;
   }
 
   /** The rules for changing an existing technical user, against its current state. */
@@ -68,6 +83,7 @@ export class TechnicalUserRequests implements RequestHandler {
   }
 
   async carryOut(r: ChangeRequest, ws: Workspace, mayChange: () => void): Promise<string> {
+    if (isTechuserChange(r.kind)) return this.changes().carryOut(r, ws, mayChange);
     const t = asTech(r) as TechRequest;
     const warningDays = ws.policy.expiryWarningDays;
     if (t.kind === 'techuser.create') return this.create(t, warningDays, mayChange);
@@ -181,6 +197,7 @@ export class TechnicalUserRequests implements RequestHandler {
     const actor = { type: 'slack', id: t.requester } as const;
     const approvers = t.approvals.map((a) => a.by);
     if (tu) await this.deps.users.record(tu, ACTIONS[t.kind], actor, t.id, approvers, made.before, made.after, undefined, made.at);
+    if (tu && t.kind === 'techuser.create') await this.deps.owners?.adopt(tu, t.requester);
     if (tu && t.kind === 'techuser.delete' && !(await this.deps.store.technicalUsers.delete(tu.id, tu.version))) {
       throw new ConcurrentChangeError(`technical user ${tu.userName} changed while being deleted; try again`);
     }
@@ -226,6 +243,7 @@ function snapshot(tu: TechnicalUser): Record<string, unknown> {
 }
 
 function asTech(r: NewRequest): TechNew {
+  if (isTechuserChange(r.kind)) throw new Error(`${r.kind} is carried out by technical-user-changes.ts`);
   if (!r.kind.startsWith('techuser.')) throw new Error(`not a technical-user request: ${r.kind}`);
   return r as TechNew;
 }

@@ -23,6 +23,14 @@ export interface HistoryEntry {
   /** Why, on lines that record a decision rather than a change (a rejection's reason). */
   reason?: string | null;
   at: Date;
+  /**
+   * The chain link the store adds when it appends the line (history-chain.ts): its place in the
+   * workspace's chain, the hash of the line before it, and its own hash. Absent on an entry not
+   * yet appended.
+   */
+  seq?: number;
+  prevHash?: string;
+  hash?: string;
 }
 
 export const describeActor = (a: Actor): string =>

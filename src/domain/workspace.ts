@@ -16,6 +16,16 @@ export interface WorkspacePolicy {
   maxGrantHours?: number;
   /** Roles that may only be granted for a time (e.g. ["ADMIN"]); default none. */
   temporaryOnlyRoles?: Role[];
+  /**
+   * Every this many days each technical user's owner confirms it is still needed (0 = no reviews).
+   * Absent on workspaces stored before reviews existed: the default applies.
+   */
+  techUserReviewDays?: number;
+  /**
+   * Days after a technical user was marked unreviewed at which Keywarden opens a delete request for
+   * it (approved by people like any other). 0 or absent: never.
+   */
+  deleteUnreviewedAfterDays?: number;
 }
 
 export const DEFAULT_POLICY: WorkspacePolicy = {
@@ -25,6 +35,8 @@ export const DEFAULT_POLICY: WorkspacePolicy = {
   reminderHoursBeforeExpiry: 24,
   maxGrantHours: 168,
   temporaryOnlyRoles: [],
+  techUserReviewDays: 90,
+  deleteUnreviewedAfterDays: 0,
 };
 
 export interface Workspace {

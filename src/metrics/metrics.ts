@@ -15,7 +15,7 @@
  * plus prom-client's default process metrics. Every label has a small, fixed set of values.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Log, TechnicalUserRepository } from '../app/ports.js';
+import type { Log, OwnershipRepository, TechnicalUserRepository } from '../app/ports.js';
 import type { ChangeRequest } from '../domain/request.js';
 
 const DAY_MS = 86_400_000;
@@ -162,6 +162,21 @@ export class KeywardenMetrics {
       });
     gauge('keywarden_slack_outbound_backlog', 'Messages waiting their turn at Slack, by outbound lane (Web API method).', (l) => l.backlog);
     gauge('keywarden_slack_outbound_oldest_seconds', 'How long the oldest waiting message of each outbound lane has waited.', (l) => l.oldestSeconds);
+  }
+
+  /** The unreviewed technical users (escalated, no owner's answer), read from the store at every scrape. */
+  watchReviews(repo: Pick<OwnershipRepository, 'countUnreviewed'>, log: Log): void {
+    new Gauge({
+      name: 'keywarden_unreviewed_technical_users', help: 'Technical users whose owner did not confirm within 14 days of being asked.',
+      registers: [this.registry],
+      async collect() {
+        try {
+          this.set(await withTimeout(repo.countUnreviewed(), 2000));
+        } catch (err) {
+          log.warn({ err }, 'could not count unreviewed technical users for /metrics; showing the last count');
+        }
+      },
+    });
   }
 
   /** The text exposition for GET /metrics. */

@@ -12,3 +12,4 @@ export const EXPIRE_REQUESTS_JOB = 'expire-requests';
 export const SCAN_EXPIRY_JOB = 'scan-expiry';
 /** The outbound Slack lanes, one queue per Web API method (src/slack/outbound/). */
 export const OUTBOUND_QUEUES = { 'chat.postMessage': 'outbound-post', 'chat.update': 'outbound-update', 'views.publish': 'outbound-views' } as const;
+export const REVIEW_OWNERS_JOB = 'review-owners';

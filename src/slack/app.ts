@@ -11,6 +11,7 @@ import { permissionCommand } from './listeners/commands/permission.js';
 import { techuserCommand } from './listeners/commands/techuser.js';
 import { revealAction } from './listeners/actions/reveal.js';
 import { expiryButton } from './listeners/actions/expiry-buttons.js';
+import { reviewDeleteAction, reviewKeepAction, reviewTransferAction } from './listeners/actions/review-buttons.js';
 import { rejectAction } from './listeners/actions/reject.js';
 import { grantEndAction } from './listeners/actions/grant-end.js';
 import { grantExtendAction } from './listeners/actions/grant-extend.js';
@@ -20,7 +21,7 @@ import { appHomeOpened } from './listeners/events/app-home-opened.js';
 import { rejectSubmitted } from './listeners/views/reject.js';
 import { requestFormSubmitted } from './listeners/views/request-form.js';
 import {
-  permissionRoleCommand, permissionRoleSubmission, techuserCreateCommand, techuserCreateSubmission,
+  permissionRoleCommand, permissionRoleSubmission, techuserCreateCommand, techuserCreateSubmission, techuserOwnerSubmission,
 } from './listeners/views/request-forms.js';
 import { forms } from './forms/ids.js';
 
@@ -60,6 +61,10 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.action(ids.GRANT_END_NOW, grantEndAction(deps));
   app.action(ids.GRANT_EXTEND, grantExtendAction(deps));
   app.view(forms.GRANT_EXTEND, grantExtendSubmitted(deps));
+  app.action(ids.REVIEW_KEEP, reviewKeepAction(deps));
+  app.action(ids.REVIEW_DELETE, reviewDeleteAction(deps));
+  app.action(ids.REVIEW_TRANSFER, reviewTransferAction(deps));
+  app.view(forms.TECHUSER_OWNER, requestFormSubmitted(deps, techuserOwnerSubmission));
   app.error(async (err) => {
     if (err instanceof ReplayedRequest) return; // refused and logged by the receiver
     opts.log.error({ err }, 'unhandled error in a Slack listener');

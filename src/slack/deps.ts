@@ -1,4 +1,5 @@
 import type { GrantService } from '../app/grants.js';
+import type { OwnershipReviewService } from '../app/ownership-reviews.js';
 import type { PermissionService } from '../app/permissions.js';
 import type { Clock, Log, Store } from '../app/ports.js';
 import type { RequestService } from '../app/requests.js';
@@ -12,6 +13,7 @@ export interface SlackDeps {
   requests: RequestService;
   technicalUsers: TechnicalUserService;
   grants: GrantService;
+  reviews: OwnershipReviewService;
   clock: Clock;
   log: Log;
   /** What Keywarden posts on its own (Home tabs), and how long the approvals lane's queue is. */

@@ -10,4 +10,8 @@ export const ids = {
   /** In the requester's DM after a grant was applied; value: the grant's request id. */
   GRANT_END_NOW: 'keywarden.grant.end',
   GRANT_EXTEND: 'keywarden.grant.extend',
+  /** On a review question to a technical user's owner; value: the technical user id. */
+  REVIEW_KEEP: 'keywarden.review.keep',
+  REVIEW_DELETE: 'keywarden.review.delete',
+  REVIEW_TRANSFER: 'keywarden.review.transfer',
 } as const;

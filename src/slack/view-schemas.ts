@@ -20,6 +20,8 @@ export const InputState = z.object({
   value: z.string().nullish(),
   selected_date: z.string().nullish(),
   selected_option: z.object({ value: z.string() }).nullish(),
+  /** A users_select (the owner form). */
+  selected_user: z.string().nullish(),
 });
 export type InputState = z.infer<typeof InputState>;
 

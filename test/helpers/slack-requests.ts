@@ -144,9 +144,9 @@ export interface ViewSubmissionInput {
   teamId?: string;
   /**
    * Field values by block id: a string is typed text, `{ option }` a static select's choice,
-   * `{ date }` a datepicker's date; null leaves the input empty. Each element's action id is `actionId`.
+   * `{ date }` a datepicker's date, `{ user }` a users_select's choice; null leaves the input empty. Each element's action id is `actionId`.
    */
-  values: Record<string, string | { option: string } | { date: string } | null>;
+  values: Record<string, string | { option: string } | { date: string } | { user: string } | null>;
   actionId?: string;
   viewId?: string;
 }
@@ -159,6 +159,7 @@ export function viewSubmissionBody(i: ViewSubmissionInput): string {
     if (v === null) return { type: 'plain_text_input', value: null };
     if (typeof v === 'string') return { type: 'plain_text_input', value: v };
     if ('option' in v) return { type: 'static_select', selected_option: { text: { type: 'plain_text', text: v.option }, value: v.option } };
+    if ('user' in v) return { type: 'users_select', selected_user: v.user };
     return { type: 'datepicker', selected_date: v.date };
   };
   const payload = {

@@ -65,3 +65,16 @@ describe('the token gauge', () => {
     expect(logs.text).toContain('could not count tokens for /metrics');
   });
 });
+
+describe('the unreviewed gauge', () => {
+  it('counts technical users left unreviewed when scraped, keeping the last count when the store fails', async () => {
+    const metrics = new KeywardenMetrics({ defaultMetrics: false });
+    const logs = new LogCapture();
+    let n: number | null = 3;
+    metrics.watchReviews({ countUnreviewed: async () => (n === null ? Promise.reject(new Error('store down')) : n) }, createLog('warn', logs));
+    expect((await metrics.expose()).body).toMatch(/^keywarden_unreviewed_technical_users 3$/m);
+    n = null;
+    expect((await metrics.expose()).body).toMatch(/^keywarden_unreviewed_technical_users 3$/m);
+    expect(logs.text).toContain('could not count unreviewed technical users');
+  });
+});

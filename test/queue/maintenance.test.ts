@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { maintenanceJobs, maintenanceProcessor } from '../../jobs/maintenance.js';
 import { createLog } from '../../src/log.js';
 import {
-  END_GRANTS_JOB, EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB,
+  END_GRANTS_JOB, EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVIEW_OWNERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB,
+  SWEEP_APPROVED_JOB,
 } from '../../src/queue/names.js';
 
 describe('maintenance jobs', () => {
@@ -33,5 +34,23 @@ describe('maintenance jobs', () => {
     expect(await run({ name: END_GRANTS_JOB })).toBe(4);
     expect(await run({ name: 'left-by-an-old-version' })).toBe(0);
     expect(calls).toEqual(['scan', 'revoke', 'post', 'grants']);
+  });
+});
+
+describe('the review-owners job', () => {
+  it('runs on the sweep cadence, adopting technical users made before reviews at its first run only', async () => {
+    const calls: string[] = [];
+    const none = async () => 0;
+    const services = {
+      requests: { sweepApproved: none, postUnposted: none, remindApprovers: none, expirePending: none },
+      technicalUsers: { revokeUnrevealed: async () => [] }, expiry: { scanTokens: none }, grants: { sweep: none },
+      reviews: { adoptAll: async () => (calls.push('adopt'), 2), scan: async () => (calls.push('scan'), 5) },
+    } as any;
+    const jobs = maintenanceJobs(services, { sweepMs: 30_000, expiryScanMs: 3_600_000 });
+    expect(jobs.find((j) => j.name === REVIEW_OWNERS_JOB)?.everyMs).toBe(30_000);
+    const run = maintenanceProcessor(jobs, createLog('silent'));
+    expect(await run({ name: REVIEW_OWNERS_JOB })).toBe(5);
+    expect(await run({ name: REVIEW_OWNERS_JOB })).toBe(5);
+    expect(calls).toEqual(['adopt', 'scan', 'scan']);
   });
 });

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestFields, SigningKeyRecord, Store, TokenReveal } from '../../src/app/ports.js';
 import type { HistoryEntry } from '../../src/domain/history.js';
+import type { OwnershipRecord } from '../../src/domain/ownership-review.js';
 import type { Permission } from '../../src/domain/permission.js';
 import type { ChangeRequest } from '../../src/domain/request.js';
 import type { TechnicalUser } from '../../src/domain/technical-user.js';
@@ -14,6 +15,7 @@ import type { User } from '../../src/domain/user.js';
 import type { Workspace } from '../../src/domain/workspace.js';
 import { DEFAULT_POLICY } from '../../src/domain/workspace.js';
 import { DuplicateKeyError } from '../../src/store/errors.js';
+import { ChainVerifier, type ChainedEntry } from '../../src/domain/history-chain.js';
 
 // ---------------------------------------------------------------------------------------------
 // Records
@@ -25,6 +27,13 @@ const id = () => randomUUID();
  * and its findById. Dates the store compares are always given explicitly, never read from a clock.
  */
 export const T0 = new Date('2100-01-01T00:00:00.000Z');
+/** A stored history line without the chain link the store added: the entry as it was appended. */
+export const unchained = (e: HistoryEntry | undefined): HistoryEntry | undefined => {
+  if (!e) return e;
+  const { seq: _s, prevHash: _p, hash: _h, ...entry } = e;
+  return entry;
+};
+
 export const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
 /** A fresh, initialised store for every test of the suite it is called in, closed afterwards. */
@@ -541,7 +550,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await store.history.append({ ...e, action: 'something else' });
         await Promise.all(Array.from({ length: 5 }, () => store.history.append(e)));
         const entries = await store.history.listBySubject('technicalUser', 'tu-1', 10);
-        expect(entries).toEqual([e]);
+        expect(entries.map(unchained)).toEqual([e]);
+        expect(entries[0]).toMatchObject({ seq: 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
         expectRecord(entries[0]);
         expect(entries[0]?.at).toBeInstanceOf(Date);
       });
@@ -550,7 +560,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const e = historyEntry({ before: { role: 'MEMBER' }, after: { role: 'ADMIN' } });
         await store.history.append(e);
         const found = await store.history.findById(e.id);
-        expect(found).toEqual(e);
+        expect(unchained(found ?? undefined)).toEqual(e);
         expectRecord(found);
         expect(await store.history.findById(id())).toBeNull();
         expect(await store.history.findById({ $gt: '' } as unknown as string)).toBeNull();
@@ -561,10 +571,122 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const otherType = historyEntry({ subject: { type: 'permission', id: 'tu-1', label: 'x' }, at: at(9) });
         const otherId = historyEntry({ subject: { type: 'technicalUser', id: 'tu-2', label: 'y' }, at: at(9) });
         for (const e of [e2, e1, e3, otherType, otherId]) await store.history.append(e!);
-        expect(await store.history.listBySubject('technicalUser', 'tu-1', 10)).toEqual([e3, e2, e1]);
-        expect(await store.history.listBySubject('technicalUser', 'tu-1', 2)).toEqual([e3, e2]);
-        expect(await store.history.listBySubject('technicalUser', 'tu-1', 0)).toEqual([]);
-        expect(await store.history.listBySubject('permission', 'tu-1', 10)).toEqual([otherType]);
+        const list = async (type: 'technicalUser' | 'permission', limit: number) =>
+          (await store.history.listBySubject(type, 'tu-1', limit)).map(unchained);
+        expect(await list('technicalUser', 10)).toEqual([e3, e2, e1]);
+        expect(await list('technicalUser', 2)).toEqual([e3, e2]);
+        expect(await list('technicalUser', 0)).toEqual([]);
+        expect(await list('permission', 10)).toEqual([otherType]);
+      });
+
+      const verify = async (workspaceId: string) => {
+        const v = new ChainVerifier(workspaceId);
+        for (let after = 0; ; ) {
+          const page = await store.history.listByWorkspace(workspaceId, { afterSeq: after, limit: 37 });
+          if (page.length === 0) return v.result();
+          page.forEach((l) => v.add(l));
+          after = page.at(-1)!.seq;
+        }
+      };
+
+      it('chains each workspace\'s lines: seq 1, 2, 3 ... each line carrying the hash of the one before', async () => {
+        const lines = [1, 2, 3].map((m) => historyEntry({ at: at(m), action: `a${m}` }));
+        const elsewhere = historyEntry({ workspaceId: 'ws-2', at: at(2) });
+        for (const e of [lines[0]!, elsewhere, lines[1]!, lines[2]!]) await store.history.append(e);
+        const chain = await store.history.listByWorkspace('ws-1', { afterSeq: 0, limit: 10 });
+        expect(chain.map((l) => [l.seq, l.id])).toEqual(lines.map((l, i) => [i + 1, l.id]));
+        expect(chain[1]!.prevHash).toBe(chain[0]!.hash);
+        expect(chain[2]!.prevHash).toBe(chain[1]!.hash);
+        expect((await store.history.listByWorkspace('ws-2', { afterSeq: 0, limit: 10 })).map((l) => l.seq)).toEqual([1]);
+        expect(await verify('ws-1')).toMatchObject({ whole: true, lines: 3, head: { seq: 3, hash: chain[2]!.hash } });
+      });
+
+      it('200 concurrent appends (and their retries) make one unforked chain, each line once', async () => {
+        const entries = Array.from({ length: 200 }, (_, i) => historyEntry({ at: at(i % 7), action: `a${i}` }));
+        await Promise.all([...entries, ...entries.slice(0, 50)].map((e) => store.history.append(e)));
+        const chain: ChainedEntry[] = [];
+        for (let after = 0; ; after = chain.at(-1)!.seq) {
+          const page = await store.history.listByWorkspace('ws-1', { afterSeq: after, limit: 64 });
+          if (page.length === 0) break;
+          chain.push(...page);
+        }
+        expect(chain.map((l) => l.seq)).toEqual(entries.map((_, i) => i + 1));
+        expect(new Set(chain.map((l) => l.id))).toEqual(new Set(entries.map((e) => e.id)));
+        expect(await verify('ws-1')).toMatchObject({ whole: true, lines: 200, problems: [] });
+      });
+
+      it('listByWorkspace pages by seq and filters by time and subject (id or label)', async () => {
+        const a = historyEntry({ at: at(1) });
+        const b = historyEntry({ at: at(2), subject: { type: 'permission', id: 'p-9', label: 'jane@x.de' } });
+        const c = historyEntry({ at: at(3) });
+        for (const e of [a, b, c]) await store.history.append(e);
+        const ids = async (q: Partial<Parameters<Store['history']['listByWorkspace']>[1]>) =>
+          (await store.history.listByWorkspace('ws-1', { afterSeq: 0, limit: 10, ...q })).map((l) => l.id);
+        expect(await ids({ afterSeq: 1 })).toEqual([b.id, c.id]);
+        expect(await ids({ limit: 1 })).toEqual([a.id]);
+        expect(await ids({ since: at(2) })).toEqual([b.id, c.id]);
+        expect(await ids({ until: at(2) })).toEqual([a.id]);
+        expect(await ids({ subject: 'jane@x.de' })).toEqual([b.id]);
+        expect(await ids({ subject: 'p-9' })).toEqual([b.id]);
+        expect(await ids({ subject: injected })).toEqual([]);
+        expect(await store.history.listByWorkspace(injected, { afterSeq: 0, limit: 10 })).toEqual([]);
+      });
+    });
+
+    describe('ownership', () => {
+      const record = (o: Partial<OwnershipRecord> = {}): OwnershipRecord => ({
+        id: id(), workspaceId: 'ws-1', userName: 'ci-bot', owner: 'U-owner', ownerSource: 'creator', periodStart: T0,
+        stage: 'waiting', askedAt: null, escalatedAt: null, nextAt: at(60), lastReviewedAt: null, lastReviewedBy: null, lastUsedAt: null,
+        deleteRequestId: null, version: 0, ...o,
+      });
+
+      it('inserts once per technical user, and finds it', async () => {
+        const r = record();
+        expect(await store.ownership.insertIfAbsent(r)).toBe(true);
+        expect(await store.ownership.insertIfAbsent({ ...r, owner: 'U-other' })).toBe(false);
+        expect(await store.ownership.findById(r.id)).toEqual(r);
+        expect(await store.ownership.findById(injected)).toBeNull();
+      });
+
+      it('update is a compare-and-set on the version: of concurrent claims exactly one wins; null is a value', async () => {
+        const r = record();
+        await store.ownership.insertIfAbsent(r);
+        const claims = await Promise.all(Array.from({ length: 10 }, () => store.ownership.update(r.id, 0, { stage: 'asked', askedAt: at(61), nextAt: null })));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(await store.ownership.findById(r.id)).toEqual({ ...r, stage: 'asked', askedAt: at(61), nextAt: null, version: 1 });
+        expect(await store.ownership.update(r.id, 0, { stage: 'waiting' })).toBeNull();
+        expect(await store.ownership.update(injected, 1, { stage: 'waiting' })).toBeNull();
+      });
+
+      it('listDue: due records only (never those with nothing due), earliest first, at most limit', async () => {
+        const [a, b, c, none] = [record({ nextAt: at(3) }), record({ nextAt: at(1) }), record({ nextAt: at(9) }), record({ nextAt: null })];
+        for (const r of [a, b, c, none]) await store.ownership.insertIfAbsent(r!);
+        expect((await store.ownership.listDue(at(5), 10)).map((r) => r.id)).toEqual([b!.id, a!.id]);
+        expect((await store.ownership.listDue(at(5), 1)).map((r) => r.id)).toEqual([b!.id]);
+        expect(await store.ownership.listDue(at(5), 0)).toEqual([]);
+      });
+
+      it('touchLastUsed sets lastUsedAt only when unset or not after the moment given, without a version bump', async () => {
+        const r = record();
+        await store.ownership.insertIfAbsent(r);
+        await store.ownership.touchLastUsed(r.id, at(10), at(9));
+        expect(await store.ownership.findById(r.id)).toMatchObject({ lastUsedAt: at(10), version: 0 });
+        await store.ownership.touchLastUsed(r.id, at(10.5), at(9.5));
+        expect((await store.ownership.findById(r.id))!.lastUsedAt).toEqual(at(10));
+        await store.ownership.touchLastUsed(r.id, at(11), at(10));
+        expect((await store.ownership.findById(r.id))!.lastUsedAt).toEqual(at(11));
+        await store.ownership.touchLastUsed(injected, at(12), at(11));
+        expect(await store.ownership.update(r.id, 0, { stage: 'asked' })).not.toBeNull();
+      });
+
+      it('lists a workspace\'s records, counts the unreviewed across workspaces, deletes', async () => {
+        const [a, b, c] = [record({ stage: 'escalated' }), record({ stage: 'delete-requested', workspaceId: 'ws-2' }), record()];
+        for (const r of [a, b, c]) await store.ownership.insertIfAbsent(r!);
+        expect((await store.ownership.listByWorkspace('ws-1')).map((r) => r.id).sort()).toEqual([a!.id, c!.id].sort());
+        expect(await store.ownership.countUnreviewed()).toBe(2);
+        await store.ownership.delete(a!.id);
+        expect(await store.ownership.findById(a!.id)).toBeNull();
+        expect(await store.ownership.countUnreviewed()).toBe(1);
       });
     });
 
@@ -845,7 +967,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.workspaces.findByName(saved.ws.name)).toEqual(saved.ws);
         expect(await store.permissions.findById(p.id)).toEqual({ ...saved.p, role: 'ADMIN', version: 2 });
         expect(await store.requests.findById(r.id)).toEqual(saved.r);
-        expect(await store.history.listBySubject('technicalUser', 'tu-1', 1)).toEqual([saved.e]);
+        expect((await store.history.listBySubject('technicalUser', 'tu-1', 1)).map(unchained)).toEqual([saved.e]);
         expect(await store.technicalUsers.findById(t.id)).toEqual(saved.t);
         expect(await store.tokenReveals.findById(tr.id)).toEqual(saved.tr);
       });

@@ -32,6 +32,7 @@ describe('indexes', () => {
       specs.filter((s) => s.unique).map((s) => `${c}:${keys(s).map(([k, d]) => `${k}=${d}`).join(',')}`),
     );
     expect(unique.sort()).toEqual([
+      'history:workspaceId=1,seq=1',
       'permissions:workspaceId=1,userId=1',
       'signingKeys:generation=1',
       'technicalUsers:token.hash=1',
@@ -63,6 +64,7 @@ describe('indexes', () => {
     expect(keys(byName('requests', 'status_decidedAt'))).toEqual([['status', 1], ['decidedAt', 1]]);
     expect(keys(byName('requests', 'status_expiresAt'))).toEqual([['status', 1], ['expiresAt', 1]]);
     expect(keys(byName('requests', 'workspaceId_createdAt'))).toEqual([['workspaceId', 1], ['createdAt', -1]]);
+    expect(byName('history', INDEX.historyChain).partialFilterExpression).toEqual({ seq: { $gte: 1 } });
     expect(keys(byName('history', 'subject_at'))).toEqual([['subject.type', 1], ['subject.id', 1], ['at', -1]]);
   });
 

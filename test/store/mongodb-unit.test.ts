@@ -13,6 +13,9 @@ import { databaseName, redactUri } from '../../src/store/mongodb/connection.js';
 import { casUpdate, COLLECTIONS, fromDoc, isVersion, setOf, toDoc, toLimit } from '../../src/store/mongodb/documents.js';
 import { duplicateKeyIndex } from '../../src/store/mongodb/duplicate-key.js';
 import { MongoHistory } from '../../src/store/mongodb/history.js';
+import { chainAfter, ChainVerifier, type ChainedEntry } from '../../src/domain/history-chain.js';
+import type { HistoryEntry } from '../../src/domain/history.js';
+import type { Doc } from '../../src/store/mongodb/documents.js';
 import { INDEX, INDEXES } from '../../src/store/mongodb/indexes.js';
 import { clientOptions, createMongoStore } from '../../src/store/mongodb/mongo-store.js';
 import { MongoPermissions } from '../../src/store/mongodb/permissions.js';
@@ -329,12 +332,15 @@ describe('operations sent', () => {
     expect(f.col.deleteOne).toHaveBeenCalledWith({ _id: 't1', version: 4 });
   });
 
-  it('history.append is an upsert of $setOnInsert; a racing duplicate is fine', async () => {
+  it('history.append inserts the line chained after the head it read; a duplicate id is fine', async () => {
     const e = historyEntry();
-    const f = fakeCollection({ updateOne: dupKey(ID_DUP) });
+    const f = fakeCollection({ findOne: null, insertOne: dupKey(ID_DUP) });
     await expect(new MongoHistory(f.as()).append(e)).resolves.toBeUndefined();
-    const { _id, ...rest } = toDoc(e);
-    expect(f.col.updateOne).toHaveBeenCalledWith({ _id }, { $setOnInsert: rest }, { upsert: true });
+    expect(f.col.findOne).toHaveBeenCalledWith({ workspaceId: e.workspaceId, seq: { $gte: 1 } }, { sort: { seq: -1 }, projection: { seq: 1, hash: 1 } });
+    expect(f.col.insertOne).toHaveBeenCalledWith(toDoc(chainAfter(e, null)));
+    expect(f.col.insertOne).toHaveBeenCalledTimes(1);
+    const down = new Error('network');
+    await expect(new MongoHistory(fakeCollection({ findOne: null, insertOne: down }).as()).append(e)).rejects.toBe(down);
   });
 
   it('users.ensure upserts by emailKey and re-reads after losing the race', async () => {
@@ -447,5 +453,66 @@ describe('operations sent', () => {
     expect(f.ops()).toBe(0);
     await expect(new MongoPermissions(f.as()).insert(permission({ workspaceId: hostile }))).rejects.toBeInstanceOf(TypeError);
     expect(f.ops()).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The chain's conditional write, under concurrency: a collection that enforces the two unique
+// indexes the adapter relies on (_id, and (workspaceId, seq) for lines with a seq), answers the
+// head query, and yields to the event loop around every operation so appends interleave.
+
+function chainCollection() {
+  const docs = new Map<string, Document>();
+  const tick = () => new Promise((r) => setImmediate(r));
+  let inserts = 0;
+  const col = {
+    async findOne(filter: Document, opts: { sort?: Document }) {
+      await tick();
+      expect(filter.seq).toEqual({ $gte: 1 });
+      expect(opts.sort).toEqual({ seq: -1 });
+      const lines = [...docs.values()].filter((d) => d.workspaceId === filter.workspaceId && typeof d.seq === 'number');
+      const head = lines.sort((a, b) => b.seq - a.seq)[0];
+      return head ? { _id: head._id, seq: head.seq, hash: head.hash } : null;
+    },
+    async insertOne(doc: Document) {
+      await tick();
+      inserts++;
+      if (docs.has(doc._id)) throw dupKey(ID_DUP);
+      for (const d of docs.values()) {
+        if (d.workspaceId === doc.workspaceId && d.seq === doc.seq) throw dupKey({ workspaceId: 1, seq: 1 });
+      }
+      docs.set(doc._id, structuredClone(doc));
+      return { acknowledged: true, insertedId: doc._id };
+    },
+  };
+  const lines = (ws: string) =>
+    [...docs.values()].filter((d) => d.workspaceId === ws).sort((a, b) => a.seq - b.seq).map((d) => fromDoc<ChainedEntry>(d as never));
+  return { col: col as unknown as Collection<Doc<HistoryEntry>>, lines, inserts: () => inserts };
+}
+
+describe('history chain on the MongoDB adapter (conditional insert on the (workspaceId, seq) index)', () => {
+  it('200 concurrent appends, some of them repeated, make one unforked chain with every line once', async () => {
+    const c = chainCollection();
+    const history = new MongoHistory(c.col);
+    const entries = Array.from({ length: 200 }, (_, i) => historyEntry({ action: `a${i}` }));
+    const other = Array.from({ length: 20 }, () => historyEntry({ workspaceId: 'ws-2' }));
+    await Promise.all([...entries, ...other, ...entries.slice(0, 30)].map((e) => history.append(e)));
+    const lines = c.lines('ws-1');
+    expect(lines.map((l) => l.seq)).toEqual(entries.map((_, i) => i + 1));
+    expect(new Set(lines.map((l) => l.id))).toEqual(new Set(entries.map((e) => e.id)));
+    const v = new ChainVerifier('ws-1');
+    lines.forEach((l) => v.add(l));
+    expect(v.result()).toMatchObject({ whole: true, lines: 200 });
+    expect(c.lines('ws-2').map((l) => l.seq)).toEqual(other.map((_, i) => i + 1));
+    // Lost races were retried, not dropped: more inserts were tried than lines written.
+    expect(c.inserts()).toBeGreaterThan(250);
+  });
+
+  it('settles a duplicate the server does not name by re-reading the id: there means appended', async () => {
+    const e = historyEntry();
+    const f = fakeCollection({ findOne: toDoc(e), insertOne: dupKey({ x: 1 }) });
+    await expect(new MongoHistory(f.as()).append(e)).resolves.toBeUndefined();
+    expect(f.col.insertOne).toHaveBeenCalledTimes(1);
+    expect(f.col.findOne).toHaveBeenLastCalledWith({ _id: e.id });
   });
 });

@@ -1,5 +1,6 @@
 /** Requests and their history: the approval flow's records. */
 import type { HistoryEntry, SubjectType } from '../../domain/history.js';
+import type { ChainedEntry } from '../../domain/history-chain.js';
 import type { ChangeRequest, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
 
 export type RequestFields = Partial<
@@ -60,11 +61,29 @@ export interface RequestListFilter {
 export const UNDELIVERED_KEPT = 20;
 
 export interface HistoryRepository {
-  /** Insert-if-absent by entry id, so writing the same event twice leaves one line. */
+  /**
+   * Insert-if-absent by entry id, so writing the same event twice leaves one line. A new line is
+   * chained (history-chain.ts): it gets the next seq of its workspace and the hash of the line
+   * before, in one conditional write that fails if another line took that seq first (then it is
+   * chained again after that one), so concurrent appends never fork the chain.
+   */
   append(entry: HistoryEntry): Promise<void>;
   /** The line with this id: a request's own line says its change was made (see domain/applied.ts). */
   findById(id: string): Promise<HistoryEntry | null>;
   /** Newest first. */
   listBySubject(type: SubjectType, id: string, limit: number): Promise<HistoryEntry[]>;
+  /** A workspace's chained lines with seq above `afterSeq`, in seq order (oldest first), filtered. */
+  listByWorkspace(workspaceId: string, query: HistoryQuery): Promise<ChainedEntry[]>;
+}
+
+export interface HistoryQuery {
+  afterSeq: number;
+  limit: number;
+  /** Lines at or after this moment. */
+  since?: Date;
+  /** Lines before this moment. */
+  until?: Date;
+  /** Lines whose subject has this id or label. */
+  subject?: string;
 }
 

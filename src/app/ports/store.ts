@@ -1,6 +1,7 @@
 /** The whole store: one repository per collection. Adapters: store/memory, store/mongodb. */
 import type { HistoryRepository, RequestRepository } from './request-store.js';
 import type { SigningKeyRepository } from './keys.js';
+import type { OwnershipRepository } from './ownership-store.js';
 import type { TechnicalUserRepository, TokenRevealRepository } from './technical-user-store.js';
 import type { PermissionRepository, UserRepository, WorkspaceRepository } from './workspace-store.js';
 
@@ -13,6 +14,7 @@ export interface Store {
   technicalUsers: TechnicalUserRepository;
   tokenReveals: TokenRevealRepository;
   signingKeys: SigningKeyRepository;
+  ownership: OwnershipRepository;
   /** Creates indexes; safe to call on every start. */
   init(): Promise<void>;
   /** Throws when the store cannot be reached (for readiness checks). */

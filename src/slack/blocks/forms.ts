@@ -15,7 +15,7 @@ import { DURATION_CHOICES, PERMANENT } from '../forms/fields.js';
 import type { FormMetadata, GrantExtendMetadata, RejectMetadata } from '../forms/metadata.js';
 import { encodeMetadata } from '../forms/metadata.js';
 import { slackTime } from './dates.js';
-import { describeRequest } from './request.js';
+import { describeRequest, requesterMention } from './request.js';
 import { clipMrkdwn, typed } from './typed.js';
 
 type Block = types.KnownBlock;
@@ -130,7 +130,7 @@ export function rejectForm(r: ChangeRequest, meta: RejectMetadata): types.ModalV
     type: 'modal', callback_id: forms.REJECT, private_metadata: encodeMetadata(meta),
     title: plain('Reject request'), submit: plain('Reject'), close: plain('Cancel'),
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nRequested by <@${r.requester}>` } },
+      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nRequested by ${requesterMention(r.requester)}` } },
       textInput(fields.REASON, 'Why is it rejected?', { multiline: true, max: MAX_REJECTION_REASON, hint: 'The requester reads this; it is kept on the request and in its history.' }),
     ],
   };

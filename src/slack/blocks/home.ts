@@ -11,10 +11,12 @@ import { timeLeft } from '../../domain/expiry-warnings.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import { expiryDate } from '../../domain/technical-user.js';
 import { ids } from '../ids.js';
+import type { OwnershipRecord } from '../../domain/ownership-review.js';
 import { homeGrantBlock } from './grants.js';
-import { describeRequest, shortId, statusLine } from './request.js';
+import { describeRequest, requesterMention, shortId, statusLine } from './request.js';
 import { clipMrkdwn, plainWithMentions, typed } from './typed.js';
 import { utcDatesAsSlack } from './dates.js';
+import { reviewBadge } from './reviews.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -68,7 +70,7 @@ function workspaceBlocks(h: HomeWorkspace, userId: string, now: Date): KnownBloc
   }
   blocks.push(...grantBlocks(h, now));
   blocks.push(section(h.technicalUsers.length
-    ? `*Technical users* (nearest expiry first)\n${h.technicalUsers.map((t) => techUserLine(t, now)).join('\n')}`
+    ? `*Technical users* (nearest expiry first)\n${h.technicalUsers.map((t) => techUserLine(t, now, h.owners)).join('\n')}`
     : '*Technical users*\nNone yet: an admin can create one with `/techuser create`.'));
   return blocks;
 }
@@ -84,7 +86,7 @@ function grantBlocks(h: HomeWorkspace, now: Date): KnownBlock[] {
 function pendingBlocks(r: ChangeRequest, h: HomeWorkspace, userId: string): KnownBlock[] {
   const reason = r.reason ? `\nReason: ${typed(r.reason)}` : '';
   const blocks: KnownBlock[] = [
-    section(`*${describeRequest(r)}*\nRequested by <@${r.requester}> ${when(r.createdAt)} · request ${shortId(r.id)}${reason}\n${statusLine(r, h.workspace)}`),
+    section(`*${describeRequest(r)}*\nRequested by ${requesterMention(r.requester)} ${when(r.createdAt)} · request ${shortId(r.id)}${reason}\n${statusLine(r, h.workspace)}`),
   ];
   if (r.requester === userId) {
     blocks.push(context('This is your request: another approver decides it.'));
@@ -109,7 +111,7 @@ function mineLine(r: ChangeRequest): string {
   return `• ${when(r.createdAt)} ${describeRequest(r)} — *${r.status}*${outcome}`;
 }
 
-function techUserLine(t: TechnicalUser, now: Date): string {
+function techUserLine(t: TechnicalUser, now: Date, owners?: Map<string, OwnershipRecord>): string {
   const token = t.token!;
   const date = expiryDate(token.expiresAt);
   const state = token.revokedAt
@@ -117,5 +119,5 @@ function techUserLine(t: TechnicalUser, now: Date): string {
     : token.expiresAt <= now
       ? `token …${token.lastFour} :x: expired ${date}`
       : `token …${token.lastFour} expires ${date} (${timeLeft(token.expiresAt, now)})`;
-  return `• *${typed(t.userName)}* (${t.role}): ${state}`;
+  return `• *${typed(t.userName)}* (${t.role}): ${state}${owners ? `, ${reviewBadge(owners.get(t.id))}` : ''}`;
 }

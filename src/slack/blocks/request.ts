@@ -6,7 +6,7 @@
 import type { types } from '@slack/bolt';
 
 type KnownBlock = types.KnownBlock;
-import type { ChangeRequest, NewRequest } from '../../domain/request.js';
+import { isSystemRequester, type ChangeRequest, type NewRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
 import { formatDuration } from '../../domain/grant.js';
@@ -50,10 +50,24 @@ export function describeRequest(r: NewRequest): string {
         : `Grant technical user ${typed(r.params.userName)} the role ${r.params.role} for ${formatDuration(r.params.minutes)} from when it is applied, then back to the role it had`;
     case 'techuser.delete':
       return `Delete technical user ${typed(r.params.userName)} and its token`;
+    case 'techuser.owner':
+      return `Transfer the ownership of technical user ${typed(r.params.userName)} to Slack user ${typed(r.params.owner)}`;
+    case 'techuser.update': {
+      const p = r.params;
+      const parts = [
+        p.description !== undefined ? `description "${typed(p.description)}"` : '',
+        p.customerRoles ? `customer roles ${p.customerRoles.length ? typedList(p.customerRoles) : 'none'}` : '',
+        p.accessControlEntities ? `ACEs ${p.accessControlEntities.length ? typedList(p.accessControlEntities) : 'none'}` : '',
+      ].filter(Boolean);
+      return `Update technical user ${typed(p.userName)}: ${parts.join('; ')}`;
+    }
   }
 }
 
 export const shortId = (id: string) => id.slice(0, 8);
+
+/** Who asked, as Slack shows it: a mention, or Keywarden itself for the requests it opens. */
+export const requesterMention = (requester: string) => (isSystemRequester(requester) ? 'Keywarden' : `<@${requester}>`);
 
 const slackDate = (d: Date) =>
   `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
@@ -94,11 +108,11 @@ export function reminderText(r: ChangeRequest, ws: Workspace, now: Date): string
   const who = ws.approvers.filter((a) => a !== r.requester && !approved.has(a)).map((a) => `<@${a}>`);
   const hours = Math.max(1, Math.round((r.expiresAt.getTime() - now.getTime()) / 3600_000));
   const ask = who.length ? `${who.join(' ')}: please approve or reject it.` : 'Please approve or reject it.';
-  return `:alarm_clock: Reminder: ${describeRequest(r)} (request ${shortId(r.id)}, by <@${r.requester}>) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
+  return `:alarm_clock: Reminder: ${describeRequest(r)} (request ${shortId(r.id)}, by ${requesterMention(r.requester)}) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
 }
 
 export function requestText(r: ChangeRequest, ws: Workspace): string {
-  return `${describeRequest(r)} in ${ws.name} (requested by <@${r.requester}>): ${r.status}`;
+  return `${describeRequest(r)} in ${ws.name} (requested by ${requesterMention(r.requester)}): ${r.status}`;
 }
 
 export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlock[] {
@@ -106,7 +120,11 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
     {
       type: 'section',
       // verbatim: Slack links or mentions nothing by itself; the only markup is ours, typed text escaped.
-      text: { type: 'mrkdwn', verbatim: true, text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by <@${r.requester}>` },
+      // The new owner of a transfer is a checked Slack id, shown as a mention.
+      text: {
+        type: 'mrkdwn', verbatim: true,
+        text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by ${requesterMention(r.requester)}${r.kind === 'techuser.owner' ? `\nNew owner: <@${r.params.owner}>` : ''}`,
+      },
     },
   ];
   // mrkdwn with the reason escaped rather than plain_text: Slack documents how mrkdwn shows `&lt;`

@@ -7,8 +7,10 @@ import type { TechnicalUser } from '../../domain/technical-user.js';
 import { expiryDate } from '../../domain/technical-user.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
+import type { OwnershipRecord } from '../../domain/ownership-review.js';
 import { shortId } from './request.js';
 import { typed } from './typed.js';
+import { reviewBadge } from './reviews.js';
 
 function tokenState(t: TechnicalUser, now: Date): string {
   if (!t.token) return 'no token';
@@ -18,9 +20,11 @@ function tokenState(t: TechnicalUser, now: Date): string {
   return `token …${t.token.lastFour} expires ${date}${t.token.revealBy ? ', not yet revealed' : ''}`;
 }
 
-export function techUserListText(ws: Workspace, users: TechnicalUser[], now: Date): string {
+/** `owners`: each technical user's ownership record (its owner, and whether it went unreviewed). */
+export function techUserListText(ws: Workspace, users: TechnicalUser[], now: Date, owners?: Map<string, OwnershipRecord>): string {
   if (users.length === 0) return `No technical users in ${ws.name}. Create one with \`/techuser create\`.`;
-  const lines = users.map((t) => `• *${typed(t.userName)}* (${t.role}): ${tokenState(t, now)}${t.description ? ` — ${typed(t.description)}` : ''}`);
+  const review = (t: TechnicalUser) => (owners ? `, ${reviewBadge(owners.get(t.id))}` : '');
+  const lines = users.map((t) => `• *${typed(t.userName)}* (${t.role}): ${tokenState(t, now)}${review(t)}${t.description ? ` — ${typed(t.description)}` : ''}`);
   return `*${users.length} technical user${users.length === 1 ? '' : 's'} in ${ws.name}*\n${lines.join('\n')}`;
 }
 

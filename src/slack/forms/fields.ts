@@ -19,7 +19,7 @@ export function formValues(values: Record<string, Record<string, InputState>>): 
   return Object.fromEntries(
     Object.entries(values).map(([block, actions]) => {
       const s = actions[VALUE];
-      return [block, s?.selected_option?.value ?? s?.selected_date ?? s?.value ?? undefined];
+      return [block, s?.selected_option?.value ?? s?.selected_date ?? s?.selected_user ?? s?.value ?? undefined];
     }),
   );
 }
@@ -85,6 +85,12 @@ export const GrantExtendFields = z.object({
   [fields.REASON]: z.string().trim().max(500, 'At most 500 characters.').optional().transform((v) => v || null),
 });
 
+export const TechuserOwnerFields = z.object({
+  [fields.USERNAME]: z.string({ error: 'Name the technical user.' }).trim().min(1, 'Name the technical user.'),
+  [fields.OWNER]: z.string({ error: 'Choose the new owner.' }).regex(/^[UW][A-Z0-9]{2,20}$/, 'Choose the new owner.'),
+  [fields.REASON]: z.string().trim().max(500, 'At most 500 characters.').optional().transform((v) => v || null),
+});
+
 export const RejectFields = z.object({
   [fields.REASON]: z
     .string({ error: 'Say why, for the requester.' })
@@ -112,6 +118,8 @@ export function fieldOf(err: DomainError, fallback: FieldId): FieldId {
     case Codes.GRANT_TOO_LONG:
     case Codes.GRANT_TEMPORARY_ONLY:
       return fields.DURATION;
+    case Codes.REVIEW_BAD_OWNER:
+      return fields.OWNER;
     default:
       return fallback;
   }

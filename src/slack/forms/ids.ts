@@ -9,6 +9,8 @@ export const forms = {
   GRANT_EXTEND: 'keywarden.form.grant_extend',
   /** Opened by a Reject button: asks the approver why. */
   REJECT: 'keywarden.form.reject',
+  /** Opened by a review's Transfer button: the new owner of a technical user. */
+  TECHUSER_OWNER: 'keywarden.form.techuser_owner',
 } as const;
 
 export const fields = {
@@ -21,6 +23,7 @@ export const fields = {
   EMAIL: 'email',
   REASON: 'reason',
   DURATION: 'duration',
+  OWNER: 'owner',
 } as const;
 export type FieldId = (typeof fields)[keyof typeof fields];
 

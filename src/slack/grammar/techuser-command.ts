@@ -2,7 +2,7 @@
  * The grammar of /techuser (DESIGN.md, "Slash commands"). Customer roles and access control
  * entities are given as `roles:a,b` and `aces:x,y` words anywhere after the expiry date.
  */
-import type { NewRequest } from '../../domain/request.js';
+import type { NewRequest, ParamsByKind } from '../../domain/request.js';
 import {
   isUsageError, parseReason, parseRole, refuseDuration, splitWords, takeDuration, usageError, type UsageError,
 } from './words.js';
@@ -17,6 +17,8 @@ export const TECHUSER_USAGE = [
   '`/techuser role <username> <VIEWER|MEMBER|ADMIN> [for <duration>] [reason...]`  (for 30m, 4h, 2d, 1w: then back by itself)',
   '`/techuser grants`  (technical users under a time-bound grant, with the time left)',
   '`/techuser delete <username> [reason...]`  (deletes its token too)',
+  '`/techuser owner <username> <@user> [reason...]`  (transfers ownership: the owner confirms it is still needed)',
+  '`/techuser update <username> [description:"…"] [roles:a,b] [aces:x,y] [reason...]`  (`roles:` or `aces:` alone clears them)',
   '`/techuser history <username>`',
   'Tokens are valid through the end of the expiry date (UTC). A new token is shown once, to the requester only.',
 ].join('\n');
@@ -109,7 +111,71 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
       const params = time.minutes === undefined ? { userName, role } : { userName, role, minutes: time.minutes };
       return request({ kind: 'techuser.role', params }, time.rest);
     }
+    case 'owner': {
+      const userName = need(name);
+      if (isUsageError(userName)) return userName;
+      const owner = parseMention(rest[0]);
+      if (isUsageError(owner)) return owner;
+      return request({ kind: 'techuser.owner', params: { userName, owner } }, rest.slice(1));
+    }
+    case 'update': {
+      const userName = need(name);
+      if (isUsageError(userName)) return userName;
+      const parsed = parseUpdate(rest);
+      if (isUsageError(parsed)) return parsed;
+      return request({ kind: 'techuser.update', params: { userName, ...parsed.fields } }, parsed.reason);
+    }
     default:
       return usageError(`"${typed(String(sub).slice(0, 40))}" is not a /techuser command.`);
   }
+}
+
+/**
+ * A Slack user as the command text carries it when /techuser escapes mentions (manifest.yml):
+ * `<@U123ABC|jane>` or `<@U123ABC>`. A plain `@jane` has no id to go by.
+ */
+function parseMention(word: string | undefined): string | UsageError {
+  if (!word) return usageError('The new owner is missing: mention them, e.g. `@jane`.');
+  const m = /^<@([UW][A-Z0-9]{2,20})(\|[^>]*)?>$/.exec(word);
+  if (m) return m[1]!;
+  return usageError(`"${word.slice(0, 40)}" is not a Slack user: mention the new owner with @ and pick them from the list.`);
+}
+
+const OPEN_QUOTE = /^["\u201c]/;
+const CLOSE_QUOTE = /["\u201d]$/;
+
+/** `description:"…"` (quotes may span words; Slack's curly quotes count), `roles:a,b`, `aces:x,y`; the rest is the reason. */
+function parseUpdate(words: string[]): { fields: Omit<ParamsByKind['techuser.update'], 'userName'>; reason: string[] } | UsageError {
+  const fields: Omit<ParamsByKind['techuser.update'], 'userName'> = {};
+  const reason: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const m = /^(description|roles|aces):(.*)$/i.exec(w);
+    if (!m) {
+      reason.push(w);
+      continue;
+    }
+    const key = m[1]!.toLowerCase();
+    let value = m[2]!;
+    if (key === 'description') {
+      if (fields.description !== undefined) return usageError('Give `description:` once.');
+      if (OPEN_QUOTE.test(value)) {
+        const parts = [value];
+        while (!(parts.join(' ').length > 1 && CLOSE_QUOTE.test(parts.at(-1)!)) && i + 1 < words.length) parts.push(words[++i]!);
+        const quoted = parts.join(' ');
+        if (quoted.length < 2 || !CLOSE_QUOTE.test(quoted)) return usageError('The description has no closing quote: `description:"what it is for"`.');
+        value = quoted.slice(1, -1);
+      }
+      fields.description = value.trim();
+      continue;
+    }
+    const list = value.split(',').map((x) => x.trim()).filter(Boolean);
+    const field = key === 'roles' ? 'customerRoles' : 'accessControlEntities';
+    if (fields[field]) return usageError(`Give \`${key}:\` once.`);
+    fields[field] = list;
+  }
+  if (fields.description === undefined && !fields.customerRoles && !fields.accessControlEntities) {
+    return usageError('Say what to update: `description:"…"`, `roles:a,b` and/or `aces:x,y`.');
+  }
+  return { fields, reason };
 }

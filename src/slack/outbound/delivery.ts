@@ -13,6 +13,7 @@ import { expiryDigestBlocks } from '../blocks/expiry-digest.js';
 import { grantButtons, grantEndedText } from '../blocks/grants.js';
 import { homeView } from '../blocks/home.js';
 import { approvalRequestBlocks, reminderText, requestText, requesterText } from '../blocks/request.js';
+import { reviewOverdueText, reviewQuestionBlocks } from '../blocks/reviews.js';
 import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
 import type { SlackMessages } from '../slack-client.js';
 import type { OutboundMessage } from './messages.js';
@@ -87,6 +88,17 @@ export class OutboundDelivery {
         if (warnings.length === 0) return null;
         const at = new Date(m.at);
         const message = warnings.length === 1 ? expiryWarningBlocks(ws, warnings[0]!.tu, warnings[0]!.days, at) : expiryDigestBlocks(ws, warnings, at);
+        await client.chat.postMessage({ channel: m.channel, ...message });
+        return null;
+      }
+      case 'review': {
+        // Rendered as things are now: a technical user deleted meanwhile is asked about no more.
+        const { store } = this.deps;
+        const [tu, record] = await Promise.all([store.technicalUsers.findById(m.technicalUserId), store.ownership.findById(m.technicalUserId)]);
+        const ws = tu && record && (known.workspace?.id === tu.workspaceId ? known.workspace : await store.workspaces.findById(tu.workspaceId));
+        if (!tu || !record || !ws) return null;
+        const at = new Date(m.at);
+        const message = m.step === 'overdue' ? { text: reviewOverdueText(ws, record, tu, at) } : reviewQuestionBlocks(ws, record, tu, at, m.step === 'remind');
         await client.chat.postMessage({ channel: m.channel, ...message });
         return null;
       }

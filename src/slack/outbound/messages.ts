@@ -34,6 +34,8 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
     kind: z.literal('expiry'), workspaceId: Id, channel: Id, at: z.iso.datetime(),
     tokens: z.array(z.object({ technicalUserId: Id, days: z.number().int() })).min(1).max(200),
   }),
+  /** A technical user's review (app/ownership-reviews.ts): the question to its owner (or channel), the reminder, or the overdue notice. */
+  z.object({ kind: z.literal('review'), step: z.enum(['ask', 'remind', 'overdue']), technicalUserId: Id, channel: Id, at: z.iso.datetime() }),
   /** A person's App Home tab. */
   z.object({ kind: z.literal('home'), teamId: Id, userId: Id, notice: z.string().max(3000).optional() }),
 ]);
@@ -65,6 +67,9 @@ export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string 
       return { dedupe: `home:${m.teamId}:${m.userId}` };
     case 'grant-ended':
       return { jobId: `${m.kind}-${m.to}-${m.requestId}` };
+    case 'review':
+      // Once per step, channel and moment of the step (BullMQ refuses ':' in job ids: epoch ms).
+      return { jobId: `review-${m.step}-${m.technicalUserId}-${m.channel}-${Date.parse(m.at)}` };
     default:
       return {};
   }

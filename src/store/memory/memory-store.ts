@@ -7,14 +7,13 @@
  * state by accident, and each compare-and-set runs without an await between its check and its
  * write, which makes it atomic on Node's single thread.
  */
-import type { HistoryEntry } from '../../domain/history.js';
 import type { Permission } from '../../domain/permission.js';
 import type { ChangeRequest, UndeliveredMessage } from '../../domain/request.js';
 import type { User } from '../../domain/user.js';
 import { emailKey } from '../../domain/user.js';
 import { isRetired, type Workspace } from '../../domain/workspace.js';
 import type {
-  HistoryRepository, PermissionRepository, RequestListFilter, RequestRepository, SigningKeyRecord, SigningKeyRepository, Store,
+  PermissionRepository, RequestListFilter, RequestRepository, SigningKeyRecord, SigningKeyRepository, Store,
   TokenReveal, TokenRevealRepository, UserRepository, WorkspaceRepository,
 } from '../../app/ports.js';
 import { UNDELIVERED_KEPT } from '../../app/ports.js';
@@ -22,6 +21,8 @@ import { DuplicateKeyError } from '../errors.js';
 
 import { copy, given, take } from './copy.js';
 import { GrantIndex } from './grant-index.js';
+import { MemoryHistory } from './history.js';
+import { MemoryOwnership } from './ownership.js';
 import { MemoryTechnicalUsers } from './technical-users.js';
 
 class Workspaces implements WorkspaceRepository {
@@ -207,27 +208,6 @@ class Requests implements RequestRepository {
   }
 }
 
-class History implements HistoryRepository {
-  private readonly entries: HistoryEntry[] = [];
-  private readonly byId = new Map<string, HistoryEntry>();
-  async append(entry: HistoryEntry) {
-    if (this.byId.has(entry.id)) return;
-    const stored = copy(entry);
-    this.byId.set(entry.id, stored);
-    this.entries.push(stored);
-  }
-  async findById(id: string) {
-    const e = this.byId.get(id);
-    return e ? copy(e) : null;
-  }
-  async listBySubject(type: string, id: string, limit: number) {
-    const entries = this.entries
-      .filter((e) => e.subject.type === type && e.subject.id === id)
-      .sort((a, b) => b.at.getTime() - a.at.getTime());
-    return take(entries, limit).map(copy);
-  }
-}
-
 /** No TTL here: an expired reveal stays until deleted, but `claim` refuses it as MongoDB's does. */
 class TokenReveals implements TokenRevealRepository {
   private readonly byId = new Map<string, TokenReveal>();
@@ -282,10 +262,11 @@ export function createMemoryStore(): Store {
     users: new Users(),
     permissions: new Permissions(),
     requests: new Requests(),
-    history: new History(),
+    history: new MemoryHistory(),
     technicalUsers: new MemoryTechnicalUsers(),
     tokenReveals: new TokenReveals(),
     signingKeys: new SigningKeys(),
+    ownership: new MemoryOwnership(),
     async init() {},
     async ping() {},
     async close() {},

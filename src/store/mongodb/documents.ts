@@ -6,6 +6,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { SigningKeyRecord, TokenReveal } from '../../app/ports.js';
 import type { HistoryEntry } from '../../domain/history.js';
+import type { OwnershipRecord } from '../../domain/ownership-review.js';
 import type { Permission } from '../../domain/permission.js';
 import type { ChangeRequest } from '../../domain/request.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
@@ -99,6 +100,7 @@ export const COLLECTIONS = {
   history: 'history',
   tokenReveals: 'tokenReveals',
   signingKeys: 'signingKeys',
+  ownership: 'techUserOwnership',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -111,6 +113,7 @@ export interface Collections {
   history: Collection<Doc<HistoryEntry>>;
   tokenReveals: Collection<Doc<TokenReveal>>;
   signingKeys: Collection<Doc<SigningKeyRecord>>;
+  ownership: Collection<Doc<OwnershipRecord>>;
 }
 
 export function collections(db: Db): Collections {
@@ -123,5 +126,6 @@ export function collections(db: Db): Collections {
     history: db.collection<Doc<HistoryEntry>>(COLLECTIONS.history),
     tokenReveals: db.collection<Doc<TokenReveal>>(COLLECTIONS.tokenReveals),
     signingKeys: db.collection<Doc<SigningKeyRecord>>(COLLECTIONS.signingKeys),
+    ownership: db.collection<Doc<OwnershipRecord>>(COLLECTIONS.ownership),
   };
 }

@@ -20,6 +20,7 @@ export const INDEX = {
   technicalUserName: 'workspaceId_userName_unique',
   tokenHash: 'token.hash_unique',
   signingKeyGeneration: 'generation_unique',
+  historyChain: 'workspaceId_seq_unique',
 } as const;
 
 /**
@@ -78,6 +79,16 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
   ],
   [COLLECTIONS.history]: [
     { name: 'subject_at', key: { 'subject.type': 1, 'subject.id': 1, at: -1 } },
+    // The chain: one line per (workspace, seq), which makes appending the chain's compare-and-set,
+    // and a workspace's lines in order (the audit endpoint, audit:verify). Lines written before
+    // the chain existed have no seq and stay out of it.
+    {
+      name: INDEX.historyChain,
+      key: { workspaceId: 1, seq: 1 },
+      unique: true,
+      // Only numbers compare with 1, so lines without a seq (or a null one) are not in it.
+      partialFilterExpression: { seq: { $gte: 1 } },
+    },
   ],
   // TTL: MongoDB deletes a sealed token once its expiresAt has passed. This is housekeeping only:
   // no answer of the store depends on it. The monitor runs about once a minute (and not at all
@@ -86,6 +97,14 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
   [COLLECTIONS.tokenReveals]: [{ name: 'expiresAt_ttl', key: { expiresAt: 1 }, expireAfterSeconds: 0 }],
   // One key per generation: processes racing to create or rotate a key agree on the first one.
   [COLLECTIONS.signingKeys]: [{ name: INDEX.signingKeyGeneration, key: { generation: 1 }, unique: true }],
+  [COLLECTIONS.ownership]: [
+    // The review scan reads only records with a step due (listDue); null (nothing due) sorts first
+    // but `$lte: <date>` never matches it.
+    { name: 'nextAt', key: { nextAt: 1 } },
+    { name: 'workspaceId', key: { workspaceId: 1 } },
+    // The unreviewed gauge (countUnreviewed).
+    { name: 'stage', key: { stage: 1 } },
+  ],
 };
 
 /** Indexes earlier versions created that nothing queries any more: dropped at start. */

@@ -10,6 +10,7 @@ import { databaseName, redactUri } from './connection.js';
 import { collections } from './documents.js';
 import { MongoHistory } from './history.js';
 import { ensureIndexes } from './indexes.js';
+import { MongoOwnership } from './ownership.js';
 import { MongoPermissions } from './permissions.js';
 import { MongoRequests } from './requests.js';
 import { MongoSigningKeys } from './signing-keys.js';
@@ -103,6 +104,7 @@ export async function createMongoStore(uri: string, options: MongoStoreOptions =
     technicalUsers: new MongoTechnicalUsers(cols.technicalUsers),
     tokenReveals: new MongoTokenReveals(cols.tokenReveals),
     signingKeys: new MongoSigningKeys(cols.signingKeys),
+    ownership: new MongoOwnership(cols.ownership),
     init: () => ensureIndexes(db, options.log ?? quiet),
     async ping() {
       await db.command({ ping: 1 });

@@ -58,6 +58,41 @@ describe('parseTechuserCommand: commands', () => {
   });
 });
 
+describe('parseTechuserCommand: owner and update', () => {
+  const req = (text: string) => {
+    const c = parseTechuserCommand(text);
+    if (isUsageError(c) || c.action !== 'request') throw new Error(JSON.stringify(c));
+    return { ...c.request, reason: c.reason };
+  };
+
+  it('parses owner with an escaped mention, and a reason', () => {
+    expect(req('owner ci-bot <@U0123ABC|jane> she runs it now')).toEqual({ kind: 'techuser.owner', params: { userName: 'ci-bot', owner: 'U0123ABC' }, reason: 'she runs it now' });
+    expect(req('owner ci-bot <@W0123ABC>').params).toEqual({ userName: 'ci-bot', owner: 'W0123ABC' });
+  });
+
+  it('parses update: a quoted description over several words (straight or curly quotes), lists, clearing, a reason', () => {
+    expect(req('update ci-bot description:"Nightly sync to HR" roles:a,b because HR asked')).toEqual({
+      kind: 'techuser.update', params: { userName: 'ci-bot', description: 'Nightly sync to HR', customerRoles: ['a', 'b'] }, reason: 'because HR asked',
+    });
+    expect(req('update ci-bot description:\u201cSlack typed this\u201d').params).toEqual({ userName: 'ci-bot', description: 'Slack typed this' });
+    expect(req('update ci-bot aces: description:one').params).toEqual({ userName: 'ci-bot', accessControlEntities: [], description: 'one' });
+    expect(req('update ci-bot description:""').params).toEqual({ userName: 'ci-bot', description: '' });
+  });
+
+  it.each([
+    ['owner ci-bot', /owner is missing/],
+    ['owner ci-bot @jane', /mention the new owner with @/],
+    ['owner ci-bot U0123ABC', /not a Slack user/],
+    ['update ci-bot', /Say what to update/],
+    ['update ci-bot just words', /Say what to update/],
+    ['update ci-bot description:"never closed', /no closing quote/],
+    ['update ci-bot roles:a roles:b', /once/],
+  ])('%j', (text, want) => {
+    const c = parseTechuserCommand(text);
+    expect(isUsageError(c) ? c.error : c).toMatch(want);
+  });
+});
+
 describe('parseTechuserCommand: usage errors', () => {
   it.each([
     ['create', /username is missing/],
@@ -84,7 +119,8 @@ describe('parseTechuserCommand: usage errors', () => {
 describe('parseTechuserCommand: any text', () => {
   const word = fc.oneof(
     fc.constantFrom('create', 'rotate', 'expiry', 'role', 'delete', 'history', 'list', 'help', 'ADMIN', 'member', '2031-01-31', '2031-02-30',
-      'roles:', 'roles:a,,b', 'aces:x', 'workspace:', 'workspace:meshlab', 'ci-bot', 'сi-bot', '{"$gt":""}', '$where', '__proto__', 'constructor'),
+      'roles:', 'roles:a,,b', 'aces:x', 'workspace:', 'owner', 'update', '<@U0123ABC|jane>', '<@U0123ABC>', '@jane',
+      'description:"two', 'words"', 'description:x', 'description:\u201cq', 'e\u201d', 'workspace:meshlab', 'ci-bot', 'сi-bot', '{"$gt":""}', '$where', '__proto__', 'constructor'),
     fc.string({ maxLength: 12 }),
     fc.string({ unit: 'binary', maxLength: 12 }),
   );
@@ -107,7 +143,8 @@ describe('parseTechuserCommand: any text', () => {
         if (res.action === 'history') expect(res.userName).toMatch(/^\S+$/);
         if (res.action !== 'request') return;
         const p = res.request.params as Record<string, unknown>;
-        expect(res.request.kind).toMatch(/^techuser\.(create|rotate|expiry|role|delete)$/);
+        expect(res.request.kind).toMatch(/^techuser\.(create|rotate|expiry|role|delete|owner|update)$/);
+        if (res.request.kind === 'techuser.owner') expect(p.owner).toMatch(/^[UW][A-Z0-9]+$/);
         expect(p.userName).toMatch(/^\S+$/);
         if ('role' in p) expect(isRole(p.role as string)).toBe(true);
         if ('expiry' in p) expect(p.expiry).toMatch(/^\d{4}-\d{2}-\d{2}$/);

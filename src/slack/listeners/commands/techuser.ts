@@ -27,7 +27,7 @@ async function run(deps: SlackDeps, c: TechuserCommand, cmd: SlashCommand): Prom
       return TECHUSER_USAGE;
     case 'list':
       mayRead(ws, cmd.user_id);
-      return techUserListText(ws, await deps.technicalUsers.list(ws.id), deps.clock.now());
+      return techUserListText(ws, await deps.technicalUsers.list(ws.id), deps.clock.now(), await deps.reviews.byTechnicalUser(ws.id));
     case 'grants': {
       mayRead(ws, cmd.user_id);
       // Read from the technical users alone, so a workspace's many permission grants cannot crowd them out.

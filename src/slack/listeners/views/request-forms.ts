@@ -5,7 +5,7 @@
  */
 import { permissionRoleForm, techuserCreateForm } from '../../blocks/forms.js';
 import { fields } from '../../forms/ids.js';
-import { PermissionRoleFields, TechuserCreateFields } from '../../forms/fields.js';
+import { PermissionRoleFields, TechuserCreateFields, TechuserOwnerFields } from '../../forms/fields.js';
 import type { FormCommand } from '../commands/with-form.js';
 import type { RequestFormSpec } from './request-form.js';
 
@@ -44,4 +44,12 @@ export const permissionRoleSubmission: RequestFormSpec<typeof PermissionRoleFiel
     request: { kind: 'permission.role', params: f.duration === null ? { email: f.email, role: f.role } : { email: f.email, role: f.role, minutes: f.duration } },
     reason: f.reason,
   }),
+};
+
+/** The Transfer form of a review (blocks/reviews.ts): `/techuser owner <username> @owner [reason]`. */
+export const techuserOwnerSubmission: RequestFormSpec<typeof TechuserOwnerFields> = {
+  name: 'techuser owner',
+  fields: TechuserOwnerFields,
+  firstField: fields.OWNER,
+  toRequest: (f) => ({ request: { kind: 'techuser.owner', params: { userName: f.username, owner: f.owner } }, reason: f.reason }),
 };
