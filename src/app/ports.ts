@@ -13,3 +13,4 @@ export * from './ports/grant-store.js';
 export * from './ports/notifier.js';
 export * from './ports/review-notifier.js';
 export * from './ports/runtime.js';
+export * from './ports/directory.js';

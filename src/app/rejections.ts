@@ -11,6 +11,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import { decide } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { Clock, Store } from './ports.js';
+import type { Policies } from './policies.js';
 
 /** The longest rejection reason kept (the same bound as a requester's reason). */
 export const MAX_REJECTION_REASON = 500;
@@ -21,7 +22,7 @@ export const MAX_REJECTION_REASON = 500;
  * team), so a Reject click can be refused before a form is opened and a reason typed in vain.
  */
 export async function checkDecision(
-  deps: { store: Store; clock: Clock },
+  deps: { store: Store; clock: Clock; requests: { policies: Policies } },
   input: { requestId: string; actor: string; teamId: string; verdict: 'approve' | 'reject' },
 ): Promise<{ request: ChangeRequest; workspace: Workspace }> {
   const r = await deps.store.requests.findById(input.requestId);
@@ -31,7 +32,7 @@ export async function checkDecision(
     throw new DomainError(Codes.WRONG_TEAM, 'That request does not belong to this Slack team.');
   }
   try {
-    decide(r, ws, input.actor, input.verdict, deps.clock.now());
+    decide(r, await deps.requests.policies.deciders(ws, r, deps.clock.now()), input.actor, input.verdict, deps.clock.now());
   } catch (err) {
     if (err instanceof DomainError && err.code === Codes.REQUEST_NOT_PENDING && r.decidedBy) {
       throw new DomainError(err.code, `${err.message.replace(/\.$/, '')} (decided by <@${r.decidedBy}>).`);

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
 import { authorityLost, decide, isGrantRequest, isSystemRequester, reminderDueAt, SYSTEM_REQUESTER } from '../domain/request.js';
+import { checkBreakGlass, checkReason, escalationDueAt, requestRule } from '../domain/policy.js';
 import { checkGrantPolicy } from '../domain/grant.js';
 import type { Workspace } from '../domain/workspace.js';
 import { DEFAULT_POLICY, isAdmin } from '../domain/workspace.js';
@@ -16,12 +17,16 @@ import { RequestMessages } from './request-messages.js';
 import type { ApplyQueue, Clock, Log, Notifier, RequestFields, Store } from './ports.js';
 import { MAX_REJECTION_REASON, recordRejection } from './rejections.js';
 import { retiredReason } from './retired-workspaces.js';
+import { Policies } from './policies.js';
+import { noGroups } from './ports/directory.js';
 
 export interface SubmitInput {
   workspace: Workspace;
   requester: string;
   request: NewRequest;
   reason: string | null;
+  /** `breakglass`: applied at once where the rule allows it, and reviewed afterwards. */
+  breakGlass?: boolean;
 }
 
 export interface DecideInput {
@@ -57,12 +62,16 @@ export class RequestService {
       queue: ApplyQueue;
       clock: Clock;
       log: Log;
+      /** Who may decide (policy rules, user groups); without it, rules may name user ids only. */
+      policies?: Policies;
     },
   ) {
     this.messages = new RequestMessages(deps);
+    this.policies = deps.policies ?? new Policies(noGroups);
   }
 
   private readonly messages: RequestMessages;
+  readonly policies: Policies;
 
   /**
    * The checks submit makes, without storing or posting anything: a form answers its field errors
@@ -77,9 +86,12 @@ export class RequestService {
   }
 
   /** Checks the rules, stores a PENDING request and posts it for approval. */
-  async submit({ workspace: ws, requester, request, reason }: SubmitInput): Promise<ChangeRequest> {
+  async submit({ workspace: ws, requester, request, reason, breakGlass = false }: SubmitInput): Promise<ChangeRequest> {
     const { store, notifier, clock, log } = this.deps;
     await this.validate({ workspace: ws, requester, request });
+    const rule = this.policies.rule(ws, request);
+    if (breakGlass) checkBreakGlass(rule, ws.policy, request, reason);
+    else checkReason(rule, reason);
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + ws.policy.requestTtlHours * HOUR);
     const remindAt = reminderDueAt(now, expiresAt, ws.policy.reminderHoursBeforeExpiry ?? DEFAULT_POLICY.reminderHoursBeforeExpiry!);
@@ -87,6 +99,8 @@ export class RequestService {
       ...request, id: randomUUID(), workspaceId: ws.id, requester, reason, status: 'PENDING', approvals: [],
       decidedBy: null, decidedAt: null, createdAt: now, expiresAt,
       slack: null, outcome: null, appliedAt: null, notifiedAt: null, remindAt, version: 0,
+      rule: requestRule(rule),
+      ...(breakGlass ? { breakGlass: { reviewedBy: null, reviewedAt: null, verdict: null } } : { escalateAt: escalationDueAt(rule, now) }),
     } as ChangeRequest;
     await store.requests.insert(r);
     let ref: { channel: string; ts: string } | null;
@@ -117,6 +131,8 @@ export class RequestService {
         break;
       }
     }
+    // No approval needed (the rule says 0, or break-glass): approved at once, in the open.
+    if (rule.approvals === 0 || breakGlass) return this.approveAtOnce({ ...r, slack: ref }, ws);
     return { ...r, slack: ref };
   }
 
@@ -126,6 +142,25 @@ export class RequestService {
    */
   openedBySystem(ws: Workspace, request: NewRequest, reason: string): Promise<ChangeRequest> {
     return this.submit({ workspace: ws, requester: SYSTEM_REQUESTER, request, reason });
+  }
+
+  /**
+   * A request its rule lets through without approval: APPROVED by the same compare-and-set a
+   * click makes (decidedBy null: nobody decided), queued, and its message rewritten to say so.
+   * A queue that cannot be reached leaves it to the outbox sweep, as after a click.
+   */
+  private async approveAtOnce(r: ChangeRequest, ws: Workspace): Promise<ChangeRequest> {
+    const { store, queue, clock, log, notifier } = this.deps;
+    const approved = await store.requests.update(r.id, { status: 'PENDING', version: r.version }, {
+      status: 'APPROVED', decidedBy: null, decidedAt: clock.now(),
+    });
+    if (!approved) return (await store.requests.findById(r.id)) ?? r;
+    await queue.enqueue(approved.id).catch((err: unknown) => log.warn({ err, requestId: r.id }, 'queue unavailable; the outbox sweep will queue this request'));
+    await this.messages.tell(approved, ws, false).catch((err: unknown) => log.error({ err, requestId: r.id }, 'could not rewrite the message of a request applied at once'));
+    if (approved.breakGlass) {
+      await notifier.breakGlassUsed(approved, ws).catch((err: unknown) => log.error({ err, requestId: r.id }, 'could not announce a break-glass change'));
+    }
+    return approved;
   }
 
   /** Rules that can be checked before anyone is asked to approve. */
@@ -154,7 +189,8 @@ export class RequestService {
       }
       let decision;
       try {
-        decision = decide(r, ws, input.actor, input.verdict, clock.now());
+        const deciders = await this.policies.deciders(ws, r, clock.now());
+        decision = decide(r, deciders, input.actor, input.verdict, clock.now());
       } catch (err) {
         if (isDomainError(err) && err.code === Codes.REQUEST_EXPIRED) await this.expire(r, ws);
         if (isDomainError(err) && err.code === Codes.REQUEST_NOT_PENDING && r.decidedBy) {
@@ -236,12 +272,17 @@ export class RequestService {
     if (r.status !== 'APPROVED') return r;
     let outcome: string;
     try {
+      // Groups are read before anything is changed; a Slack that cannot say is passing trouble,
+      // retried by the queue (a plain error), never a reason to fail the request for good.
+      const deciders = await this.policies.deciders(ws, r, this.deps.clock.now()).catch((err: unknown) => {
+        throw new Error(`could not check who may approve request ${r.id}`, { cause: err });
+      });
       // People change between a decision and its job (a seed change, someone leaving): whoever
       // asked and approved must still hold that right when the change is made. Checked by the
       // handler once it knows the change is not made yet: a re-run of a change made while they
       // still held it finishes as APPLIED.
       outcome = await this.handlerFor(r).carryOut(r, ws, () => {
-        const lost = authorityLost(r, ws);
+        const lost = authorityLost(r, ws, deciders);
         if (lost) throw new DomainError(Codes.AUTHORITY_LOST, lost);
       });
     } catch (err) {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { PERMISSION_STATUSES, ROLES } from '../domain/permission.js';
 import { isEmail } from '../domain/user.js';
 import { DEFAULT_POLICY } from '../domain/workspace.js';
+import { DEFAULT_BREAK_GLASS_REVIEW_HOURS, DEFAULT_MAX_BREAK_GLASS_HOURS, POLICY_KINDS } from '../domain/policy.js';
 import type { Log, Store } from './ports.js';
 
 const SeedUser = z.object({
@@ -21,6 +22,33 @@ const SeedUser = z.object({
   role: z.enum(ROLES).default('MEMBER'),
   status: z.enum(PERMISSION_STATUSES).default('ACTIVE'),
 });
+
+/** A Slack user id (U…, W… on Enterprise Grid) or a user group id (S…), as the rules name approvers. */
+const SlackPerson = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'a Slack user id (U…) or user group id (S…)');
+
+/** One rule of policy.rules (domain/policy.ts); only `kinds` is required. */
+const SeedRule = z.strictObject({
+  kinds: z.array(z.enum(POLICY_KINDS, { error: `a kind: one of ${POLICY_KINDS.join(', ')}` })).min(1, 'name at least one kind'),
+  roles: z.array(z.enum(ROLES, { error: `a role: ${ROLES.join(', ')}` })).min(1, 'name at least one role, or leave roles out').optional(),
+  temporary: z.boolean().optional(),
+  approvals: z.number({ error: 'a whole number from 0 to 3' }).int('a whole number').min(0, 'at least 0').max(3, 'at most 3').optional(),
+  approvers: z.array(SlackPerson).optional(),
+  reasonRequired: z.boolean().optional(),
+  breakGlass: z.boolean().optional(),
+  escalateAfterHours: z.number().positive('must be more than 0').max(24 * 90, 'at most 2160').optional(),
+  escalateTo: z.array(SlackPerson).min(1, 'name at least one user or group').optional(),
+}, { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (a rule has kinds, roles, temporary, approvals, approvers, reasonRequired, breakGlass, escalateAfterHours, escalateTo)` : undefined) })
+  .refine((r) => (r.escalateAfterHours === undefined) === (r.escalateTo === undefined), {
+    message: 'escalateAfterHours and escalateTo go together', path: ['escalateTo'],
+  })
+  .refine((r) => !r.roles || r.kinds.every((k) => ROLE_KINDS.includes(k)), {
+    message: `roles narrow only kinds with a role (${'permission.role, permission.invite, techuser.role, techuser.create'})`, path: ['roles'],
+  })
+  .refine((r) => !r.breakGlass || r.kinds.every((k) => k === 'permission.role' || k === 'techuser.role'), {
+    message: 'breakGlass is for permission.role and techuser.role only', path: ['breakGlass'],
+  });
+
+const ROLE_KINDS: readonly string[] = ['permission.role', 'permission.invite', 'techuser.role', 'techuser.create'];
 
 const SeedWorkspace = z.object({
   id: z.uuid(),
@@ -42,6 +70,9 @@ const SeedWorkspace = z.object({
       temporaryOnlyRoles: z.array(z.enum(ROLES)).default([]),
       techUserReviewDays: z.number().int().min(0).max(3650).default(DEFAULT_POLICY.techUserReviewDays!),
       deleteUnreviewedAfterDays: z.number().int().min(0).max(3650).default(DEFAULT_POLICY.deleteUnreviewedAfterDays!),
+      rules: z.array(SeedRule).default([]),
+      maxBreakGlassHours: z.number().positive('must be more than 0').max(24, 'at most 24').default(DEFAULT_MAX_BREAK_GLASS_HOURS),
+      breakGlassReviewHours: z.number().positive('must be more than 0').max(24 * 30, 'at most 720').default(DEFAULT_BREAK_GLASS_REVIEW_HOURS),
     })
     .prefault({}),
   users: z.array(SeedUser).default([]),

@@ -44,6 +44,14 @@ export const Codes = {
   TECHUSER_UNCHANGED: 'TECHUSER.UNCHANGED',
   TECHUSER_NO_TOKEN: 'TECHUSER.NO_TOKEN',
   REVEAL_UNAVAILABLE: 'REVEAL.UNAVAILABLE',
+  /** The request's policy rule wants a real reason (domain/policy.ts checkReason). */
+  REASON_REQUIRED: 'POLICY.REASON_REQUIRED',
+  /** `breakglass` where the rule does not allow it, or without a time or a reason. */
+  BREAK_GLASS_REFUSED: 'POLICY.BREAK_GLASS_REFUSED',
+  /** A break-glass change was already reviewed (or is not a break-glass change). */
+  BREAK_GLASS_REVIEWED: 'POLICY.BREAK_GLASS_REVIEWED',
+  /** A user group's members could not be read from Slack, so nobody's authority could be checked. */
+  GROUPS_UNAVAILABLE: 'POLICY.GROUPS_UNAVAILABLE',
   GRANT_BAD_DURATION: 'GRANT.BAD_DURATION',
   GRANT_TOO_LONG: 'GRANT.TOO_LONG',
   GRANT_TEMPORARY_ONLY: 'GRANT.TEMPORARY_ONLY',

@@ -1,7 +1,8 @@
 import { Codes, DomainError } from './errors.js';
 import type { Role } from './permission.js';
 import type { Workspace } from './workspace.js';
-import { isAdmin, isApprover } from './workspace.js';
+import { isAdmin } from './workspace.js';
+import type { RequestRule } from './policy.js';
 
 /** What each kind of request asks for. Secrets never appear here: requests are stored and queued. */
 export interface ParamsByKind {
@@ -117,6 +118,12 @@ interface RequestBase {
   remindAt?: Date | null;
   /** Once-only messages claimed so far (RequestRepository.claimNotice), by key. */
   notices?: Record<string, Date>;
+  /** The policy rule that applied at submit (domain/policy.ts); absent on older requests. */
+  rule?: RequestRule;
+  /** Made with `breakglass`: applied at once, awaiting an approver's review until reviewed. */
+  breakGlass?: BreakGlass;
+  /** When the pending request is to be escalated; null once it was, or never. */
+  escalateAt?: Date | null;
   version: number;
 }
 
@@ -127,6 +134,13 @@ export type ChangeRequest = {
 /** What an admin asks for: a kind and its parameters. */
 export type NewRequest = { [K in RequestKind]: { kind: K; params: ParamsByKind[K] } }[RequestKind];
 
+export interface BreakGlass {
+  reviewedBy: string | null;
+  reviewedAt: Date | null;
+  /** 'reviewed' (kept) or 'reverted' (Revert now), once reviewed. */
+  verdict: 'reviewed' | 'reverted' | null;
+}
+
 /** The part of a request a decision changes. */
 export interface Decision {
   status: RequestStatus;
@@ -136,13 +150,25 @@ export interface Decision {
 }
 
 /**
- * Pure decision rule. Only the workspace's approvers decide, never on their own request; each
- * approver counts once; the policy says how many distinct approvals make a request APPROVED;
- * one rejection is final. Throws a DomainError for every refusal.
+ * Who may decide a request now, as the app layer resolved it from the matching policy rule
+ * (domain/policy.ts): the people (user groups expanded with their current members) and how many
+ * distinct approvals among them make it APPROVED.
+ */
+export interface Deciders {
+  approvals: number;
+  people: ReadonlySet<string>;
+  /** How the rule names them, for refusals: "@security-leads" or "approvers of workspace x". */
+  label: string;
+}
+
+/**
+ * Pure decision rule. Only the people the request's rule names decide, never on their own
+ * request; each person counts once; the rule says how many distinct approvals make a request
+ * APPROVED; one rejection is final. Throws a DomainError for every refusal.
  */
 export function decide(
   r: Pick<ChangeRequest, 'status' | 'requester' | 'approvals' | 'expiresAt'>,
-  ws: Workspace,
+  deciders: Deciders,
   actor: string,
   verdict: 'approve' | 'reject',
   now: Date,
@@ -153,8 +179,8 @@ export function decide(
   if (now.getTime() >= r.expiresAt.getTime()) {
     throw new DomainError(Codes.REQUEST_EXPIRED, 'This request has expired; ask the admin to request it again.');
   }
-  if (!isApprover(ws, actor)) {
-    throw new DomainError(Codes.NOT_APPROVER, `Only approvers of workspace ${ws.name} can decide requests.`);
+  if (!deciders.people.has(actor)) {
+    throw new DomainError(Codes.NOT_APPROVER, `Only ${deciders.label} can decide this request.`);
   }
   if (actor === r.requester) {
     throw new DomainError(Codes.SELF_DECISION, 'You cannot decide your own request; another approver must.');
@@ -166,22 +192,20 @@ export function decide(
     throw new DomainError(Codes.ALREADY_APPROVED_BY_YOU, 'You already approved this request; it needs another approver.');
   }
   const approvals = [...r.approvals, { by: actor, at: now }];
-  const done = countingApprovals({ ...r, approvals }, ws).length >= requiredApprovals(ws);
+  const done = countingApprovals({ ...r, approvals }, deciders.people).length >= deciders.approvals;
   return done
     ? { status: 'APPROVED', approvals, decidedBy: actor, decidedAt: now }
     : { status: 'PENDING', approvals, decidedBy: null, decidedAt: null };
 }
 
-const requiredApprovals = (ws: Workspace) => Math.max(1, ws.policy.requiredApprovals);
-
 /**
- * The approvals that count now: from people who are approvers of the workspace today (someone
- * removed since they clicked no longer counts), never the requester, each person once.
+ * The approvals that count now: from people who may decide it today (someone taken out of the
+ * group or the seed since they clicked no longer counts), never the requester, each person once.
  */
-export function countingApprovals(r: Pick<ChangeRequest, 'requester' | 'approvals'>, ws: Workspace): Approval[] {
+export function countingApprovals(r: Pick<ChangeRequest, 'requester' | 'approvals'>, people: ReadonlySet<string>): Approval[] {
   const seen = new Set<string>();
   return r.approvals.filter((a) => {
-    if (a.by === r.requester || !isApprover(ws, a.by) || seen.has(a.by)) return false;
+    if (a.by === r.requester || !people.has(a.by) || seen.has(a.by)) return false;
     seen.add(a.by);
     return true;
   });
@@ -189,17 +213,17 @@ export function countingApprovals(r: Pick<ChangeRequest, 'requester' | 'approval
 
 /**
  * Whoever asked and whoever approved must still hold that right when an approved request is
- * carried out: the workspace's people can change between the click and the job. Null when the
- * request may go ahead, else the reason it may not, for people to read.
+ * carried out: the workspace's people and groups can change between the click and the job. Null
+ * when the request may go ahead, else the reason it may not, for people to read.
  */
-export function authorityLost(r: Pick<ChangeRequest, 'requester' | 'approvals'>, ws: Workspace): string | null {
+export function authorityLost(r: Pick<ChangeRequest, 'requester' | 'approvals'>, ws: Workspace, deciders: Deciders): string | null {
   // Keywarden's own requests (SYSTEM_REQUESTER) have no admin behind them; their approvals still count.
   if (!isSystemRequester(r.requester) && !isAdmin(ws, r.requester)) {
     return `<@${r.requester}> is no longer an admin of workspace ${ws.name}, so the request was not carried out.`;
   }
-  const counting = countingApprovals(r, ws).length;
-  if (counting < requiredApprovals(ws)) {
-    return `Only ${counting} of the ${requiredApprovals(ws)} approvals needed came from people who are still approvers of workspace ${ws.name}, so the request was not carried out.`;
+  const counting = countingApprovals(r, deciders.people).length;
+  if (counting < deciders.approvals) {
+    return `Only ${counting} of the ${deciders.approvals} approvals needed came from people who may still decide it (${deciders.label}), so the request was not carried out.`;
   }
   return null;
 }

@@ -1,4 +1,5 @@
 import type { Role } from './permission.js';
+import type { PolicyRule } from './policy.js';
 
 export interface WorkspacePolicy {
   /** Distinct approvers needed before a request is applied (1 or 2). */
@@ -26,6 +27,12 @@ export interface WorkspacePolicy {
    * it (approved by people like any other). 0 or absent: never.
    */
   deleteUnreviewedAfterDays?: number;
+  /** Ordered; the first rule that matches a request decides its approval (domain/policy.ts). */
+  rules?: PolicyRule[];
+  /** The longest a break-glass grant may last, in hours (default 4). */
+  maxBreakGlassHours?: number;
+  /** Hours after which an unreviewed break-glass change is reminded, once per such period (default 24). */
+  breakGlassReviewHours?: number;
 }
 
 export const DEFAULT_POLICY: WorkspacePolicy = {

@@ -14,4 +14,7 @@ export const ids = {
   REVIEW_KEEP: 'keywarden.review.keep',
   REVIEW_DELETE: 'keywarden.review.delete',
   REVIEW_TRANSFER: 'keywarden.review.transfer',
+  /** Under an applied break-glass change; value: its request id. */
+  BREAK_GLASS_REVIEWED: 'keywarden.breakglass.reviewed',
+  BREAK_GLASS_REVERT: 'keywarden.breakglass.revert',
 } as const;

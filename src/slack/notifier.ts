@@ -42,6 +42,26 @@ export class SlackNotifier implements Notifier {
     await this.outbound.send({ kind: 'reminder', requestId: r.id, at: now.toISOString() }, { request: r, workspace: ws });
   }
 
+  /** A break-glass change: a line in its thread, and the same in the notification channels. */
+  async breakGlassUsed(r: ChangeRequest, ws: Workspace) {
+    await this.policyLine(r, ws, { event: 'break-glass' });
+  }
+
+  async breakGlassUnreviewed(r: ChangeRequest, ws: Workspace, hours: number) {
+    await this.policyLine(r, ws, { event: 'unreviewed', hours });
+  }
+
+  /** Only in the thread: the people it names are mentioned there. */
+  async escalated(r: ChangeRequest, ws: Workspace, to: string[]) {
+    await this.outbound.send({ kind: 'policy', requestId: r.id, event: 'escalated', to, where: 'thread' }, { request: r, workspace: ws });
+  }
+
+  private async policyLine(r: ChangeRequest, ws: Workspace, e: { event: 'break-glass' | 'unreviewed'; hours?: number }) {
+    const known = { request: r, workspace: ws };
+    await this.outbound.send({ kind: 'policy', requestId: r.id, ...e, where: 'thread' }, known);
+    for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'policy', requestId: r.id, ...e, where: channel }, known);
+  }
+
   async notifyChannels(ws: Workspace, text: string) {
     for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text });
   }

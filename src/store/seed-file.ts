@@ -11,8 +11,13 @@ export async function readSeedFile(path: string): Promise<Seed> {
   }
   const parsed = Seed.safeParse(json);
   if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new Error(`SEED_FILE ${path}: ${i.path.join('.') || '(top)'} ${i.message}`);
+    throw new Error(`SEED_FILE ${path}: ${seedIssue(parsed.error.issues[0]!)}`);
   }
   return parsed.data;
+}
+
+/** One line naming where the first problem is, as a reader writes it: `workspaces[0].policy.rules[2].approvals: at most 3`. */
+export function seedIssue(i: { path: PropertyKey[]; message: string }): string {
+  const where = i.path.map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n ? '.' : ''}${String(p)}`)).join('');
+  return `${where || '(top)'}: ${i.message}`;
 }

@@ -69,6 +69,17 @@ export class FakeNotifier implements Notifier {
     }
     this.grantEnds.push({ id: r.id, end, revertedTo });
   }
+  readonly breakGlass: Array<{ id: string; what: 'used' | 'unreviewed'; hours?: number }> = [];
+  readonly escalations: Array<{ id: string; to: string[] }> = [];
+  async breakGlassUsed(r: ChangeRequest) {
+    this.breakGlass.push({ id: r.id, what: 'used' });
+  }
+  async breakGlassUnreviewed(r: ChangeRequest, _ws: Workspace, hours: number) {
+    this.breakGlass.push({ id: r.id, what: 'unreviewed', hours });
+  }
+  async escalated(r: ChangeRequest, _ws: Workspace, to: string[]) {
+    this.escalations.push({ id: r.id, to });
+  }
   readonly channelNotices: string[] = [];
   readonly warnings: Array<{ userName: string; days: number }> = [];
   failWarnings = 0;

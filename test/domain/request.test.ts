@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Codes } from '../../src/domain/errors.js';
-import { canTransition, decide, isFinal, reminderDueAt, REQUEST_STATUSES, type Approval, type RequestStatus } from '../../src/domain/request.js';
+import { canTransition, decide, isFinal, reminderDueAt, REQUEST_STATUSES, type Approval, type Deciders, type RequestStatus } from '../../src/domain/request.js';
 import { DEFAULT_POLICY, type Workspace } from '../../src/domain/workspace.js';
 import { refusal } from './refusal.js';
 
@@ -14,6 +14,12 @@ function workspace(requiredApprovals = 1): Workspace {
   };
 }
 
+/** The deciders of the default rule of workspace(n): its approvers, max(1, n) approvals. */
+const deciders = (requiredApprovals = 1): Deciders => {
+  const ws = workspace(requiredApprovals);
+  return { approvals: Math.max(1, requiredApprovals), people: new Set(ws.approvers), label: `approvers of workspace ${ws.name}` };
+};
+
 function pending(over: { requester?: string; approvals?: Approval[]; status?: RequestStatus; expiresAt?: Date } = {}) {
   return { status: 'PENDING' as RequestStatus, requester: 'UADMIN', approvals: [] as Approval[], expiresAt: LATER, ...over };
 }
@@ -21,46 +27,46 @@ function pending(over: { requester?: string; approvals?: Approval[]; status?: Re
 
 describe('decide', () => {
   it.each(REQUEST_STATUSES.filter((s) => s !== 'PENDING'))('refuses a request that is %s', (status) => {
-    expect(refusal(() => decide(pending({ status }), workspace(), 'UA1', 'approve', NOW))).toBe(Codes.REQUEST_NOT_PENDING);
-    expect(refusal(() => decide(pending({ status }), workspace(), 'UA1', 'reject', NOW))).toBe(Codes.REQUEST_NOT_PENDING);
+    expect(refusal(() => decide(pending({ status }), deciders(), 'UA1', 'approve', NOW))).toBe(Codes.REQUEST_NOT_PENDING);
+    expect(refusal(() => decide(pending({ status }), deciders(), 'UA1', 'reject', NOW))).toBe(Codes.REQUEST_NOT_PENDING);
   });
 
   it('refuses a request at and after its expiry, and accepts it a millisecond before', () => {
-    const at = (t: Date) => refusal(() => decide(pending({ expiresAt: NOW }), workspace(), 'UA1', 'approve', t));
+    const at = (t: Date) => refusal(() => decide(pending({ expiresAt: NOW }), deciders(), 'UA1', 'approve', t));
     expect(at(NOW)).toBe(Codes.REQUEST_EXPIRED);
     expect(at(new Date(NOW.getTime() + 1))).toBe(Codes.REQUEST_EXPIRED);
     expect(at(new Date(NOW.getTime() - 1))).toBeUndefined();
   });
 
   it('refuses rejections of an expired request too', () => {
-    expect(refusal(() => decide(pending({ expiresAt: NOW }), workspace(), 'UA1', 'reject', NOW))).toBe(Codes.REQUEST_EXPIRED);
+    expect(refusal(() => decide(pending({ expiresAt: NOW }), deciders(), 'UA1', 'reject', NOW))).toBe(Codes.REQUEST_EXPIRED);
   });
 
   it('refuses someone who is not an approver, even an admin of the workspace', () => {
     for (const actor of ['UOUTSIDER', 'UADMIN2', '']) {
-      expect(refusal(() => decide(pending({ requester: 'UBOTH' }), workspace(), actor, 'approve', NOW))).toBe(Codes.NOT_APPROVER);
+      expect(refusal(() => decide(pending({ requester: 'UBOTH' }), deciders(), actor, 'approve', NOW))).toBe(Codes.NOT_APPROVER);
     }
-    expect(refusal(() => decide(pending({ requester: 'UBOTH' }), workspace(), 'UADMIN', 'reject', NOW))).toBe(Codes.NOT_APPROVER);
+    expect(refusal(() => decide(pending({ requester: 'UBOTH' }), deciders(), 'UADMIN', 'reject', NOW))).toBe(Codes.NOT_APPROVER);
   });
 
   it('refuses an approver deciding their own request, either way', () => {
     const r = pending({ requester: 'UBOTH' });
-    expect(refusal(() => decide(r, workspace(), 'UBOTH', 'approve', NOW))).toBe(Codes.SELF_DECISION);
-    expect(refusal(() => decide(r, workspace(), 'UBOTH', 'reject', NOW))).toBe(Codes.SELF_DECISION);
+    expect(refusal(() => decide(r, deciders(), 'UBOTH', 'approve', NOW))).toBe(Codes.SELF_DECISION);
+    expect(refusal(() => decide(r, deciders(), 'UBOTH', 'reject', NOW))).toBe(Codes.SELF_DECISION);
   });
 
   it('approves with one approval when the policy needs one', () => {
-    expect(decide(pending(), workspace(1), 'UA1', 'approve', NOW)).toEqual({
+    expect(decide(pending(), deciders(1), 'UA1', 'approve', NOW)).toEqual({
       status: 'APPROVED', approvals: [{ by: 'UA1', at: NOW }], decidedBy: 'UA1', decidedAt: NOW,
     });
   });
 
   it('treats a policy of zero approvals as one: nothing is approved without an approver', () => {
-    expect(decide(pending(), workspace(0), 'UA1', 'approve', NOW).status).toBe('APPROVED');
+    expect(decide(pending(), deciders(0), 'UA1', 'approve', NOW).status).toBe('APPROVED');
   });
 
   it('needs two distinct approvers when the policy says two', () => {
-    const ws = workspace(2);
+    const ws = deciders(2);
     const first = decide(pending(), ws, 'UA1', 'approve', NOW);
     expect(first).toEqual({ status: 'PENDING', approvals: [{ by: 'UA1', at: NOW }], decidedBy: null, decidedAt: null });
 
@@ -73,25 +79,25 @@ describe('decide', () => {
 
   it('counts each approver once', () => {
     const r = pending({ approvals: [{ by: 'UA1', at: NOW }] });
-    expect(refusal(() => decide(r, workspace(2), 'UA1', 'approve', NOW))).toBe(Codes.ALREADY_APPROVED_BY_YOU);
+    expect(refusal(() => decide(r, deciders(2), 'UA1', 'approve', NOW))).toBe(Codes.ALREADY_APPROVED_BY_YOU);
   });
 
   it('rejects at once, keeping earlier approvals and naming the rejecter', () => {
     const approvals = [{ by: 'UA1', at: NOW }];
-    expect(decide(pending({ approvals }), workspace(2), 'UA2', 'reject', NOW)).toEqual({
+    expect(decide(pending({ approvals }), deciders(2), 'UA2', 'reject', NOW)).toEqual({
       status: 'REJECTED', approvals, decidedBy: 'UA2', decidedAt: NOW,
     });
   });
 
   it('does not modify the request it is given', () => {
     const r = pending();
-    decide(r, workspace(2), 'UA1', 'approve', NOW);
+    decide(r, deciders(2), 'UA1', 'approve', NOW);
     expect(r.approvals).toEqual([]);
   });
 
   it('checks "still pending" before anything else', () => {
     const r = pending({ status: 'APPROVED', expiresAt: NOW, requester: 'UA1' });
-    expect(refusal(() => decide(r, workspace(), 'UA1', 'approve', NOW))).toBe(Codes.REQUEST_NOT_PENDING);
+    expect(refusal(() => decide(r, deciders(), 'UA1', 'approve', NOW))).toBe(Codes.REQUEST_NOT_PENDING);
   });
 });
 

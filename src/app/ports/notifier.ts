@@ -16,6 +16,18 @@ export interface Notifier {
   tellRequester(r: ChangeRequest, ws: Workspace): Promise<void>;
   /** Posts to the workspace's notification channels. */
   notifyChannels(ws: Workspace, text: string): Promise<void>;
+  /**
+   * A break-glass change was made without approval: said in the approval message's thread (the
+   * message itself shows it) and in the notification channels.
+   */
+  breakGlassUsed(r: ChangeRequest, ws: Workspace): Promise<void>;
+  /**
+   * A break-glass change still awaits review after `hours`: a reminder in its thread and in the
+   * notification channels.
+   */
+  breakGlassUnreviewed(r: ChangeRequest, ws: Workspace, hours: number): Promise<void>;
+  /** A pending request was escalated: said in its thread, naming who may now also decide. */
+  escalated(r: ChangeRequest, ws: Workspace, to: string[]): Promise<void>;
   /** Reminds the approvers of a pending request (under its approval message) that it expires soon. */
   remindApprovers(r: ChangeRequest, ws: Workspace, now: Date): Promise<void>;
   /**

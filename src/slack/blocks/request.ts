@@ -10,6 +10,8 @@ import { isSystemRequester, type ChangeRequest, type NewRequest } from '../../do
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
 import { formatDuration } from '../../domain/grant.js';
+import { mention } from '../../app/policies.js';
+import { breakGlassReviewBlocks, needsLine, noApprovalLine } from './policy.js';
 import { clipMrkdwn, plainWithMentions, typed, typedList } from './typed.js';
 import { utcDatesAsSlack } from './dates.js';
 
@@ -81,14 +83,14 @@ export function statusLine(r: ChangeRequest, ws: Workspace): string {
   switch (r.status) {
     case 'PENDING':
       return r.approvals.length
-        ? `:hourglass_flowing_sand: Approved by ${approvedBy} (${r.approvals.length} of ${ws.policy.requiredApprovals}); waiting for another approver.`
-        : `:hourglass_flowing_sand: Waiting for approval (${ws.policy.requiredApprovals} needed). Expires ${slackDate(r.expiresAt)}.`;
+        ? `:hourglass_flowing_sand: ${needsLine(r, ws)}: approved by ${approvedBy}.`
+        : `:hourglass_flowing_sand: ${needsLine(r, ws)}. Expires ${slackDate(r.expiresAt)}.`;
     case 'APPROVED':
-      return `:white_check_mark: Approved by ${approvedBy}. Applying…`;
+      return `${approvedLine(r, ws, approvedBy)}. Applying…`;
     case 'APPLIED':
-      return `:white_check_mark: Approved by ${approvedBy}. Applied: ${outcome ?? 'done'}`;
+      return `${approvedLine(r, ws, approvedBy)}. Applied: ${outcome ?? 'done'}`;
     case 'FAILED':
-      return `:x: Approved by ${approvedBy}, but it could not be applied: ${outcome ?? 'unknown reason'}`;
+      return `:x: ${approvedLine(r, ws, approvedBy).replace(/^:[a-z_]+: /, '')}, but it could not be applied: ${outcome ?? 'unknown reason'}`;
     case 'REJECTED':
       // The outcome of a rejection is the rejecter's reason: typed text through and through.
       return r.outcome ? `:no_entry: Rejected by <@${r.decidedBy}>: ${typed(r.outcome)}` : `:no_entry: Rejected by <@${r.decidedBy}>.`;
@@ -99,13 +101,18 @@ export function statusLine(r: ChangeRequest, ws: Workspace): string {
   }
 }
 
+/** Approved by people, or let through by its rule (decidedBy null: nobody decided). */
+function approvedLine(r: ChangeRequest, ws: Workspace, approvedBy: string): string {
+  return r.decidedBy === null && r.approvals.length === 0 ? noApprovalLine(r, ws) : `:white_check_mark: Approved by ${approvedBy}`;
+}
+
 /**
  * The reminder posted under a pending request's approval message: who may still decide it (the
  * approvers, less the requester and whoever already approved) and when it expires.
  */
 export function reminderText(r: ChangeRequest, ws: Workspace, now: Date): string {
   const approved = new Set(r.approvals.map((a) => a.by));
-  const who = ws.approvers.filter((a) => a !== r.requester && !approved.has(a)).map((a) => `<@${a}>`);
+  const who = (r.rule?.approvers ?? ws.approvers).filter((a) => a !== r.requester && !approved.has(a)).map(mention);
   const hours = Math.max(1, Math.round((r.expiresAt.getTime() - now.getTime()) / 3600_000));
   const ask = who.length ? `${who.join(' ')}: please approve or reject it.` : 'Please approve or reject it.';
   return `:alarm_clock: Reminder: ${describeRequest(r)} (request ${shortId(r.id)}, by ${requesterMention(r.requester)}) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
@@ -134,6 +141,7 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
     type: 'context',
     elements: [{ type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`${statusLine(r, ws)}  ·  request ${shortId(r.id)}`) }],
   });
+  blocks.push(...breakGlassReviewBlocks(r));
   if (r.status === 'PENDING') {
     blocks.push({
       type: 'actions',

@@ -15,6 +15,7 @@ import { homeView } from '../blocks/home.js';
 import { approvalRequestBlocks, reminderText, requestText, requesterText } from '../blocks/request.js';
 import { reviewOverdueText, reviewQuestionBlocks } from '../blocks/reviews.js';
 import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
+import { breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '../blocks/policy.js';
 import type { SlackMessages } from '../slack-client.js';
 import type { OutboundMessage } from './messages.js';
 
@@ -77,6 +78,16 @@ export class OutboundDelivery {
       case 'notice':
         await client.chat.postMessage({ channel: m.channel, text: m.text });
         return null;
+      case 'policy': {
+        const found = await this.request(m.requestId, known);
+        if (!found) return null;
+        const { r, ws } = found;
+        const text = m.event === 'escalated' ? escalationText(r, m.to ?? [])
+          : m.event === 'break-glass' ? breakGlassUsedText(r, ws) : breakGlassUnreviewedText(r, ws, m.hours ?? 0);
+        if (m.where !== 'thread') await client.chat.postMessage({ channel: m.where, text });
+        else await client.chat.postMessage(r.slack ? { channel: r.slack.channel, thread_ts: r.slack.ts, text } : { channel: ws.slack.approvalsChannel, text });
+        return null;
+      }
       case 'expiry': {
         const ws = known.workspace ?? (await this.deps.store.workspaces.findById(m.workspaceId));
         if (!ws) return null;

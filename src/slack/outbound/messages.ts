@@ -27,6 +27,14 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
   }),
   /** The approvers' reminder, in the approval message's thread. */
   z.object({ kind: z.literal('reminder'), requestId: Id, at: z.iso.datetime() }),
+  /**
+   * A policy event of a request (app/break-glass.ts, app/escalation.ts): in the approval
+   * message's thread (`where: 'thread'`) or in a notification channel (its id).
+   */
+  z.object({
+    kind: z.literal('policy'), requestId: Id, event: z.enum(['break-glass', 'unreviewed', 'escalated']), where: Id,
+    hours: z.number().int().min(0).max(100_000).optional(), to: z.array(Id).max(50).optional(),
+  }),
   /** A notice to one of a workspace's notification channels. */
   z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000) }),
   /** Expiry warnings for one channel: one message each, or one digest when there are many. */
@@ -70,6 +78,9 @@ export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string 
     case 'review':
       // Once per step, channel and moment of the step (BullMQ refuses ':' in job ids: epoch ms).
       return { jobId: `review-${m.step}-${m.technicalUserId}-${m.channel}-${Date.parse(m.at)}` };
+    case 'policy':
+      // Once per event, place and (for a reminder) period, however often it is queued.
+      return { jobId: `${m.kind}-${m.event}-${m.hours ?? 0}-${m.where}-${m.requestId}` };
     default:
       return {};
   }

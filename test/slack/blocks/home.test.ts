@@ -43,7 +43,7 @@ const wsHeader = (part: string) => [
   { type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: `You are ${part} of meshlab. Requests are decided in <#CAPPROVALS>.` }] },
 ];
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text } });
-const pendingText = `*Change the role of john.doe@meshlab.de to ADMIN*\nRequested by <@UADMIN> <!date^1894269600^{date_short_pretty}|2030-01-10> · request 3f2b8c1e\nReason: runs &lt;the&gt; inventory\n:hourglass_flowing_sand: Waiting for approval (1 needed). Expires <!date^1894528800^{date_short_pretty} {time}|2030-01-13T10:00:00.000Z>.`;
+const pendingText = `*Change the role of john.doe@meshlab.de to ADMIN*\nRequested by <@UADMIN> <!date^1894269600^{date_short_pretty}|2030-01-10> · request 3f2b8c1e\nReason: runs &lt;the&gt; inventory\n:hourglass_flowing_sand: Needs 1 approval from approvers of workspace meshlab. Expires <!date^1894528800^{date_short_pretty} {time}|2030-01-13T10:00:00.000Z>.`;
 
 describe('homeView', () => {
   it('gives an approver the pending requests with Approve and Reject (the approval message\'s action ids), and the technical users', () => {

@@ -37,7 +37,7 @@ describe('approvalRequestBlocks', () => {
     expect(approvalRequestBlocks(request(), ws())).toEqual([
       header,
       reasonBlock,
-      context(':hourglass_flowing_sand: Waiting for approval (1 needed). Expires <!date^1893751200^{date_short_pretty} {time}|2030-01-04T10:00:00.000Z>.'),
+      context(':hourglass_flowing_sand: Needs 1 approval from approvers of workspace meshlab. Expires <!date^1893751200^{date_short_pretty} {time}|2030-01-04T10:00:00.000Z>.'),
       {
         type: 'actions',
         block_id: 'decision',
@@ -51,7 +51,7 @@ describe('approvalRequestBlocks', () => {
 
   it('keeps the buttons while a two-approver request has one approval, and says so', () => {
     const blocks = approvalRequestBlocks(request({ approvals: [{ by: 'UA1', at: DECIDED }] }), ws(2));
-    expect(blocks[2]).toEqual(context(':hourglass_flowing_sand: Approved by <@UA1> (1 of 2); waiting for another approver.'));
+    expect(blocks[2]).toEqual(context(':hourglass_flowing_sand: Needs 2 approvals from approvers of workspace meshlab; 1 of 2 so far: approved by <@UA1>.'));
     expect(blocks.at(-1)).toMatchObject({ type: 'actions' });
   });
 

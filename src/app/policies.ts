@@ -1,0 +1,72 @@
+/**
+ * Who may decide a request now: the first policy rule that matches it (domain/policy.ts), read
+ * against the workspace's policy as it is now (a seed change governs pending and approved
+ * requests alike, as the approver list always did), with its user groups expanded to their
+ * current members through the Directory. Used at each click, and again before an approved
+ * change is carried out, so someone taken out of a group can no longer decide or count.
+ */
+import { Codes, DomainError } from '../domain/errors.js';
+import { isGroupId, matchRule, namedDeciders, type MatchedRule } from '../domain/policy.js';
+import type { ChangeRequest, Deciders, NewRequest } from '../domain/request.js';
+import type { Workspace } from '../domain/workspace.js';
+import type { Directory } from './ports/directory.js';
+
+/** Slack's mention of a user (`<@U…>`) or a user group (`<!subteam^S…>`). */
+export const mention = (id: string): string => (isGroupId(id) ? `<!subteam^${id}>` : `<@${id}>`);
+
+/** How a rule's deciders are named to people. */
+export function decidersLabel(ws: Workspace, rule: Pick<MatchedRule, 'index'>, named: readonly string[]): string {
+  if (rule.index === null) return `approvers of workspace ${ws.name}`;
+  return named.length ? named.map(mention).join(', ') : 'nobody (the rule names no approvers)';
+}
+
+export class Policies {
+  constructor(private readonly directory: Directory) {}
+
+  rule(ws: Workspace, r: NewRequest): MatchedRule {
+    return matchRule(ws, r);
+  }
+
+  /**
+   * The people who may decide `r` at `now`, and how many of them must approve. A break-glass
+   * change was applied without approval by design: it needs none to be carried out, and its
+   * review is decided by the same people afterwards. Throws GROUPS_UNAVAILABLE (a DomainError,
+   * for a click to answer) when a group's members cannot be read.
+   */
+  async deciders(ws: Workspace, r: ChangeRequest, now: Date): Promise<Deciders> {
+    const rule = matchRule(ws, r);
+    const named = namedDeciders(rule, r.createdAt, now);
+    return {
+      approvals: r.breakGlass ? 0 : rule.approvals,
+      people: await this.people(named),
+      label: decidersLabel(ws, rule, named),
+    };
+  }
+
+  /** User ids as they are, groups as their members now; someone in two groups appears once. */
+  async people(named: readonly string[]): Promise<Set<string>> {
+    const people = new Set<string>();
+    for (const id of named) {
+      if (!isGroupId(id)) {
+        people.add(id);
+        continue;
+      }
+      let members: string[];
+      try {
+        members = await this.directory.groupMembers(id);
+      } catch (err) {
+        throw new GroupsUnavailableError(id, err);
+      }
+      for (const m of members) people.add(m);
+    }
+    return people;
+  }
+}
+
+/** A DomainError for a click to answer; the apply job treats it as passing trouble and retries. */
+export class GroupsUnavailableError extends DomainError {
+  constructor(readonly groupId: string, cause: unknown) {
+    super(Codes.GROUPS_UNAVAILABLE, `Could not read who is in ${mention(groupId)} from Slack, so nobody's right to decide could be checked; try again in a minute.`);
+    this.cause = cause;
+  }
+}

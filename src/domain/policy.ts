@@ -1,0 +1,155 @@
+/**
+ * Approval policies that follow the risk of a change. A workspace's `policy.rules` is an ordered
+ * list, the first rule that matches a request decides how it is approved; a request no rule
+ * matches follows the workspace's default (`requiredApprovals` from `approvers`), so workspaces
+ * without rules behave as before. Approvers are Slack user ids (U…) and user group ids (S…);
+ * groups are resolved by the app layer (app/policies.ts), this module only says who is named.
+ */
+import { Codes, DomainError } from './errors.js';
+import type { Role } from './permission.js';
+import type { NewRequest, RequestKind } from './request.js';
+import type { Workspace, WorkspacePolicy } from './workspace.js';
+
+export const POLICY_KINDS = [
+  'permission.role', 'permission.invite', 'permission.archive', 'permission.activate',
+  'techuser.create', 'techuser.rotate', 'techuser.expiry', 'techuser.role', 'techuser.delete',
+  'permission.extend', 'techuser.extend',
+] as const satisfies readonly RequestKind[];
+
+/** One rule of `policy.rules`, as the seed file gives it. */
+export interface PolicyRule {
+  kinds: RequestKind[];
+  /** Narrows to requests for one of these target roles (kinds with a role only). */
+  roles?: Role[];
+  /** Narrows to time-bound requests (true) or permanent ones (false). */
+  temporary?: boolean;
+  /** Distinct eligible approvals needed (0 = applied at once). Default: the workspace's requiredApprovals. */
+  approvals?: number;
+  /** Who may decide: user ids U… and user group ids S…. Default: the workspace's approvers. */
+  approvers?: string[];
+  /** A reason is required, and it must be real text (see checkReason). */
+  reasonRequired?: boolean;
+  /** `breakglass` is allowed: applied at once, time-bound, reviewed afterwards. */
+  breakGlass?: boolean;
+  /** A request still pending this long after it was made is escalated to `escalateTo`. */
+  escalateAfterHours?: number;
+  escalateTo?: string[];
+}
+
+/** The rule a request falls under, with the workspace's defaults filled in. */
+export interface MatchedRule {
+  /** Index in `policy.rules`, or null for the workspace's default rule. */
+  index: number | null;
+  approvals: number;
+  approvers: string[];
+  reasonRequired: boolean;
+  breakGlass: boolean;
+  escalateAfterHours: number | null;
+  escalateTo: string[];
+}
+
+export const DEFAULT_MAX_BREAK_GLASS_HOURS = 4;
+export const DEFAULT_BREAK_GLASS_REVIEW_HOURS = 24;
+export const MIN_REASON_LENGTH = 10;
+
+export const isGroupId = (id: string): boolean => id.startsWith('S');
+
+/** The target role of a request, where its kind has one. */
+function roleOf(r: NewRequest): Role | null {
+  return 'role' in r.params ? r.params.role : null;
+}
+
+/** Time-bound: a grant (role with minutes) or more time for one. */
+function isTemporary(r: NewRequest): boolean {
+  return r.kind === 'permission.extend' || r.kind === 'techuser.extend' || ('minutes' in r.params && r.params.minutes !== undefined);
+}
+
+export function ruleMatches(rule: PolicyRule, r: NewRequest): boolean {
+  if (!rule.kinds.includes(r.kind)) return false;
+  if (rule.roles) {
+    const role = roleOf(r);
+    if (role === null || !rule.roles.includes(role)) return false;
+  }
+  if (rule.temporary !== undefined && rule.temporary !== isTemporary(r)) return false;
+  return true;
+}
+
+/** The first matching rule of the workspace's policy, else its default rule. */
+export function matchRule(ws: Pick<Workspace, 'approvers' | 'policy'>, r: NewRequest): MatchedRule {
+  const rules = ws.policy.rules ?? [];
+  const index = rules.findIndex((rule) => ruleMatches(rule, r));
+  const rule = index >= 0 ? rules[index]! : null;
+  return {
+    index: rule ? index : null,
+    approvals: rule?.approvals ?? Math.max(1, ws.policy.requiredApprovals),
+    approvers: rule?.approvers ?? ws.approvers,
+    reasonRequired: rule?.reasonRequired ?? false,
+    breakGlass: rule?.breakGlass ?? false,
+    escalateAfterHours: rule?.escalateAfterHours ?? null,
+    escalateTo: rule?.escalateTo ?? [],
+  };
+}
+
+/** How a rule is named to people: "rule 2" (1-based, as a reader counts) or "the default rule". */
+export const ruleName = (index: number | null): string => (index === null ? 'the default rule' : `rule ${index + 1}`);
+
+/**
+ * A required reason must be real text: at least MIN_REASON_LENGTH characters, letters among them
+ * (".", "asdf" or "1234567890" is not a reason). Throws a DomainError saying what would do.
+ */
+export function checkReason(rule: Pick<MatchedRule, 'reasonRequired' | 'index'>, reason: string | null, what = 'This change'): void {
+  if (!rule.reasonRequired) return;
+  const text = (reason ?? '').trim();
+  if (text.length < MIN_REASON_LENGTH || !/\p{L}/u.test(text)) {
+    throw new DomainError(
+      Codes.REASON_REQUIRED,
+      `${what} needs a reason (${ruleName(rule.index)} of the workspace's policy): at least ${MIN_REASON_LENGTH} characters with letters in them, after the command, e.g. "… rotate the token after the vendor left".`,
+    );
+  }
+}
+
+export const maxBreakGlassHours = (p: WorkspacePolicy): number => p.maxBreakGlassHours ?? DEFAULT_MAX_BREAK_GLASS_HOURS;
+export const breakGlassReviewHours = (p: WorkspacePolicy): number => p.breakGlassReviewHours ?? DEFAULT_BREAK_GLASS_REVIEW_HOURS;
+
+/**
+ * `breakglass` is allowed only where the matching rule says `breakGlass: true`, only for a role
+ * for a time (a grant) of at most maxBreakGlassHours, and only with a real reason. Throws a
+ * DomainError saying which of these was missing.
+ */
+export function checkBreakGlass(rule: MatchedRule, p: WorkspacePolicy, r: NewRequest, reason: string | null): void {
+  if (!rule.breakGlass) {
+    throw new DomainError(Codes.BREAK_GLASS_REFUSED, `Break-glass is not allowed for this change (${ruleName(rule.index)} of the workspace's policy does not allow it); ask for it without "breakglass" and it goes to approval.`);
+  }
+  const max = maxBreakGlassHours(p);
+  const minutes = (r.kind === 'permission.role' || r.kind === 'techuser.role') ? r.params.minutes : undefined;
+  if (minutes === undefined) {
+    throw new DomainError(Codes.BREAK_GLASS_REFUSED, `Break-glass is always for a time: a role "for <duration>" of at most ${max}h, e.g. "ADMIN for 1h breakglass <reason>".`);
+  }
+  if (minutes > max * 60) {
+    throw new DomainError(Codes.BREAK_GLASS_REFUSED, `Break-glass lasts at most ${max}h in this workspace; ask for less, or for the longer grant through approval.`);
+  }
+  checkReason({ reasonRequired: true, index: rule.index }, reason, 'Break-glass');
+}
+
+/** When a pending request under `rule` is escalated, or null when the rule never escalates. */
+export function escalationDueAt(rule: Pick<MatchedRule, 'escalateAfterHours' | 'escalateTo'>, createdAt: Date): Date | null {
+  if (rule.escalateAfterHours === null || rule.escalateTo.length === 0) return null;
+  return new Date(createdAt.getTime() + rule.escalateAfterHours * 3600_000);
+}
+
+/**
+ * Who a rule names as deciders at `now`: its approvers, and its escalateTo once the request has
+ * been pending escalateAfterHours. Groups are left as S… ids for the caller to resolve.
+ */
+export function namedDeciders(rule: MatchedRule, createdAt: Date, now: Date): string[] {
+  const due = escalationDueAt(rule, createdAt);
+  return due && now.getTime() >= due.getTime() ? [...new Set([...rule.approvers, ...rule.escalateTo])] : rule.approvers;
+}
+
+/** What the request records of its rule at submit: which rule, so its messages can say so. */
+export interface RequestRule {
+  index: number | null;
+  approvals: number;
+  approvers: string[];
+}
+export const requestRule = (m: MatchedRule): RequestRule => ({ index: m.index, approvals: m.approvals, approvers: m.approvers });
