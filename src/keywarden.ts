@@ -41,6 +41,8 @@ import { LANES, type Lane } from './slack/outbound/messages.js';
 import { createOutboundQueue, Outbound } from './slack/outbound/outbound.js';
 import { RequestMessages } from './app/request-messages.js';
 import { SlackReviewNotifier } from './slack/review-notifier.js';
+import { SlackDirectory } from './slack/directory.js';
+import { Policies } from './app/policies.js';
 import { createSlackClient, type SlackClientBounds } from './slack/slack-client.js';
 import { openStore } from './store/index.js';
 import { listenForOperations, operationsRoutes } from './http/operations.js';
@@ -121,8 +123,11 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       q.on('error', (err) => log.debug({ err: err.message }, 'outbound queue (producer) error'));
       stops.push(() => q.close());
     }
+    // One per process: the web process forgets a group when Slack says it changed.
+    const directory = new SlackDirectory(slackClient);
+    const policies = new Policies(directory);
     const delivery = new OutboundDelivery({
-      client: slackClient, store, clock, log,
+      client: slackClient, store, clock, log, policies,
       // The reveal deadline shown in the DM is the one the token was sealed with.
       revealBy: async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null,
     });
@@ -145,7 +150,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       transfer: (tu, owner, requestId) => reviews.transfer(tu, owner, requestId),
     };
     const requests = new RequestService({
-      store, clock, log, notifier, queue: new BullApplyQueue(applyQueue),
+      store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies,
       handlers: {
         permission: new PermissionRequests(permissions),
         techuser: new TechnicalUserRequests({
@@ -173,7 +178,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.

@@ -2,7 +2,7 @@
  * manifest.yml stays true to the code: its slash commands are the commands Bolt registers, its bot
  * events the events it listens to, interactivity is on because actions and views are registered,
  * and its bot scopes are exactly those the Web API methods called in src/ and jobs/ need. The
- * calls are found by scanning the source for `client.<namespace>.<method>(`; a method missing from
+ * calls are found by scanning the source for `client.<namespace>.<method>(` (or `client.<a>.<b>.<method>(`); a method missing from
  * SCOPES below fails the test, so adding a call means looking up its scope.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -26,12 +26,14 @@ const SCOPES: Record<string, string[]> = {
   'users.info': ['users:read'],
   'users.lookupByEmail': ['users:read', 'users:read.email'],
   'conversations.open': ['im:write'],
+  'usergroups.users.list': ['usergroups:read'],
 };
 /** Bot scopes each event subscription needs. */
 const EVENT_SCOPES: Record<string, string[]> = {
   app_home_opened: [],
   'message.im': ['im:history'],
   app_mention: ['app_mentions:read'],
+  subteam_members_changed: ['usergroups:read'],
 };
 
 function sources(dir: string): string[] {
@@ -44,7 +46,7 @@ function sources(dir: string): string[] {
 const code = [...sources(join(root, 'src')), ...sources(join(root, 'jobs'))]
   .map((f) => readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))
   .join('\n');
-const all = (re: RegExp) => [...new Set([...code.matchAll(re)].map((m) => m.slice(1).join('.')))].sort();
+const all = (re: RegExp) => [...new Set([...code.matchAll(re)].map((m) => m.slice(1).filter(Boolean).join('.')))].sort();
 
 const registered = {
   commands: all(/\bapp\.command\(\s*'([^']+)'/g),
@@ -52,7 +54,7 @@ const registered = {
   interactive: all(/\bapp\.(action|view|shortcut|options)\(/g),
 };
 /** Web API methods the code calls, plus the auth.test Bolt makes at start (app.init). */
-const called = [...new Set(['auth.test', ...all(/\b\w*[cC]lient\s*\.\s*([a-z]+)\s*\.\s*([A-Za-z]+)\s*\(/g)])].sort();
+const called = [...new Set(['auth.test', ...all(/\b\w*[cC]lient\s*\.\s*([a-z]+)\s*\.\s*([A-Za-z]+)(?:\s*\.\s*([A-Za-z]+))?\s*\(/g)])].sort();
 
 const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
   features: { app_home: { home_tab_enabled: boolean }; slash_commands: Array<{ command: string; url: string }> };
@@ -67,7 +69,7 @@ const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
 describe('manifest.yml', () => {
   it('finds what the code registers and calls (the scan itself works)', () => {
     expect(registered.commands.length).toBeGreaterThan(0);
-    expect(called).toEqual(expect.arrayContaining(['chat.postMessage', 'chat.update', 'views.open', 'views.publish']));
+    expect(called).toEqual(expect.arrayContaining(['chat.postMessage', 'chat.update', 'views.open', 'views.publish', 'usergroups.users.list']));
   });
 
   it('declares exactly the slash commands the code registers', () => {

@@ -1,8 +1,8 @@
 /**
  * What a person's App Home shows, per workspace of their Slack team where they have a part:
- * approvers see the pending requests they can decide; admins see their own recent requests; both
- * see the workspace's technical users, the nearest token expiry first, and its active grants (approvers
- * all of them, admins their own). Read-only, bounded queries.
+ * approvers see the pending requests they may decide (the request's rule names them); admins see
+ * their own recent requests; both see the workspace's technical users, the nearest token expiry
+ * first, and its active grants (approvers all of them, admins their own). Read-only, bounded queries.
  */
 import type { ChangeRequest } from '../domain/request.js';
 import type { OwnershipRecord } from '../domain/ownership-review.js';
@@ -12,6 +12,7 @@ import { isAdmin, isApprover } from '../domain/workspace.js';
 import type { Clock, Store } from './ports.js';
 import type { GrantView } from './grants.js';
 import { GrantSubjects } from './grant-subjects.js';
+import type { Policies } from './policies.js';
 
 /** How much of each list a Home tab shows (Slack allows 100 blocks per view). */
 export const HOME_LIMITS = { pending: 10, mine: 10, technicalUsers: 15, grants: 10 } as const;
@@ -22,7 +23,7 @@ export interface HomeWorkspace {
   workspace: Workspace;
   isAdmin: boolean;
   isApprover: boolean;
-  /** Approvers: pending requests not yet past their TTL, newest first. */
+  /** Approvers: pending requests they may decide (not their own), not yet past their TTL, newest first. */
   pending: ChangeRequest[];
   /** Admins: their own requests in any state, newest first. */
   mine: ChangeRequest[];
@@ -39,23 +40,23 @@ export interface HomeWorkspace {
 export class HomeService {
   private readonly subjects: GrantSubjects;
 
-  constructor(private readonly deps: { store: Store; clock: Clock }) {
+  constructor(private readonly deps: { store: Store; clock: Clock; policies: Policies }) {
     this.subjects = new GrantSubjects(deps.store);
   }
 
-  /** The workspaces of `teamId` in which `userId` is an admin or an approver, with their lists. */
+  /**
+   * The workspaces of `teamId` in which `userId` is an admin or may decide something (an approver,
+   * or named by a policy rule, directly or through a user group), with their lists.
+   */
   async forUser(teamId: string, userId: string): Promise<HomeWorkspace[]> {
     const { store, clock } = this.deps;
-    const mine = (await store.workspaces.list()).filter(
-      (ws) => ws.slack.teamId === teamId && (isAdmin(ws, userId) || isApprover(ws, userId)),
-    );
     const now = clock.now();
+    const ours = (await store.workspaces.list()).filter((ws) => ws.slack.teamId === teamId);
+    const parts = await Promise.all(ours.map(async (ws) => ({ ws, admin: isAdmin(ws, userId), approver: await this.mayDecideIn(ws, userId) })));
     return Promise.all(
-      mine.map(async (ws): Promise<HomeWorkspace> => {
-        const admin = isAdmin(ws, userId);
-        const approver = isApprover(ws, userId);
+      parts.filter((p) => p.admin || p.approver).map(async ({ ws, admin, approver }): Promise<HomeWorkspace> => {
         const [pending, own, technicalUsers, active, owners] = await Promise.all([
-          approver ? store.requests.listByWorkspace(ws.id, { status: 'PENDING', limit: HOME_LIMITS.pending }) : [],
+          approver ? this.decidable(ws, userId, now) : [],
           admin ? store.requests.listByWorkspace(ws.id, { requester: userId, limit: HOME_LIMITS.mine }) : [],
           store.technicalUsers.listByExpiry(ws.id, HOME_LIMITS.technicalUsers),
           this.subjects.listActive(ws.id, approver ? HOME_LIMITS.grants + 1 : GRANTS_READ),
@@ -66,8 +67,7 @@ export class HomeService {
           .map((s) => ({ subject: { type: s.type, id: s.id, label: s.label }, grant: s.grant! }));
         return {
           workspace: ws, isAdmin: admin, isApprover: approver,
-          // Past its TTL a request can no longer be decided; the next sweep marks it EXPIRED.
-          pending: pending.filter((r) => r.expiresAt > now),
+          pending,
           mine: own,
           technicalUsers,
           grants: grants.slice(0, HOME_LIMITS.grants),
@@ -76,5 +76,28 @@ export class HomeService {
         };
       }),
     );
+  }
+
+  /** An approver of the workspace, or someone any of its rules names (groups read now). */
+  private async mayDecideIn(ws: Workspace, userId: string): Promise<boolean> {
+    if (isApprover(ws, userId)) return true;
+    const named = (ws.policy.rules ?? []).flatMap((r) => [...(r.approvers ?? []), ...(r.escalateTo ?? [])]);
+    if (!named.length) return false;
+    // A group Slack cannot read now shows nothing rather than a guess; the approvals channel still works.
+    return (await this.deps.policies.people(named).catch(() => new Set<string>())).has(userId);
+  }
+
+  /** Pending requests `userId` may decide now: named by the request's rule, not their own, not past their TTL. */
+  private async decidable(ws: Workspace, userId: string, now: Date): Promise<ChangeRequest[]> {
+    const pending = await this.deps.store.requests.listByWorkspace(ws.id, { status: 'PENDING', limit: HOME_LIMITS.pending * 3 });
+    const mine: ChangeRequest[] = [];
+    for (const r of pending) {
+      // Past its TTL a request can no longer be decided; the next sweep marks it EXPIRED.
+      if (r.expiresAt <= now || r.requester === userId) continue;
+      const deciders = await this.deps.policies.deciders(ws, r, now).catch(() => null);
+      if (deciders?.people.has(userId)) mine.push(r);
+      if (mine.length === HOME_LIMITS.pending) break;
+    }
+    return mine;
   }
 }

@@ -18,6 +18,7 @@ import { grantExtendAction } from './listeners/actions/grant-extend.js';
 import { grantExtendSubmitted } from './listeners/views/grant-extend.js';
 import { withForm } from './listeners/commands/with-form.js';
 import { appHomeOpened } from './listeners/events/app-home-opened.js';
+import { subteamMembersChanged } from './listeners/events/subteam-members-changed.js';
 import { rejectSubmitted } from './listeners/views/reject.js';
 import { requestFormSubmitted } from './listeners/views/request-form.js';
 import {
@@ -54,6 +55,7 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.view(forms.TECHUSER_CREATE, requestFormSubmitted(deps, techuserCreateSubmission));
   app.view(forms.PERMISSION_ROLE, requestFormSubmitted(deps, permissionRoleSubmission));
   app.event('app_home_opened', appHomeOpened(deps));
+  app.event('subteam_members_changed', subteamMembersChanged(deps));
   app.action(ids.REVEAL, revealAction(deps));
   app.action(ids.ROTATE_TOKEN, expiryButton(deps, 'rotate'));
   app.action(ids.EXTEND_TOKEN, expiryButton(deps, 'extend'));

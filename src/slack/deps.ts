@@ -1,7 +1,7 @@
 import type { GrantService } from '../app/grants.js';
 import type { OwnershipReviewService } from '../app/ownership-reviews.js';
 import type { PermissionService } from '../app/permissions.js';
-import type { Clock, Log, Store } from '../app/ports.js';
+import type { Clock, Directory, Log, Store } from '../app/ports.js';
 import type { RequestService } from '../app/requests.js';
 import type { TechnicalUserService } from '../app/technical-users.js';
 import type { Outbound } from './outbound/outbound.js';
@@ -18,4 +18,6 @@ export interface SlackDeps {
   log: Log;
   /** What Keywarden posts on its own (Home tabs), and how long the approvals lane's queue is. */
   outbound: Outbound;
+  /** User groups' members, for policy rules that name groups (forgotten when a group changes). */
+  directory: Directory;
 }

@@ -104,6 +104,13 @@ export class SlackClient implements SlackMessages {
     publish: (args: webApi.ViewsPublishArguments) => this.call<webApi.ViewsPublishResponse>('views.publish', args),
   };
 
+  /** For the Directory (directory.ts): a user group's members. */
+  readonly usergroups = {
+    users: {
+      list: (args: { usergroup: string }) => this.call<{ users?: string[] }>('usergroups.users.list', args),
+    },
+  };
+
   private readonly headers: Record<string, string>;
 
   constructor(private readonly o: { token: string; apiUrl: string; log: Log; bounds: SlackClientBounds }) {

@@ -14,6 +14,11 @@ export const AppHomeOpened = z
   })
   .transform((b) => ({ teamId: b.team_id, userId: b.event.user, tab: b.event.tab ?? 'home' }));
 
+/** A user group's members changed (Events API): only which group matters, its members are read again. */
+export const SubteamMembersChanged = z
+  .object({ event: z.object({ type: z.literal('subteam_members_changed'), subteam_id: slackId }) })
+  .transform((b) => ({ groupId: b.event.subteam_id }));
+
 /** One input's state, as Slack sends it for the elements our forms use. */
 export const InputState = z.object({
   type: z.string(),

@@ -53,6 +53,8 @@ const JSON_ARGS = ['blocks', 'attachments', 'view'];
 
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
+  /** User groups and their members, as usergroups.users.list answers (an unknown id: no_such_subteam). */
+  readonly groups = new Map<string, string[]>();
   private readonly failures = new Map<string, { spec: FailureSpec; left: number }[]>();
   private waiters: Waiter[] = [];
   private tsCounter = 0;
@@ -228,6 +230,10 @@ export class FakeSlack {
         return { ok, channel: a.channel, ts: a.ts, text: a.text };
       case 'chat.postEphemeral':
         return { ok, message_ts: this.nextTs() };
+      case 'usergroups.users.list': {
+        const members = this.groups.get(String(a.usergroup ?? ''));
+        return members ? { ok, users: [...members] } : { ok: false, error: 'no_such_subteam' };
+      }
       case 'conversations.open':
         return { ok, channel: { id: `D${String(a.users ?? '').slice(1)}` } };
       case 'users.info': {

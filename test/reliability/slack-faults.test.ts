@@ -8,6 +8,8 @@
  *    posted is logged with the request id and recorded on the request (`undelivered`), and the
  *    change itself is neither undone nor repeated.
  */
+import { Policies } from '../../src/app/policies.js';
+import { noGroups } from '../../src/app/ports/directory.js';
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -145,7 +147,7 @@ describe('the apply job when Slack will not take a message', () => {
     // Unpaced lanes: every message is sent at once, so a failure reaches the apply job as before.
     const notifier = new SlackNotifier(new Outbound({
       queues: Object.fromEntries(LANES.map((l) => [l, createOutboundQueue(producer, l, prefix)])) as any,
-      delivery: new OutboundDelivery({ client: client(logs), store, clock, log, revealBy: async () => null }),
+      delivery: new OutboundDelivery({ client: client(logs), store, clock, log, revealBy: async () => null, policies: new Policies(noGroups) }),
       log, limits: UNLIMITED_LANES,
     }));
     const consumer = new Redis(redis.url, { maxRetriesPerRequest: null });

@@ -201,7 +201,7 @@ describe('approval', () => {
     expect((await t.store.requests.findById(id))!.status).toBe('PENDING');
     const ref = (await t.store.requests.findById(id))!.slack!;
     const partial = await t.slack.waitFor('chat.update', (c) => c.args.ts === ref.ts);
-    expect(JSON.stringify(partial.args.blocks)).toContain('(1 of 2)');
+    expect(JSON.stringify(partial.args.blocks)).toContain('1 of 2 so far');
     expect(partial.args.blocks.some((b: any) => b.type === 'actions')).toBe(true);
     await t.click(ids.APPROVE, id, ADMIN2, { teamId: TEAM2 });
     const done = await waitForStatus(id, 'APPLIED');

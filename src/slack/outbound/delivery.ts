@@ -4,6 +4,7 @@
  * lane's queue alike, so both look the same.
  */
 import type { Clock, Log, Store } from '../../app/ports.js';
+import type { Policies } from '../../app/policies.js';
 import { HomeService } from '../../app/home.js';
 import type { ChangeRequest } from '../../domain/request.js';
 import { isGrantRequest, TOKEN_KINDS } from '../../domain/request.js';
@@ -31,6 +32,8 @@ export class OutboundDelivery {
   constructor(
     private readonly deps: {
       client: SlackMessages; store: Store; clock: Clock; log: Log;
+      /** Who may decide what, for the Home tab (app/policies.ts). */
+      policies: Policies;
       revealBy: (r: ChangeRequest) => Promise<Date | null>;
     },
   ) {}
