@@ -34,12 +34,16 @@ export function typed(s: string): string {
 /** A list of typed labels (customer roles, ACEs), each escaped. */
 export const typedList = (xs: readonly string[], sep = ', ') => xs.map(typed).join(sep);
 
-/** Our own user mentions, the one markup a message built from plain text may carry. */
-const MENTION = /<@[UW][A-Z0-9]{2,20}>/g;
+/**
+ * Our own user and user group mentions (a policy rule's approvers), the one markup a message
+ * built from plain text may carry. Typed values never carry them: ids in them are checked
+ * (seed file, Slack payloads) and emails and names cannot hold `<`.
+ */
+const MENTION = /<@[UW][A-Z0-9]{2,20}>|<!subteam\^S[A-Z0-9]{2,20}>/g;
 
 /**
  * A message written as plain text that quotes typed values (a domain error, a request's outcome):
- * all of it escaped like typed text, except the `<@U…>` mentions our own code put in.
+ * all of it escaped like typed text, except the `<@U…>` and `<!subteam^S…>` mentions our own code put in.
  */
 export function plainWithMentions(s: string): string {
   const mentions = s.match(MENTION) ?? [];
