@@ -516,6 +516,29 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect((await store.requests.listRemindersDue(at(3), 10)).map((r) => r.id)).toEqual([d2.id, d3.id]);
       });
 
+      it('listEscalationsDue: PENDING with escalateAt at or before now, earliest first; claimed by clearing it', async () => {
+        const due = (m: number | null) => request({ escalateAt: m === null ? null : at(m) });
+        const [d2, d1, later, none] = [due(2), due(1), due(11), due(null)];
+        const decided = request({ status: 'REJECTED', escalateAt: at(1) });
+        for (const r of [d2, d1, later, none, decided, request()]) await store.requests.insert(r);
+        expect((await store.requests.listEscalationsDue(at(3), 10)).map((r) => r.id)).toEqual([d1.id, d2.id]);
+        expect((await store.requests.listEscalationsDue(at(3), 1)).map((r) => r.id)).toEqual([d1.id]);
+        expect(await store.requests.update(d1.id, { status: 'PENDING', version: d1.version }, { escalateAt: null })).toMatchObject({ escalateAt: null });
+        expect((await store.requests.listEscalationsDue(at(3), 10)).map((r) => r.id)).toEqual([d2.id]);
+      });
+
+      it('listBreakGlassUnreviewed: APPLIED break-glass requests with no verdict, applied earliest first', async () => {
+        const open = { reviewedBy: null, reviewedAt: null, verdict: null };
+        const bg = (m: number, breakGlass: ChangeRequest['breakGlass'] = open, status: ChangeRequest['status'] = 'APPLIED') =>
+          request({ status, appliedAt: at(m), decidedAt: at(m), breakGlass });
+        const [b2, b1, reviewed, approved, plain] = [bg(2), bg(1), bg(0, { reviewedBy: 'U1', reviewedAt: at(3), verdict: 'reviewed' }), bg(0, open, 'APPROVED'), request({ status: 'APPLIED', appliedAt: at(0) })];
+        for (const r of [b2, b1, reviewed, approved, plain]) await store.requests.insert(r);
+        expect((await store.requests.listBreakGlassUnreviewed(10)).map((r) => r.id)).toEqual([b1.id, b2.id]);
+        const done = await store.requests.update(b1.id, { status: 'APPLIED', version: b1.version }, { breakGlass: { reviewedBy: 'U2', reviewedAt: at(5), verdict: 'reverted' } });
+        expect(done).toMatchObject({ status: 'APPLIED', breakGlass: { verdict: 'reverted', reviewedBy: 'U2' } });
+        expect((await store.requests.listBreakGlassUnreviewed(10)).map((r) => r.id)).toEqual([b2.id]);
+      });
+
       it('listUnposted: PENDING with no approval message, created before the given time, oldest first, at most limit', async () => {
         const unposted = (m: number) => request({ createdAt: at(m), slack: null });
         const [u2, u1, u3, recent] = [unposted(2), unposted(1), unposted(3), unposted(11)];

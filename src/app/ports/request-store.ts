@@ -4,7 +4,7 @@ import type { ChainedEntry } from '../../domain/history-chain.js';
 import type { ChangeRequest, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
 
 export type RequestFields = Partial<
-  Pick<ChangeRequest, 'status' | 'approvals' | 'decidedBy' | 'decidedAt' | 'outcome' | 'appliedAt' | 'remindAt'>
+  Pick<ChangeRequest, 'status' | 'approvals' | 'decidedBy' | 'decidedAt' | 'outcome' | 'appliedAt' | 'remindAt' | 'escalateAt' | 'breakGlass'>
 >;
 
 export interface RequestRepository {
@@ -44,6 +44,10 @@ export interface RequestRepository {
   listPendingExpired(now: Date, limit: number): Promise<ChangeRequest[]>;
   /** PENDING requests whose remindAt is at or before `now`, earliest first. */
   listRemindersDue(now: Date, limit: number): Promise<ChangeRequest[]>;
+  /** PENDING requests whose escalateAt is at or before `now`, earliest first. */
+  listEscalationsDue(now: Date, limit: number): Promise<ChangeRequest[]>;
+  /** APPLIED break-glass requests nobody has reviewed yet, applied earliest first. */
+  listBreakGlassUnreviewed(limit: number): Promise<ChangeRequest[]>;
   /** PENDING requests with no approval message recorded, created before `createdBefore`, oldest first. */
   listUnposted(createdBefore: Date, limit: number): Promise<ChangeRequest[]>;
   /** A workspace's requests, newest first (by createdAt), optionally of one status and/or requester: the App Home's query. */

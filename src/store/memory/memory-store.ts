@@ -187,6 +187,15 @@ class Requests implements RequestRepository {
   async listRemindersDue(now: Date, limit: number) {
     return this.pendingBy('remindAt', (at) => at <= now, limit);
   }
+  async listEscalationsDue(now: Date, limit: number) {
+    return this.pendingBy('escalateAt', (at) => at <= now, limit);
+  }
+  async listBreakGlassUnreviewed(limit: number) {
+    const found = [...this.byId.values()]
+      .filter((r) => r.status === 'APPLIED' && r.breakGlass && r.breakGlass.verdict === null)
+      .sort((a, b) => (a.appliedAt?.getTime() ?? 0) - (b.appliedAt?.getTime() ?? 0));
+    return take(found, limit).map(copy);
+  }
   async listUnposted(createdBefore: Date, limit: number) {
     return this.pendingBy('createdAt', (at, r) => at < createdBefore && !r.slack, limit);
   }
@@ -194,7 +203,7 @@ class Requests implements RequestRepository {
     return this.pendingBy('expiresAt', (at) => at <= now, limit);
   }
   /** PENDING requests whose `field` is set and `due`, earliest first. */
-  private pendingBy(field: 'remindAt' | 'createdAt' | 'expiresAt', due: (at: Date, r: ChangeRequest) => boolean, limit: number) {
+  private pendingBy(field: 'remindAt' | 'createdAt' | 'expiresAt' | 'escalateAt', due: (at: Date, r: ChangeRequest) => boolean, limit: number) {
     const found = [...this.byId.values()]
       .filter((r) => r.status === 'PENDING' && r[field] && due(r[field]!, r))
       .sort((a, b) => a[field]!.getTime() - b[field]!.getTime());

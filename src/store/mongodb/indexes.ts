@@ -69,6 +69,10 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     { name: 'status_expiresAt', key: { status: 1, expiresAt: 1 } },
     // Pending requests whose approvers are due a reminder (listRemindersDue).
     { name: 'status_remindAt', key: { status: 1, remindAt: 1 } },
+    // Pending requests due to be escalated (listEscalationsDue).
+    { name: 'status_escalateAt', key: { status: 1, escalateAt: 1 } },
+    // Break-glass changes awaiting review (listBreakGlassUnreviewed), earliest first.
+    { name: 'status_breakGlass.verdict_appliedAt', key: { status: 1, 'breakGlass.verdict': 1, appliedAt: 1 } },
     // Pending requests never posted for approval, oldest first (listUnposted; `slack: null` is
     // checked on the few pending ones the index finds).
     { name: 'status_createdAt', key: { status: 1, createdAt: 1 } },

@@ -13,7 +13,7 @@ type RequestDoc = Doc<ChangeRequest>;
 const NOTICE_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,40}$/;
 
 const UPDATABLE = [
-  'status', 'approvals', 'decidedBy', 'decidedAt', 'outcome', 'appliedAt', 'remindAt',
+  'status', 'approvals', 'decidedBy', 'decidedAt', 'outcome', 'appliedAt', 'remindAt', 'escalateAt', 'breakGlass',
 ] as const satisfies readonly (keyof RequestFields)[];
 
 export class MongoRequests implements RequestRepository {
@@ -117,6 +117,18 @@ export class MongoRequests implements RequestRepository {
     return this.listPending('remindAt', { $lte: now }, {}, limit);
   }
 
+  listEscalationsDue(now: Date, limit: number): Promise<ChangeRequest[]> {
+    return this.listPending('escalateAt', { $lte: now }, {}, limit);
+  }
+
+  /** `$type: 'null'`: a request without break-glass has no verdict field at all, and is not listed. */
+  async listBreakGlassUnreviewed(limit: number): Promise<ChangeRequest[]> {
+    const n = toLimit(limit);
+    if (n <= 0) return [];
+    const docs = await this.col.find({ status: 'APPLIED', 'breakGlass.verdict': { $type: 'null' } }).sort({ appliedAt: 1 }).limit(n).toArray();
+    return docs.map((d) => fromDoc<ChangeRequest>(d));
+  }
+
   listUnposted(createdBefore: Date, limit: number): Promise<ChangeRequest[]> {
     // `slack: null` is checked on the few pending ones the (status, createdAt) index finds.
     return this.listPending('createdAt', { $lt: createdBefore }, { slack: null }, limit);
@@ -131,7 +143,7 @@ export class MongoRequests implements RequestRepository {
    * index, so the server reads only the due entries and stops at `limit`.
    */
   private async listPending(
-    field: 'remindAt' | 'createdAt' | 'expiresAt', due: { $lt: Date } | { $lte: Date }, also: Filter<RequestDoc>, limit: number,
+    field: 'remindAt' | 'createdAt' | 'expiresAt' | 'escalateAt', due: { $lt: Date } | { $lte: Date }, also: Filter<RequestDoc>, limit: number,
   ): Promise<ChangeRequest[]> {
     const n = toLimit(limit);
     if (!isDate('$lt' in due ? due.$lt : due.$lte) || n <= 0) return [];
