@@ -9,9 +9,11 @@ import type { OwnershipReviewService } from '../src/app/ownership-reviews.js';
 import type { Log } from '../src/app/ports.js';
 import type { RequestService } from '../src/app/requests.js';
 import type { TechnicalUserService } from '../src/app/technical-users.js';
+import type { BreakGlassService } from '../src/app/break-glass.js';
+import type { Escalations } from '../src/app/escalation.js';
 import {
-  END_GRANTS_JOB, EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REVIEW_OWNERS_JOB, REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB,
-  SWEEP_APPROVED_JOB,
+  END_GRANTS_JOB, ESCALATE_REQUESTS_JOB, EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REMIND_BREAK_GLASS_JOB, REVIEW_OWNERS_JOB,
+  REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB,
 } from '../src/queue/names.js';
 
 export interface MaintenanceJob {
@@ -22,7 +24,10 @@ export interface MaintenanceJob {
 }
 
 export function maintenanceJobs(
-  s: { requests: RequestService; technicalUsers: TechnicalUserService; expiry: ExpiryService; grants: GrantService; reviews?: OwnershipReviewService },
+  s: {
+    requests: RequestService; technicalUsers: TechnicalUserService; expiry: ExpiryService; grants: GrantService;
+    reviews?: OwnershipReviewService; breakGlass?: BreakGlassService; escalations?: Escalations;
+  },
   every: { sweepMs: number; expiryScanMs: number },
 ): MaintenanceJob[] {
   // Technical users made before reviews existed get their owner once per worker process, at its
@@ -52,6 +57,9 @@ export function maintenanceJobs(
         return reviews.scan();
       },
     }] : []),
+    // Policy rules: pending requests escalated, break-glass changes nobody reviewed reminded.
+    ...(s.escalations ? [{ name: ESCALATE_REQUESTS_JOB, everyMs: every.sweepMs, run: () => s.escalations!.escalateDue() }] : []),
+    ...(s.breakGlass ? [{ name: REMIND_BREAK_GLASS_JOB, everyMs: every.sweepMs, run: () => s.breakGlass!.remindUnreviewed() }] : []),
   ];
 }
 

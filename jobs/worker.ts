@@ -12,6 +12,8 @@ import type { TechnicalUserService } from '../src/app/technical-users.js';
 import { redisConnection } from '../src/queue/connection.js';
 import { APPLY_QUEUE, GRANT_QUEUE, MAINTENANCE_QUEUE, QUEUE_PREFIX } from '../src/queue/names.js';
 import type { GrantService } from '../src/app/grants.js';
+import type { BreakGlassService } from '../src/app/break-glass.js';
+import type { Escalations } from '../src/app/escalation.js';
 import { endGrantProcessor } from './end-grant.js';
 import { applyRequestProcessor } from './apply-request.js';
 import { observeJobs, type JobMetrics } from './job-metrics.js';
@@ -26,6 +28,8 @@ export interface WorkerOptions {
   grants: GrantService;
   /** Reviews of technical users by their owners (absent: none run). */
   reviews?: OwnershipReviewService;
+  breakGlass?: BreakGlassService;
+  escalations?: Escalations;
   log: Log;
   prefix?: string;
   concurrency?: number;

@@ -43,6 +43,8 @@ import { RequestMessages } from './app/request-messages.js';
 import { SlackReviewNotifier } from './slack/review-notifier.js';
 import { SlackDirectory } from './slack/directory.js';
 import { Policies } from './app/policies.js';
+import { BreakGlassService } from './app/break-glass.js';
+import { Escalations } from './app/escalation.js';
 import { createSlackClient, type SlackClientBounds } from './slack/slack-client.js';
 import { openStore } from './store/index.js';
 import { listenForOperations, operationsRoutes } from './http/operations.js';
@@ -149,6 +151,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       adopt: (tu, owner) => reviews.adopt(tu, owner),
       transfer: (tu, owner, requestId) => reviews.transfer(tu, owner, requestId),
     };
+    const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies });
+    const escalations = new Escalations({ store, clock, log, notifier });
     const requests = new RequestService({
       store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies,
       handlers: {
@@ -178,7 +182,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -195,7 +199,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     }
     if (config.ROLE !== 'web') {
       const workers: RunningWorkers = await startWorkers({
-        redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, reviews, log, prefix,
+        redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, reviews, breakGlass, escalations, log, prefix,
         sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
         outbound: {
           store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes, ...opts.outboundWorker,

@@ -114,7 +114,9 @@ export class RequestService {
       });
       throw new DomainError('SLACK.POST_FAILED', 'Could not post the request to the approvals channel; nothing was requested. Try again.');
     }
-    if (!ref) return r; // waiting its turn at Slack's rate limit; posted and recorded later
+    // No approval needed (the rule says 0, or break-glass): approved at once, in the open.
+    const atOnce = rule.approvals === 0 || breakGlass;
+    if (!ref) return atOnce ? this.approveAtOnce(r, ws) : r; // the message waits its turn at Slack's rate limit; posted and recorded later
     // Where the message is. Tried a few times: a request left without it looks unposted, and the
     // unposted-request sweep would post it a second time unless a click records it first.
     for (let attempt = 1; ; attempt++) {
@@ -131,8 +133,7 @@ export class RequestService {
         break;
       }
     }
-    // No approval needed (the rule says 0, or break-glass): approved at once, in the open.
-    if (rule.approvals === 0 || breakGlass) return this.approveAtOnce({ ...r, slack: ref }, ws);
+    if (atOnce) return this.approveAtOnce({ ...r, slack: ref }, ws);
     return { ...r, slack: ref };
   }
 

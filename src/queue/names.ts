@@ -13,3 +13,5 @@ export const SCAN_EXPIRY_JOB = 'scan-expiry';
 /** The outbound Slack lanes, one queue per Web API method (src/slack/outbound/). */
 export const OUTBOUND_QUEUES = { 'chat.postMessage': 'outbound-post', 'chat.update': 'outbound-update', 'views.publish': 'outbound-views' } as const;
 export const REVIEW_OWNERS_JOB = 'review-owners';
+export const ESCALATE_REQUESTS_JOB = 'escalate-requests';
+export const REMIND_BREAK_GLASS_JOB = 'remind-break-glass';

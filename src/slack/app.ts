@@ -10,6 +10,7 @@ import { decideAction } from './listeners/actions/decide.js';
 import { permissionCommand } from './listeners/commands/permission.js';
 import { techuserCommand } from './listeners/commands/techuser.js';
 import { revealAction } from './listeners/actions/reveal.js';
+import { breakGlassReviewAction } from './listeners/actions/break-glass-review.js';
 import { expiryButton } from './listeners/actions/expiry-buttons.js';
 import { reviewDeleteAction, reviewKeepAction, reviewTransferAction } from './listeners/actions/review-buttons.js';
 import { rejectAction } from './listeners/actions/reject.js';
@@ -57,6 +58,8 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.event('app_home_opened', appHomeOpened(deps));
   app.event('subteam_members_changed', subteamMembersChanged(deps));
   app.action(ids.REVEAL, revealAction(deps));
+  app.action(ids.BREAK_GLASS_REVIEWED, breakGlassReviewAction(deps, 'reviewed'));
+  app.action(ids.BREAK_GLASS_REVERT, breakGlassReviewAction(deps, 'reverted'));
   app.action(ids.ROTATE_TOKEN, expiryButton(deps, 'rotate'));
   app.action(ids.EXTEND_TOKEN, expiryButton(deps, 'extend'));
   // Under the DM about an applied grant: End now at once; Extend asks how long, then for approval.

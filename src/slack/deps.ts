@@ -3,6 +3,7 @@ import type { OwnershipReviewService } from '../app/ownership-reviews.js';
 import type { PermissionService } from '../app/permissions.js';
 import type { Clock, Directory, Log, Store } from '../app/ports.js';
 import type { RequestService } from '../app/requests.js';
+import type { BreakGlassService } from '../app/break-glass.js';
 import type { TechnicalUserService } from '../app/technical-users.js';
 import type { Outbound } from './outbound/outbound.js';
 
@@ -20,4 +21,6 @@ export interface SlackDeps {
   outbound: Outbound;
   /** User groups' members, for policy rules that name groups (forgotten when a group changes). */
   directory: Directory;
+  /** Reviews of break-glass changes (Reviewed, Revert now). */
+  breakGlass: BreakGlassService;
 }

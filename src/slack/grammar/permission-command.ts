@@ -8,6 +8,7 @@ import {
   isUsageError, parseEmail, parseReason, parseRole, refuseDuration, splitWords, takeDuration, usageError, type UsageError,
 } from './words.js';
 import { typed } from '../blocks/typed.js';
+import { BREAK_GLASS_USAGE, takeBreakGlass } from './breakglass.js';
 
 export const PERMISSION_USAGE = [
   '*Usage* (add `workspace:<name>` anywhere to pick a workspace):',
@@ -17,13 +18,14 @@ export const PERMISSION_USAGE = [
   '`/permission archive <email> [reason...]`',
   '`/permission activate <email> [reason...]`  (only ARCHIVED users; invited users activate by accepting)',
   '`/permission invite <email> <VIEWER|MEMBER|ADMIN> [reason...]`',
+  `Break-glass: ${BREAK_GLASS_USAGE.replace('…', '/permission')}`,
 ].join('\n');
 
 export type PermissionCommand = { workspace?: string } & (
   | { action: 'help' }
   | { action: 'list'; query?: string; status?: PermissionStatus }
   | { action: 'grants' }
-  | { action: 'request'; request: NewRequest; reason: string | null }
+  | { action: 'request'; request: NewRequest; reason: string | null; breakGlass?: boolean }
 );
 
 export function parsePermissionCommand(text: string): PermissionCommand | UsageError {
@@ -56,7 +58,9 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
       const time = takeDuration(rest.slice(2));
       if (isUsageError(time)) return time;
       const params = time.minutes === undefined ? { email, role } : { email, role, minutes: time.minutes };
-      return { ...ws, action: 'request', request: { kind: 'permission.role', params }, reason: parseReason(time.rest) };
+      const bg = takeBreakGlass(time);
+      if (isUsageError(bg)) return bg;
+      return { ...ws, action: 'request', request: { kind: 'permission.role', params }, reason: bg ? bg.reason : parseReason(time.rest), ...(bg && { breakGlass: true }) };
     }
     case 'invite': {
       const email = parseEmail(rest[0]);

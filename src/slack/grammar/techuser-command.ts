@@ -7,6 +7,7 @@ import {
   isUsageError, parseReason, parseRole, refuseDuration, splitWords, takeDuration, usageError, type UsageError,
 } from './words.js';
 import { typed } from '../blocks/typed.js';
+import { BREAK_GLASS_USAGE, takeBreakGlass } from './breakglass.js';
 
 export const TECHUSER_USAGE = [
   '*Usage* (add `workspace:<name>` anywhere to pick a workspace):',
@@ -20,6 +21,7 @@ export const TECHUSER_USAGE = [
   '`/techuser owner <username> <@user> [reason...]`  (transfers ownership: the owner confirms it is still needed)',
   '`/techuser update <username> [description:"…"] [roles:a,b] [aces:x,y] [reason...]`  (`roles:` or `aces:` alone clears them)',
   '`/techuser history <username>`',
+  `Break-glass: ${BREAK_GLASS_USAGE.replace('…', '/techuser')}`,
   'Tokens are valid through the end of the expiry date (UTC). A new token is shown once, to the requester only.',
 ].join('\n');
 
@@ -28,7 +30,7 @@ export type TechuserCommand = { workspace?: string } & (
   | { action: 'list' }
   | { action: 'grants' }
   | { action: 'history'; userName: string }
-  | { action: 'request'; request: NewRequest; reason: string | null }
+  | { action: 'request'; request: NewRequest; reason: string | null; breakGlass?: boolean }
 );
 
 const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
@@ -109,6 +111,9 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
       const time = takeDuration(rest.slice(1));
       if (isUsageError(time)) return time;
       const params = time.minutes === undefined ? { userName, role } : { userName, role, minutes: time.minutes };
+      const bg = takeBreakGlass(time);
+      if (isUsageError(bg)) return bg;
+      if (bg) return { ...ws, action: 'request', request: { kind: 'techuser.role', params }, reason: bg.reason, breakGlass: true };
       return request({ kind: 'techuser.role', params }, time.rest);
     }
     case 'owner': {

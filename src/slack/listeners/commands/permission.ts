@@ -36,6 +36,6 @@ async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Pr
       return permissionListText(ws, views, note);
     }
     case 'request':
-      return submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason }));
+      return submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason, breakGlass: c.breakGlass }));
   }
 }

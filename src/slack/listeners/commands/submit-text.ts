@@ -4,11 +4,19 @@ import { describeRequest, shortId } from '../../blocks/request.js';
 import type { SlackDeps } from '../../deps.js';
 
 /**
- * What the admin reads after asking for a change. When Slack is limiting the approvals channel,
- * the approval message waits its turn: the admin is told about when it will appear.
+ * What the admin reads after asking for a change. A change the policy lets through without
+ * approval says so. When Slack is limiting the approvals channel, the approval message waits its
+ * turn: the admin is told about when it will appear.
  */
 export async function submitText(deps: Pick<SlackDeps, 'outbound' | 'log'>, ws: Workspace, r: ChangeRequest): Promise<string> {
   const where = `<#${ws.slack.approvalsChannel}>`;
+  const what = `Request ${shortId(r.id)} (${describeRequest(r)})`;
+  if (r.breakGlass) {
+    return `:rotating_light: Break-glass: ${what} is being applied now, without approval. It is announced in ${where} and the notification channels, and stays awaiting review until an approver clicks Reviewed or Revert now.`;
+  }
+  if (r.status !== 'PENDING') {
+    return `${what} needs no approval under the workspace's policy: it is being applied now, and announced in ${where}. You will get a DM with the result.`;
+  }
   let when = '';
   if (!r.slack) {
     const eta = await deps.outbound.eta('chat.postMessage').catch((err: unknown) => {
@@ -17,5 +25,5 @@ export async function submitText(deps: Pick<SlackDeps, 'outbound' | 'log'>, ws: 
     });
     when = eta !== null && eta > 1 ? `; Slack is busy, so it will appear in ${where} in about ${eta} seconds` : '';
   }
-  return `Request ${shortId(r.id)} (${describeRequest(r)}) was sent to ${where} for approval${when}. You will get a DM when it is decided.`;
+  return `${what} was sent to ${where} for approval${when}. You will get a DM when it is decided.`;
 }

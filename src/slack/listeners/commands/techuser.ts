@@ -39,6 +39,6 @@ async function run(deps: SlackDeps, c: TechuserCommand, cmd: SlashCommand): Prom
       mayRead(ws, cmd.user_id);
       return historyText(c.userName, await deps.technicalUsers.history(ws.id, c.userName));
     case 'request':
-      return submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason }));
+      return submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason, breakGlass: c.breakGlass }));
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * Break-glass after the fact: a change applied without approval (RequestService.submit with
+ * `breakGlass`) stays *awaiting review* until one of the people its rule names clicks Reviewed
+ * (it stays until its end) or Revert now (its grant ends at once, as End now ends one). Until
+ * then, every `breakGlassReviewHours` after it was applied, its thread and the notification
+ * channels are reminded, once per period: each reminder is claimed by a compare-and-set on a
+ * notice named after its period (RequestRepository.claimNotice), so workers never post it twice.
+ */
+import { Codes, DomainError } from '../domain/errors.js';
+import { breakGlassReviewHours } from '../domain/policy.js';
+import type { ChangeRequest } from '../domain/request.js';
+import type { GrantService } from './grants.js';
+import type { Policies } from './policies.js';
+import type { Clock, Log, Notifier, Store } from './ports.js';
+
+const HOUR = 3600_000;
+
+export interface ReviewInput {
+  requestId: string;
+  actor: string;
+  teamId: string;
+  verdict: 'reviewed' | 'reverted';
+}
+
+export class BreakGlassService {
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; log: Log; notifier: Notifier; grants: GrantService; policies: Policies },
+  ) {}
+
+  /**
+   * Records an approver's review of a break-glass change; Revert now ends its grant first (a
+   * grant already over is only recorded as reverted). The first review wins; the rest are told
+   * who reviewed it. Returns the request as reviewed, and whether a grant was ended just now.
+   */
+  async review(input: ReviewInput): Promise<{ request: ChangeRequest; ended: boolean }> {
+    const { store, clock, policies } = this.deps;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const r = await store.requests.findById(input.requestId);
+      if (!r?.breakGlass) throw new DomainError(Codes.REQUEST_NOT_FOUND, 'That is not a break-glass change Keywarden knows.');
+      const ws = await store.workspaces.findById(r.workspaceId);
+      if (!ws || ws.slack.teamId !== input.teamId) throw new DomainError(Codes.WRONG_TEAM, 'That request does not belong to this Slack team.');
+      if (r.breakGlass.verdict) {
+        throw new DomainError(Codes.BREAK_GLASS_REVIEWED, `This break-glass change was already ${r.breakGlass.verdict} by <@${r.breakGlass.reviewedBy}>.`);
+      }
+      if (r.status !== 'APPLIED') throw new DomainError(Codes.REQUEST_NOT_PENDING, `This break-glass change is ${r.status.toLowerCase()}, not applied; there is nothing to review.`);
+      if (input.actor === r.requester) throw new DomainError(Codes.SELF_DECISION, 'You cannot review your own break-glass change; an approver must.');
+      const deciders = await policies.deciders(ws, r, clock.now());
+      if (!deciders.people.has(input.actor)) throw new DomainError(Codes.NOT_APPROVER, `Only ${deciders.label} can review this change.`);
+      let ended = false;
+      if (input.verdict === 'reverted') ended = await this.revert(r, input.actor);
+      const reviewed = await store.requests.update(r.id, { status: 'APPLIED', version: r.version }, {
+        breakGlass: { reviewedBy: input.actor, reviewedAt: clock.now(), verdict: input.verdict },
+      });
+      if (!reviewed) continue; // someone else reviewed (or a notice bumped it): read again
+      await this.deps.notifier.requestUpdated(reviewed, ws).catch((err: unknown) =>
+        this.deps.log.error({ err, requestId: r.id }, 'could not rewrite the message of a reviewed break-glass change'),
+      );
+      return { request: reviewed, ended };
+    }
+    throw new DomainError(Codes.REQUEST_NOT_PENDING, 'This change is being reviewed by others right now; look again.');
+  }
+
+  /** Ends the break-glass grant now, as End now does; false when it had already ended. */
+  private async revert(r: ChangeRequest, actor: string): Promise<boolean> {
+    const label = 'email' in r.params ? r.params.email : 'userName' in r.params ? r.params.userName : null;
+    if (!label) return false;
+    const s = await this.deps.grants.subjects.find(r.kind.startsWith('techuser.') ? 'technicalUser' : 'permission', r.workspaceId, label);
+    if (!s?.grant || s.grant.requestId !== r.id) return false;
+    const outcome = await this.deps.grants.end({ type: s.type, id: s.id }, r.id, { how: 'ended', by: actor });
+    return outcome === 'ended';
+  }
+
+  /**
+   * Reminds of break-glass changes still awaiting review `breakGlassReviewHours` (per workspace)
+   * after they were applied, once per such period. Returns how many reminders were posted.
+   */
+  async remindUnreviewed(limit = 200): Promise<number> {
+    const { store, clock, log } = this.deps;
+    const now = clock.now();
+    let n = 0;
+    for (const r of await store.requests.listBreakGlassUnreviewed(limit)) {
+      const ws = await store.workspaces.findById(r.workspaceId);
+      if (!ws || !r.appliedAt) continue;
+      const hours = breakGlassReviewHours(ws.policy);
+      const period = Math.floor((now.getTime() - r.appliedAt.getTime()) / (hours * HOUR));
+      if (period < 1) continue;
+      if (!(await store.requests.claimNotice(r.id, `breakGlassReview-${period}`, now))) continue;
+      try {
+        await this.deps.notifier.breakGlassUnreviewed(r, ws, period * hours);
+        n++;
+      } catch (err) {
+        // Released: the next run tries this period's reminder again.
+        await store.requests.releaseNotice(r.id, `breakGlassReview-${period}`).catch(() => {});
+        log.warn({ err, requestId: r.id }, 'could not remind of an unreviewed break-glass change');
+      }
+    }
+    return n;
+  }
+}
