@@ -18,6 +18,7 @@ import type { ApplyQueue, Clock, Log, Notifier, RequestFields, Store } from './p
 import { MAX_REJECTION_REASON, recordRejection } from './rejections.js';
 import { retiredReason } from './retired-workspaces.js';
 import { Policies } from './policies.js';
+import { approveAtOnce } from './instant-approval.js';
 import { noGroups } from './ports/directory.js';
 
 export interface SubmitInput {
@@ -116,7 +117,7 @@ export class RequestService {
     }
     // No approval needed (the rule says 0, or break-glass): approved at once, in the open.
     const atOnce = rule.approvals === 0 || breakGlass;
-    if (!ref) return atOnce ? this.approveAtOnce(r, ws) : r; // the message waits its turn at Slack's rate limit; posted and recorded later
+    if (!ref) return atOnce ? approveAtOnce(this.deps, this.messages, r, ws) : r; // the message waits its turn at Slack's rate limit; posted and recorded later
     // Where the message is. Tried a few times: a request left without it looks unposted, and the
     // unposted-request sweep would post it a second time unless a click records it first.
     for (let attempt = 1; ; attempt++) {
@@ -133,7 +134,7 @@ export class RequestService {
         break;
       }
     }
-    if (atOnce) return this.approveAtOnce({ ...r, slack: ref }, ws);
+    if (atOnce) return approveAtOnce(this.deps, this.messages, { ...r, slack: ref }, ws);
     return { ...r, slack: ref };
   }
 
@@ -143,25 +144,6 @@ export class RequestService {
    */
   openedBySystem(ws: Workspace, request: NewRequest, reason: string): Promise<ChangeRequest> {
     return this.submit({ workspace: ws, requester: SYSTEM_REQUESTER, request, reason });
-  }
-
-  /**
-   * A request its rule lets through without approval: APPROVED by the same compare-and-set a
-   * click makes (decidedBy null: nobody decided), queued, and its message rewritten to say so.
-   * A queue that cannot be reached leaves it to the outbox sweep, as after a click.
-   */
-  private async approveAtOnce(r: ChangeRequest, ws: Workspace): Promise<ChangeRequest> {
-    const { store, queue, clock, log, notifier } = this.deps;
-    const approved = await store.requests.update(r.id, { status: 'PENDING', version: r.version }, {
-      status: 'APPROVED', decidedBy: null, decidedAt: clock.now(),
-    });
-    if (!approved) return (await store.requests.findById(r.id)) ?? r;
-    await queue.enqueue(approved.id).catch((err: unknown) => log.warn({ err, requestId: r.id }, 'queue unavailable; the outbox sweep will queue this request'));
-    await this.messages.tell(approved, ws, false).catch((err: unknown) => log.error({ err, requestId: r.id }, 'could not rewrite the message of a request applied at once'));
-    if (approved.breakGlass) {
-      await notifier.breakGlassUsed(approved, ws).catch((err: unknown) => log.error({ err, requestId: r.id }, 'could not announce a break-glass change'));
-    }
-    return approved;
   }
 
   /** Rules that can be checked before anyone is asked to approve. */
