@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ids } from '../../src/slack/ids.js';
 import { ADMIN, APPROVALS, APPROVER1, APPROVER2, SIGNING_SECRET, startTestApp, testSeed, type TestApp } from '../helpers/keywarden.js';
 import { postSigned } from '../helpers/slack-requests.js';
+import { openHome } from '../helpers/views.js';
 
 const SEC = 'S0SECURITY';
 const [ALICE, BOB, CAROL] = ['UALICE', 'UBOB', 'UCAROL'];
@@ -79,6 +80,19 @@ describe('a rule whose approvers are a user group', () => {
     expect(await click(id, CAROL)).toMatch(/^Approved/);
     const done = await waitForStatus(id, 'APPLIED');
     expect(done.approvals.map((a) => a.by)).toEqual([ALICE, CAROL]);
+  });
+
+  it('shows each approver on the Home tab only what they may decide: a group member who is no workspace approver sees the group\'s request, a workspace approver outside the group does not', async () => {
+    const { id } = await ask('role john.doe@meshlab.de ADMIN');
+    const plain = await ask('role max.muster@meshlab.de VIEWER');
+    const buttonsFor = (view: any, rid: string) => view.blocks.some((b: any) => b.type === 'actions' && b.block_id === `decision:${rid}`);
+    const carol = (await openHome(t, CAROL)).args.view;
+    expect(buttonsFor(carol, id)).toBe(true);
+    expect(buttonsFor(carol, plain.id)).toBe(false);
+    const approver = (await openHome(t, APPROVER1)).args.view;
+    expect(buttonsFor(approver, id)).toBe(false);
+    expect(buttonsFor(approver, plain.id)).toBe(true);
+    expect(await click(plain.id, APPROVER1)).toMatch(/^Approved/);
   });
 
   it('leaves requests no rule matches to the workspace approvers', async () => {
