@@ -14,7 +14,8 @@ import type { Workspace } from '../domain/workspace.js';
 import { DEFAULT_POLICY, isAdmin } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
 import { RequestMessages } from './request-messages.js';
-import type { ApplyQueue, Clock, Log, Notifier, RequestFields, Store } from './ports.js';
+import { RequestSweeps } from './request-sweeps.js';
+import type { ApplyQueue, Clock, Log, Notifier, Store } from './ports.js';
 import { MAX_REJECTION_REASON, recordRejection } from './rejections.js';
 import { retiredReason } from './retired-workspaces.js';
 import { Policies } from './policies.js';
@@ -49,8 +50,7 @@ export interface DecideResult {
 }
 
 const HOUR = 3600_000;
-/** A request this old with no approval message was left by a stopped process (postUnposted). */
-export const UNPOSTED_AFTER_MS = 5 * 60_000;
+export { UNPOSTED_AFTER_MS } from './request-sweeps.js';
 const SLACK_REF_ATTEMPTS = 3;
 const SLACK_REF_RETRY_MS = 100;
 
@@ -68,10 +68,12 @@ export class RequestService {
     },
   ) {
     this.messages = new RequestMessages(deps);
+    this.sweeps = new RequestSweeps({ ...deps, messages: this.messages });
     this.policies = deps.policies ?? new Policies(noGroups);
   }
 
   private readonly messages: RequestMessages;
+  private readonly sweeps: RequestSweeps;
   readonly policies: Policies;
 
   /**
@@ -175,7 +177,7 @@ export class RequestService {
         const deciders = await this.policies.deciders(ws, r, clock.now());
         decision = decide(r, deciders, input.actor, input.verdict, clock.now());
       } catch (err) {
-        if (isDomainError(err) && err.code === Codes.REQUEST_EXPIRED) await this.expire(r, ws);
+        if (isDomainError(err) && err.code === Codes.REQUEST_EXPIRED) await this.sweeps.expire(r, ws);
         if (isDomainError(err) && err.code === Codes.REQUEST_NOT_PENDING && r.decidedBy) {
           throw new DomainError(err.code, `${err.message.replace(/\.$/, '')} (decided by <@${r.decidedBy}>).`);
         }
@@ -215,18 +217,6 @@ export class RequestService {
       this.deps.log.warn({ err, requestId: r.id }, 'could not record where the approval message is'),
     );
     return { ...r, slack: message };
-  }
-
-  private async expire(r: ChangeRequest, ws: Workspace): Promise<boolean> {
-    const expired = await this.deps.store.requests.update(r.id, { status: 'PENDING', version: r.version }, {
-      status: 'EXPIRED', outcome: 'Nobody decided in time.',
-    });
-    if (expired) {
-      await this.messages.tell(expired, ws, true, true).catch((err: unknown) =>
-        this.deps.log.error({ err, requestId: r.id }, 'could not tell anyone about an expired request'),
-      );
-    }
-    return expired !== null;
   }
 
   /**
@@ -311,88 +301,20 @@ export class RequestService {
     if (!(await this.messages.tell(r, ws, true))) throw new Error(`request ${r.id} is ${r.status} but the requester could not be told yet`);
   }
 
-  /** Pending requests past their TTL become EXPIRED: message rewritten, requester told. */
-  async expirePending(limit = 200): Promise<number> {
-    const { store, clock } = this.deps;
-    let n = 0;
-    for (const r of await store.requests.listPendingExpired(clock.now(), limit)) {
-      const ws = await store.workspaces.findById(r.workspaceId);
-      if (ws && (await this.expire(r, ws))) n++;
-    }
-    return n;
+  /** The scheduled sweeps over requests (request-sweeps.ts), here so callers keep one service. */
+  expirePending(limit?: number): Promise<number> {
+    return this.sweeps.expirePending(limit);
   }
 
-  /**
-   * Reminds the approvers of pending requests whose reminder is due (the workspace's
-   * reminderHoursBeforeExpiry before they expire), once each: the reminder is claimed by a
-   * compare-and-set that clears remindAt before it is posted, so concurrent sweeps and workers
-   * never post it twice. A reminder Slack refuses is logged and not tried again.
-   */
-  async remindApprovers(limit = 50): Promise<number> {
-    const { store, notifier, clock, log } = this.deps;
-    const now = clock.now();
-    return this.claimEach(
-      await store.requests.listRemindersDue(now, limit), { remindAt: null },
-      (r, ws) => notifier.remindApprovers(r, ws, now),
-      (r, err) => log.warn({ err, requestId: r.id }, 'could not remind the approvers of a pending request'),
-    );
+  remindApprovers(limit?: number): Promise<number> {
+    return this.sweeps.remindApprovers(limit);
   }
 
-  /**
-   * Requests stored but never posted for approval: the process stopped between the two steps of
-   * submit. Nobody could see or decide one until it expired, so it is posted now. `olderThanMs`
-   * is longer than a post can take (the Slack client gives up well within it), so a submit still
-   * posting is never overtaken. Each is claimed first (a compare-and-set that bumps its version),
-   * so two sweeps never post the same request twice; one whose post fails is tried at the next
-   * sweep, until it expires.
-   */
-  async postUnposted(olderThanMs = UNPOSTED_AFTER_MS, limit = 50): Promise<number> {
-    const { store, notifier, clock, log } = this.deps;
-    return this.claimEach(
-      await store.requests.listUnposted(new Date(clock.now().getTime() - olderThanMs), limit), {},
-      async (r, ws) => {
-        const ref = await notifier.requestCreated(r, ws); // null: queued (a no-op if it already waits)
-        if (!ref) return;
-        await store.requests.setSlackRef(r.id, ref);
-        log.warn({ requestId: r.id, createdAt: r.createdAt }, 'posted a request that was stored but never posted for approval');
-      },
-      (r, err) => log.error({ err, requestId: r.id }, 'could not post a request that was never posted for approval; the next sweep tries again'),
-    );
+  postUnposted(olderThanMs?: number, limit?: number): Promise<number> {
+    return this.sweeps.postUnposted(olderThanMs, limit);
   }
 
-  /**
-   * For each listed PENDING request: claims it by a compare-and-set on its version (with
-   * `fields`), so concurrent sweeps act on each at most once, then acts on the claimed request.
-   * Returns how many acts succeeded; a failed one is handed to `failed`.
-   */
-  private async claimEach(
-    list: ChangeRequest[], fields: RequestFields,
-    act: (r: ChangeRequest, ws: Workspace) => Promise<void>, failed: (r: ChangeRequest, err: unknown) => void,
-  ): Promise<number> {
-    const { store } = this.deps;
-    let n = 0;
-    for (const r of list) {
-      const ws = await store.workspaces.findById(r.workspaceId);
-      const claimed = ws && (await store.requests.update(r.id, { status: 'PENDING', version: r.version }, fields));
-      if (!ws || !claimed) continue;
-      try {
-        await act(claimed, ws);
-        n++;
-      } catch (err) {
-        failed(r, err);
-      }
-    }
-    return n;
-  }
-
-  /**
-   * The outbox: approved requests that never reached the queue (Redis was down when the approver
-   * clicked) are queued again. Job ids are request ids, so queueing twice runs once.
-   */
-  async sweepApproved(olderThanMs = 30_000, limit = 200): Promise<number> {
-    const { store, queue, clock } = this.deps;
-    const stale = await store.requests.listDecided('APPROVED', new Date(clock.now().getTime() - olderThanMs), limit);
-    for (const r of stale) await queue.enqueue(r.id);
-    return stale.length;
+  sweepApproved(olderThanMs?: number, limit?: number): Promise<number> {
+    return this.sweeps.sweepApproved(olderThanMs, limit);
   }
 }
