@@ -19,7 +19,9 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY jobs ./jobs
-# tsc -p tsconfig.build.json -> dist/src/**, dist/jobs/** (with source maps)
+# The auditor's chain check, so it runs in the image too: node dist/scripts/audit-verify.js <workspace>
+COPY scripts/audit-verify.ts ./scripts/
+# tsc -p tsconfig.build.json -> dist/src/**, dist/jobs/**, dist/scripts/audit-verify.js (with source maps)
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
