@@ -10,40 +10,29 @@ import { isDomainError } from '../../../domain/errors.js';
 import type { NewRequest } from '../../../domain/request.js';
 import type { Workspace } from '../../../domain/workspace.js';
 import type { SlackDeps } from '../../deps.js';
-import { fieldOf, formValues, GrantExtendFields, parseFields } from '../../forms/fields.js';
+import { fieldOf, GrantExtendFields } from '../../forms/fields.js';
 import { fields } from '../../forms/ids.js';
-import { decodeMetadata, GrantExtendMetadata } from '../../forms/metadata.js';
+import { GrantExtendMetadata } from '../../forms/metadata.js';
 import { publishHome } from '../../home-publisher.js';
-import { refuseMalformed } from '../../refusals.js';
 import { errorText } from '../../reply.js';
 import { tellUser } from '../../tell-user.js';
-import { ViewSubmission } from '../../view-schemas.js';
 import { submitText } from '../commands/submit-text.js';
+import { readSubmission } from './submission.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 export function grantExtendSubmitted(deps: SlackDeps) {
   return async ({ ack, body, client }: Args): Promise<void> => {
-    const sub = ViewSubmission.safeParse(body);
-    const meta = sub.success ? decodeMetadata(GrantExtendMetadata, sub.data.metadata) : null;
-    if (!sub.success || !meta) {
-      refuseMalformed(deps.log, body, { form: 'grant extend' }, sub.success ? [{ message: 'bad private_metadata' }] : sub.error.issues);
-      await ack();
-      return;
-    }
-    const { userId: user, teamId: team } = sub.data;
-    const parsed = parseFields(GrantExtendFields, formValues(sub.data.values));
-    if (!parsed.ok) {
-      await ack({ response_action: 'errors', errors: parsed.errors });
-      return;
-    }
+    const read = await readSubmission(deps, { ack, body }, 'grant extend', GrantExtendMetadata, GrantExtendFields);
+    if (!read) return;
+    const { user, team, meta, fields: values } = read;
     const context = { user, team, form: 'grant extend', grantId: meta.grantId };
     let request: NewRequest;
     let ws: Workspace;
     try {
       const g = await activeGrant(deps, meta.grantId, team);
       ws = g.workspace;
-      request = extensionRequest(g, parsed.data.duration!);
+      request = extensionRequest(g, values.duration!);
       await deps.requests.validate({ workspace: ws, requester: user, request });
     } catch (err) {
       if (isDomainError(err)) {
@@ -59,7 +48,7 @@ export function grantExtendSubmitted(deps: SlackDeps) {
     await ack();
     let text: string;
     try {
-      text = await submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: user, request, reason: parsed.data.reason }));
+      text = await submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: user, request, reason: values.reason }));
     } catch (err) {
       text = errorText(err, deps.log, context);
     }

@@ -9,33 +9,22 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { checkDecision } from '../../../app/rejections.js';
 import { isDomainError } from '../../../domain/errors.js';
 import type { SlackDeps } from '../../deps.js';
-import { formValues, parseFields, RejectFields } from '../../forms/fields.js';
+import { RejectFields } from '../../forms/fields.js';
 import { fields } from '../../forms/ids.js';
-import { decodeMetadata, RejectMetadata } from '../../forms/metadata.js';
+import { RejectMetadata } from '../../forms/metadata.js';
 import { publishHome } from '../../home-publisher.js';
-import { refuseMalformed } from '../../refusals.js';
 import { errorText } from '../../reply.js';
 import { tellUser } from '../../tell-user.js';
-import { ViewSubmission } from '../../view-schemas.js';
 import { answer } from '../actions/decide.js';
+import { readSubmission } from './submission.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 export function rejectSubmitted(deps: SlackDeps) {
   return async ({ ack, body, client }: Args): Promise<void> => {
-    const sub = ViewSubmission.safeParse(body);
-    const meta = sub.success ? decodeMetadata(RejectMetadata, sub.data.metadata) : null;
-    if (!sub.success || !meta) {
-      refuseMalformed(deps.log, body, { form: 'reject' }, sub.success ? [{ message: 'bad private_metadata' }] : sub.error.issues);
-      await ack();
-      return;
-    }
-    const { userId: user, teamId: team } = sub.data;
-    const parsed = parseFields(RejectFields, formValues(sub.data.values));
-    if (!parsed.ok) {
-      await ack({ response_action: 'errors', errors: parsed.errors });
-      return;
-    }
+    const read = await readSubmission(deps, { ack, body }, 'reject', RejectMetadata, RejectFields);
+    if (!read) return;
+    const { user, team, meta, fields: values } = read;
     const decision = { requestId: meta.requestId, actor: user, teamId: team, verdict: 'reject' as const };
     try {
       await checkDecision(deps, decision);
@@ -49,7 +38,7 @@ export function rejectSubmitted(deps: SlackDeps) {
     await ack();
     let text: string;
     try {
-      text = answer(await deps.requests.decide({ ...decision, reason: parsed.data.reason, message: meta.message }));
+      text = answer(await deps.requests.decide({ ...decision, reason: values.reason, message: meta.message }));
     } catch (err) {
       // Lost a race after the check (another approver was quicker): said like any refusal.
       text = errorText(err, deps.log, { user, team, action: 'reject', requestId: meta.requestId });

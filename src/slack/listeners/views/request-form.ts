@@ -9,14 +9,13 @@ import type { z } from 'zod';
 import { isDomainError } from '../../../domain/errors.js';
 import type { NewRequest } from '../../../domain/request.js';
 import type { SlackDeps } from '../../deps.js';
-import { fieldOf, formValues, parseFields } from '../../forms/fields.js';
+import { fieldOf } from '../../forms/fields.js';
 import type { FieldId } from '../../forms/ids.js';
-import { decodeMetadata, FormMetadata } from '../../forms/metadata.js';
-import { refuseMalformed } from '../../refusals.js';
+import { FormMetadata } from '../../forms/metadata.js';
 import { errorText } from '../../reply.js';
 import { tellUser } from '../../tell-user.js';
-import { ViewSubmission } from '../../view-schemas.js';
 import { submitText } from '../commands/submit-text.js';
+import { readSubmission } from './submission.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -30,20 +29,10 @@ export interface RequestFormSpec<S extends z.ZodType> {
 
 export function requestFormSubmitted<S extends z.ZodType>(deps: SlackDeps, spec: RequestFormSpec<S>) {
   return async ({ ack, body, client }: Args): Promise<void> => {
-    const sub = ViewSubmission.safeParse(body);
-    const meta = sub.success ? decodeMetadata(FormMetadata, sub.data.metadata) : null;
-    if (!sub.success || !meta) {
-      refuseMalformed(deps.log, body, { form: spec.name }, sub.success ? [{ message: 'bad private_metadata' }] : sub.error.issues);
-      await ack();
-      return;
-    }
-    const { userId: user, teamId: team } = sub.data;
-    const parsed = parseFields(spec.fields, formValues(sub.data.values));
-    if (!parsed.ok) {
-      await ack({ response_action: 'errors', errors: parsed.errors });
-      return;
-    }
-    const { request, reason } = spec.toRequest(parsed.data);
+    const read = await readSubmission(deps, { ack, body }, spec.name, FormMetadata, spec.fields);
+    if (!read) return;
+    const { user, team, meta, fields } = read;
+    const { request, reason } = spec.toRequest(fields);
     const ws = await deps.store.workspaces.findById(meta.workspaceId);
     if (!ws || ws.slack.teamId !== team) {
       await ack({ response_action: 'errors', errors: { [spec.firstField]: 'That workspace is not (or no longer) configured for this Slack team.' } });
