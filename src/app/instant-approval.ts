@@ -16,16 +16,17 @@ import type { RequestMessages } from './request-messages.js';
 export async function approveAtOnce(
   deps: { store: Store; queue: ApplyQueue; clock: Clock; log: Log; notifier: Notifier },
   messages: RequestMessages, r: ChangeRequest, ws: Workspace,
-): Promise<ChangeRequest> {
+): Promise<{ request: ChangeRequest; won: boolean }> {
   const { store, queue, clock, log, notifier } = deps;
   const approved = await store.requests.update(r.id, { status: 'PENDING', version: r.version }, {
     status: 'APPROVED', decidedBy: null, decidedAt: clock.now(),
   });
-  if (!approved) return (await store.requests.findById(r.id)) ?? r;
+  // Another sweep (or the submit itself) got there first: it queues and tells.
+  if (!approved) return { request: (await store.requests.findById(r.id)) ?? r, won: false };
   await queue.enqueue(approved.id).catch((err: unknown) => log.warn({ err, requestId: r.id }, 'queue unavailable; the outbox sweep will queue this request'));
   await messages.tell(approved, ws, false).catch((err: unknown) => log.error({ err, requestId: r.id }, 'could not rewrite the message of a request applied at once'));
   if (approved.breakGlass) {
     await notifier.breakGlassUsed(approved, ws).catch((err: unknown) => log.error({ err, requestId: r.id }, 'could not announce a break-glass change'));
   }
-  return approved;
+  return { request: approved, won: true };
 }

@@ -6,6 +6,7 @@
 import type { ChangeRequest } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { ApplyQueue, Clock, Log, Notifier, RequestFields, Store } from './ports.js';
+import { approveAtOnce } from './instant-approval.js';
 import type { RequestMessages } from './request-messages.js';
 
 /** A request this old with no approval message was left by a stopped process (postUnposted). */
@@ -105,12 +106,34 @@ export class RequestSweeps {
 
   /**
    * The outbox: approved requests that never reached the queue (Redis was down when the approver
-   * clicked) are queued again. Job ids are request ids, so queueing twice runs once.
+   * clicked) are queued again. Job ids are request ids, so queueing twice runs once. First, the
+   * approvals owed: requests that need none (approvals 0, break-glass) left PENDING by a process
+   * that stopped between storing and approving them are approved now (and queued by that).
    */
   async sweepApproved(olderThanMs = 30_000, limit = 200): Promise<number> {
     const { store, queue, clock } = this.deps;
+    const owed = await this.approveOwed(limit);
     const stale = await store.requests.listDecided('APPROVED', new Date(clock.now().getTime() - olderThanMs), limit);
     for (const r of stale) await queue.enqueue(r.id);
-    return stale.length;
+    return owed + stale.length;
+  }
+
+  /**
+   * `olderThanMs` is the unposted sweep's: a submit still posting its message (or waiting behind
+   * Slack's rate limit for it) is never overtaken. approveAtOnce is a compare-and-set on the
+   * pending request, so concurrent sweeps (and a late submit) approve each once.
+   */
+  private async approveOwed(limit: number, olderThanMs = UNPOSTED_AFTER_MS): Promise<number> {
+    const { store, clock, log } = this.deps;
+    let n = 0;
+    for (const r of await store.requests.listApprovalsOwed(new Date(clock.now().getTime() - olderThanMs), limit)) {
+      const ws = await store.workspaces.findById(r.workspaceId);
+      if (!ws) continue;
+      if ((await approveAtOnce(this.deps, this.deps.messages, r, ws)).won) {
+        n++;
+        log.warn({ requestId: r.id }, 'approved a request that needs no approval, left pending by a process that stopped');
+      }
+    }
+    return n;
   }
 }

@@ -96,13 +96,15 @@ export class RequestService {
     if (breakGlass) checkBreakGlass(rule, ws.policy, request, reason);
     else checkReason(rule, reason);
     const now = clock.now();
+    // No approval needed (the rule says 0, or break-glass): approved at once, in the open.
+    const atOnce = rule.approvals === 0 || breakGlass;
     const expiresAt = new Date(now.getTime() + ws.policy.requestTtlHours * HOUR);
     const remindAt = reminderDueAt(now, expiresAt, ws.policy.reminderHoursBeforeExpiry ?? DEFAULT_POLICY.reminderHoursBeforeExpiry!);
     const r = {
       ...request, id: randomUUID(), workspaceId: ws.id, requester, reason, status: 'PENDING', approvals: [],
       decidedBy: null, decidedAt: null, createdAt: now, expiresAt,
       slack: null, outcome: null, appliedAt: null, notifiedAt: null, remindAt, version: 0,
-      rule: requestRule(rule),
+      rule: requestRule(rule), approveAt: atOnce ? now : null,
       ...(breakGlass ? { breakGlass: { reviewedBy: null, reviewedAt: null, verdict: null } } : { escalateAt: escalationDueAt(rule, now) }),
     } as ChangeRequest;
     await store.requests.insert(r);
@@ -117,9 +119,7 @@ export class RequestService {
       });
       throw new DomainError('SLACK.POST_FAILED', 'Could not post the request to the approvals channel; nothing was requested. Try again.');
     }
-    // No approval needed (the rule says 0, or break-glass): approved at once, in the open.
-    const atOnce = rule.approvals === 0 || breakGlass;
-    if (!ref) return atOnce ? approveAtOnce(this.deps, this.messages, r, ws) : r; // the message waits its turn at Slack's rate limit; posted and recorded later
+    if (!ref) return atOnce ? (await approveAtOnce(this.deps, this.messages, r, ws)).request : r; // the message waits its turn at Slack's rate limit; posted and recorded later
     // Where the message is. Tried a few times: a request left without it looks unposted, and the
     // unposted-request sweep would post it a second time unless a click records it first.
     for (let attempt = 1; ; attempt++) {
@@ -136,7 +136,7 @@ export class RequestService {
         break;
       }
     }
-    if (atOnce) return approveAtOnce(this.deps, this.messages, { ...r, slack: ref }, ws);
+    if (atOnce) return (await approveAtOnce(this.deps, this.messages, { ...r, slack: ref }, ws)).request;
     return { ...r, slack: ref };
   }
 

@@ -124,6 +124,11 @@ interface RequestBase {
   breakGlass?: BreakGlass;
   /** When the pending request is to be escalated; null once it was, or never. */
   escalateAt?: Date | null;
+  /**
+   * Set on a request that needs no approval (a rule's `approvals: 0`, break-glass): submit approves
+   * it at once, and a process that stopped before it did leaves it for the outbox sweep to finish.
+   */
+  approveAt?: Date | null;
   version: number;
 }
 

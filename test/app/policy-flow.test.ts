@@ -48,6 +48,26 @@ describe('approvals: 0', () => {
   });
 });
 
+describe('approvals: 0, when the process stops before approving', () => {
+  it('is approved by the outbox sweep once the unposted time has passed, once however many sweeps run', async () => {
+    const x = await withRules([{ kinds: ['permission.invite'], roles: ['VIEWER'], approvals: 0 }]);
+    // The process "stops" while posting: the request is stored, never approved.
+    x.w.f.rule = (c) => (c.repo === 'notifier' && c.method === 'requestCreated' ? { hang: true } : undefined);
+    void submit(x, { kind: 'permission.invite', params: { email: 'late.viewer@meshlab.de', role: 'VIEWER' } }, 'reads the dashboards');
+    await new Promise((r) => setTimeout(r, 20));
+    x.w.f.reset();
+    const [stored] = await x.w.f.store.requests.listByWorkspace(WS_ID, { limit: 10 });
+    expect(stored).toMatchObject({ status: 'PENDING', approveAt: x.w.clock.now() });
+    expect(await x.w.requests.sweepApproved()).toBe(0); // a submit may still be posting: not overtaken
+    x.w.clock.advance(6 * 60_000);
+    const swept = await Promise.all([x.w.requests.sweepApproved(), x.w.requests.sweepApproved()]);
+    expect(swept.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await x.w.f.store.requests.findById(stored!.id)).toMatchObject({ status: 'APPROVED', decidedBy: null });
+    expect(x.w.queue.enqueued.filter((id) => id === stored!.id)).toHaveLength(1);
+    expect(await x.w.requests.apply(stored!.id)).toMatchObject({ status: 'APPLIED' });
+  });
+});
+
 describe('reasonRequired', () => {
   it('refuses a missing or token reason, saying what would do, and stores nothing', async () => {
     const x = await withRules([{ kinds: ['techuser.delete'], approvals: 1, reasonRequired: true }]);

@@ -527,6 +527,18 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect((await store.requests.listEscalationsDue(at(3), 10)).map((r) => r.id)).toEqual([d2.id]);
       });
 
+      it('listApprovalsOwed: PENDING with approveAt at or before the bound, earliest first; gone once approved', async () => {
+        const owed = (m: number | null) => request({ approveAt: m === null ? null : at(m) });
+        const [o2, o1, later, none] = [owed(2), owed(1), owed(11), owed(null)];
+        const approved = request({ status: 'APPROVED', approveAt: at(1) });
+        for (const r of [o2, o1, later, none, approved, request()]) await store.requests.insert(r);
+        expect((await store.requests.listApprovalsOwed(at(3), 10)).map((r) => r.id)).toEqual([o1.id, o2.id]);
+        expect((await store.requests.listApprovalsOwed(at(3), 1)).map((r) => r.id)).toEqual([o1.id]);
+        expect(await store.requests.update(o1.id, { status: 'PENDING', version: o1.version }, { status: 'APPROVED' })).toMatchObject({ status: 'APPROVED' });
+        expect((await store.requests.listApprovalsOwed(at(3), 10)).map((r) => r.id)).toEqual([o2.id]);
+        expect(await store.requests.listApprovalsOwed('soon' as unknown as Date, 10)).toEqual([]);
+      });
+
       it('listBreakGlassUnreviewed: APPLIED break-glass requests with no verdict, applied earliest first', async () => {
         const open = { reviewedBy: null, reviewedAt: null, verdict: null };
         const bg = (m: number, breakGlass: ChangeRequest['breakGlass'] = open, status: ChangeRequest['status'] = 'APPLIED') =>

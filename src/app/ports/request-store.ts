@@ -46,6 +46,8 @@ export interface RequestRepository {
   listRemindersDue(now: Date, limit: number): Promise<ChangeRequest[]>;
   /** PENDING requests whose escalateAt is at or before `now`, earliest first. */
   listEscalationsDue(now: Date, limit: number): Promise<ChangeRequest[]>;
+  /** PENDING requests that need no approval (approveAt at or before `before`), earliest first. */
+  listApprovalsOwed(before: Date, limit: number): Promise<ChangeRequest[]>;
   /** APPLIED break-glass requests nobody has reviewed yet, applied earliest first. */
   listBreakGlassUnreviewed(limit: number): Promise<ChangeRequest[]>;
   /** PENDING requests with no approval message recorded, created before `createdBefore`, oldest first. */

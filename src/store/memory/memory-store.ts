@@ -190,6 +190,9 @@ class Requests implements RequestRepository {
   async listEscalationsDue(now: Date, limit: number) {
     return this.pendingBy('escalateAt', (at) => at <= now, limit);
   }
+  async listApprovalsOwed(before: Date, limit: number) {
+    return this.pendingBy('approveAt', (at) => at <= before, limit);
+  }
   async listBreakGlassUnreviewed(limit: number) {
     const found = [...this.byId.values()]
       .filter((r) => r.status === 'APPLIED' && r.breakGlass && r.breakGlass.verdict === null)
@@ -203,7 +206,7 @@ class Requests implements RequestRepository {
     return this.pendingBy('expiresAt', (at) => at <= now, limit);
   }
   /** PENDING requests whose `field` is set and `due`, earliest first. */
-  private pendingBy(field: 'remindAt' | 'createdAt' | 'expiresAt' | 'escalateAt', due: (at: Date, r: ChangeRequest) => boolean, limit: number) {
+  private pendingBy(field: 'remindAt' | 'createdAt' | 'expiresAt' | 'escalateAt' | 'approveAt', due: (at: Date, r: ChangeRequest) => boolean, limit: number) {
     const found = [...this.byId.values()]
       .filter((r) => r.status === 'PENDING' && r[field] && due(r[field]!, r))
       .sort((a, b) => a[field]!.getTime() - b[field]!.getTime());

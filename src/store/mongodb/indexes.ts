@@ -71,6 +71,8 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     { name: 'status_remindAt', key: { status: 1, remindAt: 1 } },
     // Pending requests due to be escalated (listEscalationsDue).
     { name: 'status_escalateAt', key: { status: 1, escalateAt: 1 } },
+    // Pending requests that need no approval, left by a process that stopped (listApprovalsOwed).
+    { name: 'status_approveAt', key: { status: 1, approveAt: 1 } },
     // Break-glass changes awaiting review (listBreakGlassUnreviewed), earliest first.
     { name: 'status_breakGlass.verdict_appliedAt', key: { status: 1, 'breakGlass.verdict': 1, appliedAt: 1 } },
     // Pending requests never posted for approval, oldest first (listUnposted; `slack: null` is

@@ -121,6 +121,10 @@ export class MongoRequests implements RequestRepository {
     return this.listPending('escalateAt', { $lte: now }, {}, limit);
   }
 
+  listApprovalsOwed(before: Date, limit: number): Promise<ChangeRequest[]> {
+    return this.listPending('approveAt', { $lte: before }, {}, limit);
+  }
+
   /** `$type: 'null'`: a request without break-glass has no verdict field at all, and is not listed. */
   async listBreakGlassUnreviewed(limit: number): Promise<ChangeRequest[]> {
     const n = toLimit(limit);
@@ -143,7 +147,7 @@ export class MongoRequests implements RequestRepository {
    * index, so the server reads only the due entries and stops at `limit`.
    */
   private async listPending(
-    field: 'remindAt' | 'createdAt' | 'expiresAt' | 'escalateAt', due: { $lt: Date } | { $lte: Date }, also: Filter<RequestDoc>, limit: number,
+    field: 'remindAt' | 'createdAt' | 'expiresAt' | 'escalateAt' | 'approveAt', due: { $lt: Date } | { $lte: Date }, also: Filter<RequestDoc>, limit: number,
   ): Promise<ChangeRequest[]> {
     const n = toLimit(limit);
     if (!isDate('$lt' in due ? due.$lt : due.$lte) || n <= 0) return [];
