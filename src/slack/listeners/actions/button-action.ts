@@ -6,6 +6,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import type { z } from 'zod';
 import type { SlackDeps } from '../../deps.js';
 import { refuseMalformed } from '../../refusals.js';
+import { ButtonOrigin } from '../../view-schemas.js';
 import { errorText } from '../../reply.js';
 import { answerClick } from './answer-click.js';
 
@@ -21,6 +22,34 @@ export interface ButtonSpec<T extends { userId: string; teamId: string }> {
   context(click: T): object;
   /** Does the work; returns the answer for the clicker. */
   run(click: T): Promise<string>;
+}
+
+/**
+ * A button that opens a form: the same shape, but the form is the answer, so the clicker is only
+ * answered when it cannot be opened. Acked at once: the trigger_id is good for 3 s from the click.
+ */
+export interface FormButtonSpec<T extends { userId: string; teamId: string }> extends Omit<ButtonSpec<T>, 'run'> {
+  /** Opens the form (views.open with the click's trigger_id); throws a refusal to answer instead. */
+  open(click: T, origin: z.output<typeof ButtonOrigin>, client: Args['client']): Promise<void>;
+}
+
+export function formButtonAction<T extends { userId: string; teamId: string }>(deps: SlackDeps, spec: FormButtonSpec<T>) {
+  return async ({ ack, body, respond, client }: Args): Promise<void> => {
+    await ack();
+    const click = spec.schema.safeParse(body);
+    const origin = ButtonOrigin.safeParse(body);
+    if (!click.success || !origin.success) {
+      refuseMalformed(deps.log, body, { action: spec.action }, click.success ? origin.error!.issues : click.error.issues);
+      await answerClick(deps, { body, respond, client }, null, spec.malformed);
+      return;
+    }
+    try {
+      await spec.open(click.data, origin.data, client);
+    } catch (err) {
+      const text = errorText(err, deps.log, { user: click.data.userId, team: click.data.teamId, action: spec.action, ...spec.context(click.data) });
+      await answerClick(deps, { body, respond, client }, click.data, text);
+    }
+  };
 }
 
 export function buttonAction<T extends { userId: string; teamId: string }>(deps: SlackDeps, spec: ButtonSpec<T>) {

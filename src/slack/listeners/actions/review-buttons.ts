@@ -10,10 +10,9 @@ import type { SlackDeps } from '../../deps.js';
 import { refuseMalformed } from '../../refusals.js';
 import { errorText } from '../../reply.js';
 import { TokenButton } from '../../schemas.js';
-import { ButtonOrigin } from '../../view-schemas.js';
 import { submitText } from '../commands/submit-text.js';
 import { answerClick } from './answer-click.js';
-import { buttonAction } from './button-action.js';
+import { buttonAction, formButtonAction } from './button-action.js';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 const MALFORMED = 'That button does not name a technical user Keywarden knows; nothing was changed.';
@@ -62,25 +61,15 @@ export const reviewDeleteAction = (deps: SlackDeps) =>
   });
 
 export function reviewTransferAction(deps: SlackDeps) {
-  return async ({ ack, body, respond, client }: Args): Promise<void> => {
-    // Ack at once: the trigger_id that opens the form is good for 3 seconds from the click.
-    await ack();
-    const click = TokenButton.safeParse(body);
-    const origin = ButtonOrigin.safeParse(body);
-    if (!click.success || !origin.success) {
-      refuseMalformed(deps.log, body, { action: 'review transfer' }, click.success ? origin.error!.issues : click.error.issues);
-      return answerClick(deps, { body, respond, client }, null, MALFORMED);
-    }
-    try {
-      const { tu, ws } = await subject(deps, click.data);
+  return formButtonAction(deps, {
+    action: 'review transfer',
+    schema: TokenButton,
+    malformed: MALFORMED,
+    context: (c) => ({ technicalUserId: c.technicalUserId }),
+    async open(click, { triggerId, responseUrl }, client) {
+      const { tu, ws } = await subject(deps, click);
       const owner = (await deps.store.ownership.findById(tu.id))?.owner ?? null;
-      await client.views.open({
-        trigger_id: origin.data.triggerId,
-        view: techuserOwnerForm(ws, tu, owner, { workspaceId: ws.id, responseUrl: origin.data.responseUrl }),
-      });
-    } catch (err) {
-      const text = errorText(err, deps.log, { user: click.data.userId, team: click.data.teamId, action: 'review transfer' });
-      await answerClick(deps, { body, respond, client }, click.data, text);
-    }
-  };
+      await client.views.open({ trigger_id: triggerId, view: techuserOwnerForm(ws, tu, owner, { workspaceId: ws.id, responseUrl }) });
+    },
+  });
 }
