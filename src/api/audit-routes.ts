@@ -16,7 +16,7 @@ import type { Route } from '../http/server.js';
 import { authenticate } from './auth.js';
 import { enveloped, errorEnvelope, sendEnvelope } from './envelope.js';
 import { HttpError, toHttpError } from './http-error.js';
-import { queryParams } from './request.js';
+import { pathSegment, queryParams } from './request.js';
 
 export interface AuditRouteDeps {
   accessTokens: AccessTokenService;
@@ -130,12 +130,4 @@ function decodeCursor(c: string): AuditPosition {
     // answered below
   }
   throw new HttpError(400, 'The cursor is not one this API gave out; start without it, or use the cursor of the last page.');
-}
-
-function pathSegment(s: string | undefined): string {
-  try {
-    return decodeURIComponent(s ?? '');
-  } catch {
-    return s ?? '';
-  }
 }

@@ -11,7 +11,7 @@ import type { Log } from '../app/ports.js';
 import type { Route } from '../http/server.js';
 import { authenticate } from './auth.js';
 import { enveloped, listEnvelope, sendEnvelope } from './envelope.js';
-import { pathSegment } from './permission-routes.js';
+import { pathSegment } from './request.js';
 
 export const GRANT_TYPE = 'Grant';
 export const GRANTS_PATH = /^\/services\/keywarden\/v1\/workspaces\/(?<id>[^/]+)\/grants$/;

@@ -16,7 +16,7 @@ import { authenticate } from './auth.js';
 import { enveloped, listEnvelope, oneEnvelope, sendEnvelope } from './envelope.js';
 import { HttpError } from './http-error.js';
 import { bodyProblems, PermissionBody, permissionJson } from './permission-json.js';
-import { queryParams, readJson } from './request.js';
+import { pathSegment, queryParams, readJson } from './request.js';
 
 export interface PermissionRouteDeps {
   accessTokens: AccessTokenService;
@@ -61,13 +61,4 @@ export function permissionRoutes(deps: PermissionRouteDeps): Route[] {
       }),
     },
   ];
-}
-
-/** A path segment as sent, decoded; one that does not decode is kept as it is (and matches nothing). */
-export function pathSegment(s: string | undefined): string {
-  try {
-    return decodeURIComponent(s ?? '');
-  } catch {
-    return s ?? '';
-  }
 }

@@ -81,3 +81,12 @@ export function queryParams<K extends string>(url: URL, allowed: readonly K[], m
   }
   return out;
 }
+
+/** A path segment as sent, decoded; one that does not decode is kept as it is (and matches nothing). */
+export function pathSegment(s: string | undefined): string {
+  try {
+    return decodeURIComponent(s ?? '');
+  } catch {
+    return s ?? '';
+  }
+}
