@@ -5,10 +5,11 @@
 import { isPermissionStatus, type PermissionStatus } from '../../domain/permission.js';
 import type { NewRequest } from '../../domain/request.js';
 import {
-  isUsageError, parseEmail, parseReason, parseRole, refuseDuration, splitWords, takeDuration, usageError, type UsageError,
+  isUsageError, parseEmail, parseReason, parseRole, refuseDuration, splitWords, usageError, type UsageError,
 } from './words.js';
 import { typed } from '../blocks/typed.js';
-import { BREAK_GLASS_USAGE, takeBreakGlass } from './breakglass.js';
+import { BREAK_GLASS_USAGE } from './breakglass.js';
+import { parseRoleChange } from './role-change.js';
 
 export const PERMISSION_USAGE = [
   '*Usage* (add `workspace:<name>` anywhere to pick a workspace):',
@@ -53,14 +54,10 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
     case 'role': {
       const email = parseEmail(rest[0]);
       if (isUsageError(email)) return email;
-      const role = parseRole(rest[1]);
-      if (isUsageError(role)) return role;
-      const time = takeDuration(rest.slice(2));
-      if (isUsageError(time)) return time;
-      const params = time.minutes === undefined ? { email, role } : { email, role, minutes: time.minutes };
-      const bg = takeBreakGlass(time);
-      if (isUsageError(bg)) return bg;
-      return { ...ws, action: 'request', request: { kind: 'permission.role', params }, reason: bg ? bg.reason : parseReason(time.rest), ...(bg && { breakGlass: true }) };
+      const change = parseRoleChange(rest.slice(1));
+      if (isUsageError(change)) return change;
+      const request = { kind: 'permission.role', params: { email, ...change.params } } as const;
+      return { ...ws, action: 'request', request, reason: change.reason, ...(change.breakGlass && { breakGlass: true }) };
     }
     case 'invite': {
       const email = parseEmail(rest[0]);

@@ -4,10 +4,11 @@
  */
 import type { NewRequest, ParamsByKind } from '../../domain/request.js';
 import {
-  isUsageError, parseReason, parseRole, refuseDuration, splitWords, takeDuration, usageError, type UsageError,
+  isUsageError, parseReason, parseRole, refuseDuration, splitWords, usageError, type UsageError,
 } from './words.js';
 import { typed } from '../blocks/typed.js';
-import { BREAK_GLASS_USAGE, takeBreakGlass } from './breakglass.js';
+import { BREAK_GLASS_USAGE } from './breakglass.js';
+import { parseRoleChange } from './role-change.js';
 
 export const TECHUSER_USAGE = [
   '*Usage* (add `workspace:<name>` anywhere to pick a workspace):',
@@ -106,15 +107,10 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
     case 'role': {
       const userName = need(name);
       if (isUsageError(userName)) return userName;
-      const role = parseRole(rest[0]);
-      if (isUsageError(role)) return role;
-      const time = takeDuration(rest.slice(1));
-      if (isUsageError(time)) return time;
-      const params = time.minutes === undefined ? { userName, role } : { userName, role, minutes: time.minutes };
-      const bg = takeBreakGlass(time);
-      if (isUsageError(bg)) return bg;
-      if (bg) return { ...ws, action: 'request', request: { kind: 'techuser.role', params }, reason: bg.reason, breakGlass: true };
-      return request({ kind: 'techuser.role', params }, time.rest);
+      const change = parseRoleChange(rest);
+      if (isUsageError(change)) return change;
+      const role = { kind: 'techuser.role', params: { userName, ...change.params } } as const;
+      return { ...ws, action: 'request', request: role, reason: change.reason, ...(change.breakGlass && { breakGlass: true }) };
     }
     case 'owner': {
       const userName = need(name);
