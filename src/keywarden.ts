@@ -5,6 +5,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
+import { ApiRequestService } from './app/api-requests.js';
 import { AuditService } from './app/audit.js';
 import { LastUsedRecorder } from './app/last-used.js';
 import { TechnicalUserChanges } from './app/technical-user-changes.js';
@@ -182,7 +183,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass };
+    const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.

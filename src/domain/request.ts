@@ -49,7 +49,21 @@ export const isTechuserChange = (kind: string): kind is TechuserChangeKind => (T
  * such a request is approved by people like any other, and nobody is sent its outcome by DM.
  */
 export const SYSTEM_REQUESTER = 'keywarden';
-export const isSystemRequester = (requester: string): boolean => requester === SYSTEM_REQUESTER;
+/**
+ * The requester of a request a technical user made over the API with no admin named behind it
+ * (api-requests.ts). Like SYSTEM_REQUESTER it is nobody in Slack: it has no DM, cannot decide,
+ * and its request is approved by people like any other.
+ */
+export const TECHUSER_REQUESTER_PREFIX = 'techuser:';
+export const technicalUserRequester = (technicalUserId: string): string => `${TECHUSER_REQUESTER_PREFIX}${technicalUserId}`;
+/** No person behind it: Keywarden itself, or a technical user over the API. */
+export const isSystemRequester = (requester: string): boolean =>
+  requester === SYSTEM_REQUESTER || requester.startsWith(TECHUSER_REQUESTER_PREFIX);
+
+/** Where a request came from when not from a slash command, button or form. */
+export type RequestOrigin =
+  | { via: 'api'; technicalUser: { id: string; userName: string } }
+  | { via: 'workflow'; functionExecutionId: string; workflowUser: string };
 
 /** Kinds whose application creates a new API token for the requester to reveal. */
 export const TOKEN_KINDS: readonly RequestKind[] = ['techuser.create', 'techuser.rotate'];
@@ -129,6 +143,8 @@ interface RequestBase {
    * it at once, and a process that stopped before it did leaves it for the outbox sweep to finish.
    */
   approveAt?: Date | null;
+  /** Where it came from (the API, a workflow step); absent for Slack's own commands and forms. */
+  origin?: RequestOrigin;
   version: number;
 }
 
