@@ -6,9 +6,10 @@
  *   GET  /services/keywarden/v1/workspaces/{id}/requests/{requestId}
  */
 import type { AccessTokenService } from '../app/access-tokens.js';
-import { REQUEST_PAGE_MAX, type ApiRequestService, type DecidersView } from '../app/api-requests.js';
+import { REQUEST_PAGE_MAX, type ApiRequestService } from '../app/api-requests.js';
 import type { Log } from '../app/ports.js';
-import { isSystemRequester, REQUEST_STATUSES, type ChangeRequest, type RequestStatus } from '../domain/request.js';
+import { REQUEST_STATUSES, type RequestStatus } from '../domain/request.js';
+import { requestJson } from '../app/request-json.js';
 import type { Route } from '../http/server.js';
 import { authenticate } from './auth.js';
 import { enveloped, listEnvelope, oneEnvelope, sendEnvelope } from './envelope.js';
@@ -26,29 +27,6 @@ export interface RequestRouteDeps {
   accessTokens: AccessTokenService;
   apiRequests: ApiRequestService;
   log: Log;
-}
-
-/** A request as the API shows it: what, who, where it stands, who may decide, and how it ended. */
-export function requestJson(r: ChangeRequest, deciders?: DecidersView) {
-  return {
-    id: r.id,
-    workspaceId: r.workspaceId,
-    kind: r.kind,
-    params: r.params,
-    status: r.status,
-    requester: isSystemRequester(r.requester) ? null : r.requester,
-    origin: r.origin ?? { via: 'slack' },
-    reason: r.reason,
-    breakGlass: r.breakGlass !== undefined,
-    ...(deciders && { deciders }),
-    approvals: r.approvals.map((a) => ({ by: a.by, at: a.at.toISOString() })),
-    decidedBy: r.decidedBy,
-    decidedAt: r.decidedAt?.toISOString() ?? null,
-    createdAt: r.createdAt.toISOString(),
-    expiresAt: r.expiresAt.toISOString(),
-    appliedAt: r.appliedAt?.toISOString() ?? null,
-    outcome: r.outcome,
-  };
 }
 
 export function requestRoutes(deps: RequestRouteDeps): Route[] {
