@@ -57,6 +57,8 @@ import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
 import type { OutboundWorkerOptions } from '../jobs/outbound.js';
 import { startWebhookWorker, type WebhookWorkerOptions } from '../jobs/webhooks.js';
 import { WebhookDelivery } from './app/webhooks.js';
+import { withWorkflowSteps, WorkflowSteps } from './app/workflow-steps.js';
+import { SlackStepCompleter, SlackUserEmails, stepClient } from './slack/step-slack.js';
 import { WebhookEventLog } from './webhooks/event-log.js';
 import { httpPoster } from './webhooks/http-post.js';
 import { notingStore } from './webhooks/noting-store.js';
@@ -160,7 +162,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     metrics.watchOutbound(() => outboundBacklog(outboundQueues), log);
 
     const permissions = new PermissionService(store, clock);
-    const notifier = new SlackNotifier(outbound);
+    // The Workflow Builder step is completed where a request's requester is told that it ended.
+    let workflowSteps: WorkflowSteps | null = null;
+    const notifier = withWorkflowSteps(new SlackNotifier(outbound), () => workflowSteps);
     const technicalUsers = new TechnicalUserService({
       store, clock, log, notifier, sealer: new JweTokenSealer(config.KEYWARDEN_SECRET), revealTtlHours: config.TOKEN_REVEAL_TTL_HOURS,
     });
@@ -212,8 +216,10 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     metrics.watchWebhooks(() => webhooks.backlogs(), log);
     // With Redis away at start, a new hook starts at its first delivery instead: logged, not fatal.
     await webhooks.startHooks().catch((err: unknown) => log.warn({ err }, 'could not give new webhooks their starting place; they start at their first delivery'));
+    const stepSlack = stepClient(slackClient);
+    workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(stepSlack), emails: new SlackUserEmails(stepSlack), clock, log });
     const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
