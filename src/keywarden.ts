@@ -118,7 +118,11 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     // Webhooks: each state change and history line is noted for them (webhooks/noting-store.ts),
     // in the event log attached below once Redis is open.
     let eventLog: WebhookEventLog | null = null;
-    const store = notingStore(meteredStore(opts.store ?? (await openStore(config.MONGODB_URI, log)), metrics), () => eventLog, log, () => clock.now());
+    // Workspaces with webhooks, as the seed (applied below) says: the others are never noted.
+    let hooked = new Set<string>();
+    const store = notingStore(
+      meteredStore(opts.store ?? (await openStore(config.MONGODB_URI, log)), metrics), (ws) => (hooked.has(ws) ? eventLog : null), log, () => clock.now(),
+    );
     stops.push(() => store.close());
     await store.init();
     metrics.watchTokens(store.technicalUsers, () => clock.now(), log);
@@ -127,6 +131,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log, clock.now());
     // Every hook's secret, read now: a missing one stops the start, naming its variable.
     const webhookSecrets = await readWebhookSecrets(store, config);
+    hooked = new Set((await store.workspaces.list()).filter((ws) => (ws.webhooks ?? []).length > 0).map((ws) => ws.id));
 
     // Bounded: a Slack outage must not hold a queue job for half an hour. A 429 is not waited out
     // by the call: the outbound path queues the message in its lane, which waits for every caller.
@@ -213,9 +218,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       store, log: eventLog, post: httpPoster(opts.webhooks?.timeoutMs), secret: (name) => webhookSecrets.get(name), notifier, clock, logger: log,
       failed: (reason) => metrics.webhookFailed(reason),
     });
-    metrics.watchWebhooks(() => webhooks.backlogs(), log);
+    if (hooked.size > 0) metrics.watchWebhooks(() => webhooks.backlogs(), log);
     // With Redis away at start, a new hook starts at its first delivery instead: logged, not fatal.
-    await webhooks.startHooks().catch((err: unknown) => log.warn({ err }, 'could not give new webhooks their starting place; they start at their first delivery'));
+    if (hooked.size > 0) await webhooks.startHooks().catch((err: unknown) => log.warn({ err }, 'could not give new webhooks their starting place; they start at their first delivery'));
     const stepSlack = stepClient(slackClient);
     workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(stepSlack), emails: new SlackUserEmails(stepSlack), clock, log });
     const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
@@ -244,12 +249,15 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
         },
       });
       stops.push(() => workers.close());
-      const webhookConnection = redisConnection(config.REDIS_URL, 'worker');
-      const hooks = startWebhookWorker({ delivery: webhooks, connection: webhookConnection, prefix, log, metrics, ...opts.webhooks });
-      stops.push(async () => {
-        await hooks.close();
-        webhookConnection.disconnect();
-      });
+      // Only where the seed names webhooks (it is read at start, with their secrets).
+      if (hooked.size > 0) {
+        const webhookConnection = redisConnection(config.REDIS_URL, 'worker');
+        const hooks = startWebhookWorker({ delivery: webhooks, connection: webhookConnection, prefix, log, metrics, ...opts.webhooks });
+        stops.push(async () => {
+          await hooks.close();
+          webhookConnection.disconnect();
+        });
+      }
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
     return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, stop };

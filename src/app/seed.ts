@@ -11,7 +11,8 @@ import { PERMISSION_STATUSES, ROLES } from '../domain/permission.js';
 import { isEmail } from '../domain/user.js';
 import { DEFAULT_POLICY } from '../domain/workspace.js';
 import { DEFAULT_BREAK_GLASS_REVIEW_HOURS, DEFAULT_MAX_BREAK_GLASS_HOURS, POLICY_KINDS } from '../domain/policy.js';
-import { urlProblem, WEBHOOK_EVENTS, WEBHOOK_SECRET_ENV } from '../domain/webhook.js';
+import { WEBHOOK_EVENTS, WEBHOOK_SECRET_ENV } from '../domain/webhook.js';
+import { urlProblem } from './webhook-addresses.js';
 import type { Log, Store } from './ports.js';
 
 const SeedUser = z.object({

@@ -8,7 +8,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { addressProblem, isLoopbackHost } from '../domain/webhook.js';
+import { addressProblem, isLoopbackHost } from '../app/webhook-addresses.js';
 
 export interface PostResult {
   /** The HTTP status, or null when no answer came (refused, timed out, address not allowed). */

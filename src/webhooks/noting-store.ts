@@ -11,10 +11,13 @@ export interface EventSink {
   note(workspaceId: string, n: { type: 'history' | 'request'; id: string; status?: string; at: number }): Promise<void>;
 }
 
-/** `sink()` is read at each note: the sink may be attached after the store is opened. */
-export function notingStore(store: Store, sink: () => EventSink | null, log: Log, now: () => Date): Store {
+/**
+ * `sink()` is read at each note: the sink may be attached after the store is opened, and returns
+ * null for a workspace without webhooks (nothing is noted for it: no cost there at all).
+ */
+export function notingStore(store: Store, sink: (workspaceId: string) => EventSink | null, log: Log, now: () => Date): Store {
   const note = (workspaceId: string, n: Parameters<EventSink['note']>[1]) => {
-    const s = sink();
+    const s = sink(workspaceId);
     if (!s) return;
     s.note(workspaceId, n).catch((err: unknown) => log.warn({ err, workspaceId, event: n.type, id: n.id }, 'could not note an event for the webhooks'));
   };
