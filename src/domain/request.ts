@@ -3,6 +3,7 @@ import type { Role } from './permission.js';
 import type { Workspace } from './workspace.js';
 import { isAdmin } from './workspace.js';
 import type { RequestRule } from './policy.js';
+import type { Actor } from './history.js';
 
 /** What each kind of request asks for. Secrets never appear here: requests are stored and queued. */
 export interface ParamsByKind {
@@ -59,6 +60,18 @@ export const technicalUserRequester = (technicalUserId: string): string => `${TE
 /** No person behind it: Keywarden itself, or a technical user over the API. */
 export const isSystemRequester = (requester: string): boolean =>
   requester === SYSTEM_REQUESTER || requester.startsWith(TECHUSER_REQUESTER_PREFIX);
+
+/**
+ * Who history names as having asked: the Slack user, or the technical user itself for a request
+ * it made over the API with no admin behind it (Keywarden's own requests keep their Slack-shaped
+ * 'keywarden' id, as before).
+ */
+export function requesterActor(r: Pick<RequestBase, 'requester' | 'origin'>): Actor {
+  if (r.requester.startsWith(TECHUSER_REQUESTER_PREFIX) && r.origin?.via === 'api') {
+    return { type: 'technicalUser', id: r.origin.technicalUser.id, name: r.origin.technicalUser.userName };
+  }
+  return { type: 'slack', id: r.requester };
+}
 
 /** Where a request came from when not from a slash command, button or form. */
 export type RequestOrigin =

@@ -144,6 +144,11 @@ describe('decided in Slack', () => {
     expect(res.json.data.requester).toBeNull();
     const msg = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === APPROVALS && JSON.stringify(c.args.blocks).includes(res.json.data.id));
     expect(JSON.stringify(msg.args.blocks)).toContain('requested by technical user ops-bot via the API');
+    const id = res.json.data.id as string;
+    await t.click(ids.APPROVE, id, APPROVER1);
+    await waitFor(async () => (await t.store.requests.findById(id))?.status === 'APPLIED');
+    // History names the technical user as the one who asked.
+    expect((await t.store.history.findById(id))?.actor).toEqual({ type: 'technicalUser', id: admin.id, name: 'ops-bot' });
   });
 });
 
