@@ -83,7 +83,13 @@ const Env = z
     message: 'must be all when MONGODB_URI=memory (the in-memory store is not shared between processes)',
   });
 
-export type Config = z.infer<typeof Env>;
+export type Config = z.infer<typeof Env> & {
+  /**
+   * A secret the seed file names by its variable (a webhook's secretEnv), read from the same
+   * environment as every other setting; a missing or empty one is a ConfigError naming it.
+   */
+  secretFromEnv(name: string, why: string): string;
+};
 
 /** Every setting's name: what deployment files may set (test/deploy checks them against this). */
 export const SETTINGS = Object.keys(Env.shape) as ReadonlyArray<keyof Config>;
@@ -99,7 +105,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     Object.entries(env).flatMap(([k, v]) => (v === undefined || v.trim() === '' ? [] : [[k, v.trim()]])),
   );
   const parsed = Env.safeParse(cleaned);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const secretFromEnv = (name: string, why: string): string => {
+      const v = cleaned[name];
+      if (!v) throw new ConfigError(`Invalid configuration: ${name} is required (${why})`);
+      return v;
+    };
+    // Not enumerable: a logged or spread config never carries the environment with it.
+    return Object.defineProperty({ ...parsed.data }, 'secretFromEnv', { value: secretFromEnv, enumerable: false }) as Config;
+  }
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');
   const why = issue.code === 'invalid_type' && cleaned[name] === undefined ? 'is required' : issue.message;

@@ -5,6 +5,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AccessTokenService, ACCESS_TOKEN_LIFETIME_SECONDS } from './app/access-tokens.js';
+import { ApiRequestService } from './app/api-requests.js';
 import { AuditService } from './app/audit.js';
 import { LastUsedRecorder } from './app/last-used.js';
 import { TechnicalUserChanges } from './app/technical-user-changes.js';
@@ -54,6 +55,13 @@ import { KeywardenMetrics } from './metrics/metrics.js';
 import { readSeedFile } from './store/seed-file.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
 import type { OutboundWorkerOptions } from '../jobs/outbound.js';
+import { startWebhookWorker, type WebhookWorkerOptions } from '../jobs/webhooks.js';
+import { WebhookDelivery } from './app/webhooks.js';
+import { withWorkflowSteps, WorkflowSteps } from './app/workflow-steps.js';
+import { SlackStepCompleter, SlackUserEmails, stepClient } from './slack/step-slack.js';
+import { WebhookEventLog } from './webhooks/event-log.js';
+import { httpPoster } from './webhooks/http-post.js';
+import { notingStore } from './webhooks/noting-store.js';
 
 export interface KeywardenOptions {
   log?: Log;
@@ -70,6 +78,17 @@ export interface KeywardenOptions {
   slackLanes?: LaneLimits;
   /** The outbound workers' timings (tests shorten them). */
   outboundWorker?: Pick<OutboundWorkerOptions, 'watchEveryMs' | 'backlogWarnSeconds' | 'maximumRateLimitDelayMs'>;
+  /** Webhook delivery timings (tests shorten them). */
+  webhooks?: Pick<WebhookWorkerOptions, 'sweepEveryMs' | 'backoffMs' | 'lockDurationMs'> & { timeoutMs?: number };
+}
+
+/** The secret of every workspace's hooks, by variable name, from the configuration. */
+async function readWebhookSecrets(store: Store, config: Config): Promise<Map<string, string>> {
+  const secrets = new Map<string, string>();
+  for (const ws of await store.workspaces.list()) {
+    for (const h of ws.webhooks ?? []) secrets.set(h.secretEnv, config.secretFromEnv(h.secretEnv, `the secret of webhook ${new URL(h.url).origin} of workspace ${ws.name}`));
+  }
+  return secrets;
 }
 
 export interface Keywarden {
@@ -96,13 +115,23 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
   try {
     // Request metrics are taken at the store, where each state change is made exactly once.
     const metrics = new KeywardenMetrics();
-    const store = meteredStore(opts.store ?? (await openStore(config.MONGODB_URI, log)), metrics);
+    // Webhooks: each state change and history line is noted for them (webhooks/noting-store.ts),
+    // in the event log attached below once Redis is open.
+    let eventLog: WebhookEventLog | null = null;
+    // Workspaces with webhooks, as the seed (applied below) says: the others are never noted.
+    let hooked = new Set<string>();
+    const store = notingStore(
+      meteredStore(opts.store ?? (await openStore(config.MONGODB_URI, log)), metrics), (ws) => (hooked.has(ws) ? eventLog : null), log, () => clock.now(),
+    );
     stops.push(() => store.close());
     await store.init();
     metrics.watchTokens(store.technicalUsers, () => clock.now(), log);
     metrics.watchGrants([store.permissions, store.technicalUsers], log);
     metrics.watchReviews(store.ownership, log);
     if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log, clock.now());
+    // Every hook's secret, read now: a missing one stops the start, naming its variable.
+    const webhookSecrets = await readWebhookSecrets(store, config);
+    hooked = new Set((await store.workspaces.list()).filter((ws) => (ws.webhooks ?? []).length > 0).map((ws) => ws.id));
 
     // Bounded: a Slack outage must not hold a queue job for half an hour. A 429 is not waited out
     // by the call: the outbound path queues the message in its lane, which waits for every caller.
@@ -120,6 +149,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       producer.disconnect();
     });
 
+    eventLog = new WebhookEventLog(producer, prefix);
     const outboundQueues = Object.fromEntries(LANES.map((lane) => [lane, createOutboundQueue(producer, lane, prefix)])) as Record<Lane, ReturnType<typeof createOutboundQueue>>;
     for (const q of Object.values(outboundQueues)) {
       q.on('error', (err) => log.debug({ err: err.message }, 'outbound queue (producer) error'));
@@ -137,7 +167,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     metrics.watchOutbound(() => outboundBacklog(outboundQueues), log);
 
     const permissions = new PermissionService(store, clock);
-    const notifier = new SlackNotifier(outbound);
+    // The Workflow Builder step is completed where a request's requester is told that it ended.
+    let workflowSteps: WorkflowSteps | null = null;
+    const notifier = withWorkflowSteps(new SlackNotifier(outbound), () => workflowSteps);
     const technicalUsers = new TechnicalUserService({
       store, clock, log, notifier, sealer: new JweTokenSealer(config.KEYWARDEN_SECRET), revealTtlHours: config.TOKEN_REVEAL_TTL_HOURS,
     });
@@ -182,7 +214,17 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass };
+    const webhooks = new WebhookDelivery({
+      store, log: eventLog, post: httpPoster(opts.webhooks?.timeoutMs), secret: (name) => webhookSecrets.get(name), notifier, clock, logger: log,
+      failed: (reason) => metrics.webhookFailed(reason),
+    });
+    if (hooked.size > 0) metrics.watchWebhooks(() => webhooks.backlogs(), log);
+    // With Redis away at start, a new hook starts at its first delivery instead: logged, not fatal.
+    if (hooked.size > 0) await webhooks.startHooks().catch((err: unknown) => log.warn({ err }, 'could not give new webhooks their starting place; they start at their first delivery'));
+    const stepSlack = stepClient(slackClient);
+    workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(stepSlack), emails: new SlackUserEmails(stepSlack), clock, log });
+    const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -207,6 +249,15 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
         },
       });
       stops.push(() => workers.close());
+      // Only where the seed names webhooks (it is read at start, with their secrets).
+      if (hooked.size > 0) {
+        const webhookConnection = redisConnection(config.REDIS_URL, 'worker');
+        const hooks = startWebhookWorker({ delivery: webhooks, connection: webhookConnection, prefix, log, metrics, ...opts.webhooks });
+        stops.push(async () => {
+          await hooks.close();
+          webhookConnection.disconnect();
+        });
+      }
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
     return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, stop };

@@ -23,7 +23,10 @@ const SCOPES: Record<string, string[]> = {
   'views.publish': [],
   'views.update': [],
   'views.push': [],
-  'users.info': ['users:read'],
+  // The email in the profile needs users:read.email besides users:read.
+  'users.info': ['users:read', 'users:read.email'],
+  'functions.completeSuccess': [],
+  'functions.completeError': [],
   'users.lookupByEmail': ['users:read', 'users:read.email'],
   'conversations.open': ['im:write'],
   'usergroups.users.list': ['usergroups:read'],
@@ -34,6 +37,7 @@ const EVENT_SCOPES: Record<string, string[]> = {
   'message.im': ['im:history'],
   app_mention: ['app_mentions:read'],
   subteam_members_changed: ['usergroups:read'],
+  function_executed: [],
 };
 
 function sources(dir: string): string[] {
@@ -50,7 +54,8 @@ const all = (re: RegExp) => [...new Set([...code.matchAll(re)].map((m) => m.slic
 
 const registered = {
   commands: all(/\bapp\.command\(\s*'([^']+)'/g),
-  events: all(/\bapp\.event\(\s*'([^']+)'/g),
+  // app.function listens to function_executed, the event a Workflow Builder step sends.
+  events: [...all(/\bapp\.event\(\s*'([^']+)'/g), ...(/\bapp\.function\(/.test(code) ? ['function_executed'] : [])].sort(),
   interactive: all(/\bapp\.(action|view|shortcut|options)\(/g),
 };
 /** Web API methods the code calls, plus the auth.test Bolt makes at start (app.init). */

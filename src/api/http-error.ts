@@ -31,6 +31,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   [Codes.WORKSPACE_NOT_FOUND]: 404,
   [Codes.USER_NOT_FOUND]: 404,
   [Codes.PERMISSION_NOT_FOUND]: 404,
+  [Codes.REQUEST_NOT_FOUND]: 404,
+  // Slack could not be reached to ask anyone: nothing was requested, worth a retry.
+  'SLACK.POST_FAILED': 503,
+  [Codes.GROUPS_UNAVAILABLE]: 503,
 };
 
 /** The HTTP answer for an error, or null for one that is not an expected outcome (a 500). */

@@ -4,6 +4,7 @@
  * /services/keywarden/ every answer, 404 and 405 included, keeps the MTM envelope.
  */
 import type { AccessTokenService } from '../app/access-tokens.js';
+import type { ApiRequestService } from '../app/api-requests.js';
 import type { AuditService } from '../app/audit.js';
 import type { GrantApiService } from '../app/grant-api.js';
 import type { PermissionApiService } from '../app/permission-api.js';
@@ -14,6 +15,7 @@ import { enveloped, errorEnvelope, sendEnvelope } from './envelope.js';
 import { GRANT_TYPE, grantRoutes } from './grant-routes.js';
 import { jwksRoute } from './jwks-route.js';
 import { permissionRoutes } from './permission-routes.js';
+import { REQUEST_TYPE, requestRoutes } from './request-routes.js';
 import type { TokenExchangeGuard } from './token-limits.js';
 import { tokenRoute } from './token-route.js';
 
@@ -22,6 +24,7 @@ export interface ApiDeps {
   permissionApi: PermissionApiService;
   grantApi: GrantApiService;
   audit: AuditService;
+  apiRequests: ApiRequestService;
   log: Log;
   /** Rate limits of the token exchange (none when absent). */
   tokenGuard?: TokenExchangeGuard;
@@ -33,8 +36,9 @@ const KEYWARDEN = /^\/services\/keywarden(\/|$)/;
 export function apiRoutes(deps: ApiDeps): Route[] {
   const grants = grantRoutes(deps);
   const audits = auditRoutes(deps);
-  const routes = [tokenRoute(deps), ...permissionRoutes(deps), ...grants, ...audits];
-  const typeOf = (r: Route) => (grants.includes(r) ? GRANT_TYPE : audits.includes(r) ? HISTORY_TYPE : undefined);
+  const requests = requestRoutes(deps);
+  const routes = [tokenRoute(deps), ...permissionRoutes(deps), ...grants, ...audits, ...requests];
+  const typeOf = (r: Route) => (grants.includes(r) ? GRANT_TYPE : audits.includes(r) ? HISTORY_TYPE : requests.includes(r) ? REQUEST_TYPE : undefined);
   // The other method on a known path: 405 (the router itself would answer outside the envelope).
   const wrongMethod: Route[] = routes.map((r) => ({
     method: r.method === 'GET' ? 'POST' : 'GET',

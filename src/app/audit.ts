@@ -80,7 +80,8 @@ export function assertMayAudit(p: Principal, workspaceId: string): void {
   }
 }
 
-function withoutSecrets(line: ChainedEntry): AuditLine {
+/** A line as the audit trail serves it (and webhooks push it): fields named like a secret dropped, the line marked. */
+export function withoutSecrets(line: ChainedEntry): AuditLine {
   let redacted = false;
   const clean = (v: Record<string, unknown> | null) => {
     if (!v) return v;

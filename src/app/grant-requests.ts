@@ -5,6 +5,7 @@
  * the grant and remembers the request, so a re-run never gives it twice.
  */
 import { appliedChange, remember, type AppliedChange } from '../domain/applied.js';
+import { requesterActor } from '../domain/request.js';
 import { Codes, DomainError } from '../domain/errors.js';
 import type { Grant } from '../domain/grant.js';
 import { checkGrantPolicy, extendedUntil, formatDuration, grantEnds } from '../domain/grant.js';
@@ -69,7 +70,7 @@ export class GrantRequests implements RequestHandler {
       const s = await this.subject(ws, g);
       const made = appliedChange(s.applied, r.id) ?? (await this.recorded(r.id));
       if (made) {
-        await recordSupersededBy(this.deps.store, s, made, { type: 'slack', id: r.requester });
+        await recordSupersededBy(this.deps.store, s, made, requesterActor(r));
         // A run that died before setting the timer: set it now (the same end is one job).
         if (s.grant && s.grant.requestId === grantIdOf(g, r)) await this.deps.grants.schedule({ type: s.type, id: s.id }, s.grant);
         return this.finish(r, g, s, made);
@@ -83,7 +84,7 @@ export class GrantRequests implements RequestHandler {
       const entry: AppliedChange = { id: r.id, at: now, before: change.before, after: change.after, ...(change.superseded ? { superseded: change.superseded } : {}) };
       const done = await this.deps.grants.subjects.update(s, { ...change.fields, applied: remember(s.applied, entry) });
       if (!done) continue; // changed meanwhile: re-read, re-check
-      await recordSupersededBy(this.deps.store, s, entry, { type: 'slack', id: r.requester });
+      await recordSupersededBy(this.deps.store, s, entry, requesterActor(r));
       await this.deps.grants.schedule({ type: s.type, id: s.id }, done.grant!);
       return this.finish(r, g, done, entry);
     }
@@ -112,7 +113,7 @@ export class GrantRequests implements RequestHandler {
     const kind = s.type === 'permission' ? 'permission' : 'techuser';
     await this.deps.store.history.append({
       id: r.id, workspaceId: s.workspaceId, subject: { type: s.type, id: s.id, label: s.label },
-      action: extend ? `${kind}.grant_extended` : `${kind}.granted`, actor: { type: 'slack', id: r.requester }, requestId: r.id,
+      action: extend ? `${kind}.grant_extended` : `${kind}.granted`, actor: requesterActor(r), requestId: r.id,
       approvers: r.approvals.map((a) => a.by), before: made.before, after: made.after, at: made.at,
     });
     const until = made.after?.until instanceof Date ? made.after.until.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '?';

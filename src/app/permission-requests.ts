@@ -1,5 +1,6 @@
 import type { PermissionChange } from '../domain/permission.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
+import { requesterActor } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
 import type { PermissionService } from './permissions.js';
@@ -19,7 +20,7 @@ export class PermissionRequests implements RequestHandler {
 
   async carryOut(r: ChangeRequest, _ws: Workspace, mayChange: () => void): Promise<string> {
     const p = asPermissionRequest(r);
-    const actor = { type: 'slack', id: r.requester } as const;
+    const actor = requesterActor(r);
     const approvers = r.approvals.map((a) => a.by);
     if (p.kind === 'permission.invite') {
       const res = await this.permissions.invite({

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
-import type { ChangeRequest, NewRequest } from '../domain/request.js';
+import type { ChangeRequest, NewRequest, RequestOrigin } from '../domain/request.js';
 import { authorityLost, decide, isGrantRequest, isSystemRequester, reminderDueAt, SYSTEM_REQUESTER } from '../domain/request.js';
 import { checkBreakGlass, checkReason, escalationDueAt, requestRule } from '../domain/policy.js';
 import { checkGrantPolicy } from '../domain/grant.js';
@@ -29,6 +29,8 @@ export interface SubmitInput {
   reason: string | null;
   /** `breakglass`: applied at once where the rule allows it, and reviewed afterwards. */
   breakGlass?: boolean;
+  /** Where it came from, when not from Slack itself (shown on the approval message). */
+  origin?: RequestOrigin;
 }
 
 export interface DecideInput {
@@ -89,7 +91,7 @@ export class RequestService {
   }
 
   /** Checks the rules, stores a PENDING request and posts it for approval. */
-  async submit({ workspace: ws, requester, request, reason, breakGlass = false }: SubmitInput): Promise<ChangeRequest> {
+  async submit({ workspace: ws, requester, request, reason, breakGlass = false, origin }: SubmitInput): Promise<ChangeRequest> {
     const { store, notifier, clock, log } = this.deps;
     await this.validate({ workspace: ws, requester, request });
     const rule = this.policies.rule(ws, request);
@@ -104,7 +106,7 @@ export class RequestService {
       ...request, id: randomUUID(), workspaceId: ws.id, requester, reason, status: 'PENDING', approvals: [],
       decidedBy: null, decidedAt: null, createdAt: now, expiresAt,
       slack: null, outcome: null, appliedAt: null, notifiedAt: null, remindAt, version: 0,
-      rule: requestRule(rule), approveAt: atOnce ? now : null,
+      rule: requestRule(rule), approveAt: atOnce ? now : null, ...(origin && { origin }),
       ...(breakGlass ? { breakGlass: { reviewedBy: null, reviewedAt: null, verdict: null } } : { escalateAt: escalationDueAt(rule, now) }),
     } as ChangeRequest;
     await store.requests.insert(r);

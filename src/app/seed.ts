@@ -11,6 +11,8 @@ import { PERMISSION_STATUSES, ROLES } from '../domain/permission.js';
 import { isEmail } from '../domain/user.js';
 import { DEFAULT_POLICY } from '../domain/workspace.js';
 import { DEFAULT_BREAK_GLASS_REVIEW_HOURS, DEFAULT_MAX_BREAK_GLASS_HOURS, POLICY_KINDS } from '../domain/policy.js';
+import { WEBHOOK_EVENTS, WEBHOOK_SECRET_ENV } from '../domain/webhook.js';
+import { urlProblem } from './webhook-addresses.js';
 import type { Log, Store } from './ports.js';
 
 const SeedUser = z.object({
@@ -51,6 +53,17 @@ const SeedRule = z.strictObject({
     message: 'breakGlass is for permission.role and techuser.role only', path: ['breakGlass'],
   });
 
+/** One of `webhooks` (domain/webhook.ts): the URL is checked as written; names are resolved at delivery. */
+const SeedWebhook = z.strictObject({
+  url: z.string().max(2000),
+  secretEnv: z.string().regex(WEBHOOK_SECRET_ENV, 'the name of an environment variable KEYWARDEN_WEBHOOK_… holding the secret'),
+  events: z.array(z.enum(WEBHOOK_EVENTS, { error: `an event: ${WEBHOOK_EVENTS.join(', ')}` })).min(1, 'name at least one event'),
+  allowPrivate: z.boolean().optional(),
+}).superRefine((h, ctx) => {
+  const problem = urlProblem(h.url, h.allowPrivate);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['url'], message: problem });
+});
+
 const SeedWorkspace = z.object({
   id: z.uuid(),
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore only'),
@@ -77,7 +90,8 @@ const SeedWorkspace = z.object({
     })
     .prefault({}),
   users: z.array(SeedUser).default([]),
-});
+  webhooks: z.array(SeedWebhook).max(10, 'at most 10').optional(),
+}).refine((w) => new Set((w.webhooks ?? []).map((h) => h.url)).size === (w.webhooks ?? []).length, { path: ['webhooks'], message: 'each URL once' });
 
 export const Seed = z.object({ workspaces: z.array(SeedWorkspace).min(1) });
 export type Seed = z.infer<typeof Seed>;

@@ -8,6 +8,8 @@
  * line's id is the request id, so a re-run writes it once and, finding it, changes nothing.
  */
 import { Codes, DomainError } from '../domain/errors.js';
+import { requesterActor } from '../domain/request.js';
+import type { Actor } from '../domain/history.js';
 import type { ChangeRequest, NewRequest, ParamsByKind } from '../domain/request.js';
 import { appliedChange, remember, type AppliedChange } from '../domain/applied.js';
 import { checkLabels, type TechnicalUser } from '../domain/technical-user.js';
@@ -46,7 +48,7 @@ export class TechnicalUserChanges implements RequestHandler {
 
   async carryOut(r: ChangeRequest, _ws: Workspace, mayChange: () => void): Promise<string> {
     const c = asChange(r) as Extract<ChangeRequest, { kind: 'techuser.owner' | 'techuser.update' }>;
-    const actor = { type: 'slack', id: c.requester } as const;
+    const actor = requesterActor(c);
     const approvers = c.approvals.map((a) => a.by);
     // Its history line is written right after the change: there means done, whatever changed since.
     const recorded = await this.deps.store.history.findById(c.id);
@@ -67,7 +69,7 @@ export class TechnicalUserChanges implements RequestHandler {
   }
 
   private async update(
-    c: Extract<ChangeRequest, { kind: 'techuser.update' }>, first: TechnicalUser, actor: { type: 'slack'; id: string }, approvers: string[],
+    c: Extract<ChangeRequest, { kind: 'techuser.update' }>, first: TechnicalUser, actor: Actor, approvers: string[],
     mayChange: () => void,
   ): Promise<string> {
     const { store, users, clock } = this.deps;

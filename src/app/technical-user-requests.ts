@@ -5,6 +5,7 @@
  * since, and only finishes the history.
  */
 import { Codes, DomainError } from '../domain/errors.js';
+import { requesterActor } from '../domain/request.js';
 import { isTechuserChange, type ChangeRequest, type NewRequest, type TechuserChangeKind } from '../domain/request.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
 import type { AppliedChange } from '../domain/applied.js';
@@ -91,7 +92,7 @@ export class TechnicalUserRequests implements RequestHandler {
       const tu = await this.deps.store.technicalUsers.findByName(t.workspaceId, t.params.userName);
       const remembered = tu && remembers(tu, t.id);
       if (remembered) {
-        await recordSupersededBy(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, remembered, { type: 'slack', id: t.requester });
+        await recordSupersededBy(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, remembered, requesterActor(t));
         return this.finish(t, tu, remembered);
       }
       // Not on this record (gone, forgotten, or a new one by the same name): the history line says.
@@ -106,7 +107,7 @@ export class TechnicalUserRequests implements RequestHandler {
       const changed = await this.apply(t, tu, warningDays, (after) => ({ id: t.id, at: this.deps.clock.now(), ...diff(before, after), ...superseded }));
       if (changed === null) continue; // changed meanwhile: re-read, re-check
       const made = appliedChange(changed.applied, t.id)!;
-      await recordSupersededBy(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, made, { type: 'slack', id: t.requester });
+      await recordSupersededBy(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, made, requesterActor(t));
       return this.finish(t, changed, made);
     }
     throw new ConcurrentChangeError(`technical user ${t.params.userName} kept changing; try again`);
@@ -194,7 +195,7 @@ export class TechnicalUserRequests implements RequestHandler {
    * what this request changed: the outcome describes the request's own change, not later ones.
    */
   private async finish(t: TechRequest, tu: TechnicalUser | null, made: AppliedChange): Promise<string> {
-    const actor = { type: 'slack', id: t.requester } as const;
+    const actor = requesterActor(t);
     const approvers = t.approvals.map((a) => a.by);
     if (tu) await this.deps.users.record(tu, ACTIONS[t.kind], actor, t.id, approvers, made.before, made.after, undefined, made.at);
     if (tu && t.kind === 'techuser.create') await this.deps.owners?.adopt(tu, t.requester);

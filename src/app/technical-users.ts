@@ -12,10 +12,18 @@ import type { ChangeRequest } from '../domain/request.js';
 import { firstWarningAt } from '../domain/expiry-warnings.js';
 import type { StoredToken, TechnicalUser } from '../domain/technical-user.js';
 import { isAdmin } from '../domain/workspace.js';
-import type { Clock, Log, Notifier, Store, TokenSealer } from './ports.js';
+import type { Clock, Log, Notifier, Store, TokenReveal, TokenSealer } from './ports.js';
 import { ConcurrentChangeError } from './permissions.js';
 
 const HOUR = 3600_000;
+
+/** A token handed out: the plaintext, `done` once it was shown (destroys the sealed copy), `failed` to let its owner try again. */
+export interface Revealed {
+  token: string;
+  technicalUser: TechnicalUser;
+  done(): Promise<void>;
+  failed(): Promise<void>;
+}
 
 export class TechnicalUserService {
   constructor(
@@ -77,23 +85,38 @@ export class TechnicalUserService {
    * gets the token and it is never revoked as "never revealed", or the sweep revoked it first and
    * the owner is told so. Nothing that fails after the token was shown can bring the deadline back.
    */
-  async reveal(requestId: string, slackUserId: string): Promise<{
-    token: string; technicalUser: TechnicalUser; done(): Promise<void>; failed(): Promise<void>;
-  }> {
+  reveal(requestId: string, slackUserId: string): Promise<Revealed> {
+    return this.handOut(requestId, slackUserId, { type: 'slack', id: slackUserId }, async (rv) => {
+      // A token is for someone who may still ask for it: an owner who is no longer an admin is
+      // refused, and the token lapses at its deadline like any other never revealed.
+      const ws = await this.deps.store.workspaces.findById(rv.workspaceId);
+      if (!ws || !isAdmin(ws, slackUserId)) {
+        throw new DomainError(Codes.AUTHORITY_LOST, `You are no longer an admin of ${ws ? `workspace ${ws.name}` : 'that workspace'}, so this token cannot be shown to you. It will be revoked at its reveal deadline; an admin can rotate it.`);
+      }
+    });
+  }
+
+  /**
+   * A technical user's rotation of its own token, carried out while it waits for the API's answer:
+   * the new token goes into that answer, claimed exactly as a Reveal click claims it (so it is
+   * handed out once, whoever else might try), for the reveal's recipient (the request's requester).
+   */
+  revealToItself(requestId: string, recipient: string, caller: { id: string; name: string }): Promise<Revealed> {
+    return this.handOut(requestId, recipient, { type: 'technicalUser', id: caller.id, name: caller.name }, async (rv) => {
+      if (rv.technicalUserId !== caller.id) throw new DomainError(Codes.REVEAL_UNAVAILABLE, 'That token is not this technical user\'s own.');
+    });
+  }
+
+  private async handOut(requestId: string, recipient: string, actor: Actor, mayHave: (rv: TokenReveal) => Promise<void>): Promise<Revealed> {
     const { store, sealer, clock, log } = this.deps;
-    const rv = await store.tokenReveals.claim(requestId, slackUserId, clock.now());
+    const rv = await store.tokenReveals.claim(requestId, recipient, clock.now());
     if (!rv) {
       throw new DomainError(Codes.REVEAL_UNAVAILABLE, 'There is no token to reveal here: it was already revealed, it expired, or it is not yours.');
     }
     let token: string;
     let tu: TechnicalUser | null;
     try {
-      // A token is for someone who may still ask for it: an owner who is no longer an admin is
-      // refused, and the token lapses at its deadline like any other never revealed.
-      const ws = await store.workspaces.findById(rv.workspaceId);
-      if (!ws || !isAdmin(ws, slackUserId)) {
-        throw new DomainError(Codes.AUTHORITY_LOST, `You are no longer an admin of ${ws ? `workspace ${ws.name}` : 'that workspace'}, so this token cannot be shown to you. It will be revoked at its reveal deadline; an admin can rotate it.`);
-      }
+      await mayHave(rv);
       token = await sealer.open(rv.sealed, requestId);
       tu = await this.endRevealDeadline(rv.technicalUserId, hashApiToken(token));
     } catch (err) {
@@ -114,7 +137,7 @@ export class TechnicalUserService {
         await store.tokenReveals.delete(requestId).catch((err: unknown) =>
           log.error({ err, requestId }, 'could not destroy a revealed token\'s sealed copy; it is claimed, so no one can reveal it again, and it lapses at its deadline'),
         );
-        await this.record(shown, 'techuser.token_revealed', { type: 'slack', id: slackUserId }, requestId, [], null, null, `${requestId}:revealed`)
+        await this.record(shown, 'techuser.token_revealed', actor, requestId, [], null, null, `${requestId}:revealed`)
           .catch((err: unknown) => log.error({ err, requestId }, 'could not write the history line of a revealed token'));
       },
       failed: async () => {

@@ -3,6 +3,7 @@ import type { Role } from './permission.js';
 import type { Workspace } from './workspace.js';
 import { isAdmin } from './workspace.js';
 import type { RequestRule } from './policy.js';
+import type { Actor } from './history.js';
 
 /** What each kind of request asks for. Secrets never appear here: requests are stored and queued. */
 export interface ParamsByKind {
@@ -54,7 +55,33 @@ export const isTechuserChange = (kind: string): kind is TechuserChangeKind => (T
  * such a request is approved by people like any other, and nobody is sent its outcome by DM.
  */
 export const SYSTEM_REQUESTER = 'keywarden';
-export const isSystemRequester = (requester: string): boolean => requester === SYSTEM_REQUESTER;
+/**
+ * The requester of a request a technical user made over the API with no admin named behind it
+ * (api-requests.ts). Like SYSTEM_REQUESTER it is nobody in Slack: it has no DM, cannot decide,
+ * and its request is approved by people like any other.
+ */
+export const TECHUSER_REQUESTER_PREFIX = 'techuser:';
+export const technicalUserRequester = (technicalUserId: string): string => `${TECHUSER_REQUESTER_PREFIX}${technicalUserId}`;
+/** No person behind it: Keywarden itself, or a technical user over the API. */
+export const isSystemRequester = (requester: string): boolean =>
+  requester === SYSTEM_REQUESTER || requester.startsWith(TECHUSER_REQUESTER_PREFIX);
+
+/**
+ * Who history names as having asked: the Slack user, or the technical user itself for a request
+ * it made over the API with no admin behind it (Keywarden's own requests keep their Slack-shaped
+ * 'keywarden' id, as before).
+ */
+export function requesterActor(r: Pick<RequestBase, 'requester' | 'origin'>): Actor {
+  if (r.requester.startsWith(TECHUSER_REQUESTER_PREFIX) && r.origin?.via === 'api') {
+    return { type: 'technicalUser', id: r.origin.technicalUser.id, name: r.origin.technicalUser.userName };
+  }
+  return { type: 'slack', id: r.requester };
+}
+
+/** Where a request came from when not from a slash command, button or form. */
+export type RequestOrigin =
+  | { via: 'api'; technicalUser: { id: string; userName: string } }
+  | { via: 'workflow'; functionExecutionId: string; workflowUser: string };
 
 /** Kinds whose application creates a new API token for the requester to reveal. */
 export const TOKEN_KINDS: readonly RequestKind[] = ['techuser.create', 'techuser.rotate'];
@@ -134,6 +161,8 @@ interface RequestBase {
    * it at once, and a process that stopped before it did leaves it for the outbox sweep to finish.
    */
   approveAt?: Date | null;
+  /** Where it came from (the API, a workflow step); absent for Slack's own commands and forms. */
+  origin?: RequestOrigin;
   version: number;
 }
 

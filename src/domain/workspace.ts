@@ -1,3 +1,4 @@
+import type { WebhookConfig } from './webhook.js';
 import type { Role } from './permission.js';
 import type { PolicyRule } from './policy.js';
 
@@ -61,6 +62,8 @@ export interface Workspace {
    * again. Absent on active workspaces.
    */
   retiredAt?: Date | null;
+  /** Where its history lines and request status changes are pushed (domain/webhook.ts). */
+  webhooks?: WebhookConfig[];
 }
 
 export const isRetired = (ws: Workspace): boolean => ws.retiredAt != null;

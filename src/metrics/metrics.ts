@@ -11,6 +11,8 @@
  *   keywarden_slack_limited_total{method}              Slack calls answered 429 (rate limited)
  *   keywarden_slack_outbound_backlog{method}           messages waiting their turn in an outbound lane (read on scrape)
  *   keywarden_slack_outbound_oldest_seconds{method}    how long the oldest of them has waited (read on scrape)
+ *   keywarden_webhook_backlog{hook}                    events waiting for a webhook (read on scrape)
+ *   keywarden_webhook_failures_total{reason}           webhook POSTs not taken: refused, status, gone, given-up
  *
  * plus prom-client's default process metrics. Every label has a small, fixed set of values.
  */
@@ -66,6 +68,32 @@ export class KeywardenMetrics {
     name: 'keywarden_slack_limited_total', help: 'Slack Web API calls answered 429 (rate limited), by method.',
     labelNames: ['method'] as const, registers: [this.registry],
   });
+
+  private readonly webhookFailures = new Counter({
+    name: 'keywarden_webhook_failures_total',
+    help: 'Webhook POSTs the receiver did not take: refused (no answer or address not allowed), status (not 2xx), gone (410: turned off), given-up (after 24 hours).',
+    labelNames: ['reason'] as const, registers: [this.registry],
+  });
+
+  /** A webhook POST was not taken. */
+  webhookFailed(reason: 'refused' | 'status' | 'gone' | 'given-up'): void {
+    this.webhookFailures.inc({ reason });
+  }
+
+  /** Events waiting per hook (its key: workspace id and a hash of its URL), read at every scrape. */
+  watchWebhooks(read: () => Promise<Array<{ hook: string; backlog: number }>>, log: Log): void {
+    new Gauge({
+      name: 'keywarden_webhook_backlog', help: 'Events waiting to be delivered to each webhook (counted up to 10000).',
+      labelNames: ['hook'] as const, registers: [this.registry],
+      async collect() {
+        const rows = await withTimeout(read(), 2000).catch((err: unknown) => {
+          log.warn({ err }, 'could not read the webhook backlog for /metrics');
+          return null;
+        });
+        for (const r of rows ?? []) this.set({ hook: r.hook }, r.backlog);
+      },
+    });
+  }
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });

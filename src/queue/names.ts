@@ -15,3 +15,5 @@ export const OUTBOUND_QUEUES = { 'chat.postMessage': 'outbound-post', 'chat.upda
 export const REVIEW_OWNERS_JOB = 'review-owners';
 export const ESCALATE_REQUESTS_JOB = 'escalate-requests';
 export const REMIND_BREAK_GLASS_JOB = 'remind-break-glass';
+/** Webhook deliveries, one job per hook at a time (jobs/webhooks.ts). */
+export const WEBHOOK_QUEUE = 'webhooks';

@@ -26,6 +26,7 @@ import {
   permissionRoleCommand, permissionRoleSubmission, techuserCreateCommand, techuserCreateSubmission, techuserOwnerSubmission,
 } from './listeners/views/request-forms.js';
 import { forms } from './forms/ids.js';
+import { REQUEST_ROLE_STEP, requestRoleStep } from './listeners/functions/request-role.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -70,6 +71,8 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.action(ids.REVIEW_DELETE, reviewDeleteAction(deps));
   app.action(ids.REVIEW_TRANSFER, reviewTransferAction(deps));
   app.view(forms.TECHUSER_OWNER, requestFormSubmitted(deps, techuserOwnerSubmission));
+  // The Workflow Builder step: Bolt acknowledges function_executed first, then the step runs.
+  app.function(REQUEST_ROLE_STEP, requestRoleStep(deps));
   app.error(async (err) => {
     if (err instanceof ReplayedRequest) return; // refused and logged by the receiver
     opts.log.error({ err }, 'unhandled error in a Slack listener');

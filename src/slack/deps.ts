@@ -5,6 +5,7 @@ import type { Clock, Directory, Log, Store } from '../app/ports.js';
 import type { RequestService } from '../app/requests.js';
 import type { BreakGlassService } from '../app/break-glass.js';
 import type { TechnicalUserService } from '../app/technical-users.js';
+import type { WorkflowSteps } from '../app/workflow-steps.js';
 import type { Outbound } from './outbound/outbound.js';
 
 /** What Slack listeners are given; they read nothing else (no process.env, no globals). */
@@ -23,4 +24,6 @@ export interface SlackDeps {
   directory: Directory;
   /** Reviews of break-glass changes (Reviewed, Revert now). */
   breakGlass: BreakGlassService;
+  /** The Workflow Builder step's requests (app/workflow-steps.ts). */
+  workflowSteps: WorkflowSteps;
 }

@@ -53,6 +53,8 @@ const JSON_ARGS = ['blocks', 'attachments', 'view'];
 
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
+  /** Workflow steps completed (functions.completeSuccess / completeError), by function execution id. */
+  readonly completedSteps = new Map<string, { outputs?: unknown; error?: unknown }>();
   /** User groups and their members, as usergroups.users.list answers (an unknown id: no_such_subteam). */
   readonly groups = new Map<string, string[]>();
   private readonly failures = new Map<string, { spec: FailureSpec; left: number }[]>();
@@ -239,6 +241,17 @@ export class FakeSlack {
       case 'users.info': {
         const id = String(a.user ?? '');
         return { ok, user: { id, name: id.toLowerCase(), real_name: `User ${id}`, profile: { email: `${id.toLowerCase()}@example.com` } } };
+      }
+      // A workflow step is completed once: success or error, then it is no longer running.
+      case 'functions.completeSuccess':
+      case 'functions.completeError': {
+        const id = String(a.function_execution_id ?? '');
+        if (!id) return { ok: false, error: 'invalid_arguments' };
+        if (method === 'functions.completeSuccess' && (typeof a.outputs !== 'object' || a.outputs === null)) return { ok: false, error: 'parameter_validation_failed' };
+        if (method === 'functions.completeError' && typeof a.error !== 'string') return { ok: false, error: 'invalid_arguments' };
+        if (this.completedSteps.has(id)) return { ok: false, error: 'execution_not_in_running_state' };
+        this.completedSteps.set(id, method === 'functions.completeSuccess' ? { outputs: a.outputs } : { error: a.error });
+        return { ok };
       }
       case 'views.open':
       case 'views.publish':

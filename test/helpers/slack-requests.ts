@@ -222,3 +222,26 @@ export function homeActionBody(i: { actionId: string; value: string; userId: str
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
+
+/** An Events API callback for `function_executed`: a Workflow Builder step of ours was started. */
+export function functionExecutedBody(i: { callbackId: string; executionId: string; inputs: Record<string, unknown>; teamId?: string }): string {
+  const teamId = i.teamId ?? 'T1';
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: teamId,
+    api_app_id: 'A1',
+    event: {
+      type: 'function_executed',
+      function: { id: 'Fn1', callback_id: i.callbackId, title: i.callbackId, type: 'app', app_id: 'A1', date_created: 1, date_updated: 1 },
+      inputs: i.inputs,
+      function_execution_id: i.executionId,
+      workflow_execution_id: `Wx${i.executionId}`,
+      event_ts: (Date.now() / 1000).toFixed(6),
+      bot_access_token: 'xwfp-test-function-token',
+    },
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${++triggerSeq}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: teamId, user_id: 'UBOT', is_bot: true }],
+  });
+}

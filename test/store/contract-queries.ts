@@ -39,6 +39,23 @@ export function queriesContract(name: string, open: () => Promise<Store>): void 
         expect((await store.requests.listByWorkspace(ws, { requester: 'U-a', limit: 1 }))[0]).toEqual(r3);
       });
 
+      it('pages after a request (createdAt, then id), never skipping or repeating requests of the same instant', async () => {
+        const ws = randomUUID();
+        const same = ['a', 'b', 'c'].map((x) => request({ id: `${x}${randomUUID().slice(1)}`, workspaceId: ws, createdAt: at(2) }));
+        const older = request({ workspaceId: ws, createdAt: at(1) });
+        for (const r of [...same, older]) await store.requests.insert(r);
+        const seen: string[] = [];
+        let before: { createdAt: Date; id: string } | undefined;
+        for (;;) {
+          const page = await store.requests.listByWorkspace(ws, { limit: 2, ...(before && { before }) });
+          seen.push(...ids(page));
+          if (page.length < 2) break;
+          before = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id };
+        }
+        expect(seen).toEqual([...ids(same).reverse(), older.id]);
+        expect(await store.requests.listByWorkspace(ws, { limit: 10, before: { createdAt: at(2), id: injected } })).toEqual([]);
+      });
+
       it('treats an operator where an id belongs as matching nothing', async () => {
         const ws = randomUUID();
         await store.requests.insert(request({ workspaceId: ws }));

@@ -21,7 +21,7 @@ describe('MongoDB App Home and metrics queries', () => {
     const repo = new MongoRequests(f.as());
     await repo.listByWorkspace('ws-1', { status: 'PENDING', limit: 10 });
     expect(f.col.find).toHaveBeenLastCalledWith({ workspaceId: 'ws-1', status: 'PENDING' });
-    expect(f.cursor.sort).toHaveBeenLastCalledWith({ createdAt: -1 });
+    expect(f.cursor.sort).toHaveBeenLastCalledWith({ createdAt: -1, _id: -1 });
     expect(f.cursor.limit).toHaveBeenLastCalledWith(10);
     await repo.listByWorkspace('ws-1', { requester: 'U1', limit: 5 });
     expect(f.col.find).toHaveBeenLastCalledWith({ workspaceId: 'ws-1', requester: 'U1' });

@@ -52,7 +52,7 @@ export interface RequestRepository {
   listBreakGlassUnreviewed(limit: number): Promise<ChangeRequest[]>;
   /** PENDING requests with no approval message recorded, created before `createdBefore`, oldest first. */
   listUnposted(createdBefore: Date, limit: number): Promise<ChangeRequest[]>;
-  /** A workspace's requests, newest first (by createdAt), optionally of one status and/or requester: the App Home's query. */
+  /** A workspace's requests, newest first (by createdAt, then id), optionally of one status and/or requester: the App Home's query. */
   listByWorkspace(workspaceId: string, filter: RequestListFilter): Promise<ChangeRequest[]>;
 }
 
@@ -60,6 +60,8 @@ export interface RequestListFilter {
   status?: RequestStatus;
   /** Slack user id of the requester. */
   requester?: string;
+  /** Only requests after this one in the list's order (older, or as old with a smaller id): the next page. */
+  before?: { createdAt: Date; id: string };
   limit: number;
 }
 

@@ -71,6 +71,20 @@ export const shortId = (id: string) => id.slice(0, 8);
 /** Who asked, as Slack shows it: a mention, or Keywarden itself for the requests it opens. */
 export const requesterMention = (requester: string) => (isSystemRequester(requester) ? 'Keywarden' : `<@${requester}>`);
 
+/**
+ * Who asked and from where: "<@ann> via the API, technical user deploy-bot", "technical user
+ * deploy-bot via the API", "<@ann> via a workflow", or the mention alone for Slack's own commands.
+ */
+export function requestedBy(r: Pick<ChangeRequest, 'requester' | 'origin'>): string {
+  const o = r.origin;
+  if (o?.via === 'api') {
+    const tu = `technical user ${typed(o.technicalUser.userName)}`;
+    return isSystemRequester(r.requester) ? `${tu} via the API` : `${requesterMention(r.requester)} via the API, ${tu}`;
+  }
+  if (o?.via === 'workflow') return `${requesterMention(r.requester)} via a workflow`;
+  return requesterMention(r.requester);
+}
+
 const slackDate = (d: Date) =>
   `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
 
@@ -115,11 +129,11 @@ export function reminderText(r: ChangeRequest, ws: Workspace, now: Date): string
   const who = (r.rule?.approvers ?? ws.approvers).filter((a) => a !== r.requester && !approved.has(a)).map(mention);
   const hours = Math.max(1, Math.round((r.expiresAt.getTime() - now.getTime()) / 3600_000));
   const ask = who.length ? `${who.join(' ')}: please approve or reject it.` : 'Please approve or reject it.';
-  return `:alarm_clock: Reminder: ${describeRequest(r)} (request ${shortId(r.id)}, by ${requesterMention(r.requester)}) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
+  return `:alarm_clock: Reminder: ${describeRequest(r)} (request ${shortId(r.id)}, by ${requestedBy(r)}) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
 }
 
 export function requestText(r: ChangeRequest, ws: Workspace): string {
-  return `${describeRequest(r)} in ${ws.name} (requested by ${requesterMention(r.requester)}): ${r.status}`;
+  return `${describeRequest(r)} in ${ws.name} (requested by ${requestedBy(r)}): ${r.status}`;
 }
 
 export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlock[] {
@@ -130,7 +144,7 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
       // The new owner of a transfer is a checked Slack id, shown as a mention.
       text: {
         type: 'mrkdwn', verbatim: true,
-        text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by ${requesterMention(r.requester)}${r.kind === 'techuser.owner' ? `\nNew owner: <@${r.params.owner}>` : ''}`,
+        text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by ${requestedBy(r)}${r.kind === 'techuser.owner' ? `\nNew owner: <@${r.params.owner}>` : ''}`,
       },
     },
   ];

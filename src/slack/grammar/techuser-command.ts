@@ -36,7 +36,7 @@ export type TechuserCommand = { workspace?: string } & (
 
 const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 
-function parseDate(word: string | undefined): string | UsageError {
+export function parseDate(word: string | undefined): string | UsageError {
   if (!word) return usageError('An expiry date is missing (YYYY-MM-DD).');
   return DATE_SHAPE.test(word) ? word : usageError(`"${typed(word.slice(0, 40))}" is not a date: use YYYY-MM-DD.`);
 }
@@ -83,7 +83,7 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
       const { lists, rest: words } = takeLists(rest.slice(2));
       const refused = refuseDuration('/techuser create', words);
       if (refused) return refused;
-      const description = words.join(' ').slice(0, 500);
+      const description = words.join(' ').slice(0, MAX_DESCRIPTION);
       return request({ kind: 'techuser.create', params: { userName, role, expiry, description, ...lists } }, []);
     }
     case 'rotate':
@@ -135,12 +135,16 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
  * A Slack user as the command text carries it when /techuser escapes mentions (manifest.yml):
  * `<@U123ABC|jane>` or `<@U123ABC>`. A plain `@jane` has no id to go by.
  */
-function parseMention(word: string | undefined): string | UsageError {
+export function parseMention(word: string | undefined): string | UsageError {
   if (!word) return usageError('The new owner is missing: mention them, e.g. `@jane`.');
   const m = /^<@([UW][A-Z0-9]{2,20})(\|[^>]*)?>$/.exec(word);
   if (m) return m[1]!;
   return usageError(`"${word.slice(0, 40)}" is not a Slack user: mention the new owner with @ and pick them from the list.`);
 }
+
+export const NOTHING_TO_UPDATE = 'Say what to update: `description:"…"`, `roles:a,b` and/or `aces:x,y`.';
+/** How long a description may be (the rest is cut off, as typed). */
+export const MAX_DESCRIPTION = 500;
 
 const OPEN_QUOTE = /^["\u201c]/;
 const CLOSE_QUOTE = /["\u201d]$/;
@@ -176,7 +180,7 @@ function parseUpdate(words: string[]): { fields: Omit<ParamsByKind['techuser.upd
     fields[field] = list;
   }
   if (fields.description === undefined && !fields.customerRoles && !fields.accessControlEntities) {
-    return usageError('Say what to update: `description:"…"`, `roles:a,b` and/or `aces:x,y`.');
+    return usageError(NOTHING_TO_UPDATE);
   }
   return { fields, reason };
 }

@@ -25,10 +25,15 @@ export interface Words {
   workspace?: string;
 }
 
+/** Text with control or invisible characters is refused, whether typed in Slack or sent to the API. */
+export const refuseUnsafe = (text: string): UsageError | null =>
+  UNSAFE.test(text) ? usageError('That command contains control or invisible characters; type it again plainly.') : null;
+
 /** Splits command text into words and takes out `workspace:<name>`. */
 export function splitWords(text: string): Words | UsageError {
   if (text.length > MAX_TEXT) return usageError(`That command is too long (over ${MAX_TEXT} characters).`);
-  if (UNSAFE.test(text)) return usageError('That command contains control or invisible characters; type it again plainly.');
+  const unsafe = refuseUnsafe(text);
+  if (unsafe) return unsafe;
   const all = text.trim().split(/\s+/).filter(Boolean);
   const out: Words = { words: [] };
   for (const w of all) {

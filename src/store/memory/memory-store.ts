@@ -213,9 +213,12 @@ class Requests implements RequestRepository {
     return take(found, limit).map(copy);
   }
   async listByWorkspace(workspaceId: string, filter: RequestListFilter) {
+    // As MongoDB's adapter: a page position that is not a plain id matches nothing.
+    if (filter.before && typeof filter.before.id !== 'string') return [];
     const found = [...this.byId.values()]
       .filter((r) => r.workspaceId === workspaceId && (!filter.status || r.status === filter.status) && (!filter.requester || r.requester === filter.requester))
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      .filter((r) => !filter.before || r.createdAt < filter.before.createdAt || (r.createdAt.getTime() === filter.before.createdAt.getTime() && r.id < filter.before.id))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     return take(found, filter.limit).map(copy);
   }
 }

@@ -109,7 +109,13 @@ export class MongoRequests implements RequestRepository {
     const query: Filter<RequestDoc> = { workspaceId };
     if (filter.status) query.status = filter.status;
     if (filter.requester) query.requester = filter.requester;
-    const docs = await this.col.find(query).sort({ createdAt: -1 }).limit(n).toArray();
+    if (filter.before) {
+      if (!isDate(filter.before.createdAt) || !isKey(filter.before.id)) return [];
+      const { createdAt, id } = filter.before;
+      query.$or = [{ createdAt: { $lt: createdAt } }, { createdAt, _id: { $lt: id } }];
+    }
+    // _id breaks ties, so pages never skip or repeat requests made in the same millisecond.
+    const docs = await this.col.find(query).sort({ createdAt: -1, _id: -1 }).limit(n).toArray();
     return docs.map((d) => fromDoc<ChangeRequest>(d));
   }
 
