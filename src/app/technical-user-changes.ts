@@ -4,7 +4,7 @@
  * seed's "update the desired information": description, customer roles, access control entities).
  * Both are refused before approval when they would change nothing, and carried out idempotently:
  * an update is remembered on the technical user in the same compare-and-set that makes the change
- * (domain/applied.ts), a transfer is a no-op once the owner is the one asked for, and the history
+ * (domain/applied.ts), a transfer on the ownership record in the same way (ownership-reviews.ts), and the history
  * line's id is the request id, so a re-run writes it once and, finding it, changes nothing.
  */
 import { Codes, DomainError } from '../domain/errors.js';
@@ -54,12 +54,9 @@ export class TechnicalUserChanges implements RequestHandler {
     const tu = await this.deps.store.technicalUsers.findByName(c.workspaceId, c.params.userName);
     if (!tu) throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${c.params.userName} any more.`);
     if (c.kind === 'techuser.owner') {
-      // Already the owner: a re-run whose first run moved it and died before its history line.
-      const before = (await this.deps.owners.adopt(tu)).owner;
-      if (before !== c.params.owner) {
-        mayChange();
-        await this.deps.owners.transfer(tu, c.params.owner, c.id);
-      }
+      // Remembered on the ownership record with the owner: a re-run (after later transfers too)
+      // finds its transfer made, changes nothing, and writes the history line it may have missed.
+      const { before } = await this.deps.owners.transfer(tu, c.params.owner, c.id, mayChange);
       await this.deps.users.record(tu, 'techuser.owner_changed', actor, c.id, approvers, { owner: before }, { owner: c.params.owner });
       return transferred(c.params.userName, c.params.owner);
     }
