@@ -16,6 +16,7 @@ import type { RequestHandler } from './handlers.js';
 import type { OwnershipReviewService } from './ownership-reviews.js';
 import { ConcurrentChangeError } from './permissions.js';
 import type { Clock, Store } from './ports.js';
+import { approvedTechnicalUser, technicalUserGone } from './technical-user-subject.js';
 import type { TechnicalUserService } from './technical-users.js';
 
 type Change = Extract<NewRequest, { kind: 'techuser.owner' | 'techuser.update' }>;
@@ -51,8 +52,8 @@ export class TechnicalUserChanges implements RequestHandler {
     // Its history line is written right after the change: there means done, whatever changed since.
     const recorded = await this.deps.store.history.findById(c.id);
     if (recorded) return c.kind === 'techuser.owner' ? transferred(c.params.userName, c.params.owner) : updated(c.params.userName, recorded.after);
-    const tu = await this.deps.store.technicalUsers.findByName(c.workspaceId, c.params.userName);
-    if (!tu) throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${c.params.userName} any more.`);
+    const { tu, replaced } = await approvedTechnicalUser(this.deps.store, c.workspaceId, c.params);
+    if (!tu) throw technicalUserGone(c.params.userName, replaced);
     if (c.kind === 'techuser.owner') {
       // Remembered on the ownership record with the owner: a re-run (after later transfers too)
       // finds its transfer made, changes nothing, and writes the history line it may have missed.
@@ -79,7 +80,9 @@ export class TechnicalUserChanges implements RequestHandler {
         const entry: AppliedChange = { id: c.id, at: clock.now(), before, after: { ...fields } };
         const changed = await store.technicalUsers.update(tu.id, tu.version, { ...fields, lastRequestId: c.id, applied: remember(tu.applied, entry) });
         if (!changed) {
-          tu = await store.technicalUsers.findByName(c.workspaceId, c.params.userName);
+          const now = await approvedTechnicalUser(store, c.workspaceId, c.params);
+          if (!now.tu) throw technicalUserGone(c.params.userName, now.replaced);
+          tu = now.tu;
           continue; // changed meanwhile: re-read, and the fields to change with it
         }
         tu = changed;

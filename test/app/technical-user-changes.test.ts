@@ -117,6 +117,24 @@ describe('/techuser owner', () => {
     expect(lines).toHaveLength(2);
   });
 
+  it.each([
+    ['techuser.owner', { kind: 'techuser.owner', params: { userName: 'ci-bot', owner: 'UBOB' } }],
+    ['techuser.update', { kind: 'techuser.update', params: { userName: 'ci-bot', description: 'Nightly HR sync' } }],
+  ] as const)('%s approved for a technical user deleted and created again under its name fails (issue 20, finding 11)', async (_kind, request) => {
+    const { w, tu, requests, reviews } = await setup();
+    const r = await requests.submit({ workspace: w.ws, requester: ADMIN, request, reason: null });
+    await requests.decide({ requestId: r.id, actor: APPROVER1, teamId: TEAM, verdict: 'approve' });
+    // Before its job runs, ci-bot is deleted and another ci-bot made, with its own owner.
+    expect(await w.store.technicalUsers.delete(tu.id, (await w.store.technicalUsers.findById(tu.id))!.version)).toBe(true);
+    const twin = technicalUser({ workspaceId: WS_ID, userName: 'ci-bot', description: 'the new one', customerRoles: [], accessControlEntities: [] });
+    await w.store.technicalUsers.insert(twin);
+    await reviews.adopt(twin, 'UTWINOWNER');
+    await expect(requests.apply(r.id)).rejects.toMatchObject({ code: Codes.TECHUSER_NOT_FOUND });
+    expect(await w.store.requests.findById(r.id)).toMatchObject({ status: 'FAILED', outcome: expect.stringMatching(/^ci-bot was deleted and created again since this request was made/) });
+    expect(await w.store.technicalUsers.findById(twin.id)).toMatchObject({ description: 'the new one', version: twin.version });
+    expect(await w.store.ownership.findById(twin.id)).toMatchObject({ owner: 'UTWINOWNER' });
+  });
+
   it('is refused before approval to the current owner or to something that is not a Slack user', async () => {
     const { w, requests } = await setup();
     const submit = (owner: string) => requests.submit({ workspace: w.ws, requester: ADMIN, request: { kind: 'techuser.owner', params: { userName: 'ci-bot', owner } }, reason: null });
