@@ -14,9 +14,12 @@ import type { Store } from './ports.js';
 type ByIdKind = 'techuser.rotate' | 'techuser.expiry' | 'techuser.role' | 'techuser.delete' | 'techuser.owner' | 'techuser.update';
 const BY_ID: readonly string[] = ['techuser.rotate', 'techuser.expiry', 'techuser.role', 'techuser.delete', 'techuser.owner', 'techuser.update'] satisfies ByIdKind[];
 
+/** Whether a request names an existing technical user, to be kept by id (withTechnicalUserId). */
+export const namesTechnicalUser = (r: NewRequest): boolean => BY_ID.includes(r.kind) && 'userName' in r.params;
+
 /** The request as it is stored: with the id of the technical user its name means now. */
 export async function withTechnicalUserId(store: Store, ws: Workspace, r: NewRequest): Promise<NewRequest> {
-  if (!BY_ID.includes(r.kind) || !('userName' in r.params)) return r;
+  if (!namesTechnicalUser(r) || !('userName' in r.params)) return r;
   const tu = await store.technicalUsers.findByName(ws.id, r.params.userName);
   return tu ? ({ ...r, params: { ...r.params, technicalUserId: tu.id } } as NewRequest) : r;
 }
