@@ -181,7 +181,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     // gives each new technical user its owner through the reviews: the closure breaks the circle.
     const owners: Pick<OwnershipReviewService, 'adopt' | 'transfer'> = {
       adopt: (tu, owner) => reviews.adopt(tu, owner),
-      transfer: (tu, owner, requestId) => reviews.transfer(tu, owner, requestId),
+      transfer: (tu, owner, requestId, mayChange) => reviews.transfer(tu, owner, requestId, mayChange),
     };
     const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies });
     const escalations = new Escalations({ store, clock, log, notifier });

@@ -6,7 +6,7 @@
  */
 import { appliedChange, remember, type AppliedChange } from '../domain/applied.js';
 import { requesterActor } from '../domain/request.js';
-import { Codes, DomainError } from '../domain/errors.js';
+import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { Grant } from '../domain/grant.js';
 import { checkGrantPolicy, extendedUntil, formatDuration, grantEnds } from '../domain/grant.js';
 import { checkBreakGlassExtension } from '../domain/policy.js';
@@ -18,6 +18,7 @@ import type { GrantService } from './grants.js';
 import type { GrantSubject } from './grant-subjects.js';
 import type { RequestHandler } from './handlers.js';
 import { ConcurrentChangeError } from './permissions.js';
+import { technicalUserGone } from './technical-user-subject.js';
 import type { Clock, Store } from './ports.js';
 
 type GrantNew = Extract<NewRequest, { kind: 'permission.role' | 'techuser.role' | 'permission.extend' | 'techuser.extend' }>;
@@ -67,7 +68,13 @@ export class GrantRequests implements RequestHandler {
     const g = asGrant(r);
     const breakGlass = await this.breakGlassGrant(g);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const s = await this.subject(ws, g);
+      const s = await this.subject(ws, g).catch(async (err: unknown) => {
+        // The technical user it was made for is gone: done if its line says so, else not at all.
+        const line = isDomainError(err) && err.code === Codes.TECHUSER_NOT_FOUND ? await this.recorded(r.id) : null;
+        if (!line) throw err;
+        return line;
+      });
+      if (!('type' in s)) return this.outcome(g, 'technicalUser', labelOf(g), s);
       const made = appliedChange(s.applied, r.id) ?? (await this.recorded(r.id));
       if (made) {
         await recordSupersededBy(this.deps.store, s, made, requesterActor(r));
@@ -116,9 +123,13 @@ export class GrantRequests implements RequestHandler {
       action: extend ? `${kind}.grant_extended` : `${kind}.granted`, actor: requesterActor(r), requestId: r.id,
       approvers: r.approvals.map((a) => a.by), before: made.before, after: made.after, at: made.at,
     });
+    return this.outcome(g, s.type, s.label, made);
+  }
+
+  private outcome(g: GrantNew, type: SubjectType, label: string, made: AppliedChange): string {
     const until = made.after?.until instanceof Date ? made.after.until.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '?';
-    if (extend) return `The grant of ${noun(s.type, s.label)} now ends ${until}.`;
-    return `${noun(s.type, s.label)} has the role ${String(made.after?.role)} for ${formatDuration(g.params.minutes!)}, until ${until}; then ${String(made.after?.revertTo)} again.`;
+    if (g.kind === 'permission.extend' || g.kind === 'techuser.extend') return `The grant of ${noun(type, label)} now ends ${until}.`;
+    return `${noun(type, label)} has the role ${String(made.after?.role)} for ${formatDuration(g.params.minutes!)}, until ${until}; then ${String(made.after?.revertTo)} again.`;
   }
 
   /** Whether the grant an extension extends was given by break-glass (its request says so for good). */
@@ -135,6 +146,9 @@ export class GrantRequests implements RequestHandler {
   private async subject(ws: Workspace, g: GrantNew): Promise<GrantSubject> {
     const type = subjectType(g);
     const s = await this.deps.grants.subjects.find(type, ws.id, labelOf(g));
+    // A grant of a technical user is given to the one it was asked for (technical-user-subject.ts).
+    const approvedId = g.kind === 'techuser.role' ? g.params.technicalUserId : undefined;
+    if (approvedId && s?.id !== approvedId) throw technicalUserGone(labelOf(g), s !== null);
     if (s) return s;
     throw type === 'permission'
       ? new DomainError(Codes.PERMISSION_NOT_FOUND, `${labelOf(g)} has no permission in workspace ${ws.name}; invite them first.`)

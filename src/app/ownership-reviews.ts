@@ -4,6 +4,7 @@
  * version, and only then sends its message, so any number of scans, concurrent or repeated, take
  * each step once; a message that could not be sent hands the step back for the next scan.
  */
+import { appliedChange, remember, type AppliedChange } from '../domain/applied.js';
 import { Codes, DomainError } from '../domain/errors.js';
 import {
   dueStep, isUnreviewed, newOwnership, newPeriod, reviewPolicy, type OwnerSource, type OwnershipRecord, type ReviewStep,
@@ -157,17 +158,27 @@ export class OwnershipReviewService {
     throw new DomainError(Codes.REVIEW_BUSY, `The review of ${tu.userName} was changing at the same time; try again.`);
   }
 
-  /** A transfer approved and applied: the new owner, and a new period (the approvers reviewed it). */
-  async transfer(tu: TechnicalUser, owner: string, requestId: string): Promise<{ before: string | null; record: OwnershipRecord }> {
+  /**
+   * A transfer approved and applied: the new owner, and a new period (the approvers reviewed it).
+   * Once per request whatever happened since: the request id is remembered on the record in the
+   * same compare-and-set as the owner (domain/applied.ts), so a re-run after a later transfer
+   * finds its own and changes nothing (answering the owner it replaced then). `mayChange` throws
+   * when the transfer may no longer be made; it is asked only when the transfer is still to make.
+   */
+  async transfer(tu: TechnicalUser, owner: string, requestId: string, mayChange: () => void = () => {}): Promise<{ before: string | null; record: OwnershipRecord }> {
     const { store, clock } = this.deps;
     const ws = await store.workspaces.findById(tu.workspaceId);
     for (let i = 0; i < CAS_ATTEMPTS; i++) {
       const rec = await this.adopt(tu);
+      const made = appliedChange(rec.applied, requestId);
+      if (made) return { before: ownerIn(made.before), record: rec };
       if (rec.owner === owner) return { before: owner, record: rec };
+      mayChange();
       const now = clock.now();
+      const entry: AppliedChange = { id: requestId, at: now, before: { owner: rec.owner }, after: { owner } };
       const moved = await store.ownership.update(rec.id, rec.version, {
         ...newPeriod(now, policyOf(ws)),
-        owner, ownerSource: 'transfer',
+        owner, ownerSource: 'transfer', applied: remember(rec.applied, entry),
       });
       if (moved) return { before: rec.owner, record: moved };
     }
@@ -191,3 +202,6 @@ export class OwnershipReviewService {
     });
   }
 }
+
+/** The owner a remembered transfer replaced. */
+const ownerIn = (before: Record<string, unknown> | null): string | null => (typeof before?.owner === 'string' ? before.owner : null);

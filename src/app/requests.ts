@@ -21,6 +21,7 @@ import { retiredReason } from './retired-workspaces.js';
 import { Policies } from './policies.js';
 import { approveAtOnce } from './instant-approval.js';
 import { noGroups } from './ports/directory.js';
+import { namesTechnicalUser, withTechnicalUserId } from './technical-user-subject.js';
 
 export interface SubmitInput {
   workspace: Workspace;
@@ -91,9 +92,12 @@ export class RequestService {
   }
 
   /** Checks the rules, stores a PENDING request and posts it for approval. */
-  async submit({ workspace: ws, requester, request, reason, breakGlass = false, origin }: SubmitInput): Promise<ChangeRequest> {
+  async submit({ workspace: ws, requester, request: asked, reason, breakGlass = false, origin }: SubmitInput): Promise<ChangeRequest> {
     const { store, notifier, clock, log } = this.deps;
-    await this.validate({ workspace: ws, requester, request });
+    await this.validate({ workspace: ws, requester, request: asked });
+    // Carried out on the technical user the name means now, never one created later under it.
+    // (Other requests go on without an extra await: submit's timing is as it was for them.)
+    const request = namesTechnicalUser(asked) ? await withTechnicalUserId(store, ws, asked) : asked;
     const rule = this.policies.rule(ws, request);
     if (breakGlass) checkBreakGlass(rule, ws.policy, request, reason);
     else checkReason(rule, reason);

@@ -4,7 +4,7 @@
  * seed's "update the desired information": description, customer roles, access control entities).
  * Both are refused before approval when they would change nothing, and carried out idempotently:
  * an update is remembered on the technical user in the same compare-and-set that makes the change
- * (domain/applied.ts), a transfer is a no-op once the owner is the one asked for, and the history
+ * (domain/applied.ts), a transfer on the ownership record in the same way (ownership-reviews.ts), and the history
  * line's id is the request id, so a re-run writes it once and, finding it, changes nothing.
  */
 import { Codes, DomainError } from '../domain/errors.js';
@@ -18,6 +18,7 @@ import type { RequestHandler } from './handlers.js';
 import type { OwnershipReviewService } from './ownership-reviews.js';
 import { ConcurrentChangeError } from './permissions.js';
 import type { Clock, Store } from './ports.js';
+import { approvedTechnicalUser, technicalUserGone } from './technical-user-subject.js';
 import type { TechnicalUserService } from './technical-users.js';
 
 type Change = Extract<NewRequest, { kind: 'techuser.owner' | 'techuser.update' }>;
@@ -53,15 +54,12 @@ export class TechnicalUserChanges implements RequestHandler {
     // Its history line is written right after the change: there means done, whatever changed since.
     const recorded = await this.deps.store.history.findById(c.id);
     if (recorded) return c.kind === 'techuser.owner' ? transferred(c.params.userName, c.params.owner) : updated(c.params.userName, recorded.after);
-    const tu = await this.deps.store.technicalUsers.findByName(c.workspaceId, c.params.userName);
-    if (!tu) throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${c.params.userName} any more.`);
+    const { tu, replaced } = await approvedTechnicalUser(this.deps.store, c.workspaceId, c.params);
+    if (!tu) throw technicalUserGone(c.params.userName, replaced);
     if (c.kind === 'techuser.owner') {
-      // Already the owner: a re-run whose first run moved it and died before its history line.
-      const before = (await this.deps.owners.adopt(tu)).owner;
-      if (before !== c.params.owner) {
-        mayChange();
-        await this.deps.owners.transfer(tu, c.params.owner, c.id);
-      }
+      // Remembered on the ownership record with the owner: a re-run (after later transfers too)
+      // finds its transfer made, changes nothing, and writes the history line it may have missed.
+      const { before } = await this.deps.owners.transfer(tu, c.params.owner, c.id, mayChange);
       await this.deps.users.record(tu, 'techuser.owner_changed', actor, c.id, approvers, { owner: before }, { owner: c.params.owner });
       return transferred(c.params.userName, c.params.owner);
     }
@@ -84,7 +82,9 @@ export class TechnicalUserChanges implements RequestHandler {
         const entry: AppliedChange = { id: c.id, at: clock.now(), before, after: { ...fields } };
         const changed = await store.technicalUsers.update(tu.id, tu.version, { ...fields, lastRequestId: c.id, applied: remember(tu.applied, entry) });
         if (!changed) {
-          tu = await store.technicalUsers.findByName(c.workspaceId, c.params.userName);
+          const now = await approvedTechnicalUser(store, c.workspaceId, c.params);
+          if (!now.tu) throw technicalUserGone(c.params.userName, now.replaced);
+          tu = now.tu;
           continue; // changed meanwhile: re-read, and the fields to change with it
         }
         tu = changed;

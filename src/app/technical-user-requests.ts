@@ -17,6 +17,7 @@ import type { RequestHandler } from './handlers.js';
 import type { Clock, Store } from './ports.js';
 import { ConcurrentChangeError } from './permissions.js';
 import { recordSupersededBy } from './grant-history.js';
+import { approvedTechnicalUser, technicalUserGone } from './technical-user-subject.js';
 import type { TechnicalUserService } from './technical-users.js';
 
 /** Grants and their extensions go to GrantRequests (isGrantRequest), never here; owner transfers and
@@ -89,7 +90,7 @@ export class TechnicalUserRequests implements RequestHandler {
     const warningDays = ws.policy.expiryWarningDays;
     if (t.kind === 'techuser.create') return this.create(t, warningDays, mayChange);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const tu = await this.deps.store.technicalUsers.findByName(t.workspaceId, t.params.userName);
+      const { tu, replaced } = await approvedTechnicalUser(this.deps.store, t.workspaceId, t.params);
       const remembered = tu && remembers(tu, t.id);
       if (remembered) {
         await recordSupersededBy(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, remembered, requesterActor(t));
@@ -98,7 +99,7 @@ export class TechnicalUserRequests implements RequestHandler {
       // Not on this record (gone, forgotten, or a new one by the same name): the history line says.
       const recorded = await this.recorded(t.id);
       if (recorded) return this.finish(t, null, recorded);
-      if (!tu) throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${t.params.userName} any more.`);
+      if (!tu) throw technicalUserGone(t.params.userName, replaced);
       mayChange();
       this.rule(tu, t, this.deps.clock.now());
       const before = snapshot(tu);

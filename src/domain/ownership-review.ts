@@ -11,6 +11,7 @@
  * has something due, so a scan reads only those (through an index) and claims each step with a
  * compare-and-set on the record's version: however many workers scan, a step happens once.
  */
+import type { AppliedChange } from './applied.js';
 import { DEFAULT_POLICY, type WorkspacePolicy } from './workspace.js';
 
 export const REVIEW_STAGES = ['waiting', 'asked', 'reminded', 'escalated', 'delete-requested'] as const;
@@ -41,6 +42,12 @@ export interface OwnershipRecord {
   lastUsedAt: Date | null;
   /** The delete request Keywarden opened for it, once unreviewed long enough. */
   deleteRequestId: string | null;
+  /**
+   * The transfers of ownership made to it (domain/applied.ts), written in the same compare-and-set
+   * as the new owner: a transfer run again after later ones recognises its own and changes
+   * nothing. Absent on records older than this memory.
+   */
+  applied?: AppliedChange[];
   version: number;
 }
 

@@ -5,6 +5,16 @@ import { isAdmin } from './workspace.js';
 import type { RequestRule } from './policy.js';
 import type { Actor } from './history.js';
 
+/**
+ * An existing technical user, by name as typed and by the id the name had when the request was
+ * made (set at submit; absent on older requests): the change is carried out on that one, never on
+ * another created since under the same name (app/technical-user-subject.ts).
+ */
+interface TechUserRef {
+  userName: string;
+  technicalUserId?: string;
+}
+
 /** What each kind of request asks for. Secrets never appear here: requests are stored and queued. */
 export interface ParamsByKind {
   /** With `minutes`, a time-bound grant: the role for that long, then back (domain/grant.ts). */
@@ -21,9 +31,9 @@ export interface ParamsByKind {
     customerRoles: string[];
     accessControlEntities: string[];
   };
-  'techuser.rotate': { userName: string };
-  'techuser.expiry': { userName: string; expiry: string };
-  'techuser.role': { userName: string; role: Role; minutes?: number };
+  'techuser.rotate': TechUserRef;
+  'techuser.expiry': TechUserRef & { expiry: string };
+  'techuser.role': TechUserRef & { role: Role; minutes?: number };
   /**
    * More time for the active grant made by request `grantId`, which gives `grantRole`: an extension
    * is approved under its grant's rule (domain/policy.ts), so the role is kept where the rule can
@@ -32,11 +42,11 @@ export interface ParamsByKind {
    */
   'permission.extend': { email: string; grantId: string; minutes: number; grantRole: Role };
   'techuser.extend': { userName: string; grantId: string; minutes: number; grantRole: Role };
-  'techuser.delete': { userName: string };
+  'techuser.delete': TechUserRef;
   /** Transfers ownership (domain/ownership-review.ts) to another Slack user. */
-  'techuser.owner': { userName: string; owner: string };
+  'techuser.owner': TechUserRef & { owner: string };
   /** Changes what is given of description, customer roles and access control entities; absent fields stay. */
-  'techuser.update': { userName: string; description?: string; customerRoles?: string[]; accessControlEntities?: string[] };
+  'techuser.update': TechUserRef & { description?: string; customerRoles?: string[]; accessControlEntities?: string[] };
 }
 
 /** Requests carried out as grants (domain/grant.ts): a role for a time, and more time for one. */

@@ -88,6 +88,53 @@ describe('/techuser owner', () => {
     expect(await history()).toHaveLength(1);
   });
 
+  it('a transfer re-run after a later one changes nothing (issue 20, finding 4): R1 to Bob dies before its line, R2 to Carol, R1 again', async () => {
+    const { w, tu, requests, history } = await setup();
+    const approved = async (owner: string) => {
+      const r = await requests.submit({ workspace: w.ws, requester: ADMIN, request: { kind: 'techuser.owner', params: { userName: 'ci-bot', owner } }, reason: null });
+      await requests.decide({ requestId: r.id, actor: APPROVER1, teamId: TEAM, verdict: 'approve' });
+      return r.id;
+    };
+    const r1 = await approved('UBOB');
+    // R1's process dies right after its transfer, before its history line.
+    const append = w.store.history.append.bind(w.store.history);
+    w.store.history.append = async (line) => {
+      if (line.id === r1) throw new Error('the process died');
+      return append(line);
+    };
+    await expect(requests.apply(r1)).rejects.toThrow('the process died');
+    w.store.history.append = append;
+    expect(await w.store.ownership.findById(tu.id)).toMatchObject({ owner: 'UBOB' });
+
+    const r2 = await approved('UCAROL');
+    expect(await requests.apply(r2)).toMatchObject({ status: 'APPLIED' });
+    const version = (await w.store.ownership.findById(tu.id))!.version;
+    expect(await requests.apply(r1)).toMatchObject({ status: 'APPLIED', outcome: expect.stringContaining('<@UBOB>') });
+    // On the old code R1's re-run made Bob the owner again.
+    expect(await w.store.ownership.findById(tu.id)).toMatchObject({ owner: 'UCAROL', version });
+    const lines = (await history()).map((h) => [h.requestId, h.before, h.after]);
+    expect(lines).toEqual(expect.arrayContaining([[r1, { owner: 'UOLDOWNER' }, { owner: 'UBOB' }], [r2, { owner: 'UBOB' }, { owner: 'UCAROL' }]]));
+    expect(lines).toHaveLength(2);
+  });
+
+  it.each([
+    ['techuser.owner', { kind: 'techuser.owner', params: { userName: 'ci-bot', owner: 'UBOB' } }],
+    ['techuser.update', { kind: 'techuser.update', params: { userName: 'ci-bot', description: 'Nightly HR sync' } }],
+  ] as const)('%s approved for a technical user deleted and created again under its name fails (issue 20, finding 11)', async (_kind, request) => {
+    const { w, tu, requests, reviews } = await setup();
+    const r = await requests.submit({ workspace: w.ws, requester: ADMIN, request, reason: null });
+    await requests.decide({ requestId: r.id, actor: APPROVER1, teamId: TEAM, verdict: 'approve' });
+    // Before its job runs, ci-bot is deleted and another ci-bot made, with its own owner.
+    expect(await w.store.technicalUsers.delete(tu.id, (await w.store.technicalUsers.findById(tu.id))!.version)).toBe(true);
+    const twin = technicalUser({ workspaceId: WS_ID, userName: 'ci-bot', description: 'the new one', customerRoles: [], accessControlEntities: [] });
+    await w.store.technicalUsers.insert(twin);
+    await reviews.adopt(twin, 'UTWINOWNER');
+    await expect(requests.apply(r.id)).rejects.toMatchObject({ code: Codes.TECHUSER_NOT_FOUND });
+    expect(await w.store.requests.findById(r.id)).toMatchObject({ status: 'FAILED', outcome: expect.stringMatching(/^ci-bot was deleted and created again since this request was made/) });
+    expect(await w.store.technicalUsers.findById(twin.id)).toMatchObject({ description: 'the new one', version: twin.version });
+    expect(await w.store.ownership.findById(twin.id)).toMatchObject({ owner: 'UTWINOWNER' });
+  });
+
   it('is refused before approval to the current owner or to something that is not a Slack user', async () => {
     const { w, requests } = await setup();
     const submit = (owner: string) => requests.submit({ workspace: w.ws, requester: ADMIN, request: { kind: 'techuser.owner', params: { userName: 'ci-bot', owner } }, reason: null });

@@ -79,4 +79,34 @@ describe('a re-run after the subject was replaced', () => {
     expect(await w.requests.apply(r1)).toMatchObject({ status: 'APPLIED' });
     expect(await w.f.store.technicalUsers.findByName(WS_ID, 'brief-bot')).toBeNull();
   });
+
+  // Issue 20, finding 11: the request is carried out on the technical user it was approved for
+  // (its id, kept at submit), never on a new one that took its name.
+  it.each([
+    ['techuser.rotate', { kind: 'techuser.rotate', params: { userName: 'twin-bot' } }],
+    ['techuser.expiry', { kind: 'techuser.expiry', params: { userName: 'twin-bot', expiry: '2030-05-01' } }],
+    ['techuser.role', { kind: 'techuser.role', params: { userName: 'twin-bot', role: 'ADMIN' } }],
+    ['techuser.role for a time', { kind: 'techuser.role', params: { userName: 'twin-bot', role: 'ADMIN', minutes: 60 } }],
+  ] as const)('%s approved for a technical user deleted and created again under its name fails, and the new one is left alone', async (_kind, request) => {
+    const w = await crashWorld();
+    const old = await existingBot(w, 'twin-bot');
+    const r1 = await approve(w, request);
+    await applyAndDieAt(w, r1, 'technicalUsers', 'update'); // died before its change
+    await w.requests.apply(await approve(w, { kind: 'techuser.delete', params: { userName: 'twin-bot' } }));
+    const r3 = await approve(w, {
+      kind: 'techuser.create',
+      params: { userName: 'twin-bot', role: 'VIEWER', expiry: '2030-06-30', description: '', customerRoles: [], accessControlEntities: [] },
+    });
+    await w.requests.apply(r3);
+    const fresh = (await w.f.store.technicalUsers.findById(r3))!;
+
+    await expect(w.requests.apply(r1)).rejects.toMatchObject({ code: 'TECHUSER.NOT_FOUND' });
+    expect(await w.f.store.requests.findById(r1)).toMatchObject({
+      status: 'FAILED', outcome: 'twin-bot was deleted and created again since this request was made; it was approved for the one deleted, so nothing was changed. Ask again for the new twin-bot.',
+    });
+    // On the old code the new twin-bot got the old approval: a new token, date or role.
+    expect(await w.f.store.technicalUsers.findById(r3)).toEqual(fresh);
+    expect(await lines(w, 'technicalUser', r3)).toHaveLength(1);
+    expect((await w.f.store.requests.findById(r1))!.params).toMatchObject({ technicalUserId: old.id });
+  });
 });

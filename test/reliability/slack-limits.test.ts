@@ -131,7 +131,12 @@ describe('Slack at its rate limits', () => {
     expect(answers.filter((a) => /it will appear in <#CAPPROVALS> in about \d+ seconds/.test(a)).length).toBeGreaterThan(0);
     await waitUntil(() => requestIds.every((id) => approvalPosts(app, id).length > 0), 'every approval message is posted', 15_000);
     const postedMs = Date.now() - started;
-    for (const id of requestIds) expect((await app.store.requests.findById(id))?.slack).not.toBeNull();
+    // Where each message is gets recorded once Slack has answered the post, a moment after Slack
+    // has it: waited for, not read at once (reading at once raced the last post's answer).
+    await waitUntil(async () => {
+      for (const id of requestIds) if (!(await app.store.requests.findById(id))?.slack) return false;
+      return true;
+    }, 'where every approval message is, recorded', 15_000);
 
     const approving = Date.now();
     await approveAll(app, requestIds);

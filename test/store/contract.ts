@@ -693,6 +693,19 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.ownership.update(injected, 1, { stage: 'waiting' })).toBeNull();
       });
 
+      it('keeps the transfers made (applied) with the owner in the same compare-and-set, dates as dates', async () => {
+        const r = record();
+        await store.ownership.insertIfAbsent(r);
+        const applied = [{ id: 'req-1', at: at(2), before: { owner: 'U-owner' }, after: { owner: 'U-bob' } }];
+        const moved = await store.ownership.update(r.id, 0, { owner: 'U-bob', ownerSource: 'transfer', applied });
+        expect(moved).toEqual({ ...r, owner: 'U-bob', ownerSource: 'transfer', applied, version: 1 });
+        expect(await store.ownership.findById(r.id)).toEqual(moved);
+        expect((await store.ownership.findById(r.id))!.applied![0]!.at).toBeInstanceOf(Date);
+        // A transfer racing it on the same version loses, and its memory is not written either.
+        expect(await store.ownership.update(r.id, 0, { owner: 'U-carol', applied: [{ ...applied[0]!, id: 'req-2' }] })).toBeNull();
+        expect((await store.ownership.findById(r.id))!.applied!.map((a) => a.id)).toEqual(['req-1']);
+      });
+
       it('listDue: due records only (never those with nothing due), earliest first, at most limit', async () => {
         const [a, b, c, none] = [record({ nextAt: at(3) }), record({ nextAt: at(1) }), record({ nextAt: at(9) }), record({ nextAt: null })];
         for (const r of [a, b, c, none]) await store.ownership.insertIfAbsent(r!);

@@ -1,6 +1,7 @@
 /** The MongoDB adapter's App Home and metrics queries, checked without a server: filters, order, limits. */
 import { describe, expect, it, vi } from 'vitest';
 import { INDEXES } from '../../src/store/mongodb/indexes.js';
+import { MongoOwnership } from '../../src/store/mongodb/ownership.js';
 import { MongoPermissions } from '../../src/store/mongodb/permissions.js';
 import { MongoRequests } from '../../src/store/mongodb/requests.js';
 import { MongoTechnicalUsers } from '../../src/store/mongodb/technical-users.js';
@@ -31,6 +32,15 @@ describe('MongoDB App Home and metrics queries', () => {
     // Each filter has its index, in the sort's direction.
     expect(keys('requests', 'workspaceId_status_createdAt')).toEqual([['workspaceId', 1], ['status', 1], ['createdAt', -1]]);
     expect(keys('requests', 'workspaceId_requester_createdAt')).toEqual([['workspaceId', 1], ['requester', 1], ['createdAt', -1]]);
+  });
+
+  it('ownership.update sets the new owner and the transfers made in one findOneAndUpdate on the version', async () => {
+    const col = { findOneAndUpdate: vi.fn(async () => null) };
+    const applied = [{ id: 'req-1', at: new Date(2), before: { owner: 'U1' }, after: { owner: 'U2' } }];
+    expect(await new MongoOwnership(col as any).update('tu-1', 4, { owner: 'U2', ownerSource: 'transfer', applied })).toBeNull();
+    expect(col.findOneAndUpdate).toHaveBeenCalledWith(
+      { _id: 'tu-1', version: 4 }, { $set: { owner: 'U2', ownerSource: 'transfer', applied }, $inc: { version: 1 } }, { returnDocument: 'after' },
+    );
   });
 
   it('technicalUsers.listByExpiry reads users with a token, soonest first, through its index', async () => {

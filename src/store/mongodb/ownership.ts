@@ -5,9 +5,13 @@ import type { Doc } from './documents.js';
 import { assertKey, casUpdate, COLLECTIONS, fromDoc, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
 import { duplicateKeyIndex } from './duplicate-key.js';
 
-/** Every field a review step, Keep or transfer may set; `nextAt: null` is a value here, not "unset". */
+/**
+ * Every field a review step, Keep or transfer may set; `nextAt: null` is a value here, not "unset".
+ * `applied` (the transfers made) is set with the new owner in the one findOneAndUpdate.
+ */
 const UPDATABLE = [
   'userName', 'owner', 'ownerSource', 'periodStart', 'stage', 'askedAt', 'escalatedAt', 'nextAt', 'lastReviewedAt', 'lastReviewedBy', 'deleteRequestId',
+  'applied',
 ] as const satisfies readonly (keyof ReviewFields)[];
 
 export class MongoOwnership implements OwnershipRepository {
