@@ -14,7 +14,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import { isApprover } from '../domain/workspace.js';
 import { GrantSubjects, type GrantSubject, type SubjectRef } from './grant-subjects.js';
 import { ConcurrentChangeError } from './permissions.js';
-import type { Clock, GrantTimer, Log, Notifier, Store } from './ports.js';
+import { MessageRefusedError, type Clock, type GrantEndedTo, type GrantTimer, type Log, type Notifier, type Store } from './ports.js';
 
 /**
  * What ending a grant came to, for the caller and the metrics: `already-ended` is this same end
@@ -78,7 +78,9 @@ export class GrantService {
     const s = await this.subjects.find(r.kind.startsWith('techuser.') ? 'technicalUser' : 'permission', r.workspaceId, label);
     if (!s?.grant || s.grant.requestId !== grantId) throw new DomainError(Codes.GRANT_NOT_ACTIVE, 'This grant has already ended.');
     const revertTo = s.grant.revertTo;
-    const outcome = await this.end(s, grantId, { how: 'ended', by: actor });
+    // A click: nothing retries its messages but the grant's own end job, so the end is said to
+    // have been made even when a message about it failed.
+    const outcome = await this.end(s, grantId, { how: 'ended', by: actor }, { retried: false });
     if (outcome !== 'ended' && outcome !== 'already-ended') throw new DomainError(Codes.GRANT_NOT_ACTIVE, 'This grant has already ended.');
     return { label: s.label, revertTo };
   }
@@ -96,9 +98,7 @@ export class GrantService {
         // Either the end was not made (the next sweep tries again) or only its message failed
         // (no sweep finds an ended grant again): recorded on the request for the operator.
         this.deps.log.error({ err, grantId: grant.requestId }, 'could not end a grant, or tell its requester');
-        await this.deps.store.requests
-          .noteUndelivered(grant.requestId, { message: 'requester-dm', status: 'APPLIED', error: String(err instanceof Error ? err.message : err).slice(0, 300), at: this.deps.clock.now() })
-          .catch(() => {});
+        await this.noteUndelivered(grant.requestId, 'requester-dm', err);
       }
     }
     return n;
@@ -109,14 +109,21 @@ export class GrantService {
    * one compare-and-set that remembers the end. A run that finds the end already made (by itself
    * before, or by a concurrent run) only finishes the history line and the message.
    */
-  async end(ref: SubjectRef, grantId: string, end: GrantEnd): Promise<EndOutcome> {
+  async end(ref: SubjectRef, grantId: string, end: GrantEnd, o: { retried: boolean } = { retried: true }): Promise<EndOutcome> {
+    const finish = (s: GrantSubject, made: AppliedChange, as: GrantEnd) => this.finishEnd(s, grantId, made, as).catch(async (err: unknown) => {
+      // `retried`: a queue job runs this again (only the messages still owed are sent). Otherwise
+      // the end stands and is reported as made; the message that failed is recorded.
+      if (o.retried) throw err;
+      this.deps.log.error({ err, grantId }, 'ended a grant, but could not tell about it');
+      await this.noteUndelivered(grantId, 'requester-dm', err);
+    });
     for (let attempt = 0; attempt < 5; attempt++) {
       const s = await this.subjects.findById(ref);
       const made = s && appliedChange(s.applied, grantEndId(grantId));
       if (s && made) {
         // Finished as it was made: End now must not sign an end the timer made, nor the reverse.
         const as = made.end ?? end;
-        await this.finishEnd(s, grantId, made, as);
+        await finish(s, made, as);
         return sameEnd(as, end) ? 'already-ended' : 'not-active';
       }
       if (!s?.grant || s.grant.requestId !== grantId) {
@@ -130,15 +137,20 @@ export class GrantService {
       const ended = await this.subjects.update(s, { role: revertTo, grant: null, applied: remember(s.applied, entry) });
       if (!ended) continue;
       this.deps.observer?.grantEnded(end.how);
-      await this.finishEnd(ended, grantId, entry, end);
+      await finish(ended, entry, end);
       return 'ended';
     }
     throw new ConcurrentChangeError(`grant ${grantId} kept changing while it was ended; try again`);
   }
 
-  /** The history line of an end, and one message to the requester (DM and the approval thread). */
+  /**
+   * The history line of an end, and one message to each place: the requester's DM and the
+   * approval message's thread. Each place is claimed on its own, so a place that refuses for good
+   * (an archived channel) is recorded and not tried again, and never makes the other repeat; a
+   * place whose message may yet go through is handed back, and the error thrown for a retry.
+   */
   private async finishEnd(s: GrantSubject, grantId: string, made: AppliedChange, end: GrantEnd): Promise<void> {
-    const { store, notifier, clock } = this.deps;
+    const { store, notifier, clock, log } = this.deps;
     const actor: Actor = end.how === 'ended' ? { type: 'slack', id: end.by } : { type: 'system' };
     await store.history.append({
       id: grantEndId(grantId), workspaceId: s.workspaceId, subject: { type: s.type, id: s.id, label: s.label },
@@ -147,13 +159,33 @@ export class GrantService {
     });
     const r = await store.requests.findById(grantId);
     const ws = r && (await store.workspaces.findById(r.workspaceId));
-    if (!r || !ws || !(await store.requests.claimNotice(r.id, 'grantEnded', clock.now()))) return;
-    try {
-      await notifier.grantEnded(r, ws, end, String(made.after?.role ?? s.role));
-    } catch (err) {
-      await store.requests.releaseNotice(r.id, 'grantEnded');
-      throw err;
-    }
+    // `grantEnded`: one claim for both places, as grants ended before each had its own.
+    if (!r || !ws || r.notices?.grantEnded) return;
+    const places: GrantEndedTo[] = r.slack ? ['requester', 'thread'] : ['requester'];
+    const revertedTo = String(made.after?.role ?? s.role);
+    const passing: unknown[] = [];
+    await Promise.all(places.map(async (to) => {
+      const key = to === 'requester' ? 'grantEndedDm' : 'grantEndedThread';
+      if (!(await store.requests.claimNotice(r.id, key, clock.now()))) return;
+      try {
+        await notifier.grantEnded(r, ws, end, revertedTo, to);
+      } catch (err) {
+        if (err instanceof MessageRefusedError) {
+          log.error({ err, grantId, to }, 'Slack refused the message that a grant ended; not tried again');
+          await this.noteUndelivered(grantId, to === 'requester' ? 'requester-dm' : 'approval-message', err);
+          return;
+        }
+        await store.requests.releaseNotice(r.id, key);
+        passing.push(err);
+      }
+    }));
+    if (passing.length > 0) throw passing[0];
+  }
+
+  /** Records on the grant's request a message that did not go out. Never throws. */
+  private async noteUndelivered(grantId: string, message: 'requester-dm' | 'approval-message', err: unknown): Promise<void> {
+    const error = String(err instanceof Error ? err.message : err).slice(0, 300);
+    await this.deps.store.requests.noteUndelivered(grantId, { message, status: 'APPLIED', error, at: this.deps.clock.now() }).catch(() => {});
   }
 
   /** The request a grant came from, as the DM's buttons name it. */
