@@ -12,6 +12,13 @@ import { ids } from '../../src/slack/ids.js';
 import { ADMIN, APPROVALS, APPROVER1, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { TestClock } from '../helpers/clock.js';
 import type { SlackCall } from '../helpers/fake-slack.js';
+import { faultyStore } from '../helpers/faulty-store.js';
+import { LogCapture, SIGNING_SECRET } from '../helpers/keywarden.js';
+import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
+import { postSigned, slashCommandBody } from '../helpers/slack-requests.js';
+import { loadConfig } from '../../src/config.js';
+import { startKeywarden } from '../../src/keywarden.js';
+import { createLog } from '../../src/log.js';
 
 const HOUR = 3600_000;
 const PREFIX = 'kwtest-claims';
@@ -112,6 +119,41 @@ describe('break-glass messages, with a notification channel archived', () => {
       expect(posts((c) => c.args.channel === 'CNOTIFY' && about(r.id, /awaiting review/)(c))).toHaveLength(1);
     } finally {
       t.slack.archived.delete('CNOTIFY');
+    }
+  });
+});
+
+describe('a break-glass announcement, when the process stops after approving', () => {
+  it('is made by the sweep of another process, once in each place', async () => {
+    // Process A serves Slack on the same store and Redis, and stops right after the change is
+    // approved at once: every store call after that compare-and-set waits until the test ends.
+    let release!: () => void;
+    const stopped = new Promise<void>((r) => (release = r));
+    let dead = false;
+    const f = faultyStore(t.store);
+    f.rule = (call) => {
+      if (dead) return { until: stopped };
+      if (call.repo === 'requests' && call.method === 'update' && (call.args[2] as { status?: string }).status === 'APPROVED') dead = true;
+      return undefined;
+    };
+    const config = loadConfig({
+      PORT: '0', MONGODB_URI: 'mongodb://127.0.0.1:9/unused', ROLE: 'web', REDIS_URL: t.redis.url, SLACK_API_URL: t.slack.apiUrl,
+      SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET, LOG_LEVEL: 'debug',
+    });
+    const a = await startKeywarden(config, { log: createLog('debug', new LogCapture()), store: f.store, queuePrefix: PREFIX, clock });
+    try {
+      const body = slashCommandBody({ command: '/permission', text: 'role jane.roe@meshlab.de ADMIN for 1h breakglass incident 44: queue is stuck', userId: ADMIN, teamId: 'T1', responseUrl: t.slack.responseUrl('stopped-1') });
+      expect((await postSigned(a.url!, body, { secret: SIGNING_SECRET })).status).toBe(200);
+      const r = await until('the change approved', async () => dead && (await t.store.requests.listByWorkspace(WS_ID, { limit: 50 })).find((x) => x.breakGlass && x.reason?.includes('incident 44')));
+      // Process B (the test app's workers) applies it, and its sweep announces it.
+      await until('the announcement in the channel', async () => posts((c) => c.args.channel === 'CNOTIFY' && about(r.id, /\*Break-glass\* in/)(c)).length > 0);
+      await until('the announcement in the thread', async () => posts((c) => c.args.channel === APPROVALS && c.args.thread_ts && about(r.id, /\*Break-glass\* in/)(c)).length > 0);
+      await new Promise((res) => setTimeout(res, 1500)); // three more sweeps
+      expect(posts((c) => c.args.channel === 'CNOTIFY' && about(r.id, /\*Break-glass\* in/)(c))).toHaveLength(1);
+      expect(posts((c) => c.args.channel === APPROVALS && c.args.thread_ts && about(r.id, /\*Break-glass\* in/)(c))).toHaveLength(1);
+    } finally {
+      release();
+      await a.stop();
     }
   });
 });
