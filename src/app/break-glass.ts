@@ -82,7 +82,9 @@ export class BreakGlassService {
     const { store, clock, notifier } = this.deps;
     const now = clock.now();
     let n = 0;
-    for (const r of await store.requests.listBreakGlassUnreviewed(limit)) {
+    // Active workspaces only: a retired one's changes cannot be reviewed, and would stay first in line.
+    const active = (await store.workspaces.list()).map((w) => w.id);
+    for (const r of await store.requests.listBreakGlassUnreviewed(limit, active)) {
       const ws = await store.workspaces.findById(r.workspaceId);
       if (!ws || !r.appliedAt) continue;
       if (r.breakGlass?.announce) n += (await sendToEachPlace(this.deps, r, ws, 'bgUsed', (where) => notifier.breakGlassUsed(r, ws, where))).sent;
