@@ -46,18 +46,24 @@ export class GrantService {
   }
 
   /** Asks the timer to end the grant at its end; the backstop sweep covers a timer that cannot be reached. */
-  async schedule(ref: SubjectRef, grant: Grant): Promise<void> {
-    await this.deps.timer.schedule({ grantId: grant.requestId, subject: ref, until: grant.until }).catch((err: unknown) =>
+  async schedule(ref: SubjectRef, grant: Grant, o: { again?: boolean } = {}): Promise<void> {
+    await this.deps.timer.schedule({ grantId: grant.requestId, subject: ref, until: grant.until }, o).catch((err: unknown) =>
       this.deps.log.warn({ err, grantId: grant.requestId }, 'could not schedule the end of a grant; the grant sweep will end it'),
     );
   }
 
-  /** A grant's timer fired: ends it if it is due, or sets the timer again for an extended end. */
-  async expire(ref: SubjectRef, grantId: string): Promise<EndOutcome> {
+  /**
+   * A grant's timer fired (for the end `firedFor`): ends it if it is due, or sets the timer again
+   * for an extended end, or for this same end when the timer fired early (the host that set it
+   * keeps a clock ahead of ours), which must not be left to the sweep.
+   */
+  async expire(ref: SubjectRef, grantId: string, firedFor?: Date): Promise<EndOutcome> {
     const outcome = await this.end(ref, grantId, { how: 'expired' });
     if (outcome === 'not-due') {
       const s = await this.subjects.findById(ref);
-      if (s?.grant?.requestId === grantId) await this.schedule(ref, s.grant);
+      if (s?.grant?.requestId !== grantId) return outcome;
+      // An extension's own timer is already set under its end; re-setting it is then a no-op.
+      await this.schedule(ref, s.grant, { again: !firedFor || firedFor.getTime() === s.grant.until.getTime() });
     }
     return outcome;
   }
