@@ -17,7 +17,11 @@ export interface GrantTimer {
 
 /** Hands an approved request to the workers. Must be idempotent per request id. */
 export interface ApplyQueue {
-  enqueue(requestId: string): Promise<void>;
+  /**
+   * `retryFailed`: the outbox sweep found the request still APPROVED, so a job of its id that
+   * failed for good (its attempts used up while the store was away) is run again, same id.
+   */
+  enqueue(requestId: string, o?: { retryFailed?: boolean }): Promise<void>;
 }
 
 /** The structured logger every part receives (pino's shape). */
