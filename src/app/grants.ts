@@ -116,13 +116,23 @@ export class GrantService {
    * before, or by a concurrent run) only finishes the history line and the message.
    */
   async end(ref: SubjectRef, grantId: string, end: GrantEnd, o: { retried: boolean } = { retried: true }): Promise<EndOutcome> {
-    const finish = (s: GrantSubject, made: AppliedChange, as: GrantEnd) => this.finishEnd(s, grantId, made, as).catch(async (err: unknown) => {
-      // `retried`: a queue job runs this again (only the messages still owed are sent). Otherwise
-      // the end stands and is reported as made; the message that failed is recorded.
-      if (o.retried) throw err;
-      this.deps.log.error({ err, grantId }, 'ended a grant, but could not tell about it');
-      await this.noteUndelivered(grantId, 'requester-dm', err);
-    });
+    // `retried`: a queue job runs this again (it writes what is missing and sends only the messages
+    // still owed). Otherwise the end stands and is reported as made: a history line not written
+    // is left to the grant's own end job, a message that failed is recorded on the request.
+    const finish = async (s: GrantSubject, made: AppliedChange, as: GrantEnd) => {
+      try {
+        await this.recordEnd(s, grantId, made, as);
+      } catch (err) {
+        if (o.retried) throw err;
+        this.deps.log.error({ err, grantId }, 'ended a grant, but could not write its history line yet; its end job will');
+        return;
+      }
+      await this.tellEnd(s, grantId, made, as).catch(async (err: unknown) => {
+        if (o.retried) throw err;
+        this.deps.log.error({ err, grantId }, 'ended a grant, but could not tell about it');
+        await this.noteUndelivered(grantId, 'requester-dm', err);
+      });
+    };
     for (let attempt = 0; attempt < 5; attempt++) {
       const s = await this.subjects.findById(ref);
       const made = s && appliedChange(s.applied, grantEndId(grantId));
@@ -149,20 +159,24 @@ export class GrantService {
     throw new ConcurrentChangeError(`grant ${grantId} kept changing while it was ended; try again`);
   }
 
-  /**
-   * The history line of an end, and one message to each place: the requester's DM and the
-   * approval message's thread. Each place is claimed on its own, so a place that refuses for good
-   * (an archived channel) is recorded and not tried again, and never makes the other repeat; a
-   * place whose message may yet go through is handed back, and the error thrown for a retry.
-   */
-  private async finishEnd(s: GrantSubject, grantId: string, made: AppliedChange, end: GrantEnd): Promise<void> {
-    const { store, notifier, clock, log } = this.deps;
+  /** The history line of an end (insert-if-absent: written once however many runs get here). */
+  private async recordEnd(s: GrantSubject, grantId: string, made: AppliedChange, end: GrantEnd): Promise<void> {
     const actor: Actor = end.how === 'ended' ? { type: 'slack', id: end.by } : { type: 'system' };
-    await store.history.append({
+    await this.deps.store.history.append({
       id: grantEndId(grantId), workspaceId: s.workspaceId, subject: { type: s.type, id: s.id, label: s.label },
       action: `${s.type === 'permission' ? 'permission' : 'techuser'}.grant_ended`, actor, requestId: grantId, approvers: [],
       before: made.before, after: made.after, reason: end.how === 'expired' ? 'the grant ran out' : 'ended early', at: made.at,
     });
+  }
+
+  /**
+   * One message to each place: the requester's DM and the approval message's thread. Each place
+   * is claimed on its own, so a place that refuses for good (an archived channel) is recorded and
+   * not tried again, and never makes the other repeat; a place whose message may yet go through
+   * is handed back, and the error thrown for a retry.
+   */
+  private async tellEnd(s: GrantSubject, grantId: string, made: AppliedChange, end: GrantEnd): Promise<void> {
+    const { store, notifier, clock, log } = this.deps;
     const r = await store.requests.findById(grantId);
     const ws = r && (await store.workspaces.findById(r.workspaceId));
     // `grantEnded`: one claim for both places, as grants ended before each had its own.
