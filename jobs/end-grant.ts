@@ -12,7 +12,8 @@ export function endGrantProcessor(grants: GrantService, log: Log) {
       log.error({ jobId: job.id, issues: data.error.issues }, 'malformed grant job');
       throw new UnrecoverableError('malformed grant job data');
     }
-    const outcome = await grants.expire(data.data.subject, data.data.grantId);
+    const { subject, grantId, until } = data.data;
+    const outcome = await grants.expire(subject, grantId, until ? new Date(until) : undefined);
     log.info({ grantId: data.data.grantId, outcome }, 'grant end job');
     return outcome;
   };

@@ -155,8 +155,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       q.on('error', (err) => log.debug({ err: err.message }, 'outbound queue (producer) error'));
       stops.push(() => q.close());
     }
-    // One per process: the web process forgets a group when Slack says it changed.
-    const directory = new SlackDirectory(slackClient);
+    // One per process; a group Slack says changed is forgotten by all of them (a generation in Redis).
+    const directory = new SlackDirectory(slackClient, { generations: producer, prefix, log });
+    stops.push(async () => directory.close());
     const policies = new Policies(directory);
     const delivery = new OutboundDelivery({
       client: slackClient, store, clock, log, policies,

@@ -3,14 +3,17 @@
  * `breakGlass`) stays *awaiting review* until one of the people its rule names clicks Reviewed
  * (it stays until its end) or Revert now (its grant ends at once, as End now ends one). Until
  * then, every `breakGlassReviewHours` after it was applied, its thread and the notification
- * channels are reminded, once per period: each reminder is claimed by a compare-and-set on a
- * notice named after its period (RequestRepository.claimNotice), so workers never post it twice.
+ * channels are reminded, once per period: each reminder, in each place, is claimed by a
+ * compare-and-set on a notice named after its period and place (policy-lines.ts), so workers
+ * never post it twice, and a place that refuses does not make the others repeat. The same sweep
+ * makes any announcement still owed (the process stopped between approving and announcing).
  */
 import { Codes, DomainError } from '../domain/errors.js';
 import { breakGlassReviewHours } from '../domain/policy.js';
 import type { ChangeRequest } from '../domain/request.js';
 import type { GrantService } from './grants.js';
 import type { Policies } from './policies.js';
+import { sendToEachPlace } from './policy-lines.js';
 import type { Clock, Log, Notifier, Store } from './ports.js';
 
 const HOUR = 3600_000;
@@ -66,33 +69,30 @@ export class BreakGlassService {
     if (!label) return false;
     const s = await this.deps.grants.subjects.find(r.kind.startsWith('techuser.') ? 'technicalUser' : 'permission', r.workspaceId, label);
     if (!s?.grant || s.grant.requestId !== r.id) return false;
-    const outcome = await this.deps.grants.end({ type: s.type, id: s.id }, r.id, { how: 'ended', by: actor });
+    const outcome = await this.deps.grants.end({ type: s.type, id: s.id }, r.id, { how: 'ended', by: actor }, { retried: false });
     return outcome === 'ended';
   }
 
   /**
-   * Reminds of break-glass changes still awaiting review `breakGlassReviewHours` (per workspace)
-   * after they were applied, once per such period. Returns how many reminders were posted.
+   * Makes the announcements still owed, and reminds of break-glass changes still awaiting review
+   * `breakGlassReviewHours` (per workspace) after they were applied, once per such period and
+   * place. Returns how many messages were posted.
    */
   async remindUnreviewed(limit = 200): Promise<number> {
-    const { store, clock, log } = this.deps;
+    const { store, clock, notifier } = this.deps;
     const now = clock.now();
     let n = 0;
-    for (const r of await store.requests.listBreakGlassUnreviewed(limit)) {
+    // Active workspaces only: a retired one's changes cannot be reviewed, and would stay first in line.
+    const active = (await store.workspaces.list()).map((w) => w.id);
+    for (const r of await store.requests.listBreakGlassUnreviewed(limit, active)) {
       const ws = await store.workspaces.findById(r.workspaceId);
       if (!ws || !r.appliedAt) continue;
+      if (r.breakGlass?.announce) n += (await sendToEachPlace(this.deps, r, ws, 'bgUsed', (where) => notifier.breakGlassUsed(r, ws, where))).sent;
       const hours = breakGlassReviewHours(ws.policy);
       const period = Math.floor((now.getTime() - r.appliedAt.getTime()) / (hours * HOUR));
-      if (period < 1) continue;
-      if (!(await store.requests.claimNotice(r.id, `breakGlassReview-${period}`, now))) continue;
-      try {
-        await this.deps.notifier.breakGlassUnreviewed(r, ws, period * hours);
-        n++;
-      } catch (err) {
-        // Released: the next run tries this period's reminder again.
-        await store.requests.releaseNotice(r.id, `breakGlassReview-${period}`).catch(() => {});
-        log.warn({ err, requestId: r.id }, 'could not remind of an unreviewed break-glass change');
-      }
+      // `breakGlassReview-<period>`: one claim for every place, as reminders made before each had its own.
+      if (period < 1 || r.notices?.[`breakGlassReview-${period}`]) continue;
+      n += (await sendToEachPlace(this.deps, r, ws, `bgReview-${period}`, (where) => notifier.breakGlassUnreviewed(r, ws, period * hours, where))).sent;
     }
     return n;
   }

@@ -19,7 +19,10 @@ export class ExpiryService {
     const { store, clock } = this.deps;
     const now = clock.now();
     const due = new Map<string, { ws: Workspace | null; claims: Claim[] }>();
-    for (const tu of await store.technicalUsers.listWarningsDue(now, limit)) {
+    // Active workspaces only: a retired one's due warnings are never claimed, so they would stay
+    // first in line and starve the others.
+    const active = (await store.workspaces.list()).map((w) => w.id);
+    for (const tu of await store.technicalUsers.listWarningsDue(now, limit, active)) {
       if (!due.has(tu.workspaceId)) due.set(tu.workspaceId, { ws: await store.workspaces.findById(tu.workspaceId), claims: [] });
       const entry = due.get(tu.workspaceId)!;
       const claim = entry.ws && (await this.claim(tu, entry.ws, now));

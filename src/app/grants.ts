@@ -14,7 +14,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import { isApprover } from '../domain/workspace.js';
 import { GrantSubjects, type GrantSubject, type SubjectRef } from './grant-subjects.js';
 import { ConcurrentChangeError } from './permissions.js';
-import type { Clock, GrantTimer, Log, Notifier, Store } from './ports.js';
+import { MessageRefusedError, type Clock, type GrantEndedTo, type GrantTimer, type Log, type Notifier, type Store } from './ports.js';
 
 /**
  * What ending a grant came to, for the caller and the metrics: `already-ended` is this same end
@@ -46,18 +46,24 @@ export class GrantService {
   }
 
   /** Asks the timer to end the grant at its end; the backstop sweep covers a timer that cannot be reached. */
-  async schedule(ref: SubjectRef, grant: Grant): Promise<void> {
-    await this.deps.timer.schedule({ grantId: grant.requestId, subject: ref, until: grant.until }).catch((err: unknown) =>
+  async schedule(ref: SubjectRef, grant: Grant, o: { again?: boolean } = {}): Promise<void> {
+    await this.deps.timer.schedule({ grantId: grant.requestId, subject: ref, until: grant.until }, o).catch((err: unknown) =>
       this.deps.log.warn({ err, grantId: grant.requestId }, 'could not schedule the end of a grant; the grant sweep will end it'),
     );
   }
 
-  /** A grant's timer fired: ends it if it is due, or sets the timer again for an extended end. */
-  async expire(ref: SubjectRef, grantId: string): Promise<EndOutcome> {
+  /**
+   * A grant's timer fired (for the end `firedFor`): ends it if it is due, or sets the timer again
+   * for an extended end, or for this same end when the timer fired early (the host that set it
+   * keeps a clock ahead of ours), which must not be left to the sweep.
+   */
+  async expire(ref: SubjectRef, grantId: string, firedFor?: Date): Promise<EndOutcome> {
     const outcome = await this.end(ref, grantId, { how: 'expired' });
     if (outcome === 'not-due') {
       const s = await this.subjects.findById(ref);
-      if (s?.grant?.requestId === grantId) await this.schedule(ref, s.grant);
+      if (s?.grant?.requestId !== grantId) return outcome;
+      // An extension's own timer is already set under its end; re-setting it is then a no-op.
+      await this.schedule(ref, s.grant, { again: !firedFor || firedFor.getTime() === s.grant.until.getTime() });
     }
     return outcome;
   }
@@ -78,7 +84,9 @@ export class GrantService {
     const s = await this.subjects.find(r.kind.startsWith('techuser.') ? 'technicalUser' : 'permission', r.workspaceId, label);
     if (!s?.grant || s.grant.requestId !== grantId) throw new DomainError(Codes.GRANT_NOT_ACTIVE, 'This grant has already ended.');
     const revertTo = s.grant.revertTo;
-    const outcome = await this.end(s, grantId, { how: 'ended', by: actor });
+    // A click: nothing retries its messages but the grant's own end job, so the end is said to
+    // have been made even when a message about it failed.
+    const outcome = await this.end(s, grantId, { how: 'ended', by: actor }, { retried: false });
     if (outcome !== 'ended' && outcome !== 'already-ended') throw new DomainError(Codes.GRANT_NOT_ACTIVE, 'This grant has already ended.');
     return { label: s.label, revertTo };
   }
@@ -96,9 +104,7 @@ export class GrantService {
         // Either the end was not made (the next sweep tries again) or only its message failed
         // (no sweep finds an ended grant again): recorded on the request for the operator.
         this.deps.log.error({ err, grantId: grant.requestId }, 'could not end a grant, or tell its requester');
-        await this.deps.store.requests
-          .noteUndelivered(grant.requestId, { message: 'requester-dm', status: 'APPLIED', error: String(err instanceof Error ? err.message : err).slice(0, 300), at: this.deps.clock.now() })
-          .catch(() => {});
+        await this.noteUndelivered(grant.requestId, 'requester-dm', err);
       }
     }
     return n;
@@ -109,14 +115,31 @@ export class GrantService {
    * one compare-and-set that remembers the end. A run that finds the end already made (by itself
    * before, or by a concurrent run) only finishes the history line and the message.
    */
-  async end(ref: SubjectRef, grantId: string, end: GrantEnd): Promise<EndOutcome> {
+  async end(ref: SubjectRef, grantId: string, end: GrantEnd, o: { retried: boolean } = { retried: true }): Promise<EndOutcome> {
+    // `retried`: a queue job runs this again (it writes what is missing and sends only the messages
+    // still owed). Otherwise the end stands and is reported as made: a history line not written
+    // is left to the grant's own end job, a message that failed is recorded on the request.
+    const finish = async (s: GrantSubject, made: AppliedChange, as: GrantEnd) => {
+      try {
+        await this.recordEnd(s, grantId, made, as);
+      } catch (err) {
+        if (o.retried) throw err;
+        this.deps.log.error({ err, grantId }, 'ended a grant, but could not write its history line yet; its end job will');
+        return;
+      }
+      await this.tellEnd(s, grantId, made, as).catch(async (err: unknown) => {
+        if (o.retried) throw err;
+        this.deps.log.error({ err, grantId }, 'ended a grant, but could not tell about it');
+        await this.noteUndelivered(grantId, 'requester-dm', err);
+      });
+    };
     for (let attempt = 0; attempt < 5; attempt++) {
       const s = await this.subjects.findById(ref);
       const made = s && appliedChange(s.applied, grantEndId(grantId));
       if (s && made) {
         // Finished as it was made: End now must not sign an end the timer made, nor the reverse.
         const as = made.end ?? end;
-        await this.finishEnd(s, grantId, made, as);
+        await finish(s, made, as);
         return sameEnd(as, end) ? 'already-ended' : 'not-active';
       }
       if (!s?.grant || s.grant.requestId !== grantId) {
@@ -130,30 +153,59 @@ export class GrantService {
       const ended = await this.subjects.update(s, { role: revertTo, grant: null, applied: remember(s.applied, entry) });
       if (!ended) continue;
       this.deps.observer?.grantEnded(end.how);
-      await this.finishEnd(ended, grantId, entry, end);
+      await finish(ended, entry, end);
       return 'ended';
     }
     throw new ConcurrentChangeError(`grant ${grantId} kept changing while it was ended; try again`);
   }
 
-  /** The history line of an end, and one message to the requester (DM and the approval thread). */
-  private async finishEnd(s: GrantSubject, grantId: string, made: AppliedChange, end: GrantEnd): Promise<void> {
-    const { store, notifier, clock } = this.deps;
+  /** The history line of an end (insert-if-absent: written once however many runs get here). */
+  private async recordEnd(s: GrantSubject, grantId: string, made: AppliedChange, end: GrantEnd): Promise<void> {
     const actor: Actor = end.how === 'ended' ? { type: 'slack', id: end.by } : { type: 'system' };
-    await store.history.append({
+    await this.deps.store.history.append({
       id: grantEndId(grantId), workspaceId: s.workspaceId, subject: { type: s.type, id: s.id, label: s.label },
       action: `${s.type === 'permission' ? 'permission' : 'techuser'}.grant_ended`, actor, requestId: grantId, approvers: [],
       before: made.before, after: made.after, reason: end.how === 'expired' ? 'the grant ran out' : 'ended early', at: made.at,
     });
+  }
+
+  /**
+   * One message to each place: the requester's DM and the approval message's thread. Each place
+   * is claimed on its own, so a place that refuses for good (an archived channel) is recorded and
+   * not tried again, and never makes the other repeat; a place whose message may yet go through
+   * is handed back, and the error thrown for a retry.
+   */
+  private async tellEnd(s: GrantSubject, grantId: string, made: AppliedChange, end: GrantEnd): Promise<void> {
+    const { store, notifier, clock, log } = this.deps;
     const r = await store.requests.findById(grantId);
     const ws = r && (await store.workspaces.findById(r.workspaceId));
-    if (!r || !ws || !(await store.requests.claimNotice(r.id, 'grantEnded', clock.now()))) return;
-    try {
-      await notifier.grantEnded(r, ws, end, String(made.after?.role ?? s.role));
-    } catch (err) {
-      await store.requests.releaseNotice(r.id, 'grantEnded');
-      throw err;
-    }
+    // `grantEnded`: one claim for both places, as grants ended before each had its own.
+    if (!r || !ws || r.notices?.grantEnded) return;
+    const places: GrantEndedTo[] = r.slack ? ['requester', 'thread'] : ['requester'];
+    const revertedTo = String(made.after?.role ?? s.role);
+    const passing: unknown[] = [];
+    await Promise.all(places.map(async (to) => {
+      const key = to === 'requester' ? 'grantEndedDm' : 'grantEndedThread';
+      if (!(await store.requests.claimNotice(r.id, key, clock.now()))) return;
+      try {
+        await notifier.grantEnded(r, ws, end, revertedTo, to);
+      } catch (err) {
+        if (err instanceof MessageRefusedError) {
+          log.error({ err, grantId, to }, 'Slack refused the message that a grant ended; not tried again');
+          await this.noteUndelivered(grantId, to === 'requester' ? 'requester-dm' : 'approval-message', err);
+          return;
+        }
+        await store.requests.releaseNotice(r.id, key);
+        passing.push(err);
+      }
+    }));
+    if (passing.length > 0) throw passing[0];
+  }
+
+  /** Records on the grant's request a message that did not go out. Never throws. */
+  private async noteUndelivered(grantId: string, message: 'requester-dm' | 'approval-message', err: unknown): Promise<void> {
+    const error = String(err instanceof Error ? err.message : err).slice(0, 300);
+    await this.deps.store.requests.noteUndelivered(grantId, { message, status: 'APPLIED', error, at: this.deps.clock.now() }).catch(() => {});
   }
 
   /** The request a grant came from, as the DM's buttons name it. */

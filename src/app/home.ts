@@ -93,7 +93,8 @@ export class HomeService {
     const mine: ChangeRequest[] = [];
     for (const r of pending) {
       // Past its TTL a request can no longer be decided; the next sweep marks it EXPIRED.
-      if (r.expiresAt <= now || r.requester === userId) continue;
+      // One that needs no approval (approveAt) is approved at once: nothing to decide.
+      if (r.expiresAt <= now || r.requester === userId || r.approveAt) continue;
       const deciders = await this.deps.policies.deciders(ws, r, now).catch(() => null);
       if (deciders?.people.has(userId)) mine.push(r);
       if (mine.length === HOME_LIMITS.pending) break;

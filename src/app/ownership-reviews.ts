@@ -73,7 +73,10 @@ export class OwnershipReviewService {
     const now = clock.now();
     const workspaces = new Map<string, Workspace | null>();
     let acted = 0;
-    for (const rec of await store.ownership.listDue(now, limit)) {
+    // Active workspaces only: a retired one's due records would take every place of the page
+    // (their steps are not taken, so their due time never moves) and starve the others.
+    const active = (await store.workspaces.list()).map((w) => w.id);
+    for (const rec of await store.ownership.listDue(now, limit, active)) {
       if (!workspaces.has(rec.workspaceId)) workspaces.set(rec.workspaceId, await store.workspaces.findById(rec.workspaceId));
       const ws = workspaces.get(rec.workspaceId);
       if (!ws) continue;

@@ -106,7 +106,8 @@ export class RequestSweeps {
 
   /**
    * The outbox: approved requests that never reached the queue (Redis was down when the approver
-   * clicked) are queued again. Job ids are request ids, so queueing twice runs once. First, the
+   * clicked, or a job used up its attempts while the store was away) are queued again. Job ids are
+   * request ids, so queueing twice runs once. First, the
    * approvals owed: requests that need none (approvals 0, break-glass) left PENDING by a process
    * that stopped between storing and approving them are approved now (and queued by that).
    */
@@ -114,7 +115,7 @@ export class RequestSweeps {
     const { store, queue, clock } = this.deps;
     const owed = await this.approveOwed(limit);
     const stale = await store.requests.listDecided('APPROVED', new Date(clock.now().getTime() - olderThanMs), limit);
-    for (const r of stale) await queue.enqueue(r.id);
+    for (const r of stale) await queue.enqueue(r.id, { retryFailed: true });
     return owed + stale.length;
   }
 

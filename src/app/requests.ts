@@ -111,7 +111,7 @@ export class RequestService {
       decidedBy: null, decidedAt: null, createdAt: now, expiresAt,
       slack: null, outcome: null, appliedAt: null, notifiedAt: null, remindAt, version: 0,
       rule: requestRule(rule), approveAt: atOnce ? now : null, ...(origin && { origin }),
-      ...(breakGlass ? { breakGlass: { reviewedBy: null, reviewedAt: null, verdict: null } } : { escalateAt: escalationDueAt(rule, now) }),
+      ...(breakGlass ? { breakGlass: { reviewedBy: null, reviewedAt: null, verdict: null, announce: true } } : { escalateAt: escalationDueAt(rule, now) }),
     } as ChangeRequest;
     await store.requests.insert(r);
     let ref: { channel: string; ts: string } | null;

@@ -188,6 +188,11 @@ export interface BreakGlass {
   reviewedAt: Date | null;
   /** 'reviewed' (kept) or 'reverted' (Revert now), once reviewed. */
   verdict: 'reviewed' | 'reverted' | null;
+  /**
+   * Its announcement is owed (set at submit): the break-glass sweep announces it in every place
+   * not yet claimed. Absent on changes announced before each place had its own claim.
+   */
+  announce?: boolean;
 }
 
 /** The part of a request a decision changes. */

@@ -23,11 +23,24 @@ export function createApplyQueue(connection: Redis, prefix = QUEUE_PREFIX): Queu
   });
 }
 
-/** The job id is the request id, so queueing the same request twice yields one job. */
+/**
+ * The job id is the request id, so queueing the same request twice yields one job. The outbox
+ * sweep queues requests it found still APPROVED with `retryFailed`: a job of that id that failed
+ * for good (its attempts used up while the store was away, which also kept its request from being
+ * marked FAILED) is then run again, under the same id, since add() alone would do nothing for the
+ * 7 days a failed job is kept. A re-run finds a request finished meanwhile and leaves it. A click
+ * queues a request just approved, which has no job yet: it costs no second call.
+ */
 export class BullApplyQueue implements ApplyQueue {
   constructor(private readonly queue: Queue) {}
 
-  async enqueue(requestId: string): Promise<void> {
+  async enqueue(requestId: string, o: { retryFailed?: boolean } = {}): Promise<void> {
     await this.queue.add('apply', ApplyJobData.parse({ requestId }), { jobId: requestId });
+    if (!o.retryFailed || (await this.queue.getJobState(requestId)) !== 'failed') return;
+    const job = await this.queue.getJob(requestId);
+    // Another sweep may have retried it a moment ago: then it is no longer failed, and that is fine.
+    await job?.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).catch(async (err: unknown) => {
+      if ((await this.queue.getJobState(requestId)) === 'failed') throw err;
+    });
   }
 }

@@ -13,6 +13,8 @@ import { GRANT_QUEUE, QUEUE_PREFIX } from './names.js';
 export const GrantJobData = z.object({
   grantId: z.uuid(),
   subject: z.object({ type: z.enum(['permission', 'technicalUser']), id: z.string().min(1).max(200) }),
+  /** The end this job is for (absent on jobs queued before it was kept). */
+  until: z.iso.datetime().optional(),
 });
 export type GrantJobData = z.infer<typeof GrantJobData>;
 
@@ -32,12 +34,12 @@ export function createGrantQueue(connection: Redis, prefix = QUEUE_PREFIX): Queu
 export class BullGrantTimer implements GrantTimer {
   constructor(private readonly queue: Queue, private readonly clock: Clock) {}
 
-  async schedule(g: { grantId: string; subject: { type: 'permission' | 'technicalUser'; id: string }; until: Date }): Promise<void> {
-    const data = GrantJobData.parse({ grantId: g.grantId, subject: g.subject });
-    // BullMQ job ids may not contain ':'.
-    await this.queue.add('end-grant', data, {
-      jobId: `end-${g.grantId}-${g.until.getTime()}`,
-      delay: Math.max(0, g.until.getTime() - this.clock.now().getTime()),
-    });
+  async schedule(g: { grantId: string; subject: { type: 'permission' | 'technicalUser'; id: string }; until: Date }, o: { again?: boolean } = {}): Promise<void> {
+    const now = this.clock.now().getTime();
+    const data = GrantJobData.parse({ grantId: g.grantId, subject: g.subject, until: g.until.toISOString() });
+    // BullMQ job ids may not contain ':'. A job that fired early is still running under the end's
+    // own id, so an add() under that id would be dropped: set again, it gets an id of its own.
+    const jobId = `end-${g.grantId}-${g.until.getTime()}${o.again ? `-again-${now}` : ''}`;
+    await this.queue.add('end-grant', data, { jobId, delay: Math.max(0, g.until.getTime() - now) });
   }
 }

@@ -2,13 +2,14 @@
  * The Notifier port on Slack: every message goes through the outbound path (outbound/), which
  * sends it at once while Slack is not limiting, and otherwise queues it to be sent in its turn.
  */
-import type { Notifier } from '../app/ports.js';
+import { MessageRefusedError, type GrantEndedTo, type Notifier, type PolicyLinePlace } from '../app/ports.js';
 import type { GrantEnd } from '../domain/grant.js';
 import type { ChangeRequest } from '../domain/request.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
 import { DIGEST_TOKENS_PER_MESSAGE } from './blocks/expiry-digest.js';
 import type { Outbound } from './outbound/outbound.js';
+import { SlackPlatformError } from './slack-client.js';
 
 /** More tokens than this of one workspace due in one scan make a digest instead of a message each. */
 export const DIGEST_AFTER = 3;
@@ -29,37 +30,27 @@ export class SlackNotifier implements Notifier {
     await this.outbound.send({ kind: 'dm', requestId: r.id }, { request: r, workspace: ws });
   }
 
-  /** The grant's end: a DM to its requester and a line in the approval message's thread. */
-  async grantEnded(r: ChangeRequest, ws: Workspace, end: GrantEnd, revertedTo: string) {
-    const known = { request: r, workspace: ws };
-    await Promise.all([
-      this.outbound.send({ kind: 'grant-ended', to: 'requester', requestId: r.id, end, revertedTo }, known),
-      r.slack ? this.outbound.send({ kind: 'grant-ended', to: 'thread', requestId: r.id, end, revertedTo }, known) : undefined,
-    ]);
+  /** The grant's end: a DM to its requester, or a line in the approval message's thread. */
+  async grantEnded(r: ChangeRequest, ws: Workspace, end: GrantEnd, revertedTo: string, to: GrantEndedTo) {
+    await refusedForGood(this.outbound.send({ kind: 'grant-ended', to, requestId: r.id, end, revertedTo }, { request: r, workspace: ws }));
   }
 
   async remindApprovers(r: ChangeRequest, ws: Workspace, now: Date) {
     await this.outbound.send({ kind: 'reminder', requestId: r.id, at: now.toISOString() }, { request: r, workspace: ws });
   }
 
-  /** A break-glass change: a line in its thread, and the same in the notification channels. */
-  async breakGlassUsed(r: ChangeRequest, ws: Workspace) {
-    await this.policyLine(r, ws, { event: 'break-glass' });
+  /** A break-glass change: a line in its thread, or the same in a notification channel. */
+  async breakGlassUsed(r: ChangeRequest, ws: Workspace, where: PolicyLinePlace) {
+    await refusedForGood(this.outbound.send({ kind: 'policy', requestId: r.id, event: 'break-glass', where }, { request: r, workspace: ws }));
   }
 
-  async breakGlassUnreviewed(r: ChangeRequest, ws: Workspace, hours: number) {
-    await this.policyLine(r, ws, { event: 'unreviewed', hours });
+  async breakGlassUnreviewed(r: ChangeRequest, ws: Workspace, hours: number, where: PolicyLinePlace) {
+    await refusedForGood(this.outbound.send({ kind: 'policy', requestId: r.id, event: 'unreviewed', hours, where }, { request: r, workspace: ws }));
   }
 
   /** Only in the thread: the people it names are mentioned there. */
   async escalated(r: ChangeRequest, ws: Workspace, to: string[]) {
     await this.outbound.send({ kind: 'policy', requestId: r.id, event: 'escalated', to, where: 'thread' }, { request: r, workspace: ws });
-  }
-
-  private async policyLine(r: ChangeRequest, ws: Workspace, e: { event: 'break-glass' | 'unreviewed'; hours?: number }) {
-    const known = { request: r, workspace: ws };
-    await this.outbound.send({ kind: 'policy', requestId: r.id, ...e, where: 'thread' }, known);
-    for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'policy', requestId: r.id, ...e, where: channel }, known);
   }
 
   async notifyChannels(ws: Workspace, text: string) {
@@ -75,5 +66,15 @@ export class SlackNotifier implements Notifier {
         await this.outbound.send({ kind: 'expiry', workspaceId: ws.id, channel, at: now.toISOString(), tokens: tokens.slice(i, i + size) }, { workspace: ws });
       }
     }
+  }
+}
+
+/** Slack's `ok: false` (is_archived, channel_not_found, …) is an answer for good: said so to the use case. */
+async function refusedForGood<T>(sent: Promise<T>): Promise<T> {
+  try {
+    return await sent;
+  } catch (err) {
+    if (err instanceof SlackPlatformError) throw new MessageRefusedError(err.message, { cause: err });
+    throw err;
   }
 }

@@ -60,22 +60,33 @@ export class FakeNotifier implements Notifier {
     this.reminded.push(r);
     if (this.failRemind) throw new Error('not_in_channel');
   }
+  /** The requester's DMs that a grant ended (the thread lines are in grantEndThreads). */
   readonly grantEnds: Array<{ id: string; end: GrantEnd; revertedTo: string }> = [];
+  readonly grantEndThreads: string[] = [];
+  /** Fails that many DMs that a grant ended. */
   failGrantEnded = 0;
-  async grantEnded(r: ChangeRequest, _ws: Workspace, end: GrantEnd, revertedTo: string) {
+  async grantEnded(r: ChangeRequest, _ws: Workspace, end: GrantEnd, revertedTo: string, to: 'requester' | 'thread') {
+    if (to === 'thread') {
+      this.grantEndThreads.push(r.id);
+      return;
+    }
     if (this.failGrantEnded > 0) {
       this.failGrantEnded--;
       throw new Error('slack down');
     }
     this.grantEnds.push({ id: r.id, end, revertedTo });
   }
+  /** Break-glass lines in the thread (those in the notification channels are in breakGlassChannels). */
   readonly breakGlass: Array<{ id: string; what: 'used' | 'unreviewed'; hours?: number }> = [];
+  readonly breakGlassChannels: Array<{ id: string; what: 'used' | 'unreviewed'; where: string }> = [];
   readonly escalations: Array<{ id: string; to: string[] }> = [];
-  async breakGlassUsed(r: ChangeRequest) {
-    this.breakGlass.push({ id: r.id, what: 'used' });
+  async breakGlassUsed(r: ChangeRequest, _ws: Workspace, where: string) {
+    if (where === 'thread') this.breakGlass.push({ id: r.id, what: 'used' });
+    else this.breakGlassChannels.push({ id: r.id, what: 'used', where });
   }
-  async breakGlassUnreviewed(r: ChangeRequest, _ws: Workspace, hours: number) {
-    this.breakGlass.push({ id: r.id, what: 'unreviewed', hours });
+  async breakGlassUnreviewed(r: ChangeRequest, _ws: Workspace, hours: number, where: string) {
+    if (where === 'thread') this.breakGlass.push({ id: r.id, what: 'unreviewed', hours });
+    else this.breakGlassChannels.push({ id: r.id, what: 'unreviewed', where });
   }
   async escalated(r: ChangeRequest, _ws: Workspace, to: string[]) {
     this.escalations.push({ id: r.id, to });

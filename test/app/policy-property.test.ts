@@ -23,7 +23,7 @@ class FakeDirectory implements Directory {
   async groupMembers(id: string) {
     return this.groups[id] ?? [];
   }
-  forget() {}
+  async forget() {}
 }
 
 const members = fc.subarray([...PEOPLE]);

@@ -57,6 +57,8 @@ export class FakeSlack {
   readonly completedSteps = new Map<string, { outputs?: unknown; error?: unknown }>();
   /** User groups and their members, as usergroups.users.list answers (an unknown id: no_such_subteam). */
   readonly groups = new Map<string, string[]>();
+  /** Archived channels: chat.postMessage and chat.update there are refused with is_archived, as Slack does. */
+  readonly archived = new Set<string>();
   private readonly failures = new Map<string, { spec: FailureSpec; left: number }[]>();
   private waiters: Waiter[] = [];
   private tsCounter = 0;
@@ -178,6 +180,11 @@ export class FakeSlack {
     if (blockError) {
       this.record({ method, args, at: Date.now(), failed: true });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: blockError }));
+      return;
+    }
+    if ((method === 'chat.postMessage' || method === 'chat.update') && this.archived.has(String(args.channel ?? ''))) {
+      this.record({ method, args, at: Date.now(), failed: true });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'is_archived' }));
       return;
     }
     const failure = this.takeFailure(method);

@@ -17,7 +17,8 @@ export interface StoreCall {
   args: unknown[];
 }
 
-export type Fault = { fail: true; error?: Error } | { hang: true } | { delayMs: number } | undefined;
+/** `until`: the call waits for the promise, then runs (a process stopped there, and let go when the test is done). */
+export type Fault = { fail: true; error?: Error } | { hang: true } | { delayMs: number } | { until: Promise<void> } | undefined;
 
 /** What a MongoDB driver throws when the server is gone (the app recognises it by name). */
 export class FakeMongoNetworkError extends Error {
@@ -73,6 +74,7 @@ export function misbehaving<T extends object>(target: T, repo: string, f: Faulty
         if (fault && 'hang' in fault) return new Promise(() => {});
         if (fault && 'fail' in fault) throw fault.error ?? new FakeMongoNetworkError();
         if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+        if (fault && 'until' in fault) await fault.until;
         return (value as (...a: unknown[]) => unknown).apply(t, args);
       };
     },

@@ -49,10 +49,10 @@ export class FakeGrantTimer implements GrantTimer {
   readonly scheduled: Array<{ grantId: string; subject: SubjectRef; until: Date }> = [];
   down = false;
   forward: GrantTimer | null = null;
-  async schedule(g: { grantId: string; subject: SubjectRef; until: Date }) {
+  async schedule(g: { grantId: string; subject: SubjectRef; until: Date }, o?: { again?: boolean }) {
     if (this.down) throw new Error('Connection is closed.');
     this.scheduled.push(g);
-    await this.forward?.schedule(g);
+    await this.forward?.schedule(g, o);
   }
 }
 

@@ -549,6 +549,12 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const done = await store.requests.update(b1.id, { status: 'APPLIED', version: b1.version }, { breakGlass: { reviewedBy: 'U2', reviewedAt: at(5), verdict: 'reverted' } });
         expect(done).toMatchObject({ status: 'APPLIED', breakGlass: { verdict: 'reverted', reviewedBy: 'U2' } });
         expect((await store.requests.listBreakGlassUnreviewed(10)).map((r) => r.id)).toEqual([b2.id]);
+        // Of the named workspaces only (the scans pass the active ones).
+        const elsewhere = request({ workspaceId: 'ws-retired', status: 'APPLIED', appliedAt: at(0), decidedAt: at(0), breakGlass: open });
+        await store.requests.insert(elsewhere);
+        expect((await store.requests.listBreakGlassUnreviewed(10)).map((r) => r.id)).toEqual([elsewhere.id, b2.id]);
+        expect((await store.requests.listBreakGlassUnreviewed(10, ['ws-1'])).map((r) => r.id)).toEqual([b2.id]);
+        expect(await store.requests.listBreakGlassUnreviewed(10, [])).toEqual([]);
       });
 
       it('listUnposted: PENDING with no approval message, created before the given time, oldest first, at most limit', async () => {
@@ -712,6 +718,12 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect((await store.ownership.listDue(at(5), 10)).map((r) => r.id)).toEqual([b!.id, a!.id]);
         expect((await store.ownership.listDue(at(5), 1)).map((r) => r.id)).toEqual([b!.id]);
         expect(await store.ownership.listDue(at(5), 0)).toEqual([]);
+        // Of the named workspaces only (the scans pass the active ones).
+        const elsewhere = record({ nextAt: at(0), workspaceId: 'ws-retired' });
+        await store.ownership.insertIfAbsent(elsewhere!);
+        expect((await store.ownership.listDue(at(5), 1)).map((r) => r.id)).toEqual([elsewhere!.id]);
+        expect((await store.ownership.listDue(at(5), 1, [b!.workspaceId])).map((r) => r.id)).toEqual([b!.id]);
+        expect(await store.ownership.listDue(at(5), 10, [])).toEqual([]);
       });
 
       it('touchLastUsed sets lastUsedAt only when unset or not after the moment given, without a version bump', async () => {
@@ -850,6 +862,12 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await store.technicalUsers.update(d1.id, d1.version, { token: { ...d1.token!, nextWarningAt: at(10_000) } });
         await store.technicalUsers.delete(d2.id, d2.version);
         expect((await store.technicalUsers.listWarningsDue(at(180), 10)).map((t) => t.id)).toEqual([d3.id]);
+        // Of the named workspaces only (the scans pass the active ones).
+        const elsewhere = { ...due(at(30)), workspaceId: 'ws-retired' };
+        await store.technicalUsers.insert(elsewhere);
+        expect((await store.technicalUsers.listWarningsDue(at(180), 1)).map((t) => t.id)).toEqual([elsewhere.id]);
+        expect((await store.technicalUsers.listWarningsDue(at(180), 1, [d3.workspaceId])).map((t) => t.id)).toEqual([d3.id]);
+        expect(await store.technicalUsers.listWarningsDue(at(180), 10, [])).toEqual([]);
       });
 
       it('grant queries on technical users: due ones, a workspace\'s, the count; a deleted one leaves them', async () => {

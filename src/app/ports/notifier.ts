@@ -4,6 +4,26 @@ import type { ChangeRequest } from '../../domain/request.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import type { Workspace } from '../../domain/workspace.js';
 
+/** Where a grant's end is told: the requester's DM, or the approval message's thread. */
+export type GrantEndedTo = 'requester' | 'thread';
+
+/**
+ * Where a break-glass line goes: the approval message's thread, or a notification channel (its
+ * id). Each place is claimed on its own, so a channel that refuses does not repeat the others.
+ */
+export type PolicyLinePlace = 'thread' | string;
+
+/**
+ * Slack refused a message for good (an archived channel, one not found, the bot not in it):
+ * sending it again would be refused again. Any other failure may pass.
+ */
+export class MessageRefusedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MessageRefusedError';
+  }
+}
+
 export interface Notifier {
   /**
    * Posts the approval message with its buttons and returns where it is; or null when Slack is
@@ -17,24 +37,21 @@ export interface Notifier {
   /** Posts to the workspace's notification channels. */
   notifyChannels(ws: Workspace, text: string): Promise<void>;
   /**
-   * A break-glass change was made without approval: said in the approval message's thread (the
-   * message itself shows it) and in the notification channels.
+   * A break-glass change was made without approval: said in one place, the approval message's
+   * thread (the message itself shows it) or a notification channel.
    */
-  breakGlassUsed(r: ChangeRequest, ws: Workspace): Promise<void>;
-  /**
-   * A break-glass change still awaits review after `hours`: a reminder in its thread and in the
-   * notification channels.
-   */
-  breakGlassUnreviewed(r: ChangeRequest, ws: Workspace, hours: number): Promise<void>;
+  breakGlassUsed(r: ChangeRequest, ws: Workspace, where: PolicyLinePlace): Promise<void>;
+  /** A break-glass change still awaits review after `hours`: a reminder in one place. */
+  breakGlassUnreviewed(r: ChangeRequest, ws: Workspace, hours: number, where: PolicyLinePlace): Promise<void>;
   /** A pending request was escalated: said in its thread, naming who may now also decide. */
   escalated(r: ChangeRequest, ws: Workspace, to: string[]): Promise<void>;
   /** Reminds the approvers of a pending request (under its approval message) that it expires soon. */
   remindApprovers(r: ChangeRequest, ws: Workspace, now: Date): Promise<void>;
   /**
-   * Tells the requester of a grant that it ended (how, and the role it went back to), by DM and
-   * in the approval message's thread.
+   * Tells that a grant ended (how, and the role it went back to): to its requester by DM, or in
+   * the approval message's thread. Throws MessageRefusedError when Slack refuses it for good.
    */
-  grantEnded(r: ChangeRequest, ws: Workspace, end: GrantEnd, revertedTo: string): Promise<void>;
+  grantEnded(r: ChangeRequest, ws: Workspace, end: GrantEnd, revertedTo: string, to: GrantEndedTo): Promise<void>;
   /**
    * Warns the notification channels that tokens expire (or have), each with Rotate and Extend
    * buttons: a message each for a few, one digest for many.

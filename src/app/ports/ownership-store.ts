@@ -17,8 +17,12 @@ export interface OwnershipRepository {
   touchLastUsed(technicalUserId: string, at: Date, olderThan: Date): Promise<void>;
   /** Removes the record of a technical user that no longer exists. */
   delete(technicalUserId: string): Promise<void>;
-  /** Records whose `nextAt` is at or before `now`, earliest first, through an index. */
-  listDue(now: Date, limit: number): Promise<OwnershipRecord[]>;
+  /**
+   * Records whose `nextAt` is at or before `now`, earliest first, through an index; of the
+   * workspaces `workspaceIds` only, when given (the active ones: a retired workspace's records
+   * wait, due, without holding back the others').
+   */
+  listDue(now: Date, limit: number, workspaceIds?: readonly string[]): Promise<OwnershipRecord[]>;
   /** A workspace's records (for /techuser list and the Home tab). */
   listByWorkspace(workspaceId: string): Promise<OwnershipRecord[]>;
   /** How many technical users are unreviewed (escalated or delete-requested), across workspaces: the metric. */

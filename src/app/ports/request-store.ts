@@ -48,8 +48,11 @@ export interface RequestRepository {
   listEscalationsDue(now: Date, limit: number): Promise<ChangeRequest[]>;
   /** PENDING requests that need no approval (approveAt at or before `before`), earliest first. */
   listApprovalsOwed(before: Date, limit: number): Promise<ChangeRequest[]>;
-  /** APPLIED break-glass requests nobody has reviewed yet, applied earliest first. */
-  listBreakGlassUnreviewed(limit: number): Promise<ChangeRequest[]>;
+  /**
+   * APPLIED break-glass requests nobody has reviewed yet, applied earliest first; of the
+   * workspaces `workspaceIds` only, when given (the active ones).
+   */
+  listBreakGlassUnreviewed(limit: number, workspaceIds?: readonly string[]): Promise<ChangeRequest[]>;
   /** PENDING requests with no approval message recorded, created before `createdBefore`, oldest first. */
   listUnposted(createdBefore: Date, limit: number): Promise<ChangeRequest[]>;
   /** A workspace's requests, newest first (by createdAt, then id), optionally of one status and/or requester: the App Home's query. */

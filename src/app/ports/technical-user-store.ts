@@ -21,8 +21,9 @@ export interface TechnicalUserRepository extends GrantQueries<TechnicalUser> {
   /**
    * Tokens whose next expiry warning is due (`token.nextWarningAt` at or before `now`, not
    * revoked), earliest first. Read through an index: the cost follows the due tokens, not all.
+   * Of the workspaces `workspaceIds` only, when given (the active ones).
    */
-  listWarningsDue(now: Date, limit: number): Promise<TechnicalUser[]>;
+  listWarningsDue(now: Date, limit: number, workspaceIds?: readonly string[]): Promise<TechnicalUser[]>;
   /** A workspace's technical users that have a token, the soonest expiry first (expired ones before all). */
   listByExpiry(workspaceId: string, limit: number): Promise<TechnicalUser[]>;
   /**

@@ -96,6 +96,8 @@ export function statusLine(r: ChangeRequest, ws: Workspace): string {
   const outcome = r.outcome === null ? null : utcDatesAsSlack(plainWithMentions(r.outcome));
   switch (r.status) {
     case 'PENDING':
+      // Needs no approval (its rule's approvals: 0, break-glass): approved the moment it is posted.
+      if (needsNoApproval(r)) return `${noApprovalLine(r, ws)}. Applying…`;
       return r.approvals.length
         ? `:hourglass_flowing_sand: ${needsLine(r, ws)}: approved by ${approvedBy}.`
         : `:hourglass_flowing_sand: ${needsLine(r, ws)}. Expires ${slackDate(r.expiresAt)}.`;
@@ -132,8 +134,14 @@ export function reminderText(r: ChangeRequest, ws: Workspace, now: Date): string
   return `:alarm_clock: Reminder: ${describeRequest(r)} (request ${shortId(r.id)}, by ${requestedBy(r)}) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
 }
 
+/**
+ * A request that needs no approval is stored PENDING and approved right after its message is
+ * posted: the message shows it as what it is from the start, with no buttons to click.
+ */
+const needsNoApproval = (r: ChangeRequest): boolean => r.status === 'PENDING' && Boolean(r.approveAt);
+
 export function requestText(r: ChangeRequest, ws: Workspace): string {
-  return `${describeRequest(r)} in ${ws.name} (requested by ${requestedBy(r)}): ${r.status}`;
+  return `${describeRequest(r)} in ${ws.name} (requested by ${requestedBy(r)}): ${needsNoApproval(r) ? 'APPROVED' : r.status}`;
 }
 
 export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlock[] {
@@ -156,7 +164,7 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
     elements: [{ type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`${statusLine(r, ws)}  ·  request ${shortId(r.id)}`) }],
   });
   blocks.push(...breakGlassReviewBlocks(r));
-  if (r.status === 'PENDING') {
+  if (r.status === 'PENDING' && !needsNoApproval(r)) {
     blocks.push({
       type: 'actions',
       block_id: 'decision',

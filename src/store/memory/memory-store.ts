@@ -193,9 +193,10 @@ class Requests implements RequestRepository {
   async listApprovalsOwed(before: Date, limit: number) {
     return this.pendingBy('approveAt', (at) => at <= before, limit);
   }
-  async listBreakGlassUnreviewed(limit: number) {
+  async listBreakGlassUnreviewed(limit: number, workspaceIds?: readonly string[]) {
+    const among = workspaceIds && new Set(workspaceIds);
     const found = [...this.byId.values()]
-      .filter((r) => r.status === 'APPLIED' && r.breakGlass && r.breakGlass.verdict === null)
+      .filter((r) => r.status === 'APPLIED' && r.breakGlass && r.breakGlass.verdict === null && (!among || among.has(r.workspaceId)))
       .sort((a, b) => (a.appliedAt?.getTime() ?? 0) - (b.appliedAt?.getTime() ?? 0));
     return take(found, limit).map(copy);
   }

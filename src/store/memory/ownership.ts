@@ -35,9 +35,10 @@ export class MemoryOwnership implements OwnershipRepository {
     this.byId.delete(id);
   }
 
-  async listDue(now: Date, limit: number) {
+  async listDue(now: Date, limit: number, workspaceIds?: readonly string[]) {
+    const among = workspaceIds && new Set(workspaceIds);
     const due = [...this.byId.values()]
-      .filter((r) => r.nextAt !== null && r.nextAt <= now)
+      .filter((r) => r.nextAt !== null && r.nextAt <= now && (!among || among.has(r.workspaceId)))
       .sort((a, b) => a.nextAt!.getTime() - b.nextAt!.getTime());
     return take(due, limit).map(copy);
   }

@@ -112,8 +112,10 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
     return take(this.due(this.byRevealDeadline, now, (t) => t.token?.revealBy, true), limit).map(copy);
   }
 
-  async listWarningsDue(now: Date, limit: number) {
-    return take(this.due(this.byNextWarning, now, (t) => t.token?.nextWarningAt, false), limit).map(copy);
+  async listWarningsDue(now: Date, limit: number, workspaceIds?: readonly string[]) {
+    const among = workspaceIds && new Set(workspaceIds);
+    const due = this.due(this.byNextWarning, now, (t) => t.token?.nextWarningAt, false);
+    return take(among ? due.filter((t) => among.has(t.workspaceId)) : due, limit).map(copy);
   }
 
   async listByExpiry(workspaceId: string, limit: number) {

@@ -63,6 +63,10 @@ export function assertKey(v: unknown, what: string): asserts v is string {
   if (typeof v !== 'string') throw new TypeError(`${what} must be a string`);
 }
 
+/** The filter part "of these workspaces only" (nothing when not given); a non-string id matches nothing. */
+export const amongWorkspaces = (ids?: readonly string[]): { workspaceId?: { $in: string[] } } =>
+  ids ? { workspaceId: { $in: ids.filter(isKey) } } : {};
+
 /** A version the caller expects; anything but an integer can never match. */
 export const isVersion = (v: unknown): v is number => Number.isSafeInteger(v);
 

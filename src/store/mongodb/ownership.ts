@@ -2,7 +2,7 @@ import type { Collection } from 'mongodb';
 import type { OwnershipRepository } from '../../app/ports.js';
 import type { OwnershipRecord, ReviewFields } from '../../domain/ownership-review.js';
 import type { Doc } from './documents.js';
-import { assertKey, casUpdate, COLLECTIONS, fromDoc, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
+import { amongWorkspaces, assertKey, casUpdate, COLLECTIONS, fromDoc, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
 import { duplicateKeyIndex } from './duplicate-key.js';
 
 /**
@@ -54,10 +54,10 @@ export class MongoOwnership implements OwnershipRepository {
   }
 
   /** Through the nextAt index; `$lte` on a Date matches Dates only, so `nextAt: null` never does. */
-  async listDue(now: Date, limit: number): Promise<OwnershipRecord[]> {
+  async listDue(now: Date, limit: number, workspaceIds?: readonly string[]): Promise<OwnershipRecord[]> {
     const n = toLimit(limit);
     if (!(now instanceof Date) || n <= 0) return [];
-    const docs = await this.col.find({ nextAt: { $lte: now } }).sort({ nextAt: 1 }).limit(n).toArray();
+    const docs = await this.col.find({ nextAt: { $lte: now }, ...amongWorkspaces(workspaceIds) }).sort({ nextAt: 1 }).limit(n).toArray();
     return docs.map((d) => fromDoc<OwnershipRecord>(d));
   }
 

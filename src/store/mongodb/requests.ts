@@ -4,7 +4,7 @@ import { UNDELIVERED_KEPT } from '../../app/ports.js';
 import type { ChangeRequest, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
-import { assertKey, assertValidDates, casUpdate, COLLECTIONS, fromDoc, isDate, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
+import { amongWorkspaces, assertKey, assertValidDates, casUpdate, COLLECTIONS, fromDoc, isDate, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
 import { duplicateKeyIndex } from './duplicate-key.js';
 
 type RequestDoc = Doc<ChangeRequest>;
@@ -132,10 +132,11 @@ export class MongoRequests implements RequestRepository {
   }
 
   /** `$type: 'null'`: a request without break-glass has no verdict field at all, and is not listed. */
-  async listBreakGlassUnreviewed(limit: number): Promise<ChangeRequest[]> {
+  async listBreakGlassUnreviewed(limit: number, workspaceIds?: readonly string[]): Promise<ChangeRequest[]> {
     const n = toLimit(limit);
     if (n <= 0) return [];
-    const docs = await this.col.find({ status: 'APPLIED', 'breakGlass.verdict': { $type: 'null' } }).sort({ appliedAt: 1 }).limit(n).toArray();
+    const docs = await this.col.find({ status: 'APPLIED', 'breakGlass.verdict': { $type: 'null' }, ...amongWorkspaces(workspaceIds) })
+      .sort({ appliedAt: 1 }).limit(n).toArray();
     return docs.map((d) => fromDoc<ChangeRequest>(d));
   }
 

@@ -3,7 +3,7 @@ import type { TechnicalUserRepository } from '../../app/ports.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
-import { assertKey, casUpdate, COLLECTIONS, fromDoc, isDate, isKey, isVersion, setOf, toLimit } from './documents.js';
+import { amongWorkspaces, assertKey, casUpdate, COLLECTIONS, fromDoc, isDate, isKey, isVersion, setOf, toLimit } from './documents.js';
 import { duplicateKeyIndex, ID_INDEX } from './duplicate-key.js';
 import { INDEX } from './indexes.js';
 import { insertIfAbsent } from './insert-if-absent.js';
@@ -86,19 +86,21 @@ export class MongoTechnicalUsers implements TechnicalUserRepository {
     return this.listDue('token.revealBy', { $lt: now }, now, limit);
   }
 
-  listWarningsDue(now: Date, limit: number): Promise<TechnicalUser[]> {
-    return this.listDue('token.nextWarningAt', { $lte: now }, now, limit);
+  listWarningsDue(now: Date, limit: number, workspaceIds?: readonly string[]): Promise<TechnicalUser[]> {
+    return this.listDue('token.nextWarningAt', { $lte: now }, now, limit, workspaceIds);
   }
 
   /**
    * Unrevoked tokens whose `field` is due, earliest first, in the field's index order, so the
    * server reads only the due entries and stops at `limit`.
    */
-  private async listDue(field: 'token.revealBy' | 'token.nextWarningAt', due: { $lt: Date } | { $lte: Date }, now: Date, limit: number) {
+  private async listDue(
+    field: 'token.revealBy' | 'token.nextWarningAt', due: { $lt: Date } | { $lte: Date }, now: Date, limit: number, workspaceIds?: readonly string[],
+  ) {
     const n = toLimit(limit);
     if (!isDate(now) || n <= 0) return [];
     const docs = await this.col
-      .find({ [field]: due, 'token.revokedAt': null })
+      .find({ [field]: due, 'token.revokedAt': null, ...amongWorkspaces(workspaceIds) })
       .sort({ [field]: 1 })
       .limit(n)
       .toArray();

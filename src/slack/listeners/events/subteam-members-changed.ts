@@ -1,6 +1,7 @@
 /**
  * subteam_members_changed: someone joined or left a user group. The cached members of that group
- * are forgotten, so the next click is checked against the group as it is now (Bolt acks events).
+ * are forgotten by every process (slack/directory.ts), so the next click or apply job is checked
+ * against the group as it is now (Bolt acks events).
  */
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../../deps.js';
@@ -15,7 +16,7 @@ export function subteamMembersChanged(deps: SlackDeps) {
       deps.log.warn({ issues: changed.error.issues.slice(0, 3) }, 'refused a malformed subteam_members_changed event');
       return;
     }
-    deps.directory.forget(changed.data.groupId);
+    await deps.directory.forget(changed.data.groupId);
     deps.log.info({ group: changed.data.groupId }, 'user group changed; its members are read again at the next decision');
   };
 }
