@@ -52,6 +52,7 @@ import { logDestination } from './log-pretty.js';
 import { meteredStore } from './metrics/metered-store.js';
 import { KeywardenMetrics } from './metrics/metrics.js';
 import { readSeedFile } from './store/seed-file.js';
+import { LeanixConnections, type LeanixTransportOptions } from './leanix/connections.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
 import type { OutboundWorkerOptions } from '../jobs/outbound.js';
 
@@ -70,6 +71,8 @@ export interface KeywardenOptions {
   slackLanes?: LaneLimits;
   /** The outbound workers' timings (tests shorten them). */
   outboundWorker?: Pick<OutboundWorkerOptions, 'watchEveryMs' | 'backlogWarnSeconds' | 'maximumRateLimitDelayMs'>;
+  /** How the LeanIX clients call LeanIX (tests: short timeouts, a sleep that moves their clock). */
+  leanixTransport?: LeanixTransportOptions;
 }
 
 export interface Keywarden {
@@ -82,6 +85,8 @@ export interface Keywarden {
   expiry: ExpiryService;
   grants: GrantService;
   reviews: OwnershipReviewService;
+  /** The LeanIX connections of connected workspaces (empty when none is connected). */
+  leanix: LeanixConnections;
   stop(): Promise<void>;
 }
 
@@ -102,7 +107,12 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     metrics.watchTokens(store.technicalUsers, () => clock.now(), log);
     metrics.watchGrants([store.permissions, store.technicalUsers], log);
     metrics.watchReviews(store.ownership, log);
-    if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log, clock.now());
+    const seed = config.SEED_FILE ? await readSeedFile(config.SEED_FILE) : null;
+    // Before the seed is applied: a connected workspace without its token stops the start, changing nothing.
+    const leanix = LeanixConnections.open(seed ? seed.workspaces : await store.workspaces.list(), config.variable, {
+      clock, log, transport: opts.leanixTransport,
+    });
+    if (seed) await applySeed(store, seed, log, clock.now());
 
     // Bounded: a Slack outage must not hold a queue job for half an hour. A 429 is not waited out
     // by the call: the outbound path queues the message in its lane, which waits for every caller.
@@ -182,7 +192,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, leanix };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -191,7 +201,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (config.ROLE !== 'worker') url = await startWeb(config, prefix, services, producer, stops, ops.routes);
     else {
       // A worker serves no Slack or API, but its health checks and job metrics are worth a port.
-      const server = await listenForOperations(config.PORT, [...healthRoutes({ store, redis: producer }), ...ops.routes], log, {
+      const server = await listenForOperations(config.PORT, [...healthRoutes({ store, redis: producer, leanix }), ...ops.routes], log, {
         trustedProxies: config.TRUSTED_PROXIES,
       });
       stops.push(() => server.close());
@@ -209,7 +219,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       stops.push(() => workers.close());
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, leanix, stop };
   } catch (err) {
     await stop();
     throw err;
