@@ -27,6 +27,9 @@ const SeedUser = z.object({
 /** A Slack user id (U…, W… on Enterprise Grid) or a user group id (S…), as the rules name approvers. */
 const SlackPerson = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'a Slack user id (U…) or user group id (S…)');
 
+/** Kinds `roles` can narrow: those with a target role, and extensions (by the role of their grant). */
+const ROLE_KINDS: readonly string[] = ['permission.role', 'permission.invite', 'techuser.role', 'techuser.create', 'permission.extend', 'techuser.extend'];
+
 /** One rule of policy.rules (domain/policy.ts); only `kinds` is required. */
 const SeedRule = z.strictObject({
   kinds: z.array(z.enum(POLICY_KINDS, { error: `a kind: one of ${POLICY_KINDS.join(', ')}` })).min(1, 'name at least one kind'),
@@ -43,13 +46,11 @@ const SeedRule = z.strictObject({
     message: 'escalateAfterHours and escalateTo go together', path: ['escalateTo'],
   })
   .refine((r) => !r.roles || r.kinds.every((k) => ROLE_KINDS.includes(k)), {
-    message: `roles narrow only kinds with a role (${'permission.role, permission.invite, techuser.role, techuser.create'})`, path: ['roles'],
+    message: `roles narrow only kinds with a role (${ROLE_KINDS.join(', ')}; for an extension, the role of the grant it extends)`, path: ['roles'],
   })
   .refine((r) => !r.breakGlass || r.kinds.every((k) => k === 'permission.role' || k === 'techuser.role'), {
     message: 'breakGlass is for permission.role and techuser.role only', path: ['breakGlass'],
   });
-
-const ROLE_KINDS: readonly string[] = ['permission.role', 'permission.invite', 'techuser.role', 'techuser.create'];
 
 /** `leanix`: the workspace is connected to SAP LeanIX (docs/leanix.md). The token is named, never given. */
 const SeedLeanix = z.strictObject({
