@@ -169,12 +169,13 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     };
     const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies });
     const escalations = new Escalations({ store, clock, log, notifier });
+    const targets = new LeanixTargets(leanix, { store, clock, ...opts.leanixApply });
     const requests = new RequestService({
       store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies,
       handlers: {
-        permission: new PermissionRequests(permissions, new LeanixTargets(leanix, { store, clock, ...opts.leanixApply })),
+        permission: new PermissionRequests(permissions, targets),
         techuser: new TechnicalUserRequests({
-          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }),
+          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }), targets,
         }),
         grant: new GrantRequests({ store, grants, clock }),
       },

@@ -14,7 +14,10 @@ export const CONNECTED_CODES = {
 } as const;
 
 /** Kinds made in LeanIX over the MTM API (leanix/permission-target.ts), and those that change nothing LeanIX holds. */
-const MADE_IN_LEANIX: ReadonlySet<string> = new Set(['permission.role', 'permission.archive', 'permission.activate', 'techuser.owner']);
+const MADE_IN_LEANIX: ReadonlySet<string> = new Set([
+  'permission.role', 'permission.archive', 'permission.activate',
+  'techuser.role', 'techuser.expiry', 'techuser.delete', 'techuser.owner',
+]);
 
 export function connectedRefusal(ws: Workspace, r: NewRequest): DomainError | null {
   if (!isConnected(ws)) return null;
@@ -29,7 +32,7 @@ export function connectedRefusal(ws: Workspace, r: NewRequest): DomainError | nu
     return new DomainError(CONNECTED_CODES.NOT_IN_LEANIX, `${ws.name} is connected to LeanIX, where Keywarden does not yet make time-bound grants; ask for the role without a time.`);
   }
   if (!MADE_IN_LEANIX.has(r.kind)) {
-    return new DomainError(CONNECTED_CODES.NOT_IN_LEANIX, `${ws.name} is connected to LeanIX, where Keywarden does not yet change technical users; change them in LeanIX (Administration > Technical Users).`);
+    return new DomainError(CONNECTED_CODES.NOT_IN_LEANIX, `${ws.name} is connected to LeanIX, where Keywarden does not yet create technical users, replace their tokens or change their descriptions; do that in LeanIX (Administration > Technical Users).`);
   }
   return null;
 }

@@ -13,7 +13,7 @@ import { firstWarningAt } from '../domain/expiry-warnings.js';
 import { checkLabels, checkUserName, expiryDate, expiryFromDate } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
-import type { Clock, Store } from './ports.js';
+import { LOCAL_ONLY, type ChangeTargets, type Clock, type Store } from './ports.js';
 import { ConcurrentChangeError } from './permissions.js';
 import { recordSupersededBy } from './grant-history.js';
 import type { TechnicalUserService } from './technical-users.js';
@@ -31,10 +31,13 @@ export class TechnicalUserRequests implements RequestHandler {
       owners?: { adopt(tu: TechnicalUser, owner: string): Promise<unknown> };
       /** Carries out owner transfers and updates (technical-user-changes.ts). */
       changes?: RequestHandler;
+      /** Where changes are made, per workspace: the records, or a connected LeanIX. */
+      targets?: ChangeTargets;
     },
   ) {}
 
-  async check(ws: Workspace, r: NewRequest): Promise<void> {
+  /** Returns the role and expiry date the approvers will see, kept on the request (`seen`). */
+  async check(ws: Workspace, r: NewRequest): Promise<void | Record<string, string>> {
     if (isTechuserChange(r.kind)) {
       await this.changes().check(ws, r);
       return;
@@ -53,6 +56,7 @@ export class TechnicalUserRequests implements RequestHandler {
     }
     const tu = await this.deps.users.get(ws.id, t.params.userName);
     this.rule(tu, t, now);
+    return { role: tu.role, ...(tu.token ? { expires: expiryDate(tu.token.expiresAt) } : {}) };
   }
 
   private changes(): RequestHandler {
@@ -103,6 +107,7 @@ export class TechnicalUserRequests implements RequestHandler {
       if (!tu) throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${t.params.userName} any more.`);
       mayChange();
       this.rule(tu, t, this.deps.clock.now());
+      await this.inTarget(ws, t, tu);
       const before = snapshot(tu);
       // A role set under a grant closes it: the entry keeps it, for the superseded line.
       const superseded = t.kind === 'techuser.role' && tu.grant ? { superseded: tu.grant } : {};
@@ -113,6 +118,21 @@ export class TechnicalUserRequests implements RequestHandler {
       return this.finish(t, changed, made);
     }
     throw new ConcurrentChangeError(`technical user ${t.params.userName} kept changing; try again`);
+  }
+
+  /**
+   * In a connected workspace, the change is made in LeanIX before the record (ports/change-target.ts);
+   * create and rotate are refused at submit there (connected-workspaces.ts), so never reach this.
+   */
+  private async inTarget(ws: Workspace, t: Exclude<TechRequest, { kind: 'techuser.create' }>, tu: TechnicalUser): Promise<void> {
+    const target = (this.deps.targets ?? LOCAL_ONLY).forWorkspace(ws);
+    if (target.kind === 'local') return;
+    const base = { workspace: ws, requestId: t.id, approvedAt: t.decidedAt, technicalUser: tu };
+    const seen = t.seen ?? { role: tu.role, ...(tu.token ? { expires: expiryDate(tu.token.expiresAt) } : {}) };
+    if (t.kind === 'techuser.role') return target.updateTechnicalUser({ ...base, seen, change: { role: t.params.role } });
+    if (t.kind === 'techuser.expiry') return target.updateTechnicalUser({ ...base, seen, change: { expires: t.params.expiry } });
+    if (t.kind === 'techuser.delete') return target.deleteTechnicalUser(base);
+    throw new DomainError('LEANIX.NOT_SUPPORTED', `${t.kind} is not made in LeanIX by Keywarden yet.`);
   }
 
   /**

@@ -12,7 +12,7 @@
  * compare-and-set. LeanIX's refusals fail the request in LeanIX's words; an unauthorised
  * connection fails it with that reason; an outage is retried until 30 minutes after approval.
  */
-import type { ChangeTarget, ChangeTargets, Clock, SetPermission, Store } from '../app/ports.js';
+import type { ChangeTarget, ChangeTargets, Clock, DeleteTechnicalUser, SetPermission, Store, UpdateTechnicalUser } from '../app/ports.js';
 import { LOCAL_RECORDS } from '../app/ports.js';
 import { RetryLaterError } from '../app/retry-later.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
@@ -21,6 +21,7 @@ import type { Workspace } from '../domain/workspace.js';
 import type { Connected, LeanixConnections } from './connections.js';
 import { differences, recordDrift } from './drift-record.js';
 import { LeanixCodes, isLeanixError } from './errors.js';
+import { deleteInLeanix, updateInLeanix } from './techuser-target.js';
 
 export const LEANIX_APPLY_CODES = {
   CHANGED_OUTSIDE: 'LEANIX.CHANGED_OUTSIDE',
@@ -71,6 +72,22 @@ export class LeanixPermissionTarget implements ChangeTarget {
     }
   }
 
+  async updateTechnicalUser(a: UpdateTechnicalUser): Promise<void> {
+    try {
+      await updateInLeanix(this.conn.client, this.deps, a);
+    } catch (err) {
+      throw this.explain(err, a);
+    }
+  }
+
+  async deleteTechnicalUser(a: DeleteTechnicalUser): Promise<void> {
+    try {
+      await deleteInLeanix(this.conn.client, a);
+    } catch (err) {
+      throw this.explain(err, a);
+    }
+  }
+
   private async make(a: SetPermission): Promise<void> {
     const { client } = this.conn;
     const email = a.user.email;
@@ -98,7 +115,7 @@ export class LeanixPermissionTarget implements ChangeTarget {
   }
 
   /** What a failure means for the request: fail now (DomainError), retry later, or let the queue retry. */
-  private explain(err: unknown, a: SetPermission): unknown {
+  private explain(err: unknown, a: { approvedAt: Date | null }): unknown {
     if (isDomainError(err)) return err;
     if (!isLeanixError(err)) return err;
     switch (err.code) {
@@ -125,7 +142,7 @@ export class LeanixPermissionTarget implements ChangeTarget {
 }
 
 /** `role MEMBER and status ARCHIVED`, for a line a person reads; a lone role reads as just the role. */
-function words(fields: Record<string, unknown>): string {
+export function words(fields: Record<string, unknown>): string {
   const keys = Object.keys(fields);
   if (keys.length === 1 && keys[0] === 'role') return String(fields.role);
   return keys.map((k) => `${k} ${String(fields[k])}`).join(' and ');

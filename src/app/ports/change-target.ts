@@ -10,6 +10,7 @@
  * RetryLaterError when the target cannot be reached yet, and anything else for the queue to retry.
  */
 import type { PermissionChange, PermissionStatus, Role } from '../../domain/permission.js';
+import type { TechnicalUser } from '../../domain/technical-user.js';
 import type { User } from '../../domain/user.js';
 import type { Workspace } from '../../domain/workspace.js';
 
@@ -26,9 +27,31 @@ export interface SetPermission {
   change: PermissionChange;
 }
 
+/** A change to an existing technical user that makes no token: its role, or its token's expiry date (same token). */
+export interface UpdateTechnicalUser {
+  workspace: Workspace;
+  requestId: string;
+  approvedAt: Date | null;
+  /** The record as it is (in a connected workspace its id is LeanIX's). */
+  technicalUser: TechnicalUser;
+  /** What the approvers saw: `role`, and `expires` (YYYY-MM-DD) when the token has a date. */
+  seen: Record<string, string>;
+  change: { role: Role } | { expires: string };
+}
+
+export interface DeleteTechnicalUser {
+  workspace: Workspace;
+  requestId: string;
+  approvedAt: Date | null;
+  technicalUser: TechnicalUser;
+}
+
 export interface ChangeTarget {
   readonly kind: 'local' | 'leanix';
   setPermission(a: SetPermission): Promise<void>;
+  updateTechnicalUser(a: UpdateTechnicalUser): Promise<void>;
+  /** Gone already is done. */
+  deleteTechnicalUser(a: DeleteTechnicalUser): Promise<void>;
 }
 
 /** Chooses the target per workspace. */
@@ -37,5 +60,5 @@ export interface ChangeTargets {
 }
 
 /** Today's records: the record's own compare-and-set is the change, so nothing is made elsewhere first. */
-export const LOCAL_RECORDS: ChangeTarget = { kind: 'local', async setPermission() {} };
+export const LOCAL_RECORDS: ChangeTarget = { kind: 'local', async setPermission() {}, async updateTechnicalUser() {}, async deleteTechnicalUser() {} };
 export const LOCAL_ONLY: ChangeTargets = { forWorkspace: () => LOCAL_RECORDS };

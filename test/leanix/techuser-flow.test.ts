@@ -1,0 +1,113 @@
+/**
+ * Technical users of a workspace connected to LeanIX, through the real Bolt app and BullMQ: a role
+ * change and an expiry change made in LeanIX with PUT (the token stays), a delete made with
+ * DELETE, a change made in LeanIX while the request waited not made over (drift recorded), and
+ * the kinds Keywarden does not make in LeanIX yet refused before anyone is asked.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChangeRequest } from '../../src/domain/request.js';
+import type { TechnicalUser } from '../../src/domain/technical-user.js';
+import { hashApiToken } from '../../src/domain/api-token.js';
+import { ids } from '../../src/slack/ids.js';
+import { FakeLeanix } from '../helpers/fake-leanix.js';
+import { ADMIN, APPROVALS, APPROVER1, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
+
+let t: TestApp | undefined;
+let lx: FakeLeanix | undefined;
+afterEach(async () => {
+  await t?.stop();
+  await lx?.stop();
+  t = lx = undefined;
+});
+
+/** The fake LeanIX holds ci-bot (MEMBER, token to 2030-01-01); the mirror holds the same, by LeanIX's id. */
+async function start() {
+  lx = await FakeLeanix.start({ workspaceId: WS_ID });
+  const made = lx.data.addTechnicalUser({ userName: 'ci-bot', role: 'MEMBER', expiry: '2030-01-01T00:00:00.000Z' });
+  const seed = testSeed();
+  t = await startTestApp({
+    seed: { workspaces: [{ ...seed.workspaces[0]!, leanix: { baseUrl: lx.url, apiTokenEnv: 'LEANIX_API_TOKEN_MESHLAB' } }, seed.workspaces[1]!] },
+    env: { LEANIX_API_TOKEN_MESHLAB: lx.apiToken },
+    options: { leanixApply: { retryDelayMs: 150 }, leanixTransport: { retries: 0 } },
+  });
+  const now = new Date();
+  const mirror: TechnicalUser = {
+    id: made.record.id, workspaceId: WS_ID, userName: 'ci-bot', description: '', role: 'MEMBER', customerRoles: [], accessControlEntities: [],
+    token: { hash: hashApiToken(made.token), lastFour: made.token.slice(-4), createdAt: now, expiresAt: new Date('2030-01-01T00:00:00.000Z'), revealBy: null, revokedAt: null, nextWarningAt: null, lastWarnedDays: null },
+    createdAt: now, version: 0, lastRequestId: null,
+  };
+  await t.store.technicalUsers.insert(mirror);
+  return { id: made.record.id, token: made.token };
+}
+
+async function request(text: string): Promise<ChangeRequest> {
+  const before = t!.slack.callsTo('chat.postMessage').length;
+  const sent = await t!.command(ADMIN, text, '/techuser');
+  expect(await t!.answer(sent.responseId)).toMatch(/sent to <#CAPPROVALS> for approval/);
+  const post = await t!.slack.waitFor('chat.postMessage', (c) => c.args.channel === APPROVALS && t!.slack.callsTo('chat.postMessage').indexOf(c) >= before);
+  return (await t!.store.requests.findById(post.args.blocks.find((b: any) => b.type === 'actions').elements[0].value))!;
+}
+
+async function settled(id: string): Promise<ChangeRequest> {
+  const end = Date.now() + 15_000;
+  for (;;) {
+    const r = (await t!.store.requests.findById(id))!;
+    if (r.status === 'APPLIED' || r.status === 'FAILED') return r;
+    if (Date.now() > end) throw new Error(`request ${id} is still ${r.status}`);
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}
+
+describe('technical users of a connected workspace', () => {
+  it('changes the role in LeanIX with PUT (the token keeps working), then the mirror', async () => {
+    const { id, token } = await start();
+    const r = await request('role ci-bot ADMIN');
+    expect(r.seen).toEqual({ role: 'MEMBER', expires: '2029-12-31' });
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    const done = await settled(r.id);
+    expect(done.outcome).toBe('ci-bot now has the role ADMIN.');
+    expect(lx!.data.technicalUser(id).record.permissionRole).toBe('ADMIN');
+    expect(lx!.data.technicalUser(id).record.links).toBeDefined(); // posted back what it read
+    expect(lx!.tokenWorks(token)).toBe(true);
+    expect((await t!.store.technicalUsers.findById(id))!.role).toBe('ADMIN');
+  });
+
+  it('changes the expiry date in LeanIX without replacing the token', async () => {
+    const { id, token } = await start();
+    const r = await request('expiry ci-bot 2031-06-30');
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    expect((await settled(r.id)).status).toBe('APPLIED');
+    expect(lx!.data.technicalUser(id).record.apiTokenData.expiry).toBe('2031-07-01T00:00:00.000Z');
+    expect(lx!.tokenWorks(token)).toBe(true);
+  });
+
+  it('does not change a role that was changed in LeanIX while the request waited', async () => {
+    const { id } = await start();
+    const r = await request('role ci-bot ADMIN');
+    lx!.data.technicalUser(id).record.permissionRole = 'VIEWER';
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    const done = await settled(r.id);
+    expect(done.outcome).toBe('LeanIX shows VIEWER, not MEMBER as when this was approved; ask again.');
+    expect(lx!.callsTo('PUT', /technicalusers/)).toHaveLength(0);
+    const lines = await t!.store.history.listBySubject('technicalUser', id, 5);
+    expect(lines[0]).toMatchObject({ action: 'techuser.changed_outside', actor: { type: 'leanix' }, before: { role: 'MEMBER' }, after: { role: 'VIEWER' } });
+  });
+
+  it('deletes in LeanIX, and its token with it, then the mirror', async () => {
+    const { id, token } = await start();
+    const r = await request('delete ci-bot');
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    expect((await settled(r.id)).status).toBe('APPLIED');
+    expect(lx!.data.technicalUsers.has(id)).toBe(false);
+    expect(lx!.tokenWorks(token)).toBe(false);
+    expect(await t!.store.technicalUsers.findById(id)).toBeNull();
+  });
+
+  it('refuses create and rotate before anyone is asked, saying to do them in LeanIX', async () => {
+    await start();
+    for (const text of ['create new-bot MEMBER 2030-01-01 a bot', 'rotate ci-bot']) {
+      const sent = await t!.command(ADMIN, text, '/techuser');
+      expect(await t!.answer(sent.responseId)).toMatch(/does not yet create technical users, replace their tokens/);
+    }
+  });
+});
