@@ -16,7 +16,7 @@ export const CONNECTED_CODES = {
 /** Kinds made in LeanIX over the MTM API (leanix/permission-target.ts), and those that change nothing LeanIX holds. */
 const MADE_IN_LEANIX: ReadonlySet<string> = new Set([
   'permission.role', 'permission.archive', 'permission.activate',
-  'techuser.role', 'techuser.expiry', 'techuser.delete', 'techuser.owner',
+  'techuser.create', 'techuser.rotate', 'techuser.role', 'techuser.expiry', 'techuser.delete', 'techuser.owner',
 ]);
 
 export function connectedRefusal(ws: Workspace, r: NewRequest): DomainError | null {
@@ -32,7 +32,7 @@ export function connectedRefusal(ws: Workspace, r: NewRequest): DomainError | nu
     return new DomainError(CONNECTED_CODES.NOT_IN_LEANIX, `${ws.name} is connected to LeanIX, where Keywarden does not yet make time-bound grants; ask for the role without a time.`);
   }
   if (!MADE_IN_LEANIX.has(r.kind)) {
-    return new DomainError(CONNECTED_CODES.NOT_IN_LEANIX, `${ws.name} is connected to LeanIX, where Keywarden does not yet create technical users, replace their tokens or change their descriptions; do that in LeanIX (Administration > Technical Users).`);
+    return new DomainError(CONNECTED_CODES.NOT_IN_LEANIX, `${ws.name} is connected to LeanIX, where Keywarden does not yet change technical users' descriptions, customer roles or access control entities; do that in LeanIX (Administration > Technical Users).`);
   }
   return null;
 }

@@ -13,7 +13,7 @@ import { firstWarningAt } from '../domain/expiry-warnings.js';
 import { checkLabels, checkUserName, expiryDate, expiryFromDate } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
-import { LOCAL_ONLY, type ChangeTargets, type Clock, type Store } from './ports.js';
+import { LOCAL_ONLY, type ChangeTarget, type ChangeTargets, type Clock, type MadeToken, type Store } from './ports.js';
 import { ConcurrentChangeError } from './permissions.js';
 import { recordSupersededBy } from './grant-history.js';
 import type { TechnicalUserService } from './technical-users.js';
@@ -93,7 +93,10 @@ export class TechnicalUserRequests implements RequestHandler {
     if (isTechuserChange(r.kind)) return this.changes().carryOut(r, ws, mayChange);
     const t = asTech(r) as TechRequest;
     const warningDays = ws.policy.expiryWarningDays;
-    if (t.kind === 'techuser.create') return this.create(t, warningDays, mayChange);
+    if (t.kind === 'techuser.create') {
+      const target = (this.deps.targets ?? LOCAL_ONLY).forWorkspace(ws);
+      return target.kind === 'local' ? this.create(t, warningDays, mayChange) : this.createIn(target, ws, t, warningDays, mayChange);
+    }
     for (let attempt = 0; attempt < 5; attempt++) {
       const tu = await this.deps.store.technicalUsers.findByName(t.workspaceId, t.params.userName);
       const remembered = tu && remembers(tu, t.id);
@@ -107,11 +110,11 @@ export class TechnicalUserRequests implements RequestHandler {
       if (!tu) throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${t.params.userName} any more.`);
       mayChange();
       this.rule(tu, t, this.deps.clock.now());
-      await this.inTarget(ws, t, tu);
+      const madeToken = await this.inTarget(ws, t, tu);
       const before = snapshot(tu);
       // A role set under a grant closes it: the entry keeps it, for the superseded line.
       const superseded = t.kind === 'techuser.role' && tu.grant ? { superseded: tu.grant } : {};
-      const changed = await this.apply(t, tu, warningDays, (after) => ({ id: t.id, at: this.deps.clock.now(), ...diff(before, after), ...superseded }));
+      const changed = await this.apply(t, tu, warningDays, (after) => ({ id: t.id, at: this.deps.clock.now(), ...diff(before, after), ...superseded }), madeToken);
       if (changed === null) continue; // changed meanwhile: re-read, re-check
       const made = appliedChange(changed.applied, t.id)!;
       await recordSupersededBy(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, made, { type: 'slack', id: t.requester });
@@ -124,7 +127,7 @@ export class TechnicalUserRequests implements RequestHandler {
    * In a connected workspace, the change is made in LeanIX before the record (ports/change-target.ts);
    * create and rotate are refused at submit there (connected-workspaces.ts), so never reach this.
    */
-  private async inTarget(ws: Workspace, t: Exclude<TechRequest, { kind: 'techuser.create' }>, tu: TechnicalUser): Promise<void> {
+  private async inTarget(ws: Workspace, t: Exclude<TechRequest, { kind: 'techuser.create' }>, tu: TechnicalUser): Promise<MadeToken | null | void> {
     const target = (this.deps.targets ?? LOCAL_ONLY).forWorkspace(ws);
     if (target.kind === 'local') return;
     const base = { workspace: ws, requestId: t.id, approvedAt: t.decidedAt, technicalUser: tu };
@@ -132,7 +135,43 @@ export class TechnicalUserRequests implements RequestHandler {
     if (t.kind === 'techuser.role') return target.updateTechnicalUser({ ...base, seen, change: { role: t.params.role } });
     if (t.kind === 'techuser.expiry') return target.updateTechnicalUser({ ...base, seen, change: { expires: t.params.expiry } });
     if (t.kind === 'techuser.delete') return target.deleteTechnicalUser(base);
-    throw new DomainError('LEANIX.NOT_SUPPORTED', `${t.kind} is not made in LeanIX by Keywarden yet.`);
+    return target.replaceToken(base);
+  }
+
+  /**
+   * A create in a connected workspace: made there first (or, made by an earlier run whose answer
+   * was lost, found by its name and its token replaced), the token sealed at once, then the record
+   * (the mirror) inserted with the target's id and the request remembered on it.
+   */
+  private async createIn(target: ChangeTarget, ws: Workspace, t: Extract<TechRequest, { kind: 'techuser.create' }>, warningDays: number[], mayChange: () => void): Promise<string> {
+    const { store, users, clock } = this.deps;
+    const existing = await store.technicalUsers.findByName(t.workspaceId, t.params.userName);
+    const remembered = existing ? remembers(existing, t.id) : null;
+    if (remembered) return this.finish(t, existing, remembered);
+    const recorded = await this.recorded(t.id);
+    if (recorded) return this.finish(t, null, recorded);
+    if (existing) throw new DomainError(Codes.TECHUSER_EXISTS, `A technical user named ${t.params.userName} already exists.`);
+    mayChange();
+    const made = await target.createTechnicalUser({
+      workspace: ws, requestId: t.id, approvedAt: t.decidedAt, userName: t.params.userName, role: t.params.role, expires: t.params.expiry,
+      description: t.params.description, customerRoles: t.params.customerRoles, accessControlEntities: t.params.accessControlEntities,
+    });
+    if (!made) throw new Error('a change target that is not the records made no technical user');
+    const token = await users.sealToken(t, made.id, made.token);
+    const expiresAt = expiryFromDate(t.params.expiry, clock.now());
+    const tu: TechnicalUser = {
+      id: made.id, workspaceId: t.workspaceId, userName: t.params.userName, description: t.params.description,
+      role: t.params.role, customerRoles: t.params.customerRoles, accessControlEntities: t.params.accessControlEntities,
+      token: users.newStoredToken(token, expiresAt, warningDays), createdAt: clock.now(), version: 0, lastRequestId: t.id,
+    };
+    tu.applied = [{ id: t.id, at: tu.createdAt, before: null, after: snapshot(tu) }];
+    if (!(await store.technicalUsers.insert(tu))) {
+      const now = await store.technicalUsers.findByName(t.workspaceId, t.params.userName);
+      const mine = now && remembers(now, t.id);
+      if (!mine) throw new DomainError(Codes.TECHUSER_EXISTS, `A technical user named ${t.params.userName} already exists.`);
+      return this.finish(t, now, mine);
+    }
+    return this.finish(t, tu, tu.applied[0]!);
   }
 
   /**
@@ -151,6 +190,8 @@ export class TechnicalUserRequests implements RequestHandler {
   private async apply(
     t: Exclude<TechRequest, { kind: 'techuser.create' }>, tu: TechnicalUser, warningDays: number[],
     entry: (after: Record<string, unknown> | null) => AppliedChange,
+    /** The new token a connected target made (rotate), to seal instead of making one here. */
+    madeToken?: MadeToken | null | void,
   ): Promise<TechnicalUser | null> {
     const { store, users, clock } = this.deps;
     const write = (fields: Partial<TechnicalUser>) => {
@@ -159,7 +200,7 @@ export class TechnicalUserRequests implements RequestHandler {
     };
     switch (t.kind) {
       case 'techuser.rotate': {
-        const token = await users.tokenFor(t, tu.id);
+        const token = madeToken ? await users.sealToken(t, tu.id, madeToken.token) : await users.tokenFor(t, tu.id);
         const expiresAt = tu.token?.expiresAt ?? new Date(clock.now().getTime());
         // A new token starts its expiry-warning count again, for the same date.
         return write({ token: users.newStoredToken(token, expiresAt, warningDays) });

@@ -12,7 +12,7 @@
  * compare-and-set. LeanIX's refusals fail the request in LeanIX's words; an unauthorised
  * connection fails it with that reason; an outage is retried until 30 minutes after approval.
  */
-import type { ChangeTarget, ChangeTargets, Clock, DeleteTechnicalUser, SetPermission, Store, UpdateTechnicalUser } from '../app/ports.js';
+import type { ChangeTarget, ChangeTargets, Clock, CreateTechnicalUser, DeleteTechnicalUser, MadeToken, SetPermission, Store, UpdateTechnicalUser } from '../app/ports.js';
 import { LOCAL_RECORDS } from '../app/ports.js';
 import { RetryLaterError } from '../app/retry-later.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
@@ -21,7 +21,7 @@ import type { Workspace } from '../domain/workspace.js';
 import type { Connected, LeanixConnections } from './connections.js';
 import { differences, recordDrift } from './drift-record.js';
 import { LeanixCodes, isLeanixError } from './errors.js';
-import { deleteInLeanix, updateInLeanix } from './techuser-target.js';
+import { createInLeanix, deleteInLeanix, replaceInLeanix, updateInLeanix } from './techuser-target.js';
 
 export const LEANIX_APPLY_CODES = {
   CHANGED_OUTSIDE: 'LEANIX.CHANGED_OUTSIDE',
@@ -75,6 +75,22 @@ export class LeanixPermissionTarget implements ChangeTarget {
   async updateTechnicalUser(a: UpdateTechnicalUser): Promise<void> {
     try {
       await updateInLeanix(this.conn.client, this.deps, a);
+    } catch (err) {
+      throw this.explain(err, a);
+    }
+  }
+
+  async createTechnicalUser(a: CreateTechnicalUser): Promise<MadeToken> {
+    try {
+      return await createInLeanix(this.conn.client, a);
+    } catch (err) {
+      throw this.explain(err, a);
+    }
+  }
+
+  async replaceToken(a: DeleteTechnicalUser): Promise<MadeToken> {
+    try {
+      return await replaceInLeanix(this.conn.client, a);
     } catch (err) {
       throw this.explain(err, a);
     }

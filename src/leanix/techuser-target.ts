@@ -5,7 +5,8 @@
  * from what the approvers saw is drift (`techuser.changed_outside`) and the change is not made.
  * In a connected workspace the record's id is LeanIX's id for the technical user.
  */
-import type { Clock, DeleteTechnicalUser, Store, UpdateTechnicalUser } from '../app/ports.js';
+import type { Clock, CreateTechnicalUser, DeleteTechnicalUser, MadeToken, Store, UpdateTechnicalUser } from '../app/ports.js';
+import { LeanixCodes, LeanixError } from './errors.js';
 import { DomainError } from '../domain/errors.js';
 import type { LeanixClient } from './client.js';
 import { differences, recordDrift } from './drift-record.js';
@@ -56,6 +57,37 @@ export async function updateInLeanix(client: LeanixClient, deps: { store: Store;
 export async function deleteInLeanix(client: LeanixClient, a: DeleteTechnicalUser): Promise<void> {
   // Gone already (an earlier run, or someone in LeanIX): the record follows.
   await client.deleteTechnicalUser(a.technicalUser.id);
+}
+
+/**
+ * `POST /technicalusers?workspaceId=`, or, when one by this name is already there (an earlier run
+ * made it and its answer was lost), `PUT …/{id}/replaceToken` at once: the requester gets exactly
+ * one working token, and the one in the lost answer never works.
+ */
+export async function createInLeanix(client: LeanixClient, a: CreateTechnicalUser): Promise<MadeToken> {
+  const found = await client.findTechnicalUserByName(a.userName);
+  if (found) return { id: found.id, token: tokenIn(await client.replaceToken(found.id)) };
+  const made = await client.createTechnicalUser({
+    userName: a.userName, permissionRole: a.role,
+    apiTokenData: { expiry: endOfDay(a.expires), description: a.description },
+    // Typed as strings in the MTM OpenAPI, shape unshown: sent only when there are any.
+    ...(a.customerRoles.length ? { customerRoles: a.customerRoles } : {}),
+    ...(a.accessControlEntities.length ? { accessControlEntities: a.accessControlEntities } : {}),
+  });
+  return { id: made.id, token: tokenIn(made) };
+}
+
+/** `PUT …/{id}/replaceToken`; the old token stops working. */
+export async function replaceInLeanix(client: LeanixClient, a: DeleteTechnicalUser): Promise<MadeToken> {
+  const read = await client.getTechnicalUser(a.technicalUser.id);
+  if (!read) throw new DomainError(LEANIX_APPLY_CODES.NOT_FOUND, `LeanIX has no technical user ${a.technicalUser.userName} in ${a.workspace.name} any more; nothing was changed.`);
+  return { id: read.id, token: tokenIn(await client.replaceToken(read.id)) };
+}
+
+function tokenIn(tu: LeanixTechnicalUser): string {
+  const token = tu.apiTokenData?.token;
+  if (!token) throw new LeanixError(LeanixCodes.BAD_ANSWER, `LeanIX's answer for technical user ${tu.userName} holds no API token.`);
+  return token;
 }
 
 /** The token works through the end of the day typed, as Keywarden keeps it (domain/technical-user.ts). */

@@ -28,6 +28,8 @@ export class FakeLeanixData {
   readonly technicalUsers = new Map<string, FakeTechUser>();
   /** Every body posted to /permissions, as it came. */
   readonly posted: Json[] = [];
+  /** Every technical-user API token ever issued, oldest first (tests check which still work). */
+  readonly issued: string[] = [];
 
   constructor(readonly workspaceId: string, private readonly now: () => Date) {}
 
@@ -93,6 +95,7 @@ export class FakeLeanixData {
     }
     const id = randomUUID();
     const token = newToken();
+    this.issued.push(token);
     const record: Json = {
       ...structuredClone(body), id, accountId: 'acc-1', workspaceId: this.workspaceId,
       email: `${body.userName}@technical-user.leanix.net`,
@@ -138,6 +141,7 @@ export class FakeLeanixData {
   replaceToken(id: string): string {
     const t = this.technicalUser(id);
     t.token = newToken();
+    this.issued.push(t.token);
     this.event(id, 'TechnicalUserTokenReplacedEvent', 'api', {});
     return t.token;
   }

@@ -9,6 +9,8 @@ import type { ChangeRequest } from '../../src/domain/request.js';
 import type { TechnicalUser } from '../../src/domain/technical-user.js';
 import { hashApiToken } from '../../src/domain/api-token.js';
 import { ids } from '../../src/slack/ids.js';
+import { JweTokenSealer } from '../../src/crypto/jwe-sealer.js';
+import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 import { FakeLeanix } from '../helpers/fake-leanix.js';
 import { ADMIN, APPROVALS, APPROVER1, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
 
@@ -46,6 +48,12 @@ async function request(text: string): Promise<ChangeRequest> {
   expect(await t!.answer(sent.responseId)).toMatch(/sent to <#CAPPROVALS> for approval/);
   const post = await t!.slack.waitFor('chat.postMessage', (c) => c.args.channel === APPROVALS && t!.slack.callsTo('chat.postMessage').indexOf(c) >= before);
   return (await t!.store.requests.findById(post.args.blocks.find((b: any) => b.type === 'actions').elements[0].value))!;
+}
+
+/** The sealed token of a request's reveal, opened as the Reveal button would. */
+async function revealed(requestId: string): Promise<string> {
+  const rv = (await t!.store.tokenReveals.findById(requestId))!;
+  return new JweTokenSealer(TEST_KEYWARDEN_SECRET).open(rv.sealed, requestId);
 }
 
 async function settled(id: string): Promise<ChangeRequest> {
@@ -103,11 +111,47 @@ describe('technical users of a connected workspace', () => {
     expect(await t!.store.technicalUsers.findById(id)).toBeNull();
   });
 
-  it('refuses create and rotate before anyone is asked, saying to do them in LeanIX', async () => {
+  it('creates in LeanIX and seals the token from its answer for one reveal; the mirror takes LeanIX\'s id', async () => {
     await start();
-    for (const text of ['create new-bot MEMBER 2030-01-01 a bot', 'rotate ci-bot']) {
-      const sent = await t!.command(ADMIN, text, '/techuser');
-      expect(await t!.answer(sent.responseId)).toMatch(/does not yet create technical users, replace their tokens/);
-    }
+    const r = await request('create new-bot VIEWER 2030-06-30 feeds the CMDB');
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    expect((await settled(r.id)).status).toBe('APPLIED');
+    const made = lx!.data.byName('new-bot')!;
+    expect(made.record).toMatchObject({ permissionRole: 'VIEWER', apiTokenData: { expiry: '2030-07-01T00:00:00.000Z', description: 'feeds the CMDB' } });
+    const sealed = await revealed(r.id);
+    expect(sealed).toBe(made.token);
+    expect((await t!.store.technicalUsers.findByName(WS_ID, 'new-bot'))!.id).toBe(made.record.id);
+    expect(JSON.stringify(await t!.store.technicalUsers.findByName(WS_ID, 'new-bot'))).not.toContain(made.token!);
+  });
+
+  it('finds a create whose answer was lost by its name and replaces its token: one working token, the lost one dead', async () => {
+    await start();
+    const r = await request('create lost-bot MEMBER 2030-06-30');
+    lx!.dropAnswerOfNext(1, { method: 'POST', path: /technicalusers$/ });
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    expect((await settled(r.id)).status).toBe('APPLIED');
+    expect(lx!.callsTo('POST', /technicalusers$/)).toHaveLength(1);
+    expect(lx!.callsTo('PUT', /replaceToken$/)).toHaveLength(1);
+    const [lost, current] = lx!.data.issued.slice(-2);
+    expect(lx!.tokenWorks(lost!)).toBe(false);
+    expect(await revealed(r.id)).toBe(current);
+    expect(lx!.tokenWorks(current!)).toBe(true);
+  });
+
+  it('rotates in LeanIX: the old token stops working, the new one is sealed for one reveal', async () => {
+    const { id, token } = await start();
+    const r = await request('rotate ci-bot leaked');
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    expect((await settled(r.id)).status).toBe('APPLIED');
+    expect(lx!.tokenWorks(token)).toBe(false);
+    const fresh = await revealed(r.id);
+    expect(fresh).toBe(lx!.data.technicalUser(id).token);
+    expect((await t!.store.technicalUsers.findById(id))!.token!.hash).toBe(hashApiToken(fresh));
+  });
+
+  it('refuses description changes before anyone is asked, saying to make them in LeanIX', async () => {
+    await start();
+    const sent = await t!.command(ADMIN, 'update ci-bot description:"runs the nightly import"', '/techuser');
+    expect(await t!.answer(sent.responseId)).toMatch(/does not yet change technical users' descriptions, customer roles or access control entities/);
   });
 });

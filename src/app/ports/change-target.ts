@@ -46,8 +46,32 @@ export interface DeleteTechnicalUser {
   technicalUser: TechnicalUser;
 }
 
+export interface CreateTechnicalUser {
+  workspace: Workspace;
+  requestId: string;
+  approvedAt: Date | null;
+  userName: string;
+  role: Role;
+  /** YYYY-MM-DD: the token works through the end of that UTC day. */
+  expires: string;
+  description: string;
+  customerRoles: string[];
+  accessControlEntities: string[];
+}
+
+/** A technical user made, or its token replaced, elsewhere: its id there and the one new token (plaintext, in memory only). */
+export interface MadeToken { id: string; token: string }
+
 export interface ChangeTarget {
   readonly kind: 'local' | 'leanix';
+  /**
+   * Null for the records (Keywarden makes the token itself). Elsewhere: one working token whatever
+   * happened before; a technical user already there by this name (a create whose answer was lost)
+   * gets its token replaced, so a token nobody saw never works.
+   */
+  createTechnicalUser(a: CreateTechnicalUser): Promise<MadeToken | null>;
+  /** Null for the records; elsewhere the new token (the old one stops working). */
+  replaceToken(a: DeleteTechnicalUser): Promise<MadeToken | null>;
   setPermission(a: SetPermission): Promise<void>;
   updateTechnicalUser(a: UpdateTechnicalUser): Promise<void>;
   /** Gone already is done. */
@@ -60,5 +84,12 @@ export interface ChangeTargets {
 }
 
 /** Today's records: the record's own compare-and-set is the change, so nothing is made elsewhere first. */
-export const LOCAL_RECORDS: ChangeTarget = { kind: 'local', async setPermission() {}, async updateTechnicalUser() {}, async deleteTechnicalUser() {} };
+export const LOCAL_RECORDS: ChangeTarget = {
+  kind: 'local',
+  async setPermission() {},
+  async updateTechnicalUser() {},
+  async deleteTechnicalUser() {},
+  async createTechnicalUser() { return null; },
+  async replaceToken() { return null; },
+};
 export const LOCAL_ONLY: ChangeTargets = { forWorkspace: () => LOCAL_RECORDS };
