@@ -199,7 +199,14 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, leanix };
+    const leanixChangelog = leanix.size === 0 ? undefined : async (workspaceId: string, technicalUserId: string) => {
+      const conn = leanix.get(workspaceId);
+      if (!conn) return null;
+      return (await conn.client.changelog(technicalUserId, 20)).map((e) => ({
+        type: e.type, at: e.createdAt == null || Number.isNaN(new Date(e.createdAt).getTime()) ? null : new Date(e.createdAt), actor: e.actor?.userName ?? e.actor?.email ?? null,
+      }));
+    };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, leanix, leanixChangelog };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.

@@ -80,6 +80,20 @@ describe('technical users of a connected workspace', () => {
     expect((await t!.store.technicalUsers.findById(id))!.role).toBe('ADMIN');
   });
 
+  it("shows LeanIX's changelog beside Keywarden's own lines in /techuser history, and says when it cannot be read", async () => {
+    await start();
+    const r = await request('role ci-bot ADMIN');
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    await settled(r.id);
+    const text = await t!.answer((await t!.command(ADMIN, 'history ci-bot', '/techuser')).responseId);
+    expect(text).toMatch(/\*History of ci-bot\*[\s\S]*role_changed by <@UADMIN1>/);
+    expect(text).toMatch(/\*In LeanIX\* \(its changelog, newest first\)\n• \d{4}-\d\d-\d\d \d\d:\d\d UTC — TechnicalUserUpdatedEvent by keywarden-admin\n• .* — TechnicalUserCreatedEvent by seed/);
+    lx!.down = true;
+    const away = await t!.answer((await t!.command(ADMIN, 'history ci-bot', '/techuser')).responseId);
+    expect(away).toMatch(/role_changed/);
+    expect(away).toMatch(/\*In LeanIX\*: its changelog could not be read \(LeanIX answered GET/);
+  });
+
   it('changes the expiry date in LeanIX without replacing the token', async () => {
     const { id, token } = await start();
     const r = await request('expiry ci-bot 2031-06-30');
