@@ -89,6 +89,12 @@ export type Config = z.infer<typeof Env> & {
    * environment as every other setting; a missing or empty one is a ConfigError naming it.
    */
   secretFromEnv(name: string, why: string): string;
+  /**
+   * Another variable of the same environment, by name: the seed names the variables that hold
+   * secrets it must not contain (a connected workspace's `leanix.apiTokenEnv`). Blank is unset.
+   * A function, so the values are not in the object's fields (nor in any dump of the config).
+   */
+  readonly variable: (name: string) => string | undefined;
 };
 
 /** Every setting's name: what deployment files may set (test/deploy checks them against this). */
@@ -111,8 +117,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (!v) throw new ConfigError(`Invalid configuration: ${name} is required (${why})`);
       return v;
     };
-    // Not enumerable: a logged or spread config never carries the environment with it.
-    return Object.defineProperty({ ...parsed.data }, 'secretFromEnv', { value: secretFromEnv, enumerable: false }) as Config;
+    // Not enumerable: a logged, compared or spread config never carries the environment with it.
+    return Object.defineProperties({ ...parsed.data }, {
+      secretFromEnv: { value: secretFromEnv, enumerable: false },
+      variable: { value: (name: string) => cleaned[name], enumerable: false },
+    }) as Config;
   }
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');

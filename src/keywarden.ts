@@ -53,6 +53,9 @@ import { logDestination } from './log-pretty.js';
 import { meteredStore } from './metrics/metered-store.js';
 import { KeywardenMetrics } from './metrics/metrics.js';
 import { readSeedFile } from './store/seed-file.js';
+import { LeanixConnections, type LeanixTransportOptions } from './leanix/connections.js';
+import { LeanixTargets, type LeanixTargetOptions } from './leanix/permission-target.js';
+import { tellWhenUnauthorised } from './leanix/unauthorised-notice.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
 import type { OutboundWorkerOptions } from '../jobs/outbound.js';
 import { startWebhookWorker, type WebhookWorkerOptions } from '../jobs/webhooks.js';
@@ -80,6 +83,10 @@ export interface KeywardenOptions {
   outboundWorker?: Pick<OutboundWorkerOptions, 'watchEveryMs' | 'backlogWarnSeconds' | 'maximumRateLimitDelayMs'>;
   /** Webhook delivery timings (tests shorten them). */
   webhooks?: Pick<WebhookWorkerOptions, 'sweepEveryMs' | 'backoffMs' | 'lockDurationMs'> & { timeoutMs?: number };
+  /** How the LeanIX clients call LeanIX (tests: short timeouts, a sleep that moves their clock). */
+  leanixTransport?: LeanixTransportOptions;
+  /** How long an outage may hold an approved change, and how often it is tried meanwhile (tests shorten the wait). */
+  leanixApply?: LeanixTargetOptions;
 }
 
 /** The secret of every workspace's hooks, by variable name, from the configuration. */
@@ -101,6 +108,8 @@ export interface Keywarden {
   expiry: ExpiryService;
   grants: GrantService;
   reviews: OwnershipReviewService;
+  /** The LeanIX connections of connected workspaces (empty when none is connected). */
+  leanix: LeanixConnections;
   stop(): Promise<void>;
 }
 
@@ -128,7 +137,12 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     metrics.watchTokens(store.technicalUsers, () => clock.now(), log);
     metrics.watchGrants([store.permissions, store.technicalUsers], log);
     metrics.watchReviews(store.ownership, log);
-    if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log, clock.now());
+    const seed = config.SEED_FILE ? await readSeedFile(config.SEED_FILE) : null;
+    // Before the seed is applied: a connected workspace without its token stops the start, changing nothing.
+    const leanix = LeanixConnections.open(seed ? seed.workspaces : await store.workspaces.list(), config.variable, {
+      clock, log, transport: opts.leanixTransport,
+    });
+    if (seed) await applySeed(store, seed, log, clock.now());
     // Every hook's secret, read now: a missing one stops the start, naming its variable.
     const webhookSecrets = await readWebhookSecrets(store, config);
     hooked = new Set((await store.workspaces.list()).filter((ws) => (ws.webhooks ?? []).length > 0).map((ws) => ws.id));
@@ -171,6 +185,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     // The Workflow Builder step is completed where a request's requester is told that it ended.
     let workflowSteps: WorkflowSteps | null = null;
     const notifier = withWorkflowSteps(new SlackNotifier(outbound), () => workflowSteps);
+    const stopTelling = tellWhenUnauthorised(leanix, { store, notifier, log, clock });
+    stops.push(async () => stopTelling());
     const technicalUsers = new TechnicalUserService({
       store, clock, log, notifier, sealer: new JweTokenSealer(config.KEYWARDEN_SECRET), revealTtlHours: config.TOKEN_REVEAL_TTL_HOURS,
     });
@@ -186,12 +202,13 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     };
     const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies });
     const escalations = new Escalations({ store, clock, log, notifier });
+    const targets = new LeanixTargets(leanix, { store, clock, ...opts.leanixApply });
     const requests = new RequestService({
       store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies,
       handlers: {
-        permission: new PermissionRequests(permissions),
+        permission: new PermissionRequests(permissions, targets),
         techuser: new TechnicalUserRequests({
-          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }),
+          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }), targets,
         }),
         grant: new GrantRequests({ store, grants, clock }),
       },
@@ -215,6 +232,13 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
+    const leanixChangelog = leanix.size === 0 ? undefined : async (workspaceId: string, technicalUserId: string) => {
+      const conn = leanix.get(workspaceId);
+      if (!conn) return null;
+      return (await conn.client.changelog(technicalUserId, 20)).map((e) => ({
+        type: e.type, at: e.createdAt == null || Number.isNaN(new Date(e.createdAt).getTime()) ? null : new Date(e.createdAt), actor: e.actor?.userName ?? e.actor?.email ?? null,
+      }));
+    };
     const webhooks = new WebhookDelivery({
       store, log: eventLog, post: httpPoster(opts.webhooks?.timeoutMs), secret: (name) => webhookSecrets.get(name), notifier, clock, logger: log,
       failed: (reason) => metrics.webhookFailed(reason),
@@ -225,7 +249,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const stepSlack = stepClient(slackClient);
     workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(stepSlack), emails: new SlackUserEmails(stepSlack), clock, log });
     const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -234,7 +258,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (config.ROLE !== 'worker') url = await startWeb(config, prefix, services, producer, stops, ops.routes);
     else {
       // A worker serves no Slack or API, but its health checks and job metrics are worth a port.
-      const server = await listenForOperations(config.PORT, [...healthRoutes({ store, redis: producer }), ...ops.routes], log, {
+      const server = await listenForOperations(config.PORT, [...healthRoutes({ store, redis: producer, leanix }), ...ops.routes], log, {
         trustedProxies: config.TRUSTED_PROXIES,
       });
       stops.push(() => server.close());
@@ -261,7 +285,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       }
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, leanix, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -23,6 +23,8 @@ export class HttpError extends Error {
 /** Where a refused access token is answered: RFC 6750 asks for a WWW-Authenticate challenge. */
 export const BEARER_CHALLENGE = 'Bearer realm="keywarden"';
 
+import { CONNECTED_CODES } from '../app/connected-workspaces.js';
+
 const STATUS_BY_CODE: Record<string, number> = {
   [Codes.API_TOKEN_INVALID]: 401,
   [Codes.ACCESS_TOKEN_INVALID]: 401,
@@ -35,6 +37,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   // Slack could not be reached to ask anyone: nothing was requested, worth a retry.
   'SLACK.POST_FAILED': 503,
   [Codes.GROUPS_UNAVAILABLE]: 503,
+  // A workspace connected to LeanIX: its permissions change in LeanIX (app/connected-workspaces.ts).
+  [CONNECTED_CODES.NOT_IN_LEANIX]: 409,
 };
 
 /** The HTTP answer for an error, or null for one that is not an expected outcome (a 500). */

@@ -34,7 +34,8 @@ export function permissionRoutes(deps: PermissionRouteDeps): Route[] {
       path: LIST_PATH,
       handler: enveloped(deps.log, async (req, res, params, url) => {
         const caller = await authenticate(req, deps.accessTokens);
-        const q = queryParams(url, ['email', 'q', 'status'] as const);
+        const q = queryParams(url, ['email', 'q', 'status', 'page', 'size'] as const);
+        const paging = pageOf(q.page, q.size);
         // An empty value is no filter, as in `?email=&q=&status=`.
         if (q.status && !isPermissionStatus(q.status)) {
           throw new HttpError(400, `status must be one of ${PERMISSION_STATUSES.join(', ')}.`);
@@ -44,7 +45,11 @@ export function permissionRoutes(deps: PermissionRouteDeps): Route[] {
           query: q.q || undefined,
           status: q.status && isPermissionStatus(q.status) ? q.status : undefined,
         });
-        sendEnvelope(res, 200, listEnvelope(list.map(permissionJson)));
+        const all = list.map(permissionJson);
+        // As LeanIX pages (1-indexed, size up to 100), with total counting every match; without
+        // page or size, everything at once as before.
+        const data = paging ? all.slice((paging.page - 1) * paging.size, paging.page * paging.size) : all;
+        sendEnvelope(res, 200, { ...listEnvelope(data), total: all.length });
       }),
     },
     {
@@ -61,4 +66,14 @@ export function permissionRoutes(deps: PermissionRouteDeps): Route[] {
       }),
     },
   ];
+}
+
+/** `page` (from 1) and `size` (1 to 100, default 30) as LeanIX's MTM API reads them; null when neither is given. */
+function pageOf(page: string | undefined, size: string | undefined): { page: number; size: number } | null {
+  if (!page && !size) return null;
+  const p = page ? Number(page) : 1;
+  const n = size ? Number(size) : 30;
+  if (!Number.isInteger(p) || p < 1) throw new HttpError(400, 'page must be a whole number from 1.');
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new HttpError(400, 'size must be a whole number from 1 to 100.');
+  return { page: p, size: n };
 }

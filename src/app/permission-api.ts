@@ -6,7 +6,8 @@
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { PermissionStatus, Role } from '../domain/permission.js';
 import { isTemporaryOnly } from '../domain/grant.js';
-import type { Workspace } from '../domain/workspace.js';
+import { isConnected, type Workspace } from '../domain/workspace.js';
+import { CONNECTED_CODES } from './connected-workspaces.js';
 import { assertMayChange, assertMayRead, type Principal } from './access-tokens.js';
 import type { ListFilter, PermissionService, PermissionView } from './permissions.js';
 import type { Store } from './ports.js';
@@ -55,6 +56,10 @@ export class PermissionApiService {
     const ws = await this.workspaceRecord(current.workspaceId);
     const workspace = { id: ws.id, name: ws.name };
     if (current.role === u.role && current.status === u.status) return { ...(await this.view(u.id)), workspace };
+    // Here the records are LeanIX's mirror: a change made only to them would be undone by the next sync.
+    if (isConnected(ws)) {
+      throw new DomainError(CONNECTED_CODES.NOT_IN_LEANIX, `Workspace ${ws.name} is connected to SAP LeanIX: change its permissions there, or ask in Slack (/permission role, archive, activate), which makes the change in LeanIX.`);
+    }
     if (u.role !== current.role && isTemporaryOnly(ws.policy, u.role)) {
       throw new DomainError(Codes.GRANT_TEMPORARY_ONLY, `In workspace ${ws.name}, ${u.role} may only be granted for a time, which this API cannot do; ask for it in Slack: /permission role <email> ${u.role} for <duration>.`);
     }

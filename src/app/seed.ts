@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { PERMISSION_STATUSES, ROLES } from '../domain/permission.js';
 import { isEmail } from '../domain/user.js';
 import { DEFAULT_POLICY } from '../domain/workspace.js';
+import { DEFAULT_SYNC_SECONDS, isLoopbackHost, ROLES_MANAGED_BY, type LeanixConnection } from '../domain/leanix-connection.js';
 import { DEFAULT_BREAK_GLASS_REVIEW_HOURS, DEFAULT_MAX_BREAK_GLASS_HOURS, POLICY_KINDS } from '../domain/policy.js';
 import { WEBHOOK_EVENTS, WEBHOOK_SECRET_ENV } from '../domain/webhook.js';
 import { urlProblem } from './webhook-addresses.js';
@@ -64,6 +65,18 @@ const SeedWebhook = z.strictObject({
   if (problem) ctx.addIssue({ code: 'custom', path: ['url'], message: problem });
 });
 
+/** `leanix`: the workspace is connected to SAP LeanIX (docs/leanix.md). The token is named, never given. */
+const SeedLeanix = z.strictObject({
+  baseUrl: z.url({ error: 'must be a URL such as https://acme.leanix.net' }).refine((u) => {
+    const url = new URL(u);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  }, 'must be https (plain http only for a loopback address)'),
+  workspaceId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be the LeanIX workspace id (Administration > API Tokens > WorkspaceId)').optional(),
+  apiTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must be the name of an environment variable, e.g. LEANIX_API_TOKEN_ACME'),
+  syncSeconds: z.number({ error: 'a whole number of seconds from 30 to 86400' }).int('a whole number').min(30, 'at least 30').max(86_400, 'at most 86400').default(DEFAULT_SYNC_SECONDS),
+  rolesManagedBy: z.enum(ROLES_MANAGED_BY, { error: 'keywarden or idp' }).default('keywarden'),
+}, { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (leanix has baseUrl, workspaceId, apiTokenEnv, syncSeconds, rolesManagedBy; the token itself goes in the variable apiTokenEnv names)` : undefined) });
+
 const SeedWorkspace = z.object({
   id: z.uuid(),
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore only'),
@@ -91,7 +104,9 @@ const SeedWorkspace = z.object({
     .prefault({}),
   users: z.array(SeedUser).default([]),
   webhooks: z.array(SeedWebhook).max(10, 'at most 10').optional(),
-}).refine((w) => new Set((w.webhooks ?? []).map((h) => h.url)).size === (w.webhooks ?? []).length, { path: ['webhooks'], message: 'each URL once' });
+  leanix: SeedLeanix.optional(),
+}).refine((w) => new Set((w.webhooks ?? []).map((h) => h.url)).size === (w.webhooks ?? []).length, { path: ['webhooks'], message: 'each URL once' })
+  .transform(({ leanix, ...ws }): typeof ws & { leanix?: LeanixConnection } => (leanix ? { ...ws, leanix: { ...leanix, workspaceId: leanix.workspaceId ?? ws.id } } : ws));
 
 export const Seed = z.object({ workspaces: z.array(SeedWorkspace).min(1) });
 export type Seed = z.infer<typeof Seed>;

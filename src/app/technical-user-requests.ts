@@ -14,7 +14,7 @@ import { firstWarningAt } from '../domain/expiry-warnings.js';
 import { checkLabels, checkUserName, expiryDate, expiryFromDate } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
-import type { Clock, Store } from './ports.js';
+import { LOCAL_ONLY, type ChangeTarget, type ChangeTargets, type Clock, type MadeToken, type Store } from './ports.js';
 import { ConcurrentChangeError } from './permissions.js';
 import { recordSupersededBy } from './grant-history.js';
 import { approvedTechnicalUser, technicalUserGone } from './technical-user-subject.js';
@@ -33,11 +33,17 @@ export class TechnicalUserRequests implements RequestHandler {
       owners?: { adopt(tu: TechnicalUser, owner: string): Promise<unknown> };
       /** Carries out owner transfers and updates (technical-user-changes.ts). */
       changes?: RequestHandler;
+      /** Where changes are made, per workspace: the records, or a connected LeanIX. */
+      targets?: ChangeTargets;
     },
   ) {}
 
-  async check(ws: Workspace, r: NewRequest): Promise<void> {
-    if (isTechuserChange(r.kind)) return this.changes().check(ws, r);
+  /** Returns the role and expiry date the approvers will see, kept on the request (`seen`). */
+  async check(ws: Workspace, r: NewRequest): Promise<void | Record<string, string>> {
+    if (isTechuserChange(r.kind)) {
+      await this.changes().check(ws, r);
+      return;
+    }
     const t = asTech(r);
     const now = this.deps.clock.now();
     if (t.kind === 'techuser.create') {
@@ -52,6 +58,7 @@ export class TechnicalUserRequests implements RequestHandler {
     }
     const tu = await this.deps.users.get(ws.id, t.params.userName);
     this.rule(tu, t, now);
+    return { role: tu.role, ...(tu.token ? { expires: expiryDate(tu.token.expiresAt) } : {}) };
   }
 
   private changes(): RequestHandler {
@@ -88,7 +95,10 @@ export class TechnicalUserRequests implements RequestHandler {
     if (isTechuserChange(r.kind)) return this.changes().carryOut(r, ws, mayChange);
     const t = asTech(r) as TechRequest;
     const warningDays = ws.policy.expiryWarningDays;
-    if (t.kind === 'techuser.create') return this.create(t, warningDays, mayChange);
+    if (t.kind === 'techuser.create') {
+      const target = (this.deps.targets ?? LOCAL_ONLY).forWorkspace(ws);
+      return target.kind === 'local' ? this.create(t, warningDays, mayChange) : this.createIn(target, ws, t, warningDays, mayChange);
+    }
     for (let attempt = 0; attempt < 5; attempt++) {
       const { tu, replaced } = await approvedTechnicalUser(this.deps.store, t.workspaceId, t.params);
       const remembered = tu && remembers(tu, t.id);
@@ -102,16 +112,68 @@ export class TechnicalUserRequests implements RequestHandler {
       if (!tu) throw technicalUserGone(t.params.userName, replaced);
       mayChange();
       this.rule(tu, t, this.deps.clock.now());
+      const madeToken = await this.inTarget(ws, t, tu);
       const before = snapshot(tu);
       // A role set under a grant closes it: the entry keeps it, for the superseded line.
       const superseded = t.kind === 'techuser.role' && tu.grant ? { superseded: tu.grant } : {};
-      const changed = await this.apply(t, tu, warningDays, (after) => ({ id: t.id, at: this.deps.clock.now(), ...diff(before, after), ...superseded }));
+      const changed = await this.apply(t, tu, warningDays, (after) => ({ id: t.id, at: this.deps.clock.now(), ...diff(before, after), ...superseded }), madeToken);
       if (changed === null) continue; // changed meanwhile: re-read, re-check
       const made = appliedChange(changed.applied, t.id)!;
       await recordSupersededBy(this.deps.store, { type: 'technicalUser', id: tu.id, label: tu.userName, workspaceId: tu.workspaceId }, made, requesterActor(t));
       return this.finish(t, changed, made);
     }
     throw new ConcurrentChangeError(`technical user ${t.params.userName} kept changing; try again`);
+  }
+
+  /**
+   * In a connected workspace, the change is made in LeanIX before the record (ports/change-target.ts);
+   * create and rotate are refused at submit there (connected-workspaces.ts), so never reach this.
+   */
+  private async inTarget(ws: Workspace, t: Exclude<TechRequest, { kind: 'techuser.create' }>, tu: TechnicalUser): Promise<MadeToken | null | void> {
+    const target = (this.deps.targets ?? LOCAL_ONLY).forWorkspace(ws);
+    if (target.kind === 'local') return;
+    const base = { workspace: ws, requestId: t.id, approvedAt: t.decidedAt, technicalUser: tu };
+    const seen = t.seen ?? { role: tu.role, ...(tu.token ? { expires: expiryDate(tu.token.expiresAt) } : {}) };
+    if (t.kind === 'techuser.role') return target.updateTechnicalUser({ ...base, seen, change: { role: t.params.role } });
+    if (t.kind === 'techuser.expiry') return target.updateTechnicalUser({ ...base, seen, change: { expires: t.params.expiry } });
+    if (t.kind === 'techuser.delete') return target.deleteTechnicalUser(base);
+    return target.replaceToken(base);
+  }
+
+  /**
+   * A create in a connected workspace: made there first (or, made by an earlier run whose answer
+   * was lost, found by its name and its token replaced), the token sealed at once, then the record
+   * (the mirror) inserted with the target's id and the request remembered on it.
+   */
+  private async createIn(target: ChangeTarget, ws: Workspace, t: Extract<TechRequest, { kind: 'techuser.create' }>, warningDays: number[], mayChange: () => void): Promise<string> {
+    const { store, users, clock } = this.deps;
+    const existing = await store.technicalUsers.findByName(t.workspaceId, t.params.userName);
+    const remembered = existing ? remembers(existing, t.id) : null;
+    if (remembered) return this.finish(t, existing, remembered);
+    const recorded = await this.recorded(t.id);
+    if (recorded) return this.finish(t, null, recorded);
+    if (existing) throw new DomainError(Codes.TECHUSER_EXISTS, `A technical user named ${t.params.userName} already exists.`);
+    mayChange();
+    const made = await target.createTechnicalUser({
+      workspace: ws, requestId: t.id, approvedAt: t.decidedAt, userName: t.params.userName, role: t.params.role, expires: t.params.expiry,
+      description: t.params.description, customerRoles: t.params.customerRoles, accessControlEntities: t.params.accessControlEntities,
+    });
+    if (!made) throw new Error('a change target that is not the records made no technical user');
+    const token = await users.sealToken(t, made.id, made.token);
+    const expiresAt = expiryFromDate(t.params.expiry, clock.now());
+    const tu: TechnicalUser = {
+      id: made.id, workspaceId: t.workspaceId, userName: t.params.userName, description: t.params.description,
+      role: t.params.role, customerRoles: t.params.customerRoles, accessControlEntities: t.params.accessControlEntities,
+      token: users.newStoredToken(token, expiresAt, warningDays), createdAt: clock.now(), version: 0, lastRequestId: t.id,
+    };
+    tu.applied = [{ id: t.id, at: tu.createdAt, before: null, after: snapshot(tu) }];
+    if (!(await store.technicalUsers.insert(tu))) {
+      const now = await store.technicalUsers.findByName(t.workspaceId, t.params.userName);
+      const mine = now && remembers(now, t.id);
+      if (!mine) throw new DomainError(Codes.TECHUSER_EXISTS, `A technical user named ${t.params.userName} already exists.`);
+      return this.finish(t, now, mine);
+    }
+    return this.finish(t, tu, tu.applied[0]!);
   }
 
   /**
@@ -130,6 +192,8 @@ export class TechnicalUserRequests implements RequestHandler {
   private async apply(
     t: Exclude<TechRequest, { kind: 'techuser.create' }>, tu: TechnicalUser, warningDays: number[],
     entry: (after: Record<string, unknown> | null) => AppliedChange,
+    /** The new token a connected target made (rotate), to seal instead of making one here. */
+    madeToken?: MadeToken | null | void,
   ): Promise<TechnicalUser | null> {
     const { store, users, clock } = this.deps;
     const write = (fields: Partial<TechnicalUser>) => {
@@ -138,7 +202,7 @@ export class TechnicalUserRequests implements RequestHandler {
     };
     switch (t.kind) {
       case 'techuser.rotate': {
-        const token = await users.tokenFor(t, tu.id);
+        const token = madeToken ? await users.sealToken(t, tu.id, madeToken.token) : await users.tokenFor(t, tu.id);
         const expiresAt = tu.token?.expiresAt ?? new Date(clock.now().getTime());
         // A new token starts its expiry-warning count again, for the same date.
         return write({ token: users.newStoredToken(token, expiresAt, warningDays) });

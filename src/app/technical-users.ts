@@ -68,6 +68,22 @@ export class TechnicalUserService {
     return { hash: hashApiToken(token), lastFour: token.slice(-4), revealBy: stored.expiresAt };
   }
 
+  /**
+   * Seals a token made elsewhere (a connected LeanIX's answer) for the request's requester, at
+   * once, in place of any copy an earlier run sealed: that run's token was replaced since, so the
+   * token the owner can reveal is always the one that works. The plaintext goes no further.
+   */
+  async sealToken(r: ChangeRequest, technicalUserId: string, token: string): Promise<{ hash: string; lastFour: string; revealBy: Date }> {
+    const { store, sealer, clock, revealTtlHours } = this.deps;
+    await store.tokenReveals.delete(r.id);
+    const revealBy = new Date(clock.now().getTime() + revealTtlHours * HOUR);
+    const stored = await store.tokenReveals.put({
+      id: r.id, workspaceId: r.workspaceId, technicalUserId, recipient: r.requester,
+      sealed: await sealer.seal(token, r.id), expiresAt: revealBy, claimedAt: null,
+    });
+    return { hash: hashApiToken(token), lastFour: token.slice(-4), revealBy: stored.expiresAt };
+  }
+
   /** A new token's stored form; its expiry-warning count starts from the workspace's thresholds. */
   newStoredToken(t: { hash: string; lastFour: string; revealBy: Date }, expiresAt: Date, warningDays: number[]): StoredToken {
     return {

@@ -173,6 +173,12 @@ interface RequestBase {
   approveAt?: Date | null;
   /** Where it came from (the API, a workflow step); absent for Slack's own commands and forms. */
   origin?: RequestOrigin;
+  /**
+   * What the approvers saw of the subject when it was asked (e.g. `{ role: 'VIEWER' }`): in a
+   * workspace connected to LeanIX the change is made only while LeanIX still shows this. Absent
+   * on requests older than it (the record as it is stands in).
+   */
+  seen?: Record<string, string> | null;
   version: number;
 }
 

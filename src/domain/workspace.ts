@@ -1,4 +1,5 @@
 import type { WebhookConfig } from './webhook.js';
+import type { LeanixConnection } from './leanix-connection.js';
 import type { Role } from './permission.js';
 import type { PolicyRule } from './policy.js';
 
@@ -64,7 +65,11 @@ export interface Workspace {
   retiredAt?: Date | null;
   /** Where its history lines and request status changes are pushed (domain/webhook.ts). */
   webhooks?: WebhookConfig[];
+  /** Set when the workspace is connected to a SAP LeanIX workspace (domain/leanix-connection.ts). */
+  leanix?: LeanixConnection | null;
 }
+
+export const isConnected = (ws: Workspace): ws is Workspace & { leanix: LeanixConnection } => ws.leanix != null;
 
 export const isRetired = (ws: Workspace): boolean => ws.retiredAt != null;
 

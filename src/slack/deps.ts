@@ -26,4 +26,12 @@ export interface SlackDeps {
   breakGlass: BreakGlassService;
   /** The Workflow Builder step's requests (app/workflow-steps.ts). */
   workflowSteps: WorkflowSteps;
+  /**
+   * A connected workspace's own changelog of a technical user, from LeanIX (newest first); null
+   * when the workspace is not connected. Absent: no workspace is.
+   */
+  leanixChangelog?: (workspaceId: string, technicalUserId: string) => Promise<LeanixChangelogLine[] | null>;
 }
+
+/** One line of LeanIX's changelog of a technical user, as /techuser history shows it. */
+export interface LeanixChangelogLine { type: string; at: Date | null; actor: string | null }

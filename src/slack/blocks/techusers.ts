@@ -43,6 +43,17 @@ export function historyText(userName: string, entries: HistoryEntry[]): string {
   return `*History of ${typed(userName)}* (newest first)\n${lines.join('\n')}`;
 }
 
+/**
+ * LeanIX's own changelog of a technical user, shown under Keywarden's lines: every change made
+ * there, by Keywarden or by anyone else. Its words are LeanIX's (typed text, escaped).
+ */
+export function leanixChangelogText(lines: Array<{ type: string; at: Date | null; actor: string | null }> | string): string {
+  if (typeof lines === 'string') return `*In LeanIX*: its changelog could not be read (${typed(lines)}).`;
+  if (lines.length === 0) return '*In LeanIX*: no changelog entries.';
+  const rows = lines.map((l) => `• ${l.at ? `${l.at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'date unknown'} — ${typed(l.type)}${l.actor ? ` by ${typed(l.actor)}` : ''}`);
+  return `*In LeanIX* (its changelog, newest first)\n${rows.join('\n')}`;
+}
+
 /** The DM that carries the Reveal button: it names the technical user, never the token. */
 export function revealBlocks(userName: string, requestId: string, revealBy: Date | null): types.KnownBlock[] {
   const deadline = revealBy ? ` Reveal it before <!date^${Math.floor(revealBy.getTime() / 1000)}^{date_short_pretty} {time}|${revealBy.toISOString()}>, or it will be revoked.` : '';

@@ -4,7 +4,7 @@ import { Codes, DomainError } from '../../../domain/errors.js';
 import type { Workspace } from '../../../domain/workspace.js';
 import { isAdmin, isApprover } from '../../../domain/workspace.js';
 import { GRANTS_LISTED, grantsListText } from '../../blocks/grants.js';
-import { historyText, techUserListText } from '../../blocks/techusers.js';
+import { historyText, leanixChangelogText, techUserListText } from '../../blocks/techusers.js';
 import type { SlackDeps } from '../../deps.js';
 import { parseTechuserCommand, TECHUSER_USAGE, type TechuserCommand } from '../../grammar/techuser-command.js';
 import type { SlashCommand } from '../../schemas.js';
@@ -35,9 +35,15 @@ async function run(deps: SlackDeps, c: TechuserCommand, cmd: SlashCommand): Prom
         .map((t) => ({ subject: { type: 'technicalUser' as const, id: t.id, label: t.userName }, grant: t.grant! }));
       return grantsListText(ws, grants, deps.clock.now(), 'grants of technical users');
     }
-    case 'history':
+    case 'history': {
       mayRead(ws, cmd.user_id);
-      return historyText(c.userName, await deps.technicalUsers.history(ws.id, c.userName));
+      const own = historyText(c.userName, await deps.technicalUsers.history(ws.id, c.userName));
+      if (!deps.leanixChangelog) return own;
+      const tu = await deps.technicalUsers.get(ws.id, c.userName);
+      // Beside Keywarden's lines, never instead of them: LeanIX being away costs only its part.
+      const there = await deps.leanixChangelog(ws.id, tu.id).catch((err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 200));
+      return there === null ? own : `${own}\n\n${leanixChangelogText(there)}`;
+    }
     case 'request':
       return submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason, breakGlass: c.breakGlass }));
   }
