@@ -53,6 +53,9 @@ import { meteredStore } from './metrics/metered-store.js';
 import { KeywardenMetrics } from './metrics/metrics.js';
 import { readSeedFile } from './store/seed-file.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
+import { Drift } from './leanix/drift.js';
+import { LeanixSync, type LeanixConnection } from './leanix/sync.js';
+import { RedisSyncState } from './leanix/sync-state.js';
 import type { OutboundWorkerOptions } from '../jobs/outbound.js';
 
 export interface KeywardenOptions {
@@ -70,6 +73,8 @@ export interface KeywardenOptions {
   slackLanes?: LaneLimits;
   /** The outbound workers' timings (tests shorten them). */
   outboundWorker?: Pick<OutboundWorkerOptions, 'watchEveryMs' | 'backlogWarnSeconds' | 'maximumRateLimitDelayMs'>;
+  /** The connected LeanIX workspaces the mirror sync reads (tests give their own LeanIX), and how often its tick runs. */
+  leanix?: { connections: () => Promise<LeanixConnection[]>; tickMs?: number };
 }
 
 export interface Keywarden {
@@ -82,6 +87,8 @@ export interface Keywarden {
   expiry: ExpiryService;
   grants: GrantService;
   reviews: OwnershipReviewService;
+  /** Changes found in connected LeanIX workspaces that Keywarden did not make. */
+  drift: Drift;
   stop(): Promise<void>;
 }
 
@@ -182,7 +189,11 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass };
+    // The LeanIX mirror's state lives in Redis beside the queues, read by every process.
+    const syncState = new RedisSyncState(producer, prefix);
+    const drift = new Drift({ store, notifier, clock, log, state: syncState });
+    const mirror = { state: syncState, drift };
+    const services = { mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -205,11 +216,14 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
           store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes, ...opts.outboundWorker,
           undelivered: (r, message, why) => new RequestMessages({ store, notifier, clock, log }).noteUndelivered(r, message, why),
         },
+        leanix: opts.leanix && {
+          sync: new LeanixSync({ store, clock, log, state: syncState, drift }), connections: opts.leanix.connections, tickMs: opts.leanix.tickMs,
+        },
       });
       stops.push(() => workers.close());
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, drift, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,7 +1,9 @@
 export type Actor =
   | { type: 'slack'; id: string }
   | { type: 'technicalUser'; id: string; name: string }
-  | { type: 'system' };
+  | { type: 'system' }
+  /** A change found in a connected LeanIX workspace that Keywarden did not make (drift). */
+  | { type: 'leanix' };
 
 export type SubjectType = 'permission' | 'technicalUser';
 
@@ -34,4 +36,4 @@ export interface HistoryEntry {
 }
 
 export const describeActor = (a: Actor): string =>
-  a.type === 'slack' ? `<@${a.id}>` : a.type === 'technicalUser' ? `technical user ${a.name}` : 'Keywarden';
+  a.type === 'slack' ? `<@${a.id}>` : a.type === 'technicalUser' ? `technical user ${a.name}` : a.type === 'leanix' ? 'LeanIX' : 'Keywarden';

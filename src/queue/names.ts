@@ -15,3 +15,6 @@ export const OUTBOUND_QUEUES = { 'chat.postMessage': 'outbound-post', 'chat.upda
 export const REVIEW_OWNERS_JOB = 'review-owners';
 export const ESCALATE_REQUESTS_JOB = 'escalate-requests';
 export const REMIND_BREAK_GLASS_JOB = 'remind-break-glass';
+/** The LeanIX mirror sync (src/leanix/sync.ts): one queue, one repeatable tick, one job at a time per worker. */
+export const LEANIX_SYNC_QUEUE = 'leanix-sync';
+export const LEANIX_SYNC_JOB = 'leanix-sync';

@@ -6,6 +6,8 @@ import type { RequestService } from '../app/requests.js';
 import type { BreakGlassService } from '../app/break-glass.js';
 import type { TechnicalUserService } from '../app/technical-users.js';
 import type { Outbound } from './outbound/outbound.js';
+import type { Drift } from '../leanix/drift.js';
+import type { SyncState } from '../leanix/sync-state.js';
 
 /** What Slack listeners are given; they read nothing else (no process.env, no globals). */
 export interface SlackDeps {
@@ -23,4 +25,6 @@ export interface SlackDeps {
   directory: Directory;
   /** Reviews of break-glass changes (Reviewed, Revert now). */
   breakGlass: BreakGlassService;
+  /** The LeanIX mirror: when each workspace was last synced, and its drift (absent: no workspace is connected). */
+  mirror?: { state: Pick<SyncState, 'lastSynced'>; drift: Pick<Drift, 'recent'> };
 }

@@ -69,6 +69,10 @@ export class FakeNotifier implements Notifier {
     }
     this.grantEnds.push({ id: r.id, end, revertedTo });
   }
+  readonly drift: Array<{ workspaceId: string; entryIds: string[]; day?: string }> = [];
+  async driftFound(ws: Workspace, entryIds: string[], digest?: { day: string }) {
+    this.drift.push({ workspaceId: ws.id, entryIds, ...(digest && { day: digest.day }) });
+  }
   readonly breakGlass: Array<{ id: string; what: 'used' | 'unreviewed'; hours?: number }> = [];
   readonly escalations: Array<{ id: string; to: string[] }> = [];
   async breakGlassUsed(r: ChangeRequest) {

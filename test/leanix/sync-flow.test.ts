@@ -1,0 +1,84 @@
+/**
+ * The mirror sync through the real Keywarden: its BullMQ job on a private Redis, a second sync
+ * worker beside it (another process, in effect), the fake Slack, the injected clock, and a LeanIX
+ * in memory behind the reader port.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Redis } from 'ioredis';
+import { startLeanixSyncWorker } from '../../jobs/leanix-sync.js';
+import { LeanixSync, type LeanixConnection } from '../../src/leanix/sync.js';
+import { RedisSyncState } from '../../src/leanix/sync-state.js';
+import { createLog } from '../../src/log.js';
+import { createMemoryStore } from '../../src/store/memory/memory-store.js';
+import { ADMIN, startTestApp, WS_ID, type TestApp } from '../helpers/keywarden.js';
+import { TestClock } from '../helpers/clock.js';
+import { MemoryLeanix } from '../helpers/memory-leanix.js';
+
+const PREFIX = 'kwtest-leanix-flow';
+const clock = new TestClock();
+const leanix = new MemoryLeanix(WS_ID);
+leanix.addPermission('john.doe@meshlab.de', 'MEMBER', 'INVITED');
+leanix.addPermission('jane.roe@meshlab.de', 'MEMBER', 'ACTIVE');
+leanix.addPermission('max.muster@meshlab.de', 'VIEWER', 'ARCHIVED');
+leanix.addPermission('new.person@meshlab.de', 'VIEWER', 'ACTIVE');
+
+const store = createMemoryStore();
+let t: TestApp;
+let second: { close(): Promise<void> };
+let conn: Redis;
+let state: RedisSyncState;
+const connections = async (): Promise<LeanixConnection[]> => [{ workspace: (await store.workspaces.findById(WS_ID))!, reader: leanix, syncSeconds: 30 }];
+
+beforeAll(async () => {
+  t = await startTestApp({ store, options: { clock, queuePrefix: PREFIX, leanix: { connections, tickMs: 100 } } });
+  conn = new Redis(t.redis.url, { maxRetriesPerRequest: null });
+  state = new RedisSyncState(conn, PREFIX);
+  // A second worker process's sync job: the same Redis, store and clock, its own everything else.
+  const log = createLog('silent');
+  second = await startLeanixSyncWorker({ sync: new LeanixSync({ store: t.store, clock, log, state, drift: t.kw.drift }), connections, tickMs: 100, connection: conn, prefix: PREFIX, log });
+});
+afterAll(async () => {
+  await second?.close();
+  conn?.disconnect();
+  await t?.stop();
+});
+
+/** Waits for the next finished sync (the clock moved past syncSeconds first). */
+async function nextSync() {
+  const before = (await state.lastSynced(WS_ID))?.getTime() ?? 0;
+  clock.advance(31_000);
+  await vi.waitFor(async () => expect((await state.lastSynced(WS_ID))?.getTime() ?? 0).toBeGreaterThan(before), { timeout: 10_000, interval: 20 });
+}
+
+const driftPosts = () => t.slack.calls.filter((c) => c.method === 'chat.postMessage' && String(c.args.text).includes('outside Keywarden'));
+
+describe('the LeanIX mirror in a running Keywarden', () => {
+  it('takes LeanIX in, adds unknown users, and /permission list says when it was last synced', async () => {
+    await nextSync();
+    expect(await t.store.users.findByEmail('new.person@meshlab.de')).not.toBeNull();
+    const reply = await t.answer((await t.command(ADMIN, 'list')).responseId);
+    expect(reply).toMatch(/mirror of LeanIX, last synced \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(reply).toContain('new.person@meshlab.de');
+  });
+
+  it('a role raised in LeanIX is told at once in the notification channel, and recorded once after two syncs on two workers', async () => {
+    leanix.permissionOf('jane.roe@meshlab.de').role = 'ADMIN';
+    await nextSync();
+    const post = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === 'CNOTIFY' && String(c.args.text).includes('raising access'));
+    expect(JSON.stringify(post.args.blocks)).toContain('role MEMBER → ADMIN');
+    await nextSync();
+    await nextSync();
+    const lines = (await t.store.history.listByWorkspace(WS_ID, { afterSeq: 0, limit: 1000 })).filter((e) => e.action === 'permission.changed_outside');
+    expect(lines).toHaveLength(1);
+    expect(driftPosts()).toHaveLength(1);
+  });
+
+  it('/permission drift lists the last 30 days', async () => {
+    const reply = await t.answer((await t.command(ADMIN, 'drift')).responseId);
+    expect(reply).toContain('Changed in LeanIX outside Keywarden');
+    expect(reply).toContain('jane.roe@meshlab.de');
+    expect(reply).toContain('role MEMBER → ADMIN');
+    expect((await t.command(ADMIN, 'drift soon')).json.text).toMatch(/"soon" is not a page number/);
+    expect(await t.answer((await t.command(ADMIN, 'drift 2')).responseId)).toMatch(/No more changes outside Keywarden/);
+  });
+});
