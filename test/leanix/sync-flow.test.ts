@@ -81,4 +81,16 @@ describe('the LeanIX mirror in a running Keywarden', () => {
     expect((await t.command(ADMIN, 'drift soon')).json.text).toMatch(/"soon" is not a page number/);
     expect(await t.answer((await t.command(ADMIN, 'drift 2')).responseId)).toMatch(/No more changes outside Keywarden/);
   });
+
+  it('a lowered role appears in the next day\'s digest, not at once', async () => {
+    leanix.permissionOf('john.doe@meshlab.de').role = 'VIEWER';
+    await nextSync();
+    expect(driftPosts()).toHaveLength(1);
+    clock.advance(86_400_000);
+    await nextSync();
+    const digest = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === 'CNOTIFY' && /outside Keywarden on \d{4}-\d{2}-\d{2}/.test(String(c.args.text)));
+    expect(JSON.stringify(digest.args.blocks)).toContain('john.doe@meshlab.de');
+    expect(JSON.stringify(digest.args.blocks)).toContain('role MEMBER → VIEWER');
+    expect(JSON.stringify(digest.args.blocks)).not.toContain('jane.roe');
+  });
 });
