@@ -56,6 +56,7 @@ import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
 import { Drift } from './leanix/drift.js';
 import { LeanixSync, type LeanixConnection } from './leanix/sync.js';
 import { RedisSyncState } from './leanix/sync-state.js';
+import { grantsOutside } from './leanix/grant-outside.js';
 import type { OutboundWorkerOptions } from '../jobs/outbound.js';
 
 export interface KeywardenOptions {
@@ -217,7 +218,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
           undelivered: (r, message, why) => new RequestMessages({ store, notifier, clock, log }).noteUndelivered(r, message, why),
         },
         leanix: opts.leanix && {
-          sync: new LeanixSync({ store, clock, log, state: syncState, drift }), connections: opts.leanix.connections, tickMs: opts.leanix.tickMs,
+          sync: new LeanixSync({ store, clock, log, state: syncState, drift, grants: grantsOutside(grants) }), connections: opts.leanix.connections, tickMs: opts.leanix.tickMs,
         },
       });
       stops.push(() => workers.close());

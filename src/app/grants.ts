@@ -139,11 +139,12 @@ export class GrantService {
   /** The history line of an end, and one message to the requester (DM and the approval thread). */
   private async finishEnd(s: GrantSubject, grantId: string, made: AppliedChange, end: GrantEnd): Promise<void> {
     const { store, notifier, clock } = this.deps;
-    const actor: Actor = end.how === 'ended' ? { type: 'slack', id: end.by } : { type: 'system' };
+    const actor: Actor = end.how === 'ended' ? { type: 'slack', id: end.by } : end.how === 'outside' ? { type: 'leanix' } : { type: 'system' };
+    const reason = end.how === 'expired' ? 'the grant ran out' : end.how === 'outside' ? 'changed in LeanIX outside Keywarden; not reverted' : 'ended early';
     await store.history.append({
       id: grantEndId(grantId), workspaceId: s.workspaceId, subject: { type: s.type, id: s.id, label: s.label },
       action: `${s.type === 'permission' ? 'permission' : 'techuser'}.grant_ended`, actor, requestId: grantId, approvers: [],
-      before: made.before, after: made.after, reason: end.how === 'expired' ? 'the grant ran out' : 'ended early', at: made.at,
+      before: made.before, after: made.after, reason, at: made.at,
     });
     const r = await store.requests.findById(grantId);
     const ws = r && (await store.workspaces.findById(r.workspaceId));
@@ -154,6 +155,24 @@ export class GrantService {
       await store.requests.releaseNotice(r.id, 'grantEnded');
       throw err;
     }
+  }
+
+  /**
+   * The end of a grant whose subject was changed in LeanIX outside Keywarden (leanix/sync.ts), as
+   * the sync records it in its own compare-and-set of the subject: the grant closed, the role left
+   * as LeanIX shows it. `from` and `to` are the role before and after the change made outside.
+   */
+  endedOutsideEntry(grant: Grant, from: Role, to: Role, at: Date): AppliedChange {
+    return { id: grantEndId(grant.requestId), at, before: { role: from }, after: { role: to }, end: { how: 'outside', to } };
+  }
+
+  /** Finishes an end the sync made: its history line and its one message (a re-run, or the grant's timer later, finds it done). */
+  async finishEndedOutside(ref: SubjectRef, grantId: string): Promise<void> {
+    const s = await this.subjects.findById(ref);
+    const made = s && appliedChange(s.applied, grantEndId(grantId));
+    if (!s || !made?.end) return;
+    this.deps.observer?.grantEnded(made.end.how);
+    await this.finishEnd(s, grantId, made, made.end);
   }
 
   /** The request a grant came from, as the DM's buttons name it. */

@@ -145,7 +145,8 @@ export class LeanixSync {
       return;
     }
     const change = r.first ? null : this.change(m.id, m.version, was, next);
-    const ending = change && m.grant && (was.role !== next.role || next.status === 'ARCHIVED') ? this.deps.grants?.endEntry(m.grant, was.role, next.role, change.at) : null;
+    // A grant whose role was changed outside ends here, in this same write, without going back.
+    const ending = change && m.grant && was.role !== next.role ? this.deps.grants?.endEntry(m.grant, was.role, next.role, change.at) : null;
     const fields = { ...next, lastLogin, applied: withChanges(m.applied, change, ending), ...(ending && { grant: null }) };
     const updated = await this.deps.store.permissions.update(m.id, m.version, fields);
     if (!updated) {

@@ -58,7 +58,7 @@ export class KeywardenMetrics {
 
   private readonly grantEnds = new Counter({
     name: 'keywarden_grant_ends_total',
-    help: 'Time-bound grants ended, by how: expired (reverted at its end), ended (End now), gone (its end found it already ended or superseded).',
+    help: 'Time-bound grants ended, by how: expired (reverted at its end), ended (End now), outside (its subject changed in LeanIX outside Keywarden; not reverted), gone (its end found it already ended or superseded).',
     labelNames: ['outcome'] as const, registers: [this.registry],
   });
 
@@ -91,7 +91,7 @@ export class KeywardenMetrics {
   }
 
   /** A grant's end was made (or found already made by another change); see GrantService.end. */
-  grantEnded(how: 'expired' | 'ended' | 'superseded' | 'gone'): void {
+  grantEnded(how: 'expired' | 'ended' | 'superseded' | 'outside' | 'gone'): void {
     this.grantEnds.inc({ outcome: how });
   }
 

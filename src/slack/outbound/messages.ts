@@ -23,6 +23,7 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
       z.object({ how: z.literal('expired') }),
       z.object({ how: z.literal('ended'), by: Id }),
       z.object({ how: z.literal('superseded'), by: Id.nullable() }),
+      z.object({ how: z.literal('outside'), to: z.enum(['VIEWER', 'MEMBER', 'ADMIN']) }),
     ]),
   }),
   /** The approvers' reminder, in the approval message's thread. */
