@@ -192,7 +192,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const audit = new AuditService({ store });
     // The LeanIX mirror's state lives in Redis beside the queues, read by every process.
     const syncState = new RedisSyncState(producer, prefix);
-    const drift = new Drift({ store, notifier, clock, log, state: syncState });
+    const drift = new Drift({ store, notifier, clock, log, state: syncState, observer: metrics });
     const mirror = { state: syncState, drift };
     const services = { mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass };
 
@@ -218,7 +218,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
           undelivered: (r, message, why) => new RequestMessages({ store, notifier, clock, log }).noteUndelivered(r, message, why),
         },
         leanix: opts.leanix && {
-          sync: new LeanixSync({ store, clock, log, state: syncState, drift, grants: grantsOutside(grants) }), connections: opts.leanix.connections, tickMs: opts.leanix.tickMs,
+          sync: new LeanixSync({ store, clock, log, state: syncState, drift, grants: grantsOutside(grants), observer: metrics }), connections: opts.leanix.connections, tickMs: opts.leanix.tickMs,
         },
       });
       stops.push(() => workers.close());

@@ -21,8 +21,9 @@ export const DRIFT_LIST_DAYS = 30;
 export const driftId = (subjectId: string, version: number): string => `drift:${subjectId}:${version}`;
 export const isDriftId = (id: string): boolean => id.startsWith('drift:');
 
+/** Told of each drift recorded, by workspace name (the metrics' label). */
 export interface DriftObserver {
-  driftFound(workspaceId: string, kind: SubjectType): void;
+  driftFound(workspace: string, kind: SubjectType): void;
 }
 
 export interface DriftSubject {
@@ -49,7 +50,7 @@ export class Drift {
         id: change.id, workspaceId: ws.id, subject, action: DRIFT_ACTIONS[subject.type], actor: { type: 'leanix' }, requestId: null, approvers: [],
         before: change.before, after: change.after, reason: raises ? 'raises access' : null, at: change.at ?? clock.now(),
       });
-      this.deps.observer?.driftFound(ws.id, subject.type);
+      this.deps.observer?.driftFound(ws.name, subject.type);
     }
     if (raises && (await state.claimNotice(change.id))) {
       try {

@@ -28,8 +28,9 @@ export interface LeanixConnection {
   syncSeconds: number;
 }
 
+/** Told of each finished sync, by workspace name (the metrics' label). */
 export interface SyncObserver {
-  synced(workspaceId: string, at: Date): void;
+  synced(workspace: string, at: Date): void;
 }
 
 /** What one sync did, for the log, the tests and the bench. */
@@ -109,7 +110,7 @@ export class LeanixSync {
     }
     const at = clock.now();
     await state.synced(ws.id, at);
-    this.deps.observer?.synced(ws.id, at);
+    this.deps.observer?.synced(ws.name, at);
     return r;
   }
 

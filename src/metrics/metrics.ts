@@ -11,6 +11,10 @@
  *   keywarden_slack_limited_total{method}              Slack calls answered 429 (rate limited)
  *   keywarden_slack_outbound_backlog{method}           messages waiting their turn in an outbound lane (read on scrape)
  *   keywarden_slack_outbound_oldest_seconds{method}    how long the oldest of them has waited (read on scrape)
+ *   keywarden_leanix_calls_total{workspace,method,status}  calls to a connected LeanIX, by answer (HTTP status, or "error")
+ *   keywarden_leanix_call_seconds{workspace,method}    how long they took
+ *   keywarden_leanix_last_sync_timestamp_seconds{workspace}  when the mirror was last brought up to date (by this process)
+ *   keywarden_leanix_drift_total{workspace,kind}       changes found in LeanIX that Keywarden did not make (kind: permission, techuser)
  *
  * plus prom-client's default process metrics. Every label has a small, fixed set of values.
  */
@@ -67,6 +71,23 @@ export class KeywardenMetrics {
     labelNames: ['method'] as const, registers: [this.registry],
   });
 
+  private readonly leanixCalls = new Counter({
+    name: 'keywarden_leanix_calls_total', help: 'Calls to a connected LeanIX workspace, by method and answer (HTTP status, or "error" when none came).',
+    labelNames: ['workspace', 'method', 'status'] as const, registers: [this.registry],
+  });
+  private readonly leanixCallSeconds = new Histogram({
+    name: 'keywarden_leanix_call_seconds', help: 'Time a call to LeanIX took, answer or not.',
+    labelNames: ['workspace', 'method'] as const, buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry],
+  });
+  private readonly leanixLastSync = new Gauge({
+    name: 'keywarden_leanix_last_sync_timestamp_seconds', help: 'When this process last finished a sync of the workspace\'s mirror of LeanIX (Unix seconds).',
+    labelNames: ['workspace'] as const, registers: [this.registry],
+  });
+  private readonly leanixDrift = new Counter({
+    name: 'keywarden_leanix_drift_total', help: 'Changes found in LeanIX that Keywarden did not make, by workspace and kind (permission, techuser).',
+    labelNames: ['workspace', 'kind'] as const, registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -108,6 +129,22 @@ export class KeywardenMetrics {
         }
       },
     });
+  }
+
+  /** One call to LeanIX ended: `status` is the HTTP status, or null when no answer came (timeout, network). */
+  leanixCall(workspace: string, method: string, status: number | null, seconds: number): void {
+    this.leanixCalls.inc({ workspace, method, status: status === null ? 'error' : String(status) });
+    this.leanixCallSeconds.observe({ workspace, method }, Math.max(0, seconds));
+  }
+
+  /** A sync of the workspace's mirror finished (LeanixSync's observer). */
+  synced(workspace: string, at: Date): void {
+    this.leanixLastSync.set({ workspace }, at.getTime() / 1000);
+  }
+
+  /** A drift was recorded (once per drift, by the process that wrote its line). */
+  driftFound(workspace: string, kind: 'permission' | 'technicalUser'): void {
+    this.leanixDrift.inc({ workspace, kind: kind === 'permission' ? 'permission' : 'techuser' });
   }
 
   /** One job attempt ended. */

@@ -72,6 +72,17 @@ describe('the LeanIX mirror in a running Keywarden', () => {
     const lines = (await t.store.history.listByWorkspace(WS_ID, { afterSeq: 0, limit: 1000 })).filter((e) => e.action === 'permission.changed_outside');
     expect(lines).toHaveLength(1);
     expect(driftPosts()).toHaveLength(1);
+    const metrics = await (await fetch(`${t.kw.url}/metrics`)).text();
+    expect(metrics).toContain('keywarden_leanix_drift_total{workspace="meshlab",kind="permission"} 1');
+  });
+
+  it('tells when each workspace was last synced in /metrics', async () => {
+    // Either worker may have run the syncs so far; this one is run by Keywarden's own.
+    await second.close();
+    await nextSync();
+    const metrics = await (await fetch(`${t.kw.url}/metrics`)).text();
+    const at = Number(/keywarden_leanix_last_sync_timestamp_seconds\{workspace="meshlab"\} (\d+(\.\d+)?)/.exec(metrics)?.[1]);
+    expect(at * 1000).toBe((await state.lastSynced(WS_ID))!.getTime());
   });
 
   it('/permission drift lists the last 30 days', async () => {
