@@ -8,14 +8,14 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Log } from '../src/app/ports.js';
-import type { LeanixConnection, LeanixSync } from '../src/leanix/sync.js';
+import type { LeanixSync, SyncTarget } from '../src/leanix/sync.js';
 import { LEANIX_SYNC_JOB, LEANIX_SYNC_QUEUE } from '../src/queue/names.js';
 import { observeJobs, type JobMetrics } from './job-metrics.js';
 
 export interface LeanixSyncJobOptions {
   sync: LeanixSync;
   /** The connected workspaces as they are now (each with its reader and syncSeconds). */
-  connections: () => Promise<LeanixConnection[]>;
+  targets: () => Promise<SyncTarget[]>;
   /** How often the tick runs (ms; default 30 s, the shortest syncSeconds allowed). */
   tickMs?: number;
 }
@@ -24,7 +24,7 @@ export async function startLeanixSyncWorker(
   o: LeanixSyncJobOptions & { connection: Redis; prefix: string; log: Log; metrics?: JobMetrics },
 ): Promise<{ close(): Promise<void> }> {
   const { connection, prefix, log, tickMs = 30_000 } = o;
-  const worker = new Worker(LEANIX_SYNC_QUEUE, async () => o.sync.runDue(await o.connections()), { connection, prefix, concurrency: 1 });
+  const worker = new Worker(LEANIX_SYNC_QUEUE, async () => o.sync.runDue(await o.targets()), { connection, prefix, concurrency: 1 });
   worker.on('error', (err) => log.error({ err, queue: LEANIX_SYNC_QUEUE }, 'worker error'));
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, queue: LEANIX_SYNC_QUEUE, err }, 'job failed'));
   if (o.metrics) observeJobs(worker, o.metrics);

@@ -83,7 +83,14 @@ const Env = z
     message: 'must be all when MONGODB_URI=memory (the in-memory store is not shared between processes)',
   });
 
-export type Config = z.infer<typeof Env>;
+export type Config = z.infer<typeof Env> & {
+  /**
+   * Another variable of the same environment, by name: the seed names the variables that hold
+   * secrets it must not contain (a connected workspace's `leanix.apiTokenEnv`). Blank is unset.
+   * A function, so the values are not in the object's fields (nor in any dump of the config).
+   */
+  readonly variable: (name: string) => string | undefined;
+};
 
 /** Every setting's name: what deployment files may set (test/deploy checks them against this). */
 export const SETTINGS = Object.keys(Env.shape) as ReadonlyArray<keyof Config>;
@@ -99,7 +106,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     Object.entries(env).flatMap(([k, v]) => (v === undefined || v.trim() === '' ? [] : [[k, v.trim()]])),
   );
   const parsed = Env.safeParse(cleaned);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // Not enumerable: the settings compare, print and spread as before, without it.
+    return Object.defineProperty(parsed.data, 'variable', { value: (name: string) => cleaned[name], enumerable: false }) as Config;
+  }
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');
   const why = issue.code === 'invalid_type' && cleaned[name] === undefined ? 'is required' : issue.message;

@@ -52,9 +52,10 @@ import { logDestination } from './log-pretty.js';
 import { meteredStore } from './metrics/metered-store.js';
 import { KeywardenMetrics } from './metrics/metrics.js';
 import { readSeedFile } from './store/seed-file.js';
+import { LeanixConnections, type LeanixTransportOptions } from './leanix/connections.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
 import { Drift } from './leanix/drift.js';
-import { LeanixSync, type LeanixConnection } from './leanix/sync.js';
+import { LeanixSync, syncTargets } from './leanix/sync.js';
 import { RedisSyncState } from './leanix/sync-state.js';
 import { grantsOutside } from './leanix/grant-outside.js';
 import type { OutboundWorkerOptions } from '../jobs/outbound.js';
@@ -74,8 +75,10 @@ export interface KeywardenOptions {
   slackLanes?: LaneLimits;
   /** The outbound workers' timings (tests shorten them). */
   outboundWorker?: Pick<OutboundWorkerOptions, 'watchEveryMs' | 'backlogWarnSeconds' | 'maximumRateLimitDelayMs'>;
-  /** The connected LeanIX workspaces the mirror sync reads (tests give their own LeanIX), and how often its tick runs. */
-  leanix?: { connections: () => Promise<LeanixConnection[]>; tickMs?: number };
+  /** How often the LeanIX mirror sync's tick runs (ms; default 30 s, the shortest syncSeconds). */
+  leanixSyncTickMs?: number;
+  /** How the LeanIX clients call LeanIX (tests: short timeouts, a sleep that moves their clock). */
+  leanixTransport?: LeanixTransportOptions;
 }
 
 export interface Keywarden {
@@ -90,6 +93,8 @@ export interface Keywarden {
   reviews: OwnershipReviewService;
   /** Changes found in connected LeanIX workspaces that Keywarden did not make. */
   drift: Drift;
+  /** The LeanIX connections of connected workspaces (empty when none is connected). */
+  leanix: LeanixConnections;
   stop(): Promise<void>;
 }
 
@@ -110,7 +115,13 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     metrics.watchTokens(store.technicalUsers, () => clock.now(), log);
     metrics.watchGrants([store.permissions, store.technicalUsers], log);
     metrics.watchReviews(store.ownership, log);
-    if (config.SEED_FILE) await applySeed(store, await readSeedFile(config.SEED_FILE), log, clock.now());
+    const seed = config.SEED_FILE ? await readSeedFile(config.SEED_FILE) : null;
+    // Before the seed is applied: a connected workspace without its token stops the start, changing nothing.
+    const leanix = LeanixConnections.open(seed ? seed.workspaces : await store.workspaces.list(), config.variable, {
+      clock, log, transport: opts.leanixTransport,
+      observe: (workspace) => ({ call: (e) => metrics.leanixCall(workspace, e.op, e.status, e.seconds) }),
+    });
+    if (seed) await applySeed(store, seed, log, clock.now());
 
     // Bounded: a Slack outage must not hold a queue job for half an hour. A 429 is not waited out
     // by the call: the outbound path queues the message in its lane, which waits for every caller.
@@ -194,7 +205,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const syncState = new RedisSyncState(producer, prefix);
     const drift = new Drift({ store, notifier, clock, log, state: syncState, observer: metrics });
     const mirror = { state: syncState, drift };
-    const services = { mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass };
+    const services = { mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, leanix };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -203,7 +214,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (config.ROLE !== 'worker') url = await startWeb(config, prefix, services, producer, stops, ops.routes);
     else {
       // A worker serves no Slack or API, but its health checks and job metrics are worth a port.
-      const server = await listenForOperations(config.PORT, [...healthRoutes({ store, redis: producer }), ...ops.routes], log, {
+      const server = await listenForOperations(config.PORT, [...healthRoutes({ store, redis: producer, leanix }), ...ops.routes], log, {
         trustedProxies: config.TRUSTED_PROXIES,
       });
       stops.push(() => server.close());
@@ -217,14 +228,16 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
           store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes, ...opts.outboundWorker,
           undelivered: (r, message, why) => new RequestMessages({ store, notifier, clock, log }).noteUndelivered(r, message, why),
         },
-        leanix: opts.leanix && {
-          sync: new LeanixSync({ store, clock, log, state: syncState, drift, grants: grantsOutside(grants), observer: metrics }), connections: opts.leanix.connections, tickMs: opts.leanix.tickMs,
-        },
+        // Only where a workspace is connected: the sync reads each through its shared client.
+        leanix: leanix.size > 0 ? {
+          sync: new LeanixSync({ store, clock, log, state: syncState, drift, grants: grantsOutside(grants), observer: metrics }),
+          targets: () => syncTargets(store, leanix), tickMs: opts.leanixSyncTickMs,
+        } : undefined,
       });
       stops.push(() => workers.close());
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, drift, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, drift, leanix, stop };
   } catch (err) {
     await stop();
     throw err;

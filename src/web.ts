@@ -11,7 +11,7 @@ import { RedisRateLimiter } from './api/rate-limiter.js';
 import { TokenExchangeGuard } from './api/token-limits.js';
 import { systemClock } from './app/ports.js';
 import type { Config } from './config.js';
-import { healthRoutes } from './http/health.js';
+import { healthRoutes, type LeanixHealthSource } from './http/health.js';
 import { createHttpServer, type Route } from './http/server.js';
 import { redisConnection } from './queue/connection.js';
 import { createSlackApp } from './slack/app.js';
@@ -23,7 +23,7 @@ import { slackTransport } from './slack/transport.js';
 
 /** Starts the web half; what it opens is added to `stops`. Resolves with the server's base URL. */
 export async function startWeb(
-  config: Config, prefix: string, services: SlackDeps & ApiDeps, producer: Redis, stops: Array<() => Promise<unknown>>,
+  config: Config, prefix: string, services: SlackDeps & ApiDeps & { leanix?: LeanixHealthSource }, producer: Redis, stops: Array<() => Promise<unknown>>,
   operations: Route[] = [],
 ): Promise<string> {
   // Guards of the web edge, in Redis so every web process shares them (fail open: http/redis-guard.ts).
@@ -36,7 +36,7 @@ export async function startWeb(
   });
   const replayGuard = new RedisReplayGuard(guards, prefix, log);
   const d = { ...services, tokenGuard };
-  const routes: Route[] = [...healthRoutes({ store: d.store, redis: producer }), ...apiRoutes(d), ...operations];
+  const routes: Route[] = [...healthRoutes({ store: d.store, redis: producer, leanix: d.leanix }), ...apiRoutes(d), ...operations];
   let socketApp: App | null = null;
   const transport = slackTransport(config);
   if (transport.mode === 'socket') {

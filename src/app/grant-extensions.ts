@@ -6,6 +6,7 @@
 import { Codes, DomainError } from '../domain/errors.js';
 import type { Grant } from '../domain/grant.js';
 import { maxGrantHours } from '../domain/grant.js';
+import { breakGlassRoom } from '../domain/policy.js';
 import type { SubjectType } from '../domain/history.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
@@ -43,14 +44,22 @@ export async function activeGrant(deps: { store: Store; grants: GrantService }, 
   return { request, workspace, type, label: s.label, grant: s.grant };
 }
 
-/** How many whole minutes a grant may still be extended by: up to the workspace's maximum, counted from now. */
-export function extensionRoom(ws: Workspace, grant: Grant, now: Date): number {
-  return Math.max(0, maxGrantHours(ws.policy) * 60 - Math.ceil((grant.until.getTime() - now.getTime()) / 60_000));
+/**
+ * How many whole minutes a grant may still be extended by: up to the workspace's maximum, counted
+ * from now, and for a break-glass grant (`breakGlass`) up to maxBreakGlassHours from its start.
+ */
+export function extensionRoom(ws: Workspace, grant: Grant, now: Date, breakGlass = false): number {
+  const room = Math.max(0, maxGrantHours(ws.policy) * 60 - Math.ceil((grant.until.getTime() - now.getTime()) / 60_000));
+  return breakGlass ? Math.min(room, breakGlassRoom(ws.policy, grant)) : room;
 }
 
-/** The approval request for `minutes` more of an active grant. */
+/**
+ * The approval request for `minutes` more of an active grant. It names the grant's role: an
+ * extension is approved under its grant's rule (domain/policy.ts extensionRule).
+ */
 export function extensionRequest(g: ActiveGrant, minutes: number): NewRequest {
+  const { requestId: grantId, role: grantRole } = g.grant;
   return g.type === 'permission'
-    ? { kind: 'permission.extend', params: { email: g.label, grantId: g.grant.requestId, minutes } }
-    : { kind: 'techuser.extend', params: { userName: g.label, grantId: g.grant.requestId, minutes } };
+    ? { kind: 'permission.extend', params: { email: g.label, grantId, minutes, grantRole } }
+    : { kind: 'techuser.extend', params: { userName: g.label, grantId, minutes, grantRole } };
 }

@@ -8,6 +8,7 @@ import { appliedChange, remember, type AppliedChange } from '../domain/applied.j
 import { Codes, DomainError } from '../domain/errors.js';
 import type { Grant } from '../domain/grant.js';
 import { checkGrantPolicy, extendedUntil, formatDuration, grantEnds } from '../domain/grant.js';
+import { checkBreakGlassExtension } from '../domain/policy.js';
 import { recordSupersededBy } from './grant-history.js';
 import type { SubjectType } from '../domain/history.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
@@ -30,17 +31,26 @@ export class GrantRequests implements RequestHandler {
   async check(ws: Workspace, r: NewRequest): Promise<void> {
     const g = asGrant(r);
     const s = await this.subject(ws, g);
-    this.rule(ws, g, s, this.deps.clock.now());
+    this.rule(ws, g, s, this.deps.clock.now(), await this.breakGlassGrant(g));
   }
 
-  /** The rules against the subject as it is now (before approval, and again before the change). */
-  private rule(ws: Workspace, g: GrantNew, s: GrantSubject, now: Date): void {
+  /**
+   * The rules against the subject as it is now (before approval, and again before the change).
+   * `breakGlass`: the grant an extension extends was break-glass (capped from its start).
+   */
+  private rule(ws: Workspace, g: GrantNew, s: GrantSubject, now: Date, breakGlass: boolean): void {
     const who = noun(s.type, s.label);
     if (g.kind === 'permission.extend' || g.kind === 'techuser.extend') {
       if (s.grant?.requestId !== g.params.grantId) {
         throw new DomainError(Codes.GRANT_NOT_ACTIVE, `That grant of ${who} has already ended; ask for a new one.`);
       }
-      extendedUntil(ws.policy, ws.name, s.grant.until, g.params.minutes, now);
+      // It was approved under the rule of the role it names (domain/policy.ts extensionRule):
+      // that must be the grant's role. Extensions asked for before they named it are refused.
+      if (g.params.grantRole !== s.grant.role) {
+        throw new DomainError(Codes.GRANT_NOT_ACTIVE, `This extension does not name the role of the grant of ${who} (${s.grant.role}), so it was not approved under that grant's rule; ask for the extension again.`);
+      }
+      const until = extendedUntil(ws.policy, ws.name, s.grant.until, g.params.minutes, now);
+      if (breakGlass) checkBreakGlassExtension(ws.policy, s.grant, until);
       return;
     }
     checkGrantPolicy(ws.policy, ws.name, g.params.role, g.params.minutes ?? null);
@@ -54,6 +64,7 @@ export class GrantRequests implements RequestHandler {
 
   async carryOut(r: ChangeRequest, ws: Workspace, mayChange: () => void): Promise<string> {
     const g = asGrant(r);
+    const breakGlass = await this.breakGlassGrant(g);
     for (let attempt = 0; attempt < 5; attempt++) {
       const s = await this.subject(ws, g);
       const made = appliedChange(s.applied, r.id) ?? (await this.recorded(r.id));
@@ -65,7 +76,7 @@ export class GrantRequests implements RequestHandler {
       }
       mayChange();
       const now = this.deps.clock.now();
-      this.rule(ws, g, s, now);
+      this.rule(ws, g, s, now, breakGlass);
       const change = g.kind === 'permission.extend' || g.kind === 'techuser.extend'
         ? this.extension(s, g.params.minutes, ws, now)
         : this.grant(r, s, g.params.role, g.params.minutes!, now);
@@ -107,6 +118,12 @@ export class GrantRequests implements RequestHandler {
     const until = made.after?.until instanceof Date ? made.after.until.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '?';
     if (extend) return `The grant of ${noun(s.type, s.label)} now ends ${until}.`;
     return `${noun(s.type, s.label)} has the role ${String(made.after?.role)} for ${formatDuration(g.params.minutes!)}, until ${until}; then ${String(made.after?.revertTo)} again.`;
+  }
+
+  /** Whether the grant an extension extends was given by break-glass (its request says so for good). */
+  private async breakGlassGrant(g: GrantNew): Promise<boolean> {
+    if (g.kind !== 'permission.extend' && g.kind !== 'techuser.extend') return false;
+    return Boolean((await this.deps.store.requests.findById(g.params.grantId))?.breakGlass);
   }
 
   private async recorded(requestId: string): Promise<AppliedChange | null> {

@@ -5,6 +5,7 @@
  */
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { PermissionStatus, Role } from '../domain/permission.js';
+import { isTemporaryOnly } from '../domain/grant.js';
 import type { Workspace } from '../domain/workspace.js';
 import { assertMayChange, assertMayRead, type Principal } from './access-tokens.js';
 import type { ListFilter, PermissionService, PermissionView } from './permissions.js';
@@ -34,8 +35,13 @@ export class PermissionApiService {
 
   /**
    * Brings a permission's role and status to those given, through PermissionService (so the rules
-   * hold and history names the technical user). Sending the permission back unchanged is not an
-   * error: the answer is the permission as it is (the request is idempotent).
+   * hold and history names the technical user). Only what differs from the permission as it is
+   * counts as asked for: the body always carries both fields, and a role sent back as it is is
+   * not a role change (under a grant it would otherwise keep the granted role for good). A role
+   * that does change follows Slack's rules: never for good where the workspace allows it only for
+   * a time, and during a grant it wins over the grant (the grant is closed as superseded), as an
+   * approved `/permission role` does. Sending the permission back unchanged is not an error: the
+   * answer is the permission as it is (the request is idempotent).
    */
   async update(caller: Principal, u: PermissionUpdate): Promise<ApiPermission> {
     assertMayChange(caller);
@@ -46,12 +52,18 @@ export class PermissionApiService {
     if (u.workspaceId !== current.workspaceId) {
       throw new DomainError(Codes.PERMISSION_WORKSPACE_MISMATCH, `Permission ${u.id} belongs to workspace ${current.workspaceId}, not ${u.workspaceId}.`);
     }
-    const workspace = await this.workspace(current.workspaceId);
+    const ws = await this.workspaceRecord(current.workspaceId);
+    const workspace = { id: ws.id, name: ws.name };
     if (current.role === u.role && current.status === u.status) return { ...(await this.view(u.id)), workspace };
+    if (u.role !== current.role && isTemporaryOnly(ws.policy, u.role)) {
+      throw new DomainError(Codes.GRANT_TEMPORARY_ONLY, `In workspace ${ws.name}, ${u.role} may only be granted for a time, which this API cannot do; ask for it in Slack: /permission role <email> ${u.role} for <duration>.`);
+    }
     try {
       const { permission, user } = await permissions.change({
         permissionId: u.id,
         change: { role: u.role, status: u.status },
+        // Compared again with the permission at the moment of the change, not as read above.
+        onlyDifferences: true,
         actor: { type: 'technicalUser', id: caller.technicalUserId, name: caller.userName },
       });
       return { permission, user, workspace };
@@ -63,9 +75,14 @@ export class PermissionApiService {
   }
 
   private async workspace(id: string): Promise<Pick<Workspace, 'id' | 'name'>> {
+    const ws = await this.workspaceRecord(id);
+    return { id: ws.id, name: ws.name };
+  }
+
+  private async workspaceRecord(id: string): Promise<Workspace> {
     const ws = await this.deps.store.workspaces.findById(id);
     if (!ws) throw new DomainError(Codes.WORKSPACE_NOT_FOUND, `There is no workspace with id ${id}.`);
-    return { id: ws.id, name: ws.name };
+    return ws;
   }
 
   private async view(permissionId: string): Promise<PermissionView> {

@@ -41,6 +41,14 @@ export interface ChangeResult {
 
 const stateOf = (p: Pick<Permission, 'role' | 'status'>) => ({ role: p.role, status: p.status });
 
+/** The part of `change` that differs from `p`. */
+function differences(p: Pick<Permission, 'role' | 'status'>, change: PermissionChange): PermissionChange {
+  return {
+    ...(change.role !== undefined && change.role !== p.role ? { role: change.role } : {}),
+    ...(change.status !== undefined && change.status !== p.status ? { status: change.status } : {}),
+  };
+}
+
 export class PermissionService {
   constructor(
     private readonly store: Store,
@@ -109,6 +117,12 @@ export class PermissionService {
     approvers?: string[];
     /** Throws when the change may no longer be made (see RequestHandler.carryOut). */
     mayChange?: () => void;
+    /**
+     * Make only what differs from the permission as it is at the change (the API, whose body
+     * always names both fields): a role equal to the current one is no role change, so it never
+     * keeps a grant's role for good. Nothing different: PERMISSION_UNCHANGED.
+     */
+    onlyDifferences?: boolean;
   }): Promise<ChangeResult> {
     const changeId = args.requestId ?? randomUUID();
     const meta = { actor: args.actor, requestId: args.requestId ?? null, approvers: args.approvers ?? [] };
@@ -125,9 +139,10 @@ export class PermissionService {
       }
       args.mayChange?.();
       const before = stateOf(current);
-      const next = applyPermissionChange(current, args.change);
+      const change = args.onlyDifferences ? differences(current, args.change) : args.change;
+      const next = applyPermissionChange(current, change);
       // A role set while a grant is active wins over the grant: it is closed, never reverted.
-      const superseded = current.grant && args.change.role !== undefined ? current.grant : null;
+      const superseded = current.grant && change.role !== undefined ? current.grant : null;
       const entry: AppliedChange = { id: changeId, at: this.clock.now(), before, after: next, ...(superseded ? { superseded } : {}) };
       const updated = await this.store.permissions.update(current.id, current.version, {
         ...next,

@@ -36,11 +36,16 @@ export class Policies {
   async deciders(ws: Workspace, r: ChangeRequest, now: Date): Promise<Deciders> {
     const rule = matchRule(ws, r);
     const named = namedDeciders(rule, r.createdAt, now);
-    return {
-      approvals: r.breakGlass ? 0 : rule.approvals,
-      people: await this.people(named),
-      label: decidersLabel(ws, rule, named),
-    };
+    let people = await this.people(named);
+    let label = decidersLabel(ws, rule, named);
+    if (rule.also) {
+      // An extension under its grant's rule and the rule for extensions: deciders named by both.
+      const alsoNamed = namedDeciders(rule.also, r.createdAt, now);
+      const also = await this.people(alsoNamed);
+      people = new Set([...people].filter((p) => also.has(p)));
+      label = `those of ${label} who are also among ${decidersLabel(ws, rule.also, alsoNamed)}`;
+    }
+    return { approvals: r.breakGlass ? 0 : rule.approvals, people, label };
   }
 
   /** User ids as they are, groups as their members now; someone in two groups appears once. */

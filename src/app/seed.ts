@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { PERMISSION_STATUSES, ROLES } from '../domain/permission.js';
 import { isEmail } from '../domain/user.js';
 import { DEFAULT_POLICY } from '../domain/workspace.js';
+import { DEFAULT_SYNC_SECONDS, isLoopbackHost, ROLES_MANAGED_BY, type LeanixConnection } from '../domain/leanix-connection.js';
 import { DEFAULT_BREAK_GLASS_REVIEW_HOURS, DEFAULT_MAX_BREAK_GLASS_HOURS, POLICY_KINDS } from '../domain/policy.js';
 import type { Log, Store } from './ports.js';
 
@@ -25,6 +26,9 @@ const SeedUser = z.object({
 
 /** A Slack user id (U…, W… on Enterprise Grid) or a user group id (S…), as the rules name approvers. */
 const SlackPerson = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'a Slack user id (U…) or user group id (S…)');
+
+/** Kinds `roles` can narrow: those with a target role, and extensions (by the role of their grant). */
+const ROLE_KINDS: readonly string[] = ['permission.role', 'permission.invite', 'techuser.role', 'techuser.create', 'permission.extend', 'techuser.extend'];
 
 /** One rule of policy.rules (domain/policy.ts); only `kinds` is required. */
 const SeedRule = z.strictObject({
@@ -42,13 +46,23 @@ const SeedRule = z.strictObject({
     message: 'escalateAfterHours and escalateTo go together', path: ['escalateTo'],
   })
   .refine((r) => !r.roles || r.kinds.every((k) => ROLE_KINDS.includes(k)), {
-    message: `roles narrow only kinds with a role (${'permission.role, permission.invite, techuser.role, techuser.create'})`, path: ['roles'],
+    message: `roles narrow only kinds with a role (${ROLE_KINDS.join(', ')}; for an extension, the role of the grant it extends)`, path: ['roles'],
   })
   .refine((r) => !r.breakGlass || r.kinds.every((k) => k === 'permission.role' || k === 'techuser.role'), {
     message: 'breakGlass is for permission.role and techuser.role only', path: ['breakGlass'],
   });
 
-const ROLE_KINDS: readonly string[] = ['permission.role', 'permission.invite', 'techuser.role', 'techuser.create'];
+/** `leanix`: the workspace is connected to SAP LeanIX (docs/leanix.md). The token is named, never given. */
+const SeedLeanix = z.strictObject({
+  baseUrl: z.url({ error: 'must be a URL such as https://acme.leanix.net' }).refine((u) => {
+    const url = new URL(u);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  }, 'must be https (plain http only for a loopback address)'),
+  workspaceId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be the LeanIX workspace id (Administration > API Tokens > WorkspaceId)').optional(),
+  apiTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must be the name of an environment variable, e.g. LEANIX_API_TOKEN_ACME'),
+  syncSeconds: z.number({ error: 'a whole number of seconds from 30 to 86400' }).int('a whole number').min(30, 'at least 30').max(86_400, 'at most 86400').default(DEFAULT_SYNC_SECONDS),
+  rolesManagedBy: z.enum(ROLES_MANAGED_BY, { error: 'keywarden or idp' }).default('keywarden'),
+}, { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (leanix has baseUrl, workspaceId, apiTokenEnv, syncSeconds, rolesManagedBy; the token itself goes in the variable apiTokenEnv names)` : undefined) });
 
 const SeedWorkspace = z.object({
   id: z.uuid(),
@@ -76,7 +90,8 @@ const SeedWorkspace = z.object({
     })
     .prefault({}),
   users: z.array(SeedUser).default([]),
-});
+  leanix: SeedLeanix.optional(),
+}).transform(({ leanix, ...ws }): typeof ws & { leanix?: LeanixConnection } => (leanix ? { ...ws, leanix: { ...leanix, workspaceId: leanix.workspaceId ?? ws.id } } : ws));
 
 export const Seed = z.object({ workspaces: z.array(SeedWorkspace).min(1) });
 export type Seed = z.infer<typeof Seed>;

@@ -2,7 +2,7 @@ export type Actor =
   | { type: 'slack'; id: string }
   | { type: 'technicalUser'; id: string; name: string }
   | { type: 'system' }
-  /** A change found in a connected LeanIX workspace that Keywarden did not make (drift). */
+  /** A change made in a connected LeanIX workspace, not by Keywarden (drift; see leanix/drift-record.ts). */
   | { type: 'leanix' };
 
 export type SubjectType = 'permission' | 'technicalUser';
@@ -36,4 +36,4 @@ export interface HistoryEntry {
 }
 
 export const describeActor = (a: Actor): string =>
-  a.type === 'slack' ? `<@${a.id}>` : a.type === 'technicalUser' ? `technical user ${a.name}` : a.type === 'leanix' ? 'LeanIX' : 'Keywarden';
+  a.type === 'slack' ? `<@${a.id}>` : a.type === 'technicalUser' ? `technical user ${a.name}` : a.type === 'leanix' ? 'someone in LeanIX' : 'Keywarden';

@@ -51,7 +51,9 @@ export type DriftSide<S> = S | null;
  * a higher role on an active (or new) subject, ARCHIVED (or nothing) to ACTIVE, a new or raised
  * ADMIN technical user. Those are told at once; everything else waits for the daily digest.
  */
-export function raisesAccess(kind: 'permission' | 'technicalUser', before: Record<string, unknown> | null, after: Record<string, unknown> | null): boolean {
+export function raisesAccess(kind: 'permission' | 'technicalUser', was: Record<string, unknown> | null, now: Record<string, unknown> | null): boolean {
+  const before = none(was);
+  const after = none(now);
   if (!after) return false; // gone: access taken away
   const toRole = after.role as Role | undefined;
   if (kind === 'technicalUser') {
@@ -67,10 +69,15 @@ export function raisesAccess(kind: 'permission' | 'technicalUser', before: Recor
 }
 
 /** A short account of a drift for people: "MEMBER → ADMIN", "ARCHIVED → ACTIVE", "new, ADMIN". */
-export function describeDrift(before: Record<string, unknown> | null, after: Record<string, unknown> | null): string {
+export function describeDrift(was: Record<string, unknown> | null, now: Record<string, unknown> | null): string {
+  const before = none(was);
+  const after = none(now);
   if (!before) return `new: ${Object.entries(after ?? {}).map(([k, v]) => `${k} ${show(v)}`).join(', ')}`;
   if (!after) return 'deleted in LeanIX';
   return Object.keys({ ...before, ...after }).map((k) => `${k} ${show(before[k])} → ${show(after[k])}`).join(', ');
 }
 
 const show = (v: unknown): string => (Array.isArray(v) ? (v.length ? `[${v.join(', ')}]` : '[]') : v === undefined || v === null || v === '' ? '—' : String(v));
+
+/** A side of a drift line: a new subject's "before" and a deleted one's "after" are empty (or null). */
+const none = (x: Record<string, unknown> | null): Record<string, unknown> | null => (x && Object.keys(x).length > 0 ? x : null);

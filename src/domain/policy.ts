@@ -4,8 +4,13 @@
  * matches follows the workspace's default (`requiredApprovals` from `approvers`), so workspaces
  * without rules behave as before. Approvers are Slack user ids (U…) and user group ids (S…);
  * groups are resolved by the app layer (app/policies.ts), this module only says who is named.
+ *
+ * An extension (`*.extend`) is more of a grant, so it needs at least what its grant needed: it
+ * falls under the rule of the grant it extends and, where the policy has one, the rule for
+ * extensions too (extensionRule below; docs/policies.md "Extensions").
  */
 import { Codes, DomainError } from './errors.js';
+import type { Grant } from './grant.js';
 import type { Role } from './permission.js';
 import type { NewRequest, RequestKind } from './request.js';
 import type { Workspace, WorkspacePolicy } from './workspace.js';
@@ -46,6 +51,11 @@ export interface MatchedRule {
   breakGlass: boolean;
   escalateAfterHours: number | null;
   escalateTo: string[];
+  /**
+   * A second rule every decider must also satisfy: an extension under both its grant's rule and a
+   * rule for extensions, each needing approvals (extensionRule). Absent otherwise.
+   */
+  also?: MatchedRule;
 }
 
 export const DEFAULT_MAX_BREAK_GLASS_HOURS = 4;
@@ -54,8 +64,12 @@ export const MIN_REASON_LENGTH = 10;
 
 export const isGroupId = (id: string): boolean => id.startsWith('S');
 
-/** The target role of a request, where its kind has one. */
+type Extension = Extract<NewRequest, { kind: 'permission.extend' | 'techuser.extend' }>;
+export const isExtension = (r: NewRequest): r is Extension => r.kind === 'permission.extend' || r.kind === 'techuser.extend';
+
+/** The target role of a request, where its kind has one; for an extension, the role its grant gives. */
 function roleOf(r: NewRequest): Role | null {
+  if (isExtension(r)) return r.params.grantRole ?? null;
   return 'role' in r.params ? r.params.role : null;
 }
 
@@ -74,8 +88,15 @@ export function ruleMatches(rule: PolicyRule, r: NewRequest): boolean {
   return true;
 }
 
-/** The first matching rule of the workspace's policy, else its default rule. */
+/**
+ * The rule a request falls under: the first matching rule of the workspace's policy, else its
+ * default rule; for an extension, extensionRule.
+ */
 export function matchRule(ws: Pick<Workspace, 'approvers' | 'policy'>, r: NewRequest): MatchedRule {
+  return isExtension(r) ? extensionRule(ws, r) : firstRule(ws, r);
+}
+
+function firstRule(ws: Pick<Workspace, 'approvers' | 'policy'>, r: NewRequest): MatchedRule {
   const rules = ws.policy.rules ?? [];
   const index = rules.findIndex((rule) => ruleMatches(rule, r));
   const rule = index >= 0 ? rules[index]! : null;
@@ -88,6 +109,62 @@ export function matchRule(ws: Pick<Workspace, 'approvers' | 'policy'>, r: NewReq
     escalateAfterHours: rule?.escalateAfterHours ?? null,
     escalateTo: rule?.escalateTo ?? [],
   };
+}
+
+/**
+ * An extension's rule. An extension is more time with the grant's role, so it must need at least
+ * what the grant needed: it is matched as the grant was asked for (the grant's kind and role, for
+ * a time), and, if a rule of the policy names `*.extend` itself, under that rule too. Without such
+ * a rule the grant's rule alone decides; with one, the stricter of the two, which means:
+ *
+ * - approvals: the larger number of the two;
+ * - who: someone both rules name (the intersection, groups read as their members now). An auditor
+ *   reads "approved under rule 1 and rule 3" as "every approver could have approved either": an
+ *   ADMIN grant trusted only to @security is never made a week longer by someone outside it, and
+ *   the people a workspace put over extensions are not bypassed either. A rule that needs no
+ *   approval (`approvals: 0`) names nobody who must approve, so it narrows nothing;
+ * - a reason: required if either rule requires one; escalation: as the grant's rule says;
+ * - never break-glass (an extension goes through approval; break-glass grants are capped by
+ *   checkBreakGlassExtension).
+ *
+ * If the two rules share nobody, nobody can approve the extension: it waits and expires, and
+ * whoever clicks is told who may decide ("those of … who are also among …").
+ */
+export function extensionRule(ws: Pick<Workspace, 'approvers' | 'policy'>, r: Extension): MatchedRule {
+  const { minutes, grantRole } = r.params;
+  const asGranted: NewRequest = r.kind === 'permission.extend'
+    ? { kind: 'permission.role', params: { email: r.params.email, role: grantRole, minutes } }
+    : { kind: 'techuser.role', params: { userName: r.params.userName, role: grantRole, minutes } };
+  const grant = firstRule(ws, asGranted);
+  const ext = firstRule(ws, r);
+  if (ext.index === null) return { ...grant, breakGlass: false }; // no rule names extensions: the default rule is not one
+  const needs = (m: MatchedRule) => m.approvals > 0;
+  const main = needs(grant) || !needs(ext) ? grant : ext;
+  const also = needs(grant) && needs(ext) ? ext : null;
+  return {
+    ...main,
+    approvals: Math.max(grant.approvals, ext.approvals),
+    reasonRequired: grant.reasonRequired || ext.reasonRequired,
+    breakGlass: false,
+    ...(also ? { also } : {}),
+  };
+}
+
+/**
+ * A break-glass grant ends at most maxBreakGlassHours after it began, however often it is
+ * extended: more than that is an ordinary grant, asked for through approval. Throws GRANT_TOO_LONG.
+ */
+export function checkBreakGlassExtension(p: WorkspacePolicy, grant: Pick<Grant, 'grantedAt'>, until: Date): void {
+  const max = maxBreakGlassHours(p);
+  const last = new Date(grant.grantedAt.getTime() + max * 3600_000);
+  if (until.getTime() > last.getTime()) {
+    throw new DomainError(Codes.GRANT_TOO_LONG, `A break-glass grant lasts at most ${max}h from its start, extensions included: this one may run to ${last.toISOString().slice(0, 16).replace('T', ' ')} UTC at the latest. For longer, ask for a grant through approval.`);
+  }
+}
+
+/** Minutes a break-glass grant may still be extended by (see checkBreakGlassExtension). */
+export function breakGlassRoom(p: WorkspacePolicy, grant: Pick<Grant, 'grantedAt' | 'until'>): number {
+  return Math.max(0, Math.floor((grant.grantedAt.getTime() + maxBreakGlassHours(p) * 3600_000 - grant.until.getTime()) / 60_000));
 }
 
 /** How a rule is named to people: "rule 2" (1-based, as a reader counts) or "the default rule". */
@@ -151,5 +228,10 @@ export interface RequestRule {
   index: number | null;
   approvals: number;
   approvers: string[];
+  /** An extension's second rule (MatchedRule.also): its deciders must be named by both. */
+  also?: { index: number | null; approvers: string[] };
 }
-export const requestRule = (m: MatchedRule): RequestRule => ({ index: m.index, approvals: m.approvals, approvers: m.approvers });
+export const requestRule = (m: MatchedRule): RequestRule => ({
+  index: m.index, approvals: m.approvals, approvers: m.approvers,
+  ...(m.also ? { also: { index: m.also.index, approvers: m.also.approvers } } : {}),
+});

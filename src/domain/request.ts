@@ -23,9 +23,14 @@ export interface ParamsByKind {
   'techuser.rotate': { userName: string };
   'techuser.expiry': { userName: string; expiry: string };
   'techuser.role': { userName: string; role: Role; minutes?: number };
-  /** More time for the active grant made by request `grantId`. */
-  'permission.extend': { email: string; grantId: string; minutes: number };
-  'techuser.extend': { userName: string; grantId: string; minutes: number };
+  /**
+   * More time for the active grant made by request `grantId`, which gives `grantRole`: an extension
+   * is approved under its grant's rule (domain/policy.ts), so the role is kept where the rule can
+   * be read from the request alone, and checked against the grant before anything is changed.
+   * Absent on extensions asked for before that (they are refused when carried out).
+   */
+  'permission.extend': { email: string; grantId: string; minutes: number; grantRole: Role };
+  'techuser.extend': { userName: string; grantId: string; minutes: number; grantRole: Role };
   'techuser.delete': { userName: string };
   /** Transfers ownership (domain/ownership-review.ts) to another Slack user. */
   'techuser.owner': { userName: string; owner: string };

@@ -1,3 +1,4 @@
+import type { LeanixConnection } from './leanix-connection.js';
 import type { Role } from './permission.js';
 import type { PolicyRule } from './policy.js';
 
@@ -61,7 +62,11 @@ export interface Workspace {
    * again. Absent on active workspaces.
    */
   retiredAt?: Date | null;
+  /** Set when the workspace is connected to a SAP LeanIX workspace (domain/leanix-connection.ts). */
+  leanix?: LeanixConnection | null;
 }
+
+export const isConnected = (ws: Workspace): ws is Workspace & { leanix: LeanixConnection } => ws.leanix != null;
 
 export const isRetired = (ws: Workspace): boolean => ws.retiredAt != null;
 

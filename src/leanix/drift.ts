@@ -1,8 +1,9 @@
 /**
- * Drift: a change the sync found in LeanIX that Keywarden did not make. Each is one history line
- * (`permission.changed_outside`, `techuser.changed_outside`, actor LeanIX, before and after) whose
- * id names the mirror state it replaced, so however many workers find the same difference it is
- * one line. A change that raises access is told at once; the rest go into one digest a day.
+ * Drift: a change the sync found in LeanIX that Keywarden did not make. Each is one history line in
+ * the one drift shape (drift-record.ts: `permission.changed_outside`, `techuser.changed_outside`,
+ * actor LeanIX, before and after) whose id follows from the mirror state it replaced, so however
+ * many workers find the same difference it is one line. A change that raises access is told at
+ * once; the rest (and the drift the apply path finds) go into one digest a day.
  */
 import type { AppliedChange } from '../domain/applied.js';
 import type { HistoryEntry, SubjectType } from '../domain/history.js';
@@ -10,9 +11,8 @@ import { raisesAccess } from '../domain/mirror.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { Clock, Log, Notifier, Store } from '../app/ports.js';
 import type { SyncState } from './sync-state.js';
+import { driftEntry, isDriftAction, recordDrift, type Drift as DriftLine } from './drift-record.js';
 
-export const DRIFT_ACTIONS = { permission: 'permission.changed_outside', technicalUser: 'techuser.changed_outside' } as const;
-const ACTIONS: readonly string[] = Object.values(DRIFT_ACTIONS);
 const DAY_MS = 86_400_000;
 /** How far back `/permission drift` looks. */
 export const DRIFT_LIST_DAYS = 30;
@@ -42,22 +42,23 @@ export class Drift {
    * line or message a stopped process left undone (sync.ts), it finishes what is missing.
    */
   async found(ws: Workspace, subject: DriftSubject, change: AppliedChange): Promise<boolean> {
-    const { store, notifier, clock, state } = this.deps;
+    const { store, notifier, state } = this.deps;
     const raises = raisesAccess(subject.type, change.before, change.after);
-    const wrote = !(await store.history.findById(change.id));
+    const line: DriftLine = {
+      workspaceId: ws.id, subject, expected: change.before ?? {}, found: change.after ?? {}, requestId: null, basis: change.id, at: change.at,
+    };
+    const id = driftEntry(line).id;
+    const wrote = !(await store.history.findById(id));
     if (wrote) {
-      await store.history.append({
-        id: change.id, workspaceId: ws.id, subject, action: DRIFT_ACTIONS[subject.type], actor: { type: 'leanix' }, requestId: null, approvers: [],
-        before: change.before, after: change.after, reason: raises ? 'raises access' : null, at: change.at ?? clock.now(),
-      });
+      await recordDrift(store.history, line);
       this.deps.observer?.driftFound(ws.name, subject.type);
     }
-    if (raises && (await state.claimNotice(change.id))) {
+    if (raises && (await state.claimNotice(id))) {
       try {
-        await notifier.driftFound(ws, [change.id]);
+        await notifier.driftFound(ws, [id]);
       } catch (err) {
-        await state.releaseNotice(change.id).catch(() => {});
-        this.deps.log.error({ err, drift: change.id }, 'could not tell a change made outside Keywarden; the next sync tries again');
+        await state.releaseNotice(id).catch(() => {});
+        this.deps.log.error({ err, drift: id }, 'could not tell a change made outside Keywarden; the next sync tries again');
       }
     }
     return wrote;
@@ -73,7 +74,7 @@ export class Drift {
     const day = new Date(today - DAY_MS).toISOString().slice(0, 10);
     if (!(await state.claimDigest(ws.id, day))) return 0;
     try {
-      const lines = (await this.list(ws.id, new Date(today - DAY_MS), new Date(today))).filter((e) => e.reason !== 'raises access');
+      const lines = (await this.list(ws.id, new Date(today - DAY_MS), new Date(today))).filter((e) => !raisesAccess(e.subject.type, e.before, e.after));
       if (lines.length > 0) await notifier.driftFound(ws, lines.map((e) => e.id), { day });
       return lines.length;
     } catch (err) {
@@ -87,7 +88,7 @@ export class Drift {
     const out: HistoryEntry[] = [];
     for (let afterSeq = 0; ;) {
       const page = await this.deps.store.history.listByWorkspace(workspaceId, { afterSeq, limit: 500, since, until });
-      for (const e of page) if (ACTIONS.includes(e.action)) out.push(e);
+      for (const e of page) if (isDriftAction(e.action)) out.push(e);
       if (page.length < 500) return out;
       afterSeq = page[page.length - 1]!.seq;
     }

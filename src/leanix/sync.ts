@@ -21,8 +21,9 @@ import { labels, type LeanixReader, type MtmPermission, type MtmTechnicalUser } 
 import type { SyncState } from './sync-state.js';
 import { MirrorUsers } from './mirror-users.js';
 import type { GrantEndedOutside } from './grant-outside.js';
+import type { LeanixConnections } from './connections.js';
 
-export interface LeanixConnection {
+export interface SyncTarget {
   workspace: Workspace;
   reader: LeanixReader;
   syncSeconds: number;
@@ -66,7 +67,7 @@ export class LeanixSync {
   }
 
   /** Syncs every connection whose turn it is (once per syncSeconds across all workers); returns how many. */
-  async runDue(connections: LeanixConnection[]): Promise<number> {
+  async runDue(connections: SyncTarget[]): Promise<number> {
     let n = 0;
     for (const c of connections) {
       if (!(await this.deps.state.claimSync(c.workspace.id, this.deps.clock.now(), c.syncSeconds * 1000))) continue;
@@ -84,7 +85,7 @@ export class LeanixSync {
   }
 
   /** One full sync of one workspace. */
-  async sync(c: LeanixConnection): Promise<SyncReport> {
+  async sync(c: SyncTarget): Promise<SyncReport> {
     const { store, clock, state } = this.deps;
     const ws = c.workspace;
     const first = !(await store.history.findById(mirroredId(ws.id)));
@@ -258,4 +259,15 @@ async function* timed<T>(pages: AsyncIterable<T[]>, clock: Clock): AsyncGenerato
     if (next.done) return;
     yield { items: next.value, readAt };
   }
+}
+
+/** The connected workspaces, each read through its shared client, as the sync job syncs them. */
+export async function syncTargets(store: Store, connections: LeanixConnections): Promise<SyncTarget[]> {
+  const out: SyncTarget[] = [];
+  for (const c of connections.list()) {
+    const workspace = await store.workspaces.findById(c.workspaceId);
+    if (!workspace) continue; // retired: its mirror is left as it was
+    out.push({ workspace, syncSeconds: c.settings.syncSeconds, reader: { permissions: () => c.client.listPermissions(), technicalUsers: () => c.client.listTechnicalUsers() } });
+  }
+  return out;
 }

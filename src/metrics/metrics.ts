@@ -11,7 +11,7 @@
  *   keywarden_slack_limited_total{method}              Slack calls answered 429 (rate limited)
  *   keywarden_slack_outbound_backlog{method}           messages waiting their turn in an outbound lane (read on scrape)
  *   keywarden_slack_outbound_oldest_seconds{method}    how long the oldest of them has waited (read on scrape)
- *   keywarden_leanix_calls_total{workspace,method,status}  calls to a connected LeanIX, by answer (HTTP status, or "error")
+ *   keywarden_leanix_calls_total{workspace,method,status}  HTTP exchanges with a connected LeanIX, by operation and answer (status, timeout, error)
  *   keywarden_leanix_call_seconds{workspace,method}    how long they took
  *   keywarden_leanix_last_sync_timestamp_seconds{workspace}  when the mirror was last brought up to date (by this process)
  *   keywarden_leanix_drift_total{workspace,kind}       changes found in LeanIX that Keywarden did not make (kind: permission, techuser)
@@ -72,7 +72,7 @@ export class KeywardenMetrics {
   });
 
   private readonly leanixCalls = new Counter({
-    name: 'keywarden_leanix_calls_total', help: 'Calls to a connected LeanIX workspace, by method and answer (HTTP status, or "error" when none came).',
+    name: 'keywarden_leanix_calls_total', help: 'HTTP exchanges with a connected LeanIX workspace, by operation (token, permissions.list, ...) and answer (HTTP status, timeout, error).',
     labelNames: ['workspace', 'method', 'status'] as const, registers: [this.registry],
   });
   private readonly leanixCallSeconds = new Histogram({
@@ -131,9 +131,9 @@ export class KeywardenMetrics {
     });
   }
 
-  /** One call to LeanIX ended: `status` is the HTTP status, or null when no answer came (timeout, network). */
-  leanixCall(workspace: string, method: string, status: number | null, seconds: number): void {
-    this.leanixCalls.inc({ workspace, method, status: status === null ? 'error' : String(status) });
+  /** One HTTP exchange with LeanIX ended (`method`: the client's operation, e.g. permissions.list; `status`: the HTTP status, timeout or error). */
+  leanixCall(workspace: string, method: string, status: number | 'timeout' | 'error', seconds: number): void {
+    this.leanixCalls.inc({ workspace, method, status: String(status) });
     this.leanixCallSeconds.observe({ workspace, method }, Math.max(0, seconds));
   }
 

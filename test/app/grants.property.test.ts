@@ -147,7 +147,7 @@ async function run(cmds: Cmd[]): Promise<{ ends: number; supersedes: number; ref
         const grantId = m.subjects[c.s]!.last;
         if (!grantId) break;
         const ok = m.subjects[c.s]!.grant?.id === grantId && m.canExtend(c.s, c.minutes);
-        const id = await ask(w, { kind: kindOf(c.s, 'extend'), params: { ...subjectParams(c.s), grantId, minutes: c.minutes } } as NewRequest);
+        const id = await ask(w, { kind: kindOf(c.s, 'extend'), params: { ...subjectParams(c.s), grantId, minutes: c.minutes, grantRole: m.subjects[c.s]!.grant?.role ?? 'VIEWER' } } as NewRequest);
         expectRefusal(id, !ok, `extend by ${c.minutes}m`);
         if (ok) m.subjects[c.s]!.grant!.until += c.minutes * MINUTE;
         break;

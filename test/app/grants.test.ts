@@ -110,7 +110,7 @@ describe('time-bound grants', () => {
   it('Extend: an approved extension moves the end; the old timer finds it not due and sets the new one', async () => {
     const w = await crashWorld();
     const id = await granted(w, 60);
-    const ext = await approve(w, { kind: 'permission.extend', params: { email: ACTIVE, grantId: id, minutes: 120 } });
+    const ext = await approve(w, { kind: 'permission.extend', params: { email: ACTIVE, grantId: id, minutes: 120, grantRole: 'ADMIN' } });
     expect(await w.requests.apply(ext)).toMatchObject({ status: 'APPLIED' });
     const until = new Date(w.clock.now().getTime() + 3 * HOUR);
     expect((await permissionOf(w)).grant).toMatchObject({ requestId: id, until });
@@ -125,7 +125,7 @@ describe('time-bound grants', () => {
   it('an extension of a grant that ended meanwhile fails with a readable reason; nothing changes', async () => {
     const w = await crashWorld();
     const id = await granted(w);
-    const ext = await approve(w, { kind: 'permission.extend', params: { email: ACTIVE, grantId: id, minutes: 60 } });
+    const ext = await approve(w, { kind: 'permission.extend', params: { email: ACTIVE, grantId: id, minutes: 60, grantRole: 'ADMIN' } });
     await w.grants.endNow(id, ADMIN);
     await expect(w.requests.apply(ext)).rejects.toMatchObject({ code: Codes.GRANT_NOT_ACTIVE });
     expect(await w.f.store.requests.findById(ext)).toMatchObject({ status: 'FAILED', outcome: expect.stringContaining('has already ended') });
@@ -149,7 +149,7 @@ describe('time-bound grants', () => {
     await setPolicy(w.f.store, { maxGrantHours: 8 });
     const id = await granted(w, 6 * 60);
     const ws = (await w.f.store.workspaces.findById(WS_ID))!;
-    await expect(w.requests.submit({ workspace: ws, requester: ADMIN, request: { kind: 'permission.extend', params: { email: ACTIVE, grantId: id, minutes: 3 * 60 } }, reason: null }))
+    await expect(w.requests.submit({ workspace: ws, requester: ADMIN, request: { kind: 'permission.extend', params: { email: ACTIVE, grantId: id, minutes: 3 * 60, grantRole: 'ADMIN' } }, reason: null }))
       .rejects.toMatchObject({ code: Codes.GRANT_TOO_LONG });
   });
 

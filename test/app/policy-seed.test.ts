@@ -29,6 +29,11 @@ describe('policy.rules in the seed file', () => {
     expect(Seed.parse(withPolicy({ requiredApprovals: 2 })).workspaces[0]!.policy.rules).toEqual([]);
   });
 
+  it('lets roles narrow extensions, by the role of the grant they extend', () => {
+    const rules = [{ kinds: ['permission.extend', 'techuser.extend'], roles: ['ADMIN'], approvals: 2 }];
+    expect(Seed.parse(withPolicy({ rules })).workspaces[0]!.policy.rules).toEqual(rules);
+  });
+
   it.each([
     [[...ISSUE_RULES.slice(0, 2), { kinds: ['techuser.delete'], approvals: 4 }], 'workspaces[0].policy.rules[2].approvals: at most 3'],
     [[{ kinds: ['permission.role'], approvals: -1 }], 'workspaces[0].policy.rules[0].approvals: at least 0'],
@@ -39,7 +44,7 @@ describe('policy.rules in the seed file', () => {
     [[{ kinds: ['permission.role'], approvers: ['security-leads'] }], 'workspaces[0].policy.rules[0].approvers[0]: a Slack user id (U…) or user group id (S…)'],
     [[{ kinds: ['permission.role'], aprovals: 2 }], 'workspaces[0].policy.rules[0]: unknown field aprovals (a rule has kinds, roles, temporary, approvals, approvers, reasonRequired, breakGlass, escalateAfterHours, escalateTo)'],
     [[{ kinds: ['techuser.delete'], escalateAfterHours: 24 }], 'workspaces[0].policy.rules[0].escalateTo: escalateAfterHours and escalateTo go together'],
-    [[{ kinds: ['techuser.rotate'], roles: ['ADMIN'] }], 'workspaces[0].policy.rules[0].roles: roles narrow only kinds with a role (permission.role, permission.invite, techuser.role, techuser.create)'],
+    [[{ kinds: ['techuser.rotate'], roles: ['ADMIN'] }], 'workspaces[0].policy.rules[0].roles: roles narrow only kinds with a role (permission.role, permission.invite, techuser.role, techuser.create, permission.extend, techuser.extend; for an extension, the role of the grant it extends)'],
     [[{ kinds: ['permission.invite'], breakGlass: true }], 'workspaces[0].policy.rules[0].breakGlass: breakGlass is for permission.role and techuser.role only'],
   ])('refuses a malformed rule with one line naming its path (%#)', (rules, line) => {
     expect(firstIssue(withPolicy({ rules }))).toBe(line);

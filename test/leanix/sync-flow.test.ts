@@ -1,47 +1,56 @@
 /**
- * The mirror sync through the real Keywarden: its BullMQ job on a private Redis, a second sync
- * worker beside it (another process, in effect), the fake Slack, the injected clock, and a LeanIX
- * in memory behind the reader port.
+ * The mirror sync through the real Keywarden, against the fake LeanIX over HTTP: its BullMQ job on
+ * a private Redis, a second sync worker beside it (another process, in effect: its own LeanIX
+ * client), the fake Slack and the injected clock.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { startLeanixSyncWorker } from '../../jobs/leanix-sync.js';
-import { LeanixSync, type LeanixConnection } from '../../src/leanix/sync.js';
+import { LeanixConnections } from '../../src/leanix/connections.js';
+import { LeanixSync, syncTargets } from '../../src/leanix/sync.js';
 import { RedisSyncState } from '../../src/leanix/sync-state.js';
 import { createLog } from '../../src/log.js';
-import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import { ids } from '../../src/slack/ids.js';
-import { ADMIN, APPROVALS, APPROVER1, startTestApp, WS_ID, type TestApp } from '../helpers/keywarden.js';
+import { ADMIN, APPROVALS, APPROVER1, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { TestClock } from '../helpers/clock.js';
-import { MemoryLeanix } from '../helpers/memory-leanix.js';
+import { FakeLeanix } from '../helpers/fake-leanix.js';
 
 const PREFIX = 'kwtest-leanix-flow';
 const clock = new TestClock();
-const leanix = new MemoryLeanix(WS_ID);
-leanix.addPermission('john.doe@meshlab.de', 'MEMBER', 'INVITED');
-leanix.addPermission('jane.roe@meshlab.de', 'MEMBER', 'ACTIVE');
-leanix.addPermission('max.muster@meshlab.de', 'VIEWER', 'ARCHIVED');
-leanix.addPermission('new.person@meshlab.de', 'VIEWER', 'ACTIVE');
 
-const store = createMemoryStore();
+let lx: FakeLeanix;
 let t: TestApp;
 let second: { close(): Promise<void> };
 let conn: Redis;
 let state: RedisSyncState;
-const connections = async (): Promise<LeanixConnection[]> => [{ workspace: (await store.workspaces.findById(WS_ID))!, reader: leanix, syncSeconds: 30 }];
 
 beforeAll(async () => {
-  t = await startTestApp({ store, options: { clock, queuePrefix: PREFIX, leanix: { connections, tickMs: 100 } } });
+  lx = await FakeLeanix.start({ workspaceId: WS_ID, clock });
+  lx.data.addPermission({ email: 'john.doe@meshlab.de', role: 'MEMBER', status: 'INVITED' });
+  lx.data.addPermission({ email: 'jane.roe@meshlab.de', role: 'MEMBER', status: 'ACTIVE' });
+  lx.data.addPermission({ email: 'max.muster@meshlab.de', role: 'VIEWER', status: 'ARCHIVED' });
+  lx.data.addPermission({ email: 'new.person@meshlab.de', role: 'VIEWER', status: 'ACTIVE', firstName: 'New' });
+  const seed = testSeed();
+  const leanix = { baseUrl: lx.url, apiTokenEnv: 'LEANIX_API_TOKEN_ACME', syncSeconds: 30 };
+  t = await startTestApp({
+    seed: { workspaces: [{ ...seed.workspaces[0]!, leanix }, seed.workspaces[1]!] },
+    env: { LEANIX_API_TOKEN_ACME: lx.apiToken },
+    options: { clock, queuePrefix: PREFIX, leanixSyncTickMs: 100 },
+  });
   conn = new Redis(t.redis.url, { maxRetriesPerRequest: null });
   state = new RedisSyncState(conn, PREFIX);
-  // A second worker process's sync job: the same Redis, store and clock, its own everything else.
+  // A second worker process's sync job: the same Redis, store and LeanIX, its own client and sync.
   const log = createLog('silent');
-  second = await startLeanixSyncWorker({ sync: new LeanixSync({ store: t.store, clock, log, state, drift: t.kw.drift }), connections, tickMs: 100, connection: conn, prefix: PREFIX, log });
+  const own = LeanixConnections.open(await t.store.workspaces.list(), () => lx.apiToken, { clock, log });
+  second = await startLeanixSyncWorker({
+    sync: new LeanixSync({ store: t.store, clock, log, state, drift: t.kw.drift }), targets: () => syncTargets(t.store, own), tickMs: 100, connection: conn, prefix: PREFIX, log,
+  });
 });
 afterAll(async () => {
   await second?.close();
   conn?.disconnect();
   await t?.stop();
+  await lx?.stop();
 });
 
 /** Waits for the next finished sync (the clock moved past syncSeconds first). */
@@ -54,8 +63,9 @@ async function nextSync() {
 const driftPosts = () => t.slack.calls.filter((c) => c.method === 'chat.postMessage' && String(c.args.text).includes('outside Keywarden'));
 
 describe('the LeanIX mirror in a running Keywarden', () => {
-  it('takes LeanIX in, adds unknown users, and /permission list says when it was last synced', async () => {
+  it('takes LeanIX in (every page, through the client), adds unknown users, and /permission list says when it was last synced', async () => {
     await nextSync();
+    expect(lx.callsTo('GET', /\/workspaces\/[^/]+\/permissions$/).length).toBeGreaterThanOrEqual(1);
     expect(await t.store.users.findByEmail('new.person@meshlab.de')).not.toBeNull();
     const reply = await t.answer((await t.command(ADMIN, 'list')).responseId);
     expect(reply).toMatch(/mirror of LeanIX, last synced \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
@@ -63,7 +73,7 @@ describe('the LeanIX mirror in a running Keywarden', () => {
   });
 
   it('a role raised in LeanIX is told at once in the notification channel, and recorded once after two syncs on two workers', async () => {
-    leanix.permissionOf('jane.roe@meshlab.de').role = 'ADMIN';
+    lx.changeOutside('jane.roe@meshlab.de', { role: 'ADMIN' });
     await nextSync();
     const post = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === 'CNOTIFY' && String(c.args.text).includes('raising access'));
     expect(JSON.stringify(post.args.blocks)).toContain('role MEMBER → ADMIN');
@@ -83,6 +93,9 @@ describe('the LeanIX mirror in a running Keywarden', () => {
     const metrics = await (await fetch(`${t.kw.url}/metrics`)).text();
     const at = Number(/keywarden_leanix_last_sync_timestamp_seconds\{workspace="meshlab"\} (\d+(\.\d+)?)/.exec(metrics)?.[1]);
     expect(at * 1000).toBe((await state.lastSynced(WS_ID))!.getTime());
+    expect(metrics).toMatch(/keywarden_leanix_calls_total\{workspace="meshlab",method="permissions\.list",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/keywarden_leanix_calls_total\{workspace="meshlab",method="token",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/keywarden_leanix_call_seconds_count\{workspace="meshlab",method="techusers\.list"\} [1-9]/);
   });
 
   it('/permission drift lists the last 30 days', async () => {
@@ -95,7 +108,7 @@ describe('the LeanIX mirror in a running Keywarden', () => {
   });
 
   it('a lowered role appears in the next day\'s digest, not at once', async () => {
-    leanix.permissionOf('john.doe@meshlab.de').role = 'VIEWER';
+    lx.changeOutside('john.doe@meshlab.de', { role: 'VIEWER' });
     await nextSync();
     expect(driftPosts()).toHaveLength(1);
     clock.advance(86_400_000);
@@ -112,9 +125,9 @@ describe('the LeanIX mirror in a running Keywarden', () => {
     expect(await t.answer((await t.click(ids.APPROVE, id, APPROVER1)).responseId)).toMatch(/Approved/);
     await vi.waitFor(async () => expect((await t.store.requests.findById(id))?.status).toBe('APPLIED'), { timeout: 10_000, interval: 20 });
     // As the apply over LeanIX leaves it; then someone makes the person ADMIN in LeanIX itself.
-    leanix.permissionOf(email).role = 'MEMBER';
+    lx.changeOutside(email, { role: 'MEMBER' });
     await nextSync();
-    leanix.permissionOf(email).role = 'ADMIN';
+    lx.changeOutside(email, { role: 'ADMIN' });
     await nextSync();
     const dm = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN && String(c.args.text).includes('changed in LeanIX outside Keywarden'));
     expect(dm.args.text).toMatch(/is now ADMIN\. That change stays; Keywarden did not revert it\./);

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Drift } from '../../src/leanix/drift.js';
-import { LeanixSync, type LeanixConnection } from '../../src/leanix/sync.js';
+import { raisesAccess } from '../../src/domain/mirror.js';
+import { LeanixSync, type SyncTarget } from '../../src/leanix/sync.js';
 import { RedisSyncState } from '../../src/leanix/sync-state.js';
 import { createLog } from '../../src/log.js';
 import { ACTIVE, ARCHIVED, FakeClock, FakeNotifier, INVITED, seededStore, WS_ID } from '../app/fixtures.js';
@@ -31,7 +32,7 @@ interface Setup {
   clock: FakeClock;
   notifier: FakeNotifier;
   worker(): LeanixSync;
-  connection(): Promise<LeanixConnection>;
+  connection(): Promise<SyncTarget>;
   state: RedisSyncState;
 }
 
@@ -114,7 +115,7 @@ describe('LeanIX mirror sync', () => {
     await s.worker().sync(await s.connection());
     const lines = await driftLines(s);
     expect(lines).toHaveLength(4);
-    const raised = lines.filter((e) => e.reason === 'raises access').map((e) => e.subject.label).sort();
+    const raised = lines.filter((e) => raisesAccess(e.subject.type, e.before, e.after)).map((e) => e.subject.label).sort();
     expect(raised).toEqual([ARCHIVED, 'new-admin-bot']);
     expect(s.notifier.drift.map((d) => d.entryIds.length)).toEqual([1, 1]);
     expect(await s.store.technicalUsers.findByName(WS_ID, 'old-bot')).toBeNull();
@@ -128,7 +129,7 @@ describe('LeanIX mirror sync', () => {
     const digest = s.notifier.drift.filter((d) => d.day);
     expect(digest).toHaveLength(1);
     expect(digest[0]!.day).toBe('2030-01-01');
-    expect(digest[0]!.entryIds.sort()).toEqual(lines.filter((e) => e.reason !== 'raises access').map((e) => e.id).sort());
+    expect(digest[0]!.entryIds.sort()).toEqual(lines.filter((e) => !raisesAccess(e.subject.type, e.before, e.after)).map((e) => e.id).sort());
   });
 
   it('a change Keywarden made after LeanIX was read is not taken for drift', async () => {

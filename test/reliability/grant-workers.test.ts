@@ -112,7 +112,7 @@ describe('a grant end job on a real queue', () => {
   it('two workers racing the same revert (an end job each, for the first end and the extended one) end it once', async () => {
     const w = await crashWorld();
     const id = await granted(w, 60);
-    const ext = await approve(w, { kind: 'permission.extend', params: { email: ACTIVE, grantId: id, minutes: 60 } });
+    const ext = await approve(w, { kind: 'permission.extend', params: { email: ACTIVE, grantId: id, minutes: 60, grantRole: 'ADMIN' } });
     await w.requests.apply(ext);
     expect(w.timer.scheduled).toHaveLength(2);
     w.clock.advance(2 * HOUR);

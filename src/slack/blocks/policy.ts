@@ -6,7 +6,7 @@
 import type { types } from '@slack/bolt';
 import { mention } from '../../app/policies.js';
 import { formatDuration } from '../../domain/grant.js';
-import { ruleName } from '../../domain/policy.js';
+import { ruleName, type RequestRule } from '../../domain/policy.js';
 import type { ChangeRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
@@ -15,17 +15,26 @@ import { clipMrkdwn, typed } from './typed.js';
 type KnownBlock = types.KnownBlock;
 
 /** The rule the request fell under at submit; requests older than rules fall under the default. */
-function ruleOf(r: ChangeRequest, ws: Workspace) {
+function ruleOf(r: ChangeRequest, ws: Workspace): RequestRule {
   return r.rule ?? { index: null, approvals: Math.max(1, ws.policy.requiredApprovals), approvers: ws.approvers };
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** "from <!subteam^S1>" or "from approvers of workspace x". */
+/** "<!subteam^S1>" or "approvers of workspace x": who one rule names. */
+function named(rule: { index: number | null; approvers: string[] }, ws: Workspace): string {
+  if (rule.index === null) return `approvers of workspace ${typed(ws.name)}`;
+  return rule.approvers.length ? rule.approvers.map(mention).join(', ') : 'nobody (the rule names no approvers)';
+}
+
+/**
+ * "from <!subteam^S1>" or "from approvers of workspace x"; an extension under two rules (its
+ * grant's and the one for extensions) "from those of <!subteam^S1> who are also among <@U2>".
+ */
 export function fromWhom(r: ChangeRequest, ws: Workspace): string {
   const rule = ruleOf(r, ws);
-  if (rule.index === null) return `from approvers of workspace ${typed(ws.name)}`;
-  return rule.approvers.length ? `from ${rule.approvers.map(mention).join(', ')}` : 'from nobody (the rule names no approvers)';
+  if (rule.also) return `from those of ${named(rule, ws)} who are also among ${named(rule.also, ws)}`;
+  return `from ${named(rule, ws)}`;
 }
 
 /** "Needs 2 approvals from @security-leads (rule 1); 1 of 2 so far". */
@@ -33,7 +42,8 @@ export function needsLine(r: ChangeRequest, ws: Workspace): string {
   const rule = ruleOf(r, ws);
   const so = r.approvals.length ? `; ${r.approvals.length} of ${rule.approvals} so far` : '';
   // Only a workspace with rules has a rule worth naming; the default is what it always was.
-  const which = rule.index === null ? '' : ` (${ruleName(rule.index)})`;
+  const rules = [rule.index, ...(rule.also ? [rule.also.index] : [])].filter((i) => i !== null);
+  const which = rules.length ? ` (${rules.map(ruleName).join(' and ')})` : '';
   return `Needs ${plural(rule.approvals, 'approval')} ${fromWhom(r, ws)}${which}${so}`;
 }
 

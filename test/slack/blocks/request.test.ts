@@ -106,7 +106,7 @@ describe('time-bound grants on the approval message', () => {
 
   it('says for how long while pending, counted from when it is applied', () => {
     expect(describeRequest(grant)).toBe('Grant john.doe@meshlab.de the role ADMIN for 4h from when it is applied, then back to the role they had');
-    expect(describeRequest({ kind: 'techuser.extend', params: { userName: 'ci_bot', grantId: ID, minutes: 1440 } })).toBe(
+    expect(describeRequest({ kind: 'techuser.extend', params: { userName: 'ci_bot', grantId: ID, minutes: 1440, grantRole: 'ADMIN' } })).toBe(
       'Extend the grant of technical user ci<!date^00000000^{_}|_>bot by 1d past its current end',
     );
   });

@@ -7,6 +7,7 @@
 import { activeGrant, extensionRoom } from '../../../app/grant-extensions.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
 import { formatDuration, maxGrantHours } from '../../../domain/grant.js';
+import { maxBreakGlassHours } from '../../../domain/policy.js';
 import { isAdmin } from '../../../domain/workspace.js';
 import { DURATION_CHOICES } from '../../forms/fields.js';
 import { grantExtendForm } from '../../blocks/forms.js';
@@ -25,8 +26,13 @@ export function grantExtendAction(deps: SlackDeps) {
       if (!isAdmin(g.workspace, userId)) {
         throw new DomainError(Codes.NOT_ADMIN, `Only admins of workspace ${g.workspace.name} can request changes.`);
       }
-      const room = extensionRoom(g.workspace, g.grant, deps.clock.now());
+      const breakGlass = Boolean(g.request.breakGlass);
+      const room = extensionRoom(g.workspace, g.grant, deps.clock.now(), breakGlass);
       if (room < DURATION_CHOICES[0]) {
+        if (breakGlass) {
+          const max = maxBreakGlassHours(g.workspace.policy);
+          throw new DomainError(Codes.GRANT_TOO_LONG, `A break-glass grant lasts at most ${max}h from its start, extensions included, and this one already runs to within ${formatDuration(DURATION_CHOICES[0])} of that; for longer, ask for a grant through approval.`);
+        }
         const max = maxGrantHours(g.workspace.policy);
         throw new DomainError(Codes.GRANT_TOO_LONG, `In workspace ${g.workspace.name}, a grant may last at most ${formatDuration(max * 60)} from now, and this one already runs to within an hour of that; it cannot be extended now.`);
       }
