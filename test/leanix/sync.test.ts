@@ -13,6 +13,8 @@ import { createLog } from '../../src/log.js';
 import { ACTIVE, ARCHIVED, FakeClock, FakeNotifier, INVITED, seededStore, WS_ID } from '../app/fixtures.js';
 import { countingStore, type CountingStore } from '../helpers/counting-store.js';
 import { MemoryLeanix } from '../helpers/memory-leanix.js';
+import { FakeLeanix } from '../helpers/fake-leanix.js';
+import { LeanixClient } from '../../src/leanix/client.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
@@ -87,6 +89,29 @@ describe('LeanIX mirror sync', () => {
     expect(r.permissions).toBe(250);
     expect(s.leanix.pagesRead).toBe(3 + 1); // three pages of permissions, one (empty) of technical users
     expect((await s.store.permissions.list(WS_ID)).length).toBe(250);
+  });
+
+  it('through the real client and the fake LeanIX: pages of 100 until the total is reached, technical users too', async () => {
+    const lx = await FakeLeanix.start({ workspaceId: WS_ID, clock: s.clock });
+    try {
+      for (let i = 0; i < 250; i++) lx.data.addPermission({ email: `p${i}@meshlab.de`, role: 'VIEWER' });
+      for (let i = 0; i < 31; i++) lx.data.addTechnicalUser({ userName: `bot-${i}`, role: i === 0 ? 'ADMIN' : 'VIEWER' });
+      const client = new LeanixClient({ baseUrl: lx.url, workspaceId: WS_ID, apiToken: lx.apiToken, clock: s.clock });
+      const reader = { permissions: () => client.listPermissions(), technicalUsers: () => client.listTechnicalUsers() };
+      const r = await s.worker().sync({ ...(await s.connection()), reader });
+      expect(r).toMatchObject({ permissions: 250, technicalUsers: 31, unknown: 0 });
+      const gets = lx.callsTo('GET', /\/permissions$/);
+      expect(gets.map((c) => [c.query.page, c.query.size])).toEqual([['1', '100'], ['2', '100'], ['3', '100']]);
+      expect(lx.callsTo('GET', /\/technicalusers$/).length).toBe(1);
+      expect((await s.store.permissions.list(WS_ID)).length).toBe(253);
+      expect((await s.store.technicalUsers.list(WS_ID)).length).toBe(31);
+      // Nothing changed in LeanIX: the second sync reads it all again and writes nothing.
+      s.store.resetWrites();
+      expect(await s.worker().sync({ ...(await s.connection()), reader })).toMatchObject({ written: 0, drift: 0 });
+      expect(s.store.writes()).toBe(0);
+    } finally {
+      await lx.stop();
+    }
   });
 
   it('a role raised in LeanIX is told at once and recorded once, however many workers sync', async () => {
