@@ -53,6 +53,8 @@ import { meteredStore } from './metrics/metered-store.js';
 import { KeywardenMetrics } from './metrics/metrics.js';
 import { readSeedFile } from './store/seed-file.js';
 import { LeanixConnections, type LeanixTransportOptions } from './leanix/connections.js';
+import { LeanixTargets, type LeanixTargetOptions } from './leanix/permission-target.js';
+import { tellWhenUnauthorised } from './leanix/unauthorised-notice.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
 import { Drift } from './leanix/drift.js';
 import { LeanixSync, syncTargets } from './leanix/sync.js';
@@ -79,6 +81,8 @@ export interface KeywardenOptions {
   leanixSyncTickMs?: number;
   /** How the LeanIX clients call LeanIX (tests: short timeouts, a sleep that moves their clock). */
   leanixTransport?: LeanixTransportOptions;
+  /** How long an outage may hold an approved change, and how often it is tried meanwhile (tests shorten the wait). */
+  leanixApply?: LeanixTargetOptions;
 }
 
 export interface Keywarden {
@@ -157,6 +161,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
 
     const permissions = new PermissionService(store, clock);
     const notifier = new SlackNotifier(outbound);
+    const stopTelling = tellWhenUnauthorised(leanix, { store, notifier, log, clock });
+    stops.push(async () => stopTelling());
     const technicalUsers = new TechnicalUserService({
       store, clock, log, notifier, sealer: new JweTokenSealer(config.KEYWARDEN_SECRET), revealTtlHours: config.TOKEN_REVEAL_TTL_HOURS,
     });
@@ -175,7 +181,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const requests = new RequestService({
       store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies,
       handlers: {
-        permission: new PermissionRequests(permissions),
+        permission: new PermissionRequests(permissions, new LeanixTargets(leanix, { store, clock, ...opts.leanixApply })),
         techuser: new TechnicalUserRequests({
           store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }),
         }),

@@ -9,7 +9,8 @@ import type { Workspace } from '../domain/workspace.js';
  * outcome for people to read, and throws a DomainError for a rule violation.
  */
 export interface RequestHandler {
-  check(ws: Workspace, r: NewRequest): Promise<void>;
+  /** May return what the subject looks like now, kept on the request as what the approvers saw (`seen`). */
+  check(ws: Workspace, r: NewRequest): Promise<void | Record<string, string>>;
   /** `mayChange` throws a DomainError when the change may no longer be made; called before the first write. */
   carryOut(r: ChangeRequest, ws: Workspace, mayChange: () => void): Promise<string>;
 }

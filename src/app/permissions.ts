@@ -123,6 +123,12 @@ export class PermissionService {
      * keeps a grant's role for good. Nothing different: PERMISSION_UNCHANGED.
      */
     onlyDifferences?: boolean;
+    /**
+     * Makes the change where the workspace's truth is before the record is written (a connected
+     * LeanIX; ports/change-target.ts). Called only while the record does not show this request
+     * made, possibly again on a re-run; the rules were checked by it against what it read.
+     */
+    target?: (current: Permission, user: User, change: PermissionChange) => Promise<void>;
   }): Promise<ChangeResult> {
     const changeId = args.requestId ?? randomUUID();
     const meta = { actor: args.actor, requestId: args.requestId ?? null, approvers: args.approvers ?? [] };
@@ -140,7 +146,12 @@ export class PermissionService {
       args.mayChange?.();
       const before = stateOf(current);
       const change = args.onlyDifferences ? differences(current, args.change) : args.change;
-      const next = applyPermissionChange(current, change);
+      let next: { role: Role; status: PermissionStatus };
+      if (args.target) {
+        await args.target(current, user, change);
+        // The truth now shows the change; the mirror follows it even where it already did (a sync came first).
+        next = { role: change.role ?? current.role, status: change.status ?? current.status };
+      } else next = applyPermissionChange(current, change);
       // A role set while a grant is active wins over the grant: it is closed, never reverted.
       const superseded = current.grant && change.role !== undefined ? current.grant : null;
       const entry: AppliedChange = { id: changeId, at: this.clock.now(), before, after: next, ...(superseded ? { superseded } : {}) };

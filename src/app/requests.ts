@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
+import { connectedRefusal } from './connected-workspaces.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
 import { authorityLost, decide, isGrantRequest, isSystemRequester, reminderDueAt, SYSTEM_REQUESTER } from '../domain/request.js';
 import { checkBreakGlass, checkReason, escalationDueAt, requestRule } from '../domain/policy.js';
@@ -80,18 +81,18 @@ export class RequestService {
    * The checks submit makes, without storing or posting anything: a form answers its field errors
    * with them before it closes, and only then submits.
    */
-  async validate({ workspace: ws, requester, request }: Omit<SubmitInput, 'reason'>): Promise<void> {
+  async validate({ workspace: ws, requester, request }: Omit<SubmitInput, 'reason'>): Promise<void | Record<string, string>> {
     // Keywarden's own requests (openedBySystem) have no admin behind them; the rules still hold.
     if (!isSystemRequester(requester) && !isAdmin(ws, requester)) {
       throw new DomainError(Codes.NOT_ADMIN, `Only admins of workspace ${ws.name} can request changes.`);
     }
-    await this.check(ws, request);
+    return this.check(ws, request);
   }
 
   /** Checks the rules, stores a PENDING request and posts it for approval. */
   async submit({ workspace: ws, requester, request, reason, breakGlass = false }: SubmitInput): Promise<ChangeRequest> {
     const { store, notifier, clock, log } = this.deps;
-    await this.validate({ workspace: ws, requester, request });
+    const seen = await this.validate({ workspace: ws, requester, request });
     const rule = this.policies.rule(ws, request);
     if (breakGlass) checkBreakGlass(rule, ws.policy, request, reason);
     else checkReason(rule, reason);
@@ -104,7 +105,7 @@ export class RequestService {
       ...request, id: randomUUID(), workspaceId: ws.id, requester, reason, status: 'PENDING', approvals: [],
       decidedBy: null, decidedAt: null, createdAt: now, expiresAt,
       slack: null, outcome: null, appliedAt: null, notifiedAt: null, remindAt, version: 0,
-      rule: requestRule(rule), approveAt: atOnce ? now : null,
+      rule: requestRule(rule), approveAt: atOnce ? now : null, ...(seen ? { seen } : {}),
       ...(breakGlass ? { breakGlass: { reviewedBy: null, reviewedAt: null, verdict: null } } : { escalateAt: escalationDueAt(rule, now) }),
     } as ChangeRequest;
     await store.requests.insert(r);
@@ -149,7 +150,10 @@ export class RequestService {
   }
 
   /** Rules that can be checked before anyone is asked to approve. */
-  private check(ws: Workspace, r: NewRequest): Promise<void> {
+  private check(ws: Workspace, r: NewRequest): Promise<void | Record<string, string>> {
+    // A connected workspace takes only what Keywarden can make in LeanIX (connected-workspaces.ts).
+    const refused = connectedRefusal(ws, r);
+    if (refused) return Promise.reject(refused);
     // A permanent role: the workspace may allow some roles only for a time (grants check their own).
     if (!isGrantRequest(r) && 'role' in r.params) checkGrantPolicy(ws.policy, ws.name, r.params.role, null);
     return this.handlerFor(r).check(ws, r);

@@ -35,7 +35,10 @@ export class TechnicalUserRequests implements RequestHandler {
   ) {}
 
   async check(ws: Workspace, r: NewRequest): Promise<void> {
-    if (isTechuserChange(r.kind)) return this.changes().check(ws, r);
+    if (isTechuserChange(r.kind)) {
+      await this.changes().check(ws, r);
+      return;
+    }
     const t = asTech(r);
     const now = this.deps.clock.now();
     if (t.kind === 'techuser.create') {

@@ -134,6 +134,12 @@ interface RequestBase {
    * it at once, and a process that stopped before it did leaves it for the outbox sweep to finish.
    */
   approveAt?: Date | null;
+  /**
+   * What the approvers saw of the subject when it was asked (e.g. `{ role: 'VIEWER' }`): in a
+   * workspace connected to LeanIX the change is made only while LeanIX still shows this. Absent
+   * on requests older than it (the record as it is stands in).
+   */
+  seen?: Record<string, string> | null;
   version: number;
 }
 

@@ -22,7 +22,7 @@ export interface FakeLeanixOptions { clock?: Clock; workspaceId?: string; tokenL
 
 export interface FakeCall { method: string; path: string; query: Record<string, string>; status: number | 'dropped' | 'hung'; at: number }
 
-interface Fault { left: number; match: (c: { method: string; path: string }) => boolean }
+interface Fault { left: number; skip?: number; match: (c: { method: string; path: string }) => boolean }
 
 const MTM = '/services/mtm/v1';
 
@@ -36,7 +36,7 @@ export class FakeLeanix {
   down = false;
   private apiTokenRevoked = false;
   private readonly accessTokens = new Map<string, { expiresAt: number; apiToken: string }>();
-  private readonly failures: Array<Fault & { status: number; retryAfter?: string }> = [];
+  private readonly failures: Array<Fault & { status: number; retryAfter?: string; message?: string }> = [];
   private readonly drops: Fault[] = [];
   private readonly hangs: Fault[] = [];
   private readonly sockets = new Set<Socket>();
@@ -68,8 +68,8 @@ export class FakeLeanix {
   // ---- knobs ----
 
   /** The next `times` calls (matching `path`, default: all but the token exchange) answer `status`. */
-  failNext(times: number, opts: { status?: number; path?: RegExp; method?: string; retryAfter?: string; includeToken?: boolean } = {}): void {
-    this.failures.push({ left: times, status: opts.status ?? 503, retryAfter: opts.retryAfter, match: matcher(opts) });
+  failNext(times: number, opts: { status?: number; path?: RegExp; method?: string; retryAfter?: string; includeToken?: boolean; message?: string } = {}): void {
+    this.failures.push({ left: times, status: opts.status ?? 503, retryAfter: opts.retryAfter, message: opts.message, match: matcher(opts) });
   }
 
   /** 429 with Retry-After (seconds, or an HTTP date) for the next `times` calls. */
@@ -77,9 +77,12 @@ export class FakeLeanix {
     this.failNext(times, { status: 429, retryAfter, path: opts.path });
   }
 
-  /** The next `times` matching calls are carried out and then their connection is cut: the answer is lost. */
-  dropAnswerOfNext(times: number, opts: { method?: string; path?: RegExp } = {}): void {
-    this.drops.push({ left: times, match: matcher(opts) });
+  /**
+   * The next `times` matching calls (after letting `skip` of them through) are carried out and
+   * then their connection is cut: LeanIX did the work, the answer is lost.
+   */
+  dropAnswerOfNext(times: number, opts: { method?: string; path?: RegExp; skip?: number } = {}): void {
+    this.drops.push({ left: times, skip: opts.skip ?? 0, match: matcher(opts) });
   }
 
   /** The next `times` matching calls are never answered (until stop). */
@@ -133,7 +136,7 @@ export class FakeLeanix {
     const failure = take(this.failures, call);
     if (failure) {
       call.status = failure.status;
-      return send(res, failure.status, envelopeError(failure.status === 429 ? 'Too many requests.' : 'Service unavailable.'), failure.retryAfter ? { 'retry-after': failure.retryAfter } : {});
+      return send(res, failure.status, envelopeError(failure.message ?? (failure.status === 429 ? 'Too many requests.' : 'Service unavailable.')), failure.retryAfter ? { 'retry-after': failure.retryAfter } : {});
     }
     const drop = take(this.drops, call) !== undefined;
     let status = 500;
@@ -222,7 +225,9 @@ function matcher(opts: { method?: string; path?: RegExp; includeToken?: boolean 
 
 function take<F extends Fault>(faults: F[], call: { method: string; path: string }): F | undefined {
   const f = faults.find((x) => x.left > 0 && x.match(call));
-  if (f) f.left--;
+  if (!f) return undefined;
+  if (f.skip) { f.skip--; return undefined; }
+  f.left--;
   return f;
 }
 
