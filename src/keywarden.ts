@@ -169,7 +169,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const grantQueue: Queue = createGrantQueue(producer, prefix);
     grantQueue.on('error', (err) => log.debug({ err: err.message }, 'grant queue (producer) error'));
     stops.push(() => grantQueue.close());
-    const grants = new GrantService({ store, clock, log, notifier, timer: new BullGrantTimer(grantQueue, clock), observer: metrics });
+    // Where approved changes (and grants' ends) are made: LeanIX first for connected workspaces.
+    const changeTargets = new LeanixTargets(leanix, { store, clock, ...opts.leanixApply });
+    const grants = new GrantService({ store, clock, log, notifier, timer: new BullGrantTimer(grantQueue, clock), observer: metrics, targets: changeTargets });
     // The reviews open delete requests through the request service, whose technical-user handler
     // gives each new technical user its owner through the reviews: the closure breaks the circle.
     const owners: Pick<OwnershipReviewService, 'adopt' | 'transfer'> = {
@@ -181,7 +183,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const requests = new RequestService({
       store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies,
       handlers: {
-        permission: new PermissionRequests(permissions, new LeanixTargets(leanix, { store, clock, ...opts.leanixApply })),
+        permission: new PermissionRequests(permissions, changeTargets),
         techuser: new TechnicalUserRequests({
           store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }),
         }),

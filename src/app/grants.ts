@@ -14,7 +14,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import { isApprover } from '../domain/workspace.js';
 import { GrantSubjects, type GrantSubject, type SubjectRef } from './grant-subjects.js';
 import { ConcurrentChangeError } from './permissions.js';
-import type { Clock, GrantTimer, Log, Notifier, Store } from './ports.js';
+import { ChangedOutsideError, type ChangeTargets, type Clock, type GrantTimer, type Log, type Notifier, type Store } from './ports.js';
 
 /**
  * What ending a grant came to, for the caller and the metrics: `already-ended` is this same end
@@ -35,7 +35,11 @@ export class GrantService {
   readonly subjects: GrantSubjects;
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; log: Log; notifier: Notifier; timer: GrantTimer; observer?: GrantObserver },
+    private readonly deps: {
+      store: Store; clock: Clock; log: Log; notifier: Notifier; timer: GrantTimer; observer?: GrantObserver;
+      /** Where a permission's role goes back: the records, or a connected LeanIX first (ports/change-target.ts). */
+      targets?: ChangeTargets;
+    },
   ) {
     this.subjects = new GrantSubjects(deps.store);
   }
@@ -126,14 +130,43 @@ export class GrantService {
       }
       if (end.how === 'expired' && s.grant.until.getTime() > this.deps.clock.now().getTime()) return 'not-due';
       const { revertTo } = s.grant;
-      const entry: AppliedChange = { id: grantEndId(grantId), at: this.deps.clock.now(), before: { role: s.role }, after: { role: revertTo }, end };
-      const ended = await this.subjects.update(s, { role: revertTo, grant: null, applied: remember(s.applied, entry) });
+      // In a connected workspace the role goes back in LeanIX first; one changed there meanwhile stays.
+      const outside = await this.revertWhereTrue(s, revertTo, grantId);
+      const how: GrantEnd = outside ? { how: 'outside', to: outside } : end;
+      const to = outside ?? revertTo;
+      const entry: AppliedChange = { id: grantEndId(grantId), at: this.deps.clock.now(), before: { role: s.role }, after: { role: to }, end: how };
+      const ended = await this.subjects.update(s, { role: to, grant: null, applied: remember(s.applied, entry) });
       if (!ended) continue;
-      this.deps.observer?.grantEnded(end.how);
-      await this.finishEnd(ended, grantId, entry, end);
+      this.deps.observer?.grantEnded(how.how);
+      await this.finishEnd(ended, grantId, entry, how);
       return 'ended';
     }
     throw new ConcurrentChangeError(`grant ${grantId} kept changing while it was ended; try again`);
+  }
+
+  /**
+   * A permission's role back to `revertTo` where the workspace's truth is (a connected LeanIX),
+   * before the record's compare-and-set. Returns the role LeanIX shows when it was changed there
+   * outside Keywarden (then nothing is written over it), else null. Local records: nothing to do.
+   */
+  private async revertWhereTrue(s: GrantSubject, revertTo: Role, grantId: string): Promise<Role | null> {
+    const { store, targets } = this.deps;
+    if (!targets || s.type !== 'permission') return null;
+    const ws = await store.workspaces.findById(s.workspaceId);
+    const target = ws && targets.forWorkspace(ws);
+    if (!ws || !target || target.kind === 'local') return null;
+    const [p, user] = await Promise.all([store.permissions.findById(s.id), store.users.findByEmail(s.label)]);
+    if (!p || !user) return null;
+    try {
+      await target.setPermission({
+        workspace: ws, requestId: grantEndId(grantId), approvedAt: this.deps.clock.now(), user, seen: { role: s.role, status: p.status }, change: { role: revertTo },
+      });
+      return null;
+    } catch (err) {
+      const shown = err instanceof ChangedOutsideError ? err.shows.role : undefined;
+      if (shown === 'VIEWER' || shown === 'MEMBER' || shown === 'ADMIN') return shown;
+      throw err;
+    }
   }
 
   /** The history line of an end, and one message to the requester (DM and the approval thread). */

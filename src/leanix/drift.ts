@@ -65,7 +65,8 @@ export class Drift {
   }
 
   /**
-   * The digest of yesterday's (UTC) drift that did not raise access, once per workspace and day
+   * The digest of yesterday's (UTC) drift, once per workspace and day: what did not raise access,
+   * and what an apply found (told to its requester, not yet to the channels),
    * however many workers sync: sent by the first sync of the day. Nothing to tell: no message.
    */
   async digest(ws: Workspace): Promise<number> {
@@ -74,7 +75,7 @@ export class Drift {
     const day = new Date(today - DAY_MS).toISOString().slice(0, 10);
     if (!(await state.claimDigest(ws.id, day))) return 0;
     try {
-      const lines = (await this.list(ws.id, new Date(today - DAY_MS), new Date(today))).filter((e) => !raisesAccess(e.subject.type, e.before, e.after));
+      const lines = (await this.list(ws.id, new Date(today - DAY_MS), new Date(today))).filter((e) => e.requestId !== null || !raisesAccess(e.subject.type, e.before, e.after));
       if (lines.length > 0) await notifier.driftFound(ws, lines.map((e) => e.id), { day });
       return lines.length;
     } catch (err) {
