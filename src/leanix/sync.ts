@@ -13,6 +13,7 @@ import { diff, remember, type AppliedChange } from '../domain/applied.js';
 import { changedFields, permissionState, technicalUserState, type PermissionState, type TechnicalUserState } from '../domain/mirror.js';
 import { isPermissionStatus, isRole, type Permission } from '../domain/permission.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
+import { emailKey } from '../domain/user.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { Clock, Log, Store } from '../app/ports.js';
 import { DuplicateKeyError } from '../store/errors.js';
@@ -142,7 +143,7 @@ export class LeanixSync {
       if (await this.deps.store.permissions.update(m.id, m.version, { lastLogin })) r.written++;
       return;
     }
-    if (changedSince(m.applied, readAt)) {
+    if (changedSince(m.applied, readAt) || (!r.first && (await this.applying(ws, 'permission', label)))) {
       r.skipped++;
       return;
     }
@@ -189,7 +190,7 @@ export class LeanixSync {
       await this.finishTold(ws, ref, m.applied, r);
       return m.id;
     }
-    if (changedSince(m.applied, readAt)) {
+    if (changedSince(m.applied, readAt) || (!r.first && (await this.applying(ws, 'technicalUser', t.userName)))) {
       r.skipped++;
       return m.id;
     }
@@ -215,6 +216,19 @@ export class LeanixSync {
       if (!r.first) await this.told(ws, { type: 'technicalUser', id: m.id, label: m.userName }, change, r);
       if (await this.deps.store.technicalUsers.delete(m.id, m.version)) r.written++;
     }
+  }
+
+  /**
+   * Whether an approved request of this subject is being applied: its change may be in LeanIX
+   * already and not yet in the mirror (LeanIX is written first), which is no drift. Asked only
+   * when a difference is found, so a sync that finds none reads no requests.
+   */
+  private async applying(ws: Workspace, type: 'permission' | 'technicalUser', label: string): Promise<boolean> {
+    const inFlight = await this.deps.store.requests.listByWorkspace(ws.id, { status: 'APPROVED', limit: 500 });
+    const key = emailKey(label);
+    return inFlight.some((q) => type === 'permission'
+      ? q.kind.startsWith('permission.') && 'email' in q.params && emailKey(q.params.email) === key
+      : q.kind.startsWith('techuser.') && 'userName' in q.params && q.params.userName === label);
   }
 
   private change(subjectId: string, version: number, before: object | null, after: object | null): AppliedChange {
