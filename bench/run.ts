@@ -27,6 +27,7 @@ import { runExchange } from './scenarios/exchange.js';
 import { runGrants } from './scenarios/grants.js';
 import { runScan } from './scenarios/scan.js';
 import { runLeanix } from './scenarios/leanix.js';
+import { runLeanixApply } from './scenarios/leanix-apply.js';
 import { startServer, type BenchServer } from './servers.js';
 
 const quick = process.argv.includes('--quick');
@@ -162,7 +163,10 @@ async function main(): Promise<Figures> {
   if (wanted('leanix')) {
     const l = { permissions: 10_000, technicalUsers: 1_000, rounds: quick ? 3 : 5, latencyMs: 20 };
     progress(`leanix: a full sync of ${l.permissions} permissions and ${l.technicalUsers} technical users through the fake LeanIX at ${l.latencyMs} ms a call, ${l.rounds + 1} times, alternating with a bare paged read`);
-    leanix = await runLeanix({ redisUrl: redis.url, ...l });
+    const a = { n: quick ? 200 : 500, latencyMs: 20, concurrency: 8 };
+    progress(`leanix: ${a.n} approved role changes applied through the fake LeanIX at ${a.latencyMs} ms a call, ${a.concurrency} at once, between two bare loops of the same calls`);
+    const apply = await runLeanixApply(a);
+    leanix = { ...(await runLeanix({ redisUrl: redis.url, ...l })), apply };
   }
   return { store: storeKind, quick, ack, apply, exchange, scan, grants, rssMb, burst, leanix };
 }
