@@ -2,7 +2,7 @@
 import { resolveWorkspace } from '../../../app/workspaces.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
 import type { Workspace } from '../../../domain/workspace.js';
-import { isAdmin, isApprover } from '../../../domain/workspace.js';
+import { isAdmin, isApprover, isConnected } from '../../../domain/workspace.js';
 import { GRANTS_LISTED, grantsListText } from '../../blocks/grants.js';
 import { permissionListText } from '../../blocks/permissions.js';
 import { DRIFT_LISTED, driftListText } from '../../blocks/drift.js';
@@ -34,8 +34,9 @@ async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Pr
       mayRead(ws, cmd.user_id, 'list permissions');
       const views = await deps.permissions.list(ws.id, { query: c.query, status: c.status });
       const note = [c.query && ` matching "${typed(c.query)}"`, c.status && ` with status ${c.status}`].filter(Boolean).join('');
-      const synced = deps.mirror && (await deps.mirror.state.lastSynced(ws.id).catch(() => null));
-      return permissionListText(ws, views, note, synced ?? null);
+      // A connected workspace's list is its mirror: said, with how fresh it is.
+      const synced = isConnected(ws) && deps.mirror ? ((await deps.mirror.state.lastSynced(ws.id).catch(() => null)) ?? 'never') : null;
+      return permissionListText(ws, views, note, synced);
     }
     case 'drift': {
       mayRead(ws, cmd.user_id, 'see changes made outside Keywarden');
