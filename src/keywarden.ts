@@ -57,7 +57,8 @@ import { LeanixTargets, type LeanixTargetOptions } from './leanix/permission-tar
 import { tellWhenUnauthorised } from './leanix/unauthorised-notice.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
 import { Drift } from './leanix/drift.js';
-import { LeanixSync, syncTargets } from './leanix/sync.js';
+import { LeanixSync } from './leanix/sync.js';
+import { syncTargets } from './leanix/sync-targets.js';
 import { RedisSyncState } from './leanix/sync-state.js';
 import { grantsOutside } from './leanix/grant-outside.js';
 import type { OutboundWorkerOptions } from '../jobs/outbound.js';

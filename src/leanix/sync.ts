@@ -22,7 +22,6 @@ import { labels, type LeanixReader, type MtmPermission, type MtmTechnicalUser } 
 import type { SyncState } from './sync-state.js';
 import { MirrorUsers } from './mirror-users.js';
 import type { GrantEndedOutside } from './grant-outside.js';
-import type { LeanixConnections } from './connections.js';
 
 export interface SyncTarget {
   workspace: Workspace;
@@ -273,15 +272,4 @@ async function* timed<T>(pages: AsyncIterable<T[]>, clock: Clock): AsyncGenerato
     if (next.done) return;
     yield { items: next.value, readAt };
   }
-}
-
-/** The connected workspaces, each read through its shared client, as the sync job syncs them. */
-export async function syncTargets(store: Store, connections: LeanixConnections): Promise<SyncTarget[]> {
-  const out: SyncTarget[] = [];
-  for (const c of connections.list()) {
-    const workspace = await store.workspaces.findById(c.workspaceId);
-    if (!workspace) continue; // retired: its mirror is left as it was
-    out.push({ workspace, syncSeconds: c.settings.syncSeconds, reader: { permissions: () => c.client.listPermissions(), technicalUsers: () => c.client.listTechnicalUsers() } });
-  }
-  return out;
 }
