@@ -6,6 +6,8 @@ import type { BurstResult } from './scenarios/burst.js';
 import type { ExchangeResult } from './scenarios/exchange.js';
 import type { GrantsResult } from './scenarios/grants.js';
 import type { ScanResult } from './scenarios/scan.js';
+import type { LeanixResult } from './scenarios/leanix.js';
+import type { LeanixApplyResult } from './scenarios/leanix-apply.js';
 
 export interface Figures {
   store: 'memory' | 'mongodb';
@@ -18,6 +20,8 @@ export interface Figures {
   rssMb: number;
   /** Not run in --quick (or when --only leaves it out). */
   burst: BurstResult | null;
+  /** Part `leanix` (issue 21): the mirror sync against the fake LeanIX; null when not run. */
+  leanix: (LeanixResult & { apply: LeanixApplyResult }) | null;
 }
 
 export interface Machine { cpus: number; cpuModel: string; memoryGb: number; node: string }
@@ -43,6 +47,8 @@ export interface ResultJson {
   rss_mb: number;
   /** Slack at its rate limits (issue 14): seconds, each next to the floor the limits set. */
   burst?: { requests: number; posted_s: number; posted_floor_s: number; done_s: number; done_floor_s: number; ack_max_ms: number };
+  /** The LeanIX mirror (issue 21): a full sync against a bare paged read of the same, and the writes of a sync that found nothing changed. */
+  leanix?: { permissions: number; technical_users: number; latency_ms: number; sync_ms: number; first_sync_ms: number; bare_read_ms: number; sync_ratio: number; first_sync_ratio: number; unchanged_writes: number; apply_per_s: number; bare_apply_per_s: number; apply_ratio: number };
 }
 
 const failures = (f: Record<string, number>) => {
@@ -80,6 +86,20 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       done_s: round(f.burst.doneS, 1), done_floor_s: round(f.burst.doneFloorS, 1), ack_max_ms: round(f.burst.ackMaxMs),
     } }),
   };
+  const lx = f.leanix;
+  const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
+  const lxBare = lx ? median(lx.bareMs) : NaN;
+  const lxSync = lx ? median(lx.syncMs) : NaN;
+  const lxWrites = lx ? Math.max(...lx.unchangedWrites) : NaN;
+  const lxApply = lx ? lx.apply.n / (lx.apply.oursMs / 1000) : NaN;
+  const lxBareApply = lx ? lx.apply.n / ((lx.apply.bareRunsMs[0]! + lx.apply.bareRunsMs[1]!) / 2 / 1000) : NaN;
+  if (lx) {
+    json.leanix = {
+      apply_per_s: round(lxApply, 1), bare_apply_per_s: round(lxBareApply, 1), apply_ratio: round(lxApply / lxBareApply, 3),
+      permissions: lx.permissions, technical_users: lx.technicalUsers, latency_ms: lx.latencyMs, sync_ms: round(lxSync), first_sync_ms: round(lx.firstSyncMs),
+      bare_read_ms: round(lxBare), sync_ratio: round(lxSync / lxBare, 3), first_sync_ratio: round(lx.firstSyncMs / lxBare, 3), unchanged_writes: lxWrites,
+    };
+  }
   const scanRatio = scanMs(1_000_000) / scanMs(10_000);
   const ok = (b: boolean) => (b ? 'met' : 'MISSED');
   const rows: string[][] = [
@@ -100,6 +120,14 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
     ['grant due read 1M (ms, median)', fmt(dueMs(1_000_000), 3), 'read 10k', fmt(dueMs(1_000_000) / dueMs(10_000)), 'ratio <= 3', ok(dueMs(1_000_000) / dueMs(10_000) <= 3)],
     ['server peak RSS (MB)', fmt(f.rssMb, 1), '', '', '', ''],
   ];
+  if (lx) {
+    rows.push(
+      ['leanix apply (applied/s)', fmt(lxApply, 1), fmt(lxBareApply, 1), fmt(lxApply / lxBareApply, 3), 'ratio >= 0.5', ok(lxApply / lxBareApply >= 0.5 && lx.apply.applied === lx.apply.n)],
+      [`leanix sync ${lx.permissions / 1000}k+${lx.technicalUsers / 1000}k, unchanged (ms)`, fmt(lxSync, 0), fmt(lxBare, 0), fmt(lxSync / lxBare, 3), 'ratio <= 1.5', ok(lxSync / lxBare <= 1.5)],
+      ['leanix first sync, all taken in (ms)', fmt(lx.firstSyncMs, 0), fmt(lxBare, 0), fmt(lx.firstSyncMs / lxBare, 3), 'ratio <= 1.5', ok(lx.firstSyncMs / lxBare <= 1.5)],
+      ['leanix unchanged sync: store writes', String(lxWrites), '', '', '0', ok(lxWrites === 0)],
+    );
+  }
   if (f.burst) {
     const b = f.burst;
     const within = (s: number, floor: number) => s <= 1.2 * floor + 5;
@@ -140,6 +168,12 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       `grants: ${b.n} ending ${when} (scheduled in ${fmt(b.scheduleMs / 1000, 1)} s), one worker: reverted ${b.reverted}, DMs ${b.dms}, approval-thread lines ${b.threadLines}; ` +
       `lateness of the revert p50/p90/p99/max ${[b.revertLateness.p50, b.revertLateness.p90, b.revertLateness.p99, b.revertLateness.max].map((x) => fmt(x, 0)).join('/')} ms, ` +
       `of the DM at Slack ${[b.dmLateness.p50, b.dmLateness.p90, b.dmLateness.p99, b.dmLateness.max].map((x) => fmt(x, 0)).join('/')} ms; ${fmt(b.perSecond, 0)} ends/s from the first end to the last`),
+    lx
+      ? `leanix apply: ${lx.apply.n} changes, ${lx.apply.concurrency} at once, at ${lx.apply.latencyMs} ms a call, ${fmt(lx.apply.callsPerChange.ours, 2)} / ${fmt(lx.apply.callsPerChange.bare, 2)} HTTP calls a change (ours / bare); ` +
+        `ours ${fmt(lx.apply.oursMs / 1000)} s, bare ${lx.apply.bareRunsMs.map((x) => fmt(x / 1000)).join(' s before, ')} s after; ${lx.apply.applied} of ${lx.apply.n} APPLIED\n` +
+        `leanix: ${lx.permissions} permissions + ${lx.technicalUsers} technical users at ${lx.latencyMs} ms a call, ${lx.calls.ours} / ${lx.calls.bare} HTTP calls a full read (ours / bare); ` +
+        `syncs ${lx.syncMs.map((x) => fmt(x, 0)).join('/')} ms, bare reads ${lx.bareMs.map((x) => fmt(x, 0)).join('/')} ms; first sync wrote ${lx.firstWrites} records, the unchanged ones ${lx.unchangedWrites.join('/')}`
+      : 'leanix: not run (--only)',
     `grants: due read (100 due, limit 200) median/p90 ${Object.keys(f.grants.dueReadMs).map((n) => `${n}: ${fmt(f.grants.dueReadMs[n]!, 3)}/${fmt(f.grants.dueReadP90Ms[n]!, 3)}`).join(', ')} ms; ` +
       `inserting took ${Object.entries(f.grants.insertMs).map(([n, ms]) => `${n}: ${fmt(ms / 1000, 1)} s`).join(', ')}`,
   ];

@@ -26,13 +26,15 @@ import type { BenchContext } from './scenarios/context.js';
 import { runExchange } from './scenarios/exchange.js';
 import { runGrants } from './scenarios/grants.js';
 import { runScan } from './scenarios/scan.js';
+import { runLeanix } from './scenarios/leanix.js';
+import { runLeanixApply } from './scenarios/leanix-apply.js';
 import { startServer, type BenchServer } from './servers.js';
 
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 /** `--only=ack,apply`: run some parts only (for profiling one at a time); the others report n/a. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst' | 'grants') => (only ? only.includes(part) : part !== 'burst' || !quick);
+const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst' | 'grants' | 'leanix') => (only ? only.includes(part) : part !== 'burst' || !quick);
 const BURST_REQUESTS = 100;
 /** The main server serves ack, apply and exchange; scan, burst and grants have processes of their own. */
 const needServer = wanted('ack') || wanted('apply') || wanted('exchange');
@@ -157,7 +159,16 @@ async function main(): Promise<Figures> {
     progress(`burst: ${BURST_REQUESTS} requests at once into one approvals channel, then ${BURST_REQUESTS} approvals, against a fake Slack at Slack's rate limits (minutes)`);
     burst = await runBurst({ n: BURST_REQUESTS, dir, redisUrl: redis.url, mongodbUri, queuePrefix: `${queuePrefix}-burst`, logFile: (name) => join(dir, `${name}.log`), mongoDb: mongoDb('burst') });
   }
-  return { store: storeKind, quick, ack, apply, exchange, scan, grants, rssMb, burst };
+  let leanix = null;
+  if (wanted('leanix')) {
+    const l = { permissions: 10_000, technicalUsers: 1_000, rounds: quick ? 3 : 5, latencyMs: 20 };
+    progress(`leanix: a full sync of ${l.permissions} permissions and ${l.technicalUsers} technical users through the fake LeanIX at ${l.latencyMs} ms a call, ${l.rounds + 1} times, alternating with a bare paged read`);
+    const a = { n: quick ? 200 : 500, latencyMs: 20, concurrency: 8 };
+    progress(`leanix: ${a.n} approved role changes applied through the fake LeanIX at ${a.latencyMs} ms a call, ${a.concurrency} at once, between two bare loops of the same calls`);
+    const apply = await runLeanixApply(a);
+    leanix = { ...(await runLeanix({ redisUrl: redis.url, ...l })), apply };
+  }
+  return { store: storeKind, quick, ack, apply, exchange, scan, grants, rssMb, burst, leanix };
 }
 
 const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };

@@ -19,6 +19,7 @@ import { applyRequestProcessor } from './apply-request.js';
 import { observeJobs, type JobMetrics } from './job-metrics.js';
 import { maintenanceJobs, maintenanceProcessor } from './maintenance.js';
 import { startOutboundWorkers, type OutboundWorkerOptions } from './outbound.js';
+import { startLeanixSyncWorker, type LeanixSyncJobOptions } from './leanix-sync.js';
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -41,6 +42,8 @@ export interface WorkerOptions {
   metrics?: JobMetrics;
   /** The outbound Slack lanes' workers (jobs/outbound.ts); none when not given. */
   outbound?: Omit<OutboundWorkerOptions, 'connection' | 'prefix' | 'log' | 'metrics'>;
+  /** The LeanIX mirror sync (jobs/leanix-sync.ts); none when no workspace is connected. */
+  leanix?: LeanixSyncJobOptions;
 }
 
 export interface RunningWorkers {
@@ -61,6 +64,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers>
     if (opts.metrics) observeJobs(w, opts.metrics);
   }
   const outbound = opts.outbound && startOutboundWorkers({ ...opts.outbound, connection, prefix, log, metrics: opts.metrics });
+  const leanix = opts.leanix && (await startLeanixSyncWorker({ ...opts.leanix, connection, prefix, log, metrics: opts.metrics }));
   const scheduler = new Queue(MAINTENANCE_QUEUE, { connection, prefix });
   scheduler.on('error', (err) => log.warn({ err: err.message, queue: MAINTENANCE_QUEUE }, 'scheduler queue error'));
   // Job schedulers live in Redis: however many workers upsert them, each runs once per interval.
@@ -79,7 +83,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<RunningWorkers>
   log.info({ concurrency }, 'workers started');
   return {
     async close() {
-      await Promise.all([apply.close(), grants.close(), maintenance.close(), outbound?.close()]);
+      await Promise.all([apply.close(), grants.close(), maintenance.close(), outbound?.close(), leanix?.close()]);
       await scheduler.close();
       connection.disconnect();
     },

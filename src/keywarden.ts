@@ -57,6 +57,11 @@ import { LeanixConnections, type LeanixTransportOptions } from './leanix/connect
 import { LeanixTargets, type LeanixTargetOptions } from './leanix/permission-target.js';
 import { tellWhenUnauthorised } from './leanix/unauthorised-notice.js';
 import { startWorkers, type RunningWorkers } from '../jobs/worker.js';
+import { Drift } from './leanix/drift.js';
+import { LeanixSync } from './leanix/sync.js';
+import { syncTargets } from './leanix/sync-targets.js';
+import { RedisSyncState } from './leanix/sync-state.js';
+import { grantsOutside } from './leanix/grant-outside.js';
 import type { OutboundWorkerOptions } from '../jobs/outbound.js';
 import { startWebhookWorker, type WebhookWorkerOptions } from '../jobs/webhooks.js';
 import { WebhookDelivery } from './app/webhooks.js';
@@ -83,6 +88,8 @@ export interface KeywardenOptions {
   outboundWorker?: Pick<OutboundWorkerOptions, 'watchEveryMs' | 'backlogWarnSeconds' | 'maximumRateLimitDelayMs'>;
   /** Webhook delivery timings (tests shorten them). */
   webhooks?: Pick<WebhookWorkerOptions, 'sweepEveryMs' | 'backoffMs' | 'lockDurationMs'> & { timeoutMs?: number };
+  /** How often the LeanIX mirror sync's tick runs (ms; default 30 s, the shortest syncSeconds). */
+  leanixSyncTickMs?: number;
   /** How the LeanIX clients call LeanIX (tests: short timeouts, a sleep that moves their clock). */
   leanixTransport?: LeanixTransportOptions;
   /** How long an outage may hold an approved change, and how often it is tried meanwhile (tests shorten the wait). */
@@ -108,6 +115,8 @@ export interface Keywarden {
   expiry: ExpiryService;
   grants: GrantService;
   reviews: OwnershipReviewService;
+  /** Changes found in connected LeanIX workspaces that Keywarden did not make. */
+  drift: Drift;
   /** The LeanIX connections of connected workspaces (empty when none is connected). */
   leanix: LeanixConnections;
   stop(): Promise<void>;
@@ -141,6 +150,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     // Before the seed is applied: a connected workspace without its token stops the start, changing nothing.
     const leanix = LeanixConnections.open(seed ? seed.workspaces : await store.workspaces.list(), config.variable, {
       clock, log, transport: opts.leanixTransport,
+      observe: (workspace) => ({ call: (e) => metrics.leanixCall(workspace, e.op, e.status, e.seconds) }),
     });
     if (seed) await applySeed(store, seed, log, clock.now());
     // Every hook's secret, read now: a missing one stops the start, naming its variable.
@@ -193,7 +203,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const grantQueue: Queue = createGrantQueue(producer, prefix);
     grantQueue.on('error', (err) => log.debug({ err: err.message }, 'grant queue (producer) error'));
     stops.push(() => grantQueue.close());
-    const grants = new GrantService({ store, clock, log, notifier, timer: new BullGrantTimer(grantQueue, clock), observer: metrics });
+    // Where approved changes (and grants' ends) are made: LeanIX first for connected workspaces.
+    const changeTargets = new LeanixTargets(leanix, { store, clock, ...opts.leanixApply });
+    const grants = new GrantService({ store, clock, log, notifier, timer: new BullGrantTimer(grantQueue, clock), observer: metrics, targets: changeTargets });
     // The reviews open delete requests through the request service, whose technical-user handler
     // gives each new technical user its owner through the reviews: the closure breaks the circle.
     const owners: Pick<OwnershipReviewService, 'adopt' | 'transfer'> = {
@@ -202,13 +214,12 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     };
     const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies });
     const escalations = new Escalations({ store, clock, log, notifier });
-    const targets = new LeanixTargets(leanix, { store, clock, ...opts.leanixApply });
     const requests = new RequestService({
       store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies,
       handlers: {
-        permission: new PermissionRequests(permissions, targets),
+        permission: new PermissionRequests(permissions, changeTargets),
         techuser: new TechnicalUserRequests({
-          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }), targets,
+          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }), targets: changeTargets,
         }),
         grant: new GrantRequests({ store, grants, clock }),
       },
@@ -232,6 +243,10 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
+    // The LeanIX mirror's state lives in Redis beside the queues, read by every process.
+    const syncState = new RedisSyncState(producer, prefix);
+    const drift = new Drift({ store, notifier, clock, log, state: syncState, observer: metrics });
+    const mirror = { state: syncState, drift };
     const leanixChangelog = leanix.size === 0 ? undefined : async (workspaceId: string, technicalUserId: string) => {
       const conn = leanix.get(workspaceId);
       if (!conn) return null;
@@ -249,7 +264,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const stepSlack = stepClient(slackClient);
     workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(stepSlack), emails: new SlackUserEmails(stepSlack), clock, log });
     const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog };
+    const services = { mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -272,6 +287,11 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
           store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes, ...opts.outboundWorker,
           undelivered: (r, message, why) => new RequestMessages({ store, notifier, clock, log }).noteUndelivered(r, message, why),
         },
+        // Only where a workspace is connected: the sync reads each through its shared client.
+        leanix: leanix.size > 0 ? {
+          sync: new LeanixSync({ store, clock, log, state: syncState, drift, grants: grantsOutside(grants), observer: metrics }),
+          targets: () => syncTargets(store, leanix), tickMs: opts.leanixSyncTickMs,
+        } : undefined,
       });
       stops.push(() => workers.close());
       // Only where the seed names webhooks (it is read at start, with their secrets).
@@ -285,7 +305,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       }
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, leanix, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, drift, leanix, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -14,7 +14,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import { isApprover } from '../domain/workspace.js';
 import { GrantSubjects, type GrantSubject, type SubjectRef } from './grant-subjects.js';
 import { ConcurrentChangeError } from './permissions.js';
-import { MessageRefusedError, type Clock, type GrantEndedTo, type GrantTimer, type Log, type Notifier, type Store } from './ports.js';
+import { ChangedOutsideError, MessageRefusedError, type ChangeTargets, type Clock, type GrantEndedTo, type GrantTimer, type Log, type Notifier, type Store } from './ports.js';
 
 /**
  * What ending a grant came to, for the caller and the metrics: `already-ended` is this same end
@@ -35,7 +35,11 @@ export class GrantService {
   readonly subjects: GrantSubjects;
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; log: Log; notifier: Notifier; timer: GrantTimer; observer?: GrantObserver },
+    private readonly deps: {
+      store: Store; clock: Clock; log: Log; notifier: Notifier; timer: GrantTimer; observer?: GrantObserver;
+      /** Where a permission's role goes back: the records, or a connected LeanIX first (ports/change-target.ts). */
+      targets?: ChangeTargets;
+    },
   ) {
     this.subjects = new GrantSubjects(deps.store);
   }
@@ -149,23 +153,53 @@ export class GrantService {
       }
       if (end.how === 'expired' && s.grant.until.getTime() > this.deps.clock.now().getTime()) return 'not-due';
       const { revertTo } = s.grant;
-      const entry: AppliedChange = { id: grantEndId(grantId), at: this.deps.clock.now(), before: { role: s.role }, after: { role: revertTo }, end };
-      const ended = await this.subjects.update(s, { role: revertTo, grant: null, applied: remember(s.applied, entry) });
+      // In a connected workspace the role goes back in LeanIX first; one changed there meanwhile stays.
+      const outside = await this.revertWhereTrue(s, revertTo, grantId);
+      const how: GrantEnd = outside ? { how: 'outside', to: outside } : end;
+      const to = outside ?? revertTo;
+      const entry: AppliedChange = { id: grantEndId(grantId), at: this.deps.clock.now(), before: { role: s.role }, after: { role: to }, end: how };
+      const ended = await this.subjects.update(s, { role: to, grant: null, applied: remember(s.applied, entry) });
       if (!ended) continue;
-      this.deps.observer?.grantEnded(end.how);
-      await finish(ended, entry, end);
+      this.deps.observer?.grantEnded(how.how);
+      await finish(ended, entry, how);
       return 'ended';
     }
     throw new ConcurrentChangeError(`grant ${grantId} kept changing while it was ended; try again`);
   }
 
+  /**
+   * A permission's role back to `revertTo` where the workspace's truth is (a connected LeanIX),
+   * before the record's compare-and-set. Returns the role LeanIX shows when it was changed there
+   * outside Keywarden (then nothing is written over it), else null. Local records: nothing to do.
+   */
+  private async revertWhereTrue(s: GrantSubject, revertTo: Role, grantId: string): Promise<Role | null> {
+    const { store, targets } = this.deps;
+    if (!targets || s.type !== 'permission') return null;
+    const ws = await store.workspaces.findById(s.workspaceId);
+    const target = ws && targets.forWorkspace(ws);
+    if (!ws || !target || target.kind === 'local') return null;
+    const [p, user] = await Promise.all([store.permissions.findById(s.id), store.users.findByEmail(s.label)]);
+    if (!p || !user) return null;
+    try {
+      await target.setPermission({
+        workspace: ws, requestId: grantEndId(grantId), approvedAt: this.deps.clock.now(), user, seen: { role: s.role, status: p.status }, change: { role: revertTo },
+      });
+      return null;
+    } catch (err) {
+      const shown = err instanceof ChangedOutsideError ? err.shows.role : undefined;
+      if (shown === 'VIEWER' || shown === 'MEMBER' || shown === 'ADMIN') return shown;
+      throw err;
+    }
+  }
+
   /** The history line of an end (insert-if-absent: written once however many runs get here). */
   private async recordEnd(s: GrantSubject, grantId: string, made: AppliedChange, end: GrantEnd): Promise<void> {
-    const actor: Actor = end.how === 'ended' ? { type: 'slack', id: end.by } : { type: 'system' };
+    const actor: Actor = end.how === 'ended' ? { type: 'slack', id: end.by } : end.how === 'outside' ? { type: 'leanix' } : { type: 'system' };
+    const reason = end.how === 'expired' ? 'the grant ran out' : end.how === 'outside' ? 'changed in LeanIX outside Keywarden; not reverted' : 'ended early';
     await this.deps.store.history.append({
       id: grantEndId(grantId), workspaceId: s.workspaceId, subject: { type: s.type, id: s.id, label: s.label },
       action: `${s.type === 'permission' ? 'permission' : 'techuser'}.grant_ended`, actor, requestId: grantId, approvers: [],
-      before: made.before, after: made.after, reason: end.how === 'expired' ? 'the grant ran out' : 'ended early', at: made.at,
+      before: made.before, after: made.after, reason, at: made.at,
     });
   }
 
@@ -206,6 +240,25 @@ export class GrantService {
   private async noteUndelivered(grantId: string, message: 'requester-dm' | 'approval-message', err: unknown): Promise<void> {
     const error = String(err instanceof Error ? err.message : err).slice(0, 300);
     await this.deps.store.requests.noteUndelivered(grantId, { message, status: 'APPLIED', error, at: this.deps.clock.now() }).catch(() => {});
+  }
+
+  /**
+   * The end of a grant whose subject was changed in LeanIX outside Keywarden (leanix/sync.ts), as
+   * the sync records it in its own compare-and-set of the subject: the grant closed, the role left
+   * as LeanIX shows it. `from` and `to` are the role before and after the change made outside.
+   */
+  endedOutsideEntry(grant: Grant, from: Role, to: Role, at: Date): AppliedChange {
+    return { id: grantEndId(grant.requestId), at, before: { role: from }, after: { role: to }, end: { how: 'outside', to } };
+  }
+
+  /** Finishes an end the sync made: its history line and its one message (a re-run, or the grant's timer later, finds it done). */
+  async finishEndedOutside(ref: SubjectRef, grantId: string): Promise<void> {
+    const s = await this.subjects.findById(ref);
+    const made = s && appliedChange(s.applied, grantEndId(grantId));
+    if (!s || !made?.end) return;
+    this.deps.observer?.grantEnded(made.end.how);
+    await this.recordEnd(s, grantId, made, made.end);
+    await this.tellEnd(s, grantId, made, made.end);
   }
 
   /** The request a grant came from, as the DM's buttons name it. */

@@ -24,7 +24,9 @@ export interface Grant {
 export type GrantEnd =
   | { how: 'expired' }
   | { how: 'ended'; by: string }
-  | { how: 'superseded'; by: string | null };
+  | { how: 'superseded'; by: string | null }
+  /** Its subject was changed in LeanIX outside Keywarden: the grant ends there, the change made outside stays (nothing reverted). */
+  | { how: 'outside'; to: Role };
 
 export const DEFAULT_MAX_GRANT_HOURS = 168;
 const MINUTE = 60_000;

@@ -10,7 +10,7 @@ import type { LeanixConnection } from '../domain/leanix-connection.js';
 import type { Workspace } from '../domain/workspace.js';
 import { LeanixClient } from './client.js';
 import type { ConnectionHealth } from './connection-state.js';
-import type { LeanixHttpOptions } from './http.js';
+import type { LeanixCallObserver, LeanixHttpOptions } from './http.js';
 
 /** Transport settings tests and benchmarks change (the fake's fetch, short timeouts, a sleep that moves their clock). */
 export type LeanixTransportOptions = Partial<Pick<LeanixHttpOptions, 'fetch' | 'sleep' | 'timeoutMs' | 'retries' | 'backoffMs' | 'maxBackoffMs' | 'maxRetryAfterMs' | 'observer'>>;
@@ -32,7 +32,7 @@ export class LeanixConnections {
   static open(
     workspaces: ReadonlyArray<Pick<Workspace, 'id' | 'name' | 'leanix'>>,
     variable: (name: string) => string | undefined,
-    deps: { clock: Clock; log: Log; transport?: LeanixTransportOptions },
+    deps: { clock: Clock; log: Log; transport?: LeanixTransportOptions; observe?: (workspace: string) => LeanixCallObserver },
   ): LeanixConnections {
     const out = new LeanixConnections();
     for (const ws of workspaces) {
@@ -45,6 +45,8 @@ export class LeanixConnections {
       const client = new LeanixClient({
         baseUrl: settings.baseUrl, workspaceId: settings.workspaceId, apiToken: token,
         clock: deps.clock, log: deps.log.child({ leanix: ws.name }), ...deps.transport,
+        // The calls' metrics are labelled with the workspace; the transport's own observer (tests) wins.
+        ...(deps.observe && !deps.transport?.observer && { observer: deps.observe(ws.name) }),
       });
       out.byWorkspace.set(ws.id, { workspaceId: ws.id, name: ws.name, settings, client });
     }

@@ -13,7 +13,7 @@
  * connection fails it with that reason; an outage is retried until 30 minutes after approval.
  */
 import type { ChangeTarget, ChangeTargets, Clock, CreateTechnicalUser, DeleteTechnicalUser, MadeToken, SetPermission, Store, UpdateTechnicalUser } from '../app/ports.js';
-import { LOCAL_RECORDS } from '../app/ports.js';
+import { ChangedOutsideError, LOCAL_RECORDS } from '../app/ports.js';
 import { RetryLaterError } from '../app/retry-later.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import { applyPermissionChange, isPermissionStatus, isRole } from '../domain/permission.js';
@@ -119,7 +119,7 @@ export class LeanixPermissionTarget implements ChangeTarget {
         workspaceId: a.workspace.id, subject: { type: 'permission', id: read.id, label: email },
         expected: drift.expected, found: drift.found, requestId: a.requestId, basis: a.requestId, at: this.deps.clock.now(),
       });
-      throw new DomainError(LEANIX_APPLY_CODES.CHANGED_OUTSIDE, `LeanIX shows ${words(drift.found)}, not ${words(drift.expected)} as when this was approved; ask again.`);
+      throw new ChangedOutsideError(LEANIX_APPLY_CODES.CHANGED_OUTSIDE, `LeanIX shows ${words(drift.found)}, not ${words(drift.expected)} as when this was approved; ask again.`, drift.found);
     }
     // The rules of the MTM API against what LeanIX holds (INVITED -> ACTIVE is refused before it is sent).
     if (isRole(read.role) && isPermissionStatus(read.status)) applyPermissionChange({ role: read.role, status: read.status, grant: null }, a.change);

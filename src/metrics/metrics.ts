@@ -13,6 +13,10 @@
  *   keywarden_slack_outbound_oldest_seconds{method}    how long the oldest of them has waited (read on scrape)
  *   keywarden_webhook_backlog{hook}                    events waiting for a webhook (read on scrape)
  *   keywarden_webhook_failures_total{reason}           webhook POSTs not taken: refused, status, gone, given-up
+ *   keywarden_leanix_calls_total{workspace,method,status}  HTTP exchanges with a connected LeanIX, by operation and answer (status, timeout, error)
+ *   keywarden_leanix_call_seconds{workspace,method}    how long they took
+ *   keywarden_leanix_last_sync_timestamp_seconds{workspace}  when the mirror was last brought up to date (by this process)
+ *   keywarden_leanix_drift_total{workspace,kind}       changes found in LeanIX that Keywarden did not make (kind: permission, techuser)
  *
  * plus prom-client's default process metrics. Every label has a small, fixed set of values.
  */
@@ -60,7 +64,7 @@ export class KeywardenMetrics {
 
   private readonly grantEnds = new Counter({
     name: 'keywarden_grant_ends_total',
-    help: 'Time-bound grants ended, by how: expired (reverted at its end), ended (End now), gone (its end found it already ended or superseded).',
+    help: 'Time-bound grants ended, by how: expired (reverted at its end), ended (End now), outside (its subject changed in LeanIX outside Keywarden; not reverted), gone (its end found it already ended or superseded).',
     labelNames: ['outcome'] as const, registers: [this.registry],
   });
 
@@ -95,6 +99,23 @@ export class KeywardenMetrics {
     });
   }
 
+  private readonly leanixCalls = new Counter({
+    name: 'keywarden_leanix_calls_total', help: 'HTTP exchanges with a connected LeanIX workspace, by operation (token, permissions.list, ...) and answer (HTTP status, timeout, error).',
+    labelNames: ['workspace', 'method', 'status'] as const, registers: [this.registry],
+  });
+  private readonly leanixCallSeconds = new Histogram({
+    name: 'keywarden_leanix_call_seconds', help: 'Time a call to LeanIX took, answer or not.',
+    labelNames: ['workspace', 'method'] as const, buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry],
+  });
+  private readonly leanixLastSync = new Gauge({
+    name: 'keywarden_leanix_last_sync_timestamp_seconds', help: 'When this process last finished a sync of the workspace\'s mirror of LeanIX (Unix seconds).',
+    labelNames: ['workspace'] as const, registers: [this.registry],
+  });
+  private readonly leanixDrift = new Counter({
+    name: 'keywarden_leanix_drift_total', help: 'Changes found in LeanIX that Keywarden did not make, by workspace and kind (permission, techuser).',
+    labelNames: ['workspace', 'kind'] as const, registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -119,7 +140,7 @@ export class KeywardenMetrics {
   }
 
   /** A grant's end was made (or found already made by another change); see GrantService.end. */
-  grantEnded(how: 'expired' | 'ended' | 'superseded' | 'gone'): void {
+  grantEnded(how: 'expired' | 'ended' | 'superseded' | 'outside' | 'gone'): void {
     this.grantEnds.inc({ outcome: how });
   }
 
@@ -136,6 +157,22 @@ export class KeywardenMetrics {
         }
       },
     });
+  }
+
+  /** One HTTP exchange with LeanIX ended (`method`: the client's operation, e.g. permissions.list; `status`: the HTTP status, timeout or error). */
+  leanixCall(workspace: string, method: string, status: number | 'timeout' | 'error', seconds: number): void {
+    this.leanixCalls.inc({ workspace, method, status: String(status) });
+    this.leanixCallSeconds.observe({ workspace, method }, Math.max(0, seconds));
+  }
+
+  /** A sync of the workspace's mirror finished (LeanixSync's observer). */
+  synced(workspace: string, at: Date): void {
+    this.leanixLastSync.set({ workspace }, at.getTime() / 1000);
+  }
+
+  /** A drift was recorded (once per drift, by the process that wrote its line). */
+  driftFound(workspace: string, kind: 'permission' | 'technicalUser'): void {
+    this.leanixDrift.inc({ workspace, kind: kind === 'permission' ? 'permission' : 'techuser' });
   }
 
   /** One job attempt ended. */

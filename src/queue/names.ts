@@ -17,3 +17,6 @@ export const ESCALATE_REQUESTS_JOB = 'escalate-requests';
 export const REMIND_BREAK_GLASS_JOB = 'remind-break-glass';
 /** Webhook deliveries, one job per hook at a time (jobs/webhooks.ts). */
 export const WEBHOOK_QUEUE = 'webhooks';
+/** The LeanIX mirror sync (src/leanix/sync.ts): one queue, one repeatable tick, one job at a time per worker. */
+export const LEANIX_SYNC_QUEUE = 'leanix-sync';
+export const LEANIX_SYNC_JOB = 'leanix-sync';

@@ -7,6 +7,8 @@ import type { BreakGlassService } from '../app/break-glass.js';
 import type { TechnicalUserService } from '../app/technical-users.js';
 import type { WorkflowSteps } from '../app/workflow-steps.js';
 import type { Outbound } from './outbound/outbound.js';
+import type { Drift } from '../leanix/drift.js';
+import type { SyncState } from '../leanix/sync-state.js';
 
 /** What Slack listeners are given; they read nothing else (no process.env, no globals). */
 export interface SlackDeps {
@@ -31,6 +33,8 @@ export interface SlackDeps {
    * when the workspace is not connected. Absent: no workspace is.
    */
   leanixChangelog?: (workspaceId: string, technicalUserId: string) => Promise<LeanixChangelogLine[] | null>;
+  /** The LeanIX mirror: when each workspace was last synced, and its drift (absent: no workspace is connected). */
+  mirror?: { state: Pick<SyncState, 'lastSynced'>; drift: Pick<Drift, 'recent'> };
 }
 
 /** One line of LeanIX's changelog of a technical user, as /techuser history shows it. */

@@ -8,6 +8,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import type { TechnicalUser } from '../domain/technical-user.js';
 import type { Workspace } from '../domain/workspace.js';
 import { DIGEST_TOKENS_PER_MESSAGE } from './blocks/expiry-digest.js';
+import { DRIFT_LINES_PER_MESSAGE } from './blocks/drift.js';
 import type { Outbound } from './outbound/outbound.js';
 import { SlackPlatformError } from './slack-client.js';
 
@@ -55,6 +56,18 @@ export class SlackNotifier implements Notifier {
 
   async notifyChannels(ws: Workspace, text: string) {
     for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text });
+  }
+
+  /** Drift: one message a change at once, or the day's digest in parts of DRIFT_LINES_PER_MESSAGE. */
+  async driftFound(ws: Workspace, entryIds: string[], digest?: { day: string }) {
+    const size = digest ? DRIFT_LINES_PER_MESSAGE : 1;
+    const parts = Math.ceil(entryIds.length / size);
+    for (const channel of ws.slack.notificationChannels) {
+      for (let i = 0; i < parts; i++) {
+        const entries = entryIds.slice(i * size, (i + 1) * size);
+        await this.outbound.send({ kind: 'drift', workspaceId: ws.id, channel, entries, ...(digest && { day: digest.day, part: i + 1, parts }) }, { workspace: ws });
+      }
+    }
   }
 
   /** Up to DIGEST_AFTER tokens: a message each. More: digests of up to 24 tokens (50 blocks) each. */

@@ -76,6 +76,10 @@ export class FakeNotifier implements Notifier {
     }
     this.grantEnds.push({ id: r.id, end, revertedTo });
   }
+  readonly drift: Array<{ workspaceId: string; entryIds: string[]; day?: string }> = [];
+  async driftFound(ws: Workspace, entryIds: string[], digest?: { day: string }) {
+    this.drift.push({ workspaceId: ws.id, entryIds, ...(digest && { day: digest.day }) });
+  }
   /** Break-glass lines in the thread (those in the notification channels are in breakGlassChannels). */
   readonly breakGlass: Array<{ id: string; what: 'used' | 'unreviewed'; hours?: number }> = [];
   readonly breakGlassChannels: Array<{ id: string; what: 'used' | 'unreviewed'; where: string }> = [];

@@ -9,12 +9,24 @@
  * throws a DomainError when the change must not be made (the request fails with its message), a
  * RetryLaterError when the target cannot be reached yet, and anything else for the queue to retry.
  */
+import { DomainError } from '../../domain/errors.js';
 import type { PermissionChange, PermissionStatus, Role } from '../../domain/permission.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import type { User } from '../../domain/user.js';
 import type { Workspace } from '../../domain/workspace.js';
 
 export interface PermissionState { role: Role; status: PermissionStatus }
+
+/**
+ * The target shows something other than what the change was decided on, so it was not made over
+ * it: `shows` holds what the target shows of the fields concerned (e.g. `{ role: 'ADMIN' }`), for a
+ * caller that must leave the change made outside as it is (a grant's end: leanix/sync.ts, grants.ts).
+ */
+export class ChangedOutsideError extends DomainError {
+  constructor(code: string, message: string, readonly shows: Record<string, unknown>) {
+    super(code, message);
+  }
+}
 
 export interface SetPermission {
   workspace: Workspace;

@@ -56,6 +56,11 @@ export interface Notifier {
    * Warns the notification channels that tokens expire (or have), each with Rotate and Extend
    * buttons: a message each for a few, one digest for many.
    */
+  /**
+   * Changes found in a connected LeanIX workspace that Keywarden did not make, by their history
+   * line ids, to the notification channels: at once, or (`digest`) as the digest of that UTC day.
+   */
+  driftFound(ws: Workspace, entryIds: string[], digest?: { day: string }): Promise<void>;
   tokensExpiring(ws: Workspace, warnings: Array<{ tu: TechnicalUser; days: number }>, now: Date): Promise<void>;
 }
 

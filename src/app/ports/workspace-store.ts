@@ -34,7 +34,9 @@ export interface UserRepository {
   ensure(user: User): Promise<User>;
 }
 
-export type PermissionFields = Partial<Pick<Permission, 'role' | 'status' | 'lastChange' | 'applied' | 'grant'>>;
+export type PermissionFields = Partial<
+  Pick<Permission, 'role' | 'status' | 'lastChange' | 'applied' | 'grant' | 'customerRoles' | 'accessControlEntities' | 'lastLogin'>
+>;
 
 export interface PermissionRepository extends GrantQueries<Permission> {
   findById(id: string): Promise<Permission | null>;

@@ -19,6 +19,9 @@ const subjectOf = (r: ChangeRequest) =>
 
 /** The line for the requester's DM and the approval message's thread when a grant ends. */
 export function grantEndedText(r: ChangeRequest, ws: Workspace, end: GrantEnd, revertedTo: string): string {
+  if (end.how === 'outside') {
+    return `:hourglass: The grant of request ${shortId(r.id)} in ${typed(ws.name)} has ended: ${subjectOf(r)} was changed in LeanIX outside Keywarden and is now ${end.to}. That change stays; Keywarden did not revert it.`;
+  }
   const why = end.how === 'expired' ? 'ran out' : end.how === 'ended' ? `was ended early by <@${end.by}>` : 'was superseded by a later change';
   return `:hourglass: The grant of request ${shortId(r.id)} in ${typed(ws.name)} ${why}: ${subjectOf(r)} is ${revertedTo} again.`;
 }

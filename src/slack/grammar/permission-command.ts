@@ -16,6 +16,7 @@ export const PERMISSION_USAGE = [
   '`/permission list [query] [status:ACTIVE|INVITED|ARCHIVED]`',
   '`/permission role <email> <VIEWER|MEMBER|ADMIN> [for <duration>] [reason...]`  (for 30m, 4h, 2d, 1w: then back by itself)',
   '`/permission grants`  (the active time-bound grants, with the time left)',
+  '`/permission drift [page]`  (changes made in LeanIX outside Keywarden, last 30 days)',
   '`/permission archive <email> [reason...]`',
   '`/permission activate <email> [reason...]`  (only ARCHIVED users; invited users activate by accepting)',
   '`/permission invite <email> <VIEWER|MEMBER|ADMIN> [reason...]`',
@@ -26,6 +27,7 @@ export type PermissionCommand = { workspace?: string } & (
   | { action: 'help' }
   | { action: 'list'; query?: string; status?: PermissionStatus }
   | { action: 'grants' }
+  | { action: 'drift'; page: number }
   | { action: 'request'; request: NewRequest; reason: string | null; breakGlass?: boolean }
 );
 
@@ -51,6 +53,12 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
     }
     case 'grants':
       return { ...ws, action: 'grants' };
+    case 'drift': {
+      if (rest.length === 0) return { ...ws, action: 'drift', page: 1 };
+      const page = /^[1-9]\d{0,3}$/.test(rest[0]!) && rest.length === 1 ? Number(rest[0]) : null;
+      if (page === null) return usageError(`"${typed(rest.join(' ').slice(0, 40))}" is not a page number: use \`/permission drift\` or \`/permission drift 2\`.`);
+      return { ...ws, action: 'drift', page };
+    }
     case 'role': {
       const email = parseEmail(rest[0]);
       if (isUsageError(email)) return email;

@@ -16,6 +16,8 @@ import { homeView } from '../blocks/home.js';
 import { approvalRequestBlocks, reminderText, requestText, requesterText } from '../blocks/request.js';
 import { reviewOverdueText, reviewQuestionBlocks } from '../blocks/reviews.js';
 import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
+import { driftDigestBlocks, driftNowBlocks } from '../blocks/drift.js';
+import type { HistoryEntry } from '../../domain/history.js';
 import { breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '../blocks/policy.js';
 import type { SlackMessages } from '../slack-client.js';
 import type { OutboundMessage } from './messages.js';
@@ -113,6 +115,14 @@ export class OutboundDelivery {
         if (!tu || !record || !ws) return null;
         const at = new Date(m.at);
         const message = m.step === 'overdue' ? { text: reviewOverdueText(ws, record, tu, at) } : reviewQuestionBlocks(ws, record, tu, at, m.step === 'remind');
+        await client.chat.postMessage({ channel: m.channel, ...message });
+        return null;
+      }
+      case 'drift': {
+        const ws = known.workspace ?? (await this.deps.store.workspaces.findById(m.workspaceId));
+        const entries = (await Promise.all(m.entries.map((id) => this.deps.store.history.findById(id)))).filter((e): e is HistoryEntry => e !== null);
+        if (!ws || entries.length === 0) return null;
+        const message = m.day ? driftDigestBlocks(ws, m.day, entries, m.part ?? 1, m.parts ?? 1) : driftNowBlocks(ws, entries);
         await client.chat.postMessage({ channel: m.channel, ...message });
         return null;
       }

@@ -23,6 +23,7 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
       z.object({ how: z.literal('expired') }),
       z.object({ how: z.literal('ended'), by: Id }),
       z.object({ how: z.literal('superseded'), by: Id.nullable() }),
+      z.object({ how: z.literal('outside'), to: z.enum(['VIEWER', 'MEMBER', 'ADMIN']) }),
     ]),
   }),
   /** The approvers' reminder, in the approval message's thread. */
@@ -44,6 +45,14 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
   }),
   /** A technical user's review (app/ownership-reviews.ts): the question to its owner (or channel), the reminder, or the overdue notice. */
   z.object({ kind: z.literal('review'), step: z.enum(['ask', 'remind', 'overdue']), technicalUserId: Id, channel: Id, at: z.iso.datetime() }),
+  /**
+   * Changes found in a connected LeanIX workspace that Keywarden did not make (drift), by their
+   * history lines: at once (`day` absent) or one part of a day's digest.
+   */
+  z.object({
+    kind: z.literal('drift'), workspaceId: Id, channel: Id, entries: z.array(Id).min(1).max(48),
+    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(), part: z.number().int().min(1).max(1000).optional(), parts: z.number().int().min(1).max(1000).optional(),
+  }),
   /** A person's App Home tab. */
   z.object({ kind: z.literal('home'), teamId: Id, userId: Id, notice: z.string().max(3000).optional() }),
 ]);
@@ -81,6 +90,9 @@ export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string 
     case 'policy':
       // Once per event, place and (for a reminder) period, however often it is queued.
       return { jobId: `${m.kind}-${m.event}-${m.hours ?? 0}-${m.where}-${m.requestId}` };
+    case 'drift':
+      // Once per change (or digest part) and channel. BullMQ refuses ':' in job ids.
+      return { jobId: `drift-${m.channel}-${(m.day ? `${m.workspaceId}-${m.day}-${m.part ?? 1}` : m.entries[0]!).replace(/:/g, '-')}` };
     default:
       return {};
   }

@@ -11,7 +11,7 @@ import { mongoGrantQueries } from './grant-queries.js';
 type PermissionDoc = Doc<Permission>;
 
 /** What `update` may set: PermissionFields, and nothing a caller could sneak in beside it. */
-const UPDATABLE = ['role', 'status', 'lastChange', 'applied', 'grant'] as const satisfies readonly (keyof PermissionFields)[];
+const UPDATABLE = ['role', 'status', 'lastChange', 'applied', 'grant', 'customerRoles', 'accessControlEntities', 'lastLogin'] as const satisfies readonly (keyof PermissionFields)[];
 
 export class MongoPermissions implements PermissionRepository {
   constructor(private readonly col: Collection<PermissionDoc>) {

@@ -2,9 +2,10 @@
 import { resolveWorkspace } from '../../../app/workspaces.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
 import type { Workspace } from '../../../domain/workspace.js';
-import { isAdmin, isApprover } from '../../../domain/workspace.js';
+import { isAdmin, isApprover, isConnected } from '../../../domain/workspace.js';
 import { GRANTS_LISTED, grantsListText } from '../../blocks/grants.js';
 import { permissionListText } from '../../blocks/permissions.js';
+import { DRIFT_LISTED, driftListText } from '../../blocks/drift.js';
 import { typed } from '../../blocks/typed.js';
 import type { SlackDeps } from '../../deps.js';
 import { parsePermissionCommand, PERMISSION_USAGE, type PermissionCommand } from '../../grammar/permission-command.js';
@@ -33,7 +34,16 @@ async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Pr
       mayRead(ws, cmd.user_id, 'list permissions');
       const views = await deps.permissions.list(ws.id, { query: c.query, status: c.status });
       const note = [c.query && ` matching "${typed(c.query)}"`, c.status && ` with status ${c.status}`].filter(Boolean).join('');
-      return permissionListText(ws, views, note);
+      // A connected workspace's list is its mirror: said, with how fresh it is.
+      const synced = isConnected(ws) && deps.mirror ? ((await deps.mirror.state.lastSynced(ws.id).catch(() => null)) ?? 'never') : null;
+      return permissionListText(ws, views, note, synced);
+    }
+    case 'drift': {
+      mayRead(ws, cmd.user_id, 'see changes made outside Keywarden');
+      const all = deps.mirror ? await deps.mirror.drift.recent(ws.id) : [];
+      const synced = deps.mirror && (await deps.mirror.state.lastSynced(ws.id).catch(() => null));
+      const from = (c.page - 1) * DRIFT_LISTED;
+      return driftListText(ws, all.slice(from, from + DRIFT_LISTED), c.page, all.length > from + DRIFT_LISTED, synced ?? null);
     }
     case 'request':
       return submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason, breakGlass: c.breakGlass }));
