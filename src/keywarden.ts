@@ -39,6 +39,7 @@ import { OutboundDelivery } from './slack/outbound/delivery.js';
 import type { LaneLimits } from './slack/outbound/lanes.js';
 import { LANES, type Lane } from './slack/outbound/messages.js';
 import { createOutboundQueue, Outbound } from './slack/outbound/outbound.js';
+import { SlackPacer } from './slack/outbound/pacer.js';
 import { RequestMessages } from './app/request-messages.js';
 import { SlackReviewNotifier } from './slack/review-notifier.js';
 import { SlackDirectory } from './slack/directory.js';
@@ -133,7 +134,10 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       // The reveal deadline shown in the DM is the one the token was sealed with.
       revealBy: async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null,
     });
-    const outbound = new Outbound({ queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics });
+    const outbound = new Outbound({
+      queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics, pacer: new SlackPacer(producer, prefix),
+      ...(opts.outboundWorker?.maximumRateLimitDelayMs !== undefined && { maxWaitMs: opts.outboundWorker.maximumRateLimitDelayMs }),
+    });
     metrics.watchOutbound(() => outboundBacklog(outboundQueues), log);
 
     const permissions = new PermissionService(store, clock);
@@ -202,7 +206,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
         redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, reviews, breakGlass, escalations, log, prefix,
         sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
         outbound: {
-          store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes, ...opts.outboundWorker,
+          store, delivery, outbound, queues: outboundQueues, ...opts.outboundWorker,
           undelivered: (r, message, why) => new RequestMessages({ store, notifier, clock, log }).noteUndelivered(r, message, why),
         },
       });

@@ -63,7 +63,7 @@ export class SlackNotifier implements Notifier {
   }
 
   async notifyChannels(ws: Workspace, text: string) {
-    for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text });
+    for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text, teamId: ws.slack.teamId });
   }
 
   /** Up to DIGEST_AFTER tokens: a message each. More: digests of up to 24 tokens (50 blocks) each. */

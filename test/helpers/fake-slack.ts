@@ -59,6 +59,13 @@ export class FakeSlack {
   private waiters: Waiter[] = [];
   private tsCounter = 0;
 
+  /**
+   * Which Slack workspace a call counts against, for the limits: a call's channel (or DM user) named
+   * here, else its token's workspace, else T1. Slack knows this from the channel and the token.
+   */
+  readonly channelTeams = new Map<string, string>();
+  readonly tokenTeams = new Map<string, string>();
+
   /** The rate limits in force (none unless started with `limits`). */
   readonly limiter: RateLimiter | null;
 
@@ -144,6 +151,12 @@ export class FakeSlack {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** The Slack workspace a call counts against (see channelTeams). */
+  teamOf(token: string | undefined, args: Record<string, any>): string {
+    const where = String(args.channel ?? args.user_id ?? args.users ?? '');
+    return this.channelTeams.get(where) ?? (token !== undefined ? this.tokenTeams.get(token) : undefined) ?? 'T1';
+  }
+
   /** Unique, increasing message timestamps like Slack's: '1700000000.000001'. */
   private nextTs(): string {
     return `1700000000.${String(++this.tsCounter).padStart(6, '0')}`;
@@ -166,7 +179,7 @@ export class FakeSlack {
       args.responseId = method;
       method = 'response_url';
     }
-    const retryAfter = this.limiter?.take(method, args) ?? null;
+    const retryAfter = this.limiter?.take(method, args, this.teamOf(token, args)) ?? null;
     if (retryAfter !== null) {
       this.record({ method, args, at: Date.now(), failed: true, limited: retryAfter });
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) }).end(JSON.stringify({ ok: false, error: 'ratelimited' }));
