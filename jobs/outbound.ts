@@ -35,8 +35,9 @@ export interface OutboundWorkerOptions {
   /** A message waiting longer than this (s) is worth a line in the log. */
   backlogWarnSeconds?: number;
   /**
-   * Unused since messages are paced per key (the Outbound's maxWaitMs says how long a message
-   * sleeps before it asks again); kept so callers' options stay valid.
+   * The longest a waiting message sleeps before it asks for its turn again: the Outbound's
+   * maxWaitMs, which keywarden.ts sets from this. Tests shorten it to end a long Retry-After early
+   * by clearing the pause.
    */
   maximumRateLimitDelayMs?: number;
 }
