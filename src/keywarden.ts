@@ -40,6 +40,7 @@ import type { LaneLimits } from './slack/outbound/lanes.js';
 import { LANES, type Lane } from './slack/outbound/messages.js';
 import { createOutboundQueue, Outbound } from './slack/outbound/outbound.js';
 import { SlackPacer } from './slack/outbound/pacer.js';
+import { DEFAULT_TEAM } from './slack/outbound/delivery.js';
 import { RequestMessages } from './app/request-messages.js';
 import { SlackReviewNotifier } from './slack/review-notifier.js';
 import { SlackDirectory } from './slack/directory.js';
@@ -127,14 +128,18 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       stops.push(() => q.close());
     }
     // One per process: the web process forgets a group when Slack says it changed.
-    const directory = new SlackDirectory(slackClient);
+    const groupsAddress = { method: 'usergroups.users.list', teamId: DEFAULT_TEAM };
+    const directory: SlackDirectory = new SlackDirectory(slackClient, {
+      // A click waits up to 10 s for a turn (it was acked already); outbound is made just below.
+      pace: { turn: (): Promise<boolean> => outbound.acquire(groupsAddress, 10_000), limited: (s: number): Promise<void> => outbound.limited(groupsAddress, s) },
+    });
     const policies = new Policies(directory);
     const delivery = new OutboundDelivery({
       client: slackClient, store, clock, log, policies,
       // The reveal deadline shown in the DM is the one the token was sealed with.
       revealBy: async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null,
     });
-    const outbound = new Outbound({
+    const outbound: Outbound = new Outbound({
       queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics, pacer: new SlackPacer(producer, prefix),
       ...(opts.outboundWorker?.maximumRateLimitDelayMs !== undefined && { maxWaitMs: opts.outboundWorker.maximumRateLimitDelayMs }),
     });

@@ -6,6 +6,7 @@
  * group share one call. A failed call is not cached: the next read asks again.
  */
 import type { Directory } from '../app/ports/directory.js';
+import { SlackRateLimitedError } from './slack-client.js';
 
 /** The one call it makes; SlackClient and Bolt's WebClient both have this shape. */
 export interface SlackUsergroups {
@@ -22,7 +23,14 @@ export class SlackDirectory implements Directory {
 
   constructor(
     private readonly client: SlackUsergroups,
-    private readonly o: { ttlMs?: number; now?: () => number } = {},
+    private readonly o: {
+      ttlMs?: number; now?: () => number;
+      /**
+       * Paces the reads as Slack counts them (Tier 2, per Slack workspace: the outbound path's
+       * count): resolves false when no turn is near, and is told of a 429 (`limited`).
+       */
+      pace?: { turn(): Promise<boolean>; limited(retryAfterSeconds: number): Promise<void> };
+    } = {},
   ) {}
 
   async groupMembers(groupId: string): Promise<string[]> {
@@ -32,8 +40,7 @@ export class SlackDirectory implements Directory {
     const running = this.inFlight.get(groupId);
     if (running) return running;
     const generation = this.generation;
-    const read = this.client.usergroups.users
-      .list({ usergroup: groupId })
+    const read = this.paced(() => this.client.usergroups.users.list({ usergroup: groupId }))
       .then((res) => {
         const members = [...new Set(res.users ?? [])];
         if (generation === this.generation) this.cache.set(groupId, { members, at: now, generation });
@@ -42,6 +49,17 @@ export class SlackDirectory implements Directory {
       .finally(() => this.inFlight.delete(groupId));
     this.inFlight.set(groupId, read);
     return read;
+  }
+
+  private async paced<T>(call: () => Promise<T>): Promise<T> {
+    const { pace } = this.o;
+    if (pace && !(await pace.turn())) throw new Error('Slack is limiting usergroups.users.list; no turn within the wait');
+    try {
+      return await call();
+    } catch (err) {
+      if (pace && err instanceof SlackRateLimitedError) await pace.limited(err.retryAfter);
+      throw err;
+    }
   }
 
   forget(groupId: string): void {

@@ -20,12 +20,12 @@ import { waitUntil } from './flow.js';
 const FAKE: SlackLimits = {
   postMessagePerChannel: { burst: 3, perMinute: 600 },
   postMessagePerWorkspace: { burst: 10, perMinute: 3000 },
-  methods: { 'chat.update': { burst: 5, perMinute: 500 }, 'views.publish': { burst: 10, perMinute: 1000 } },
+  methods: { 'chat.update': { burst: 5, perMinute: 500 }, 'views.publish': { burst: 10, perMinute: 1000 }, 'views.open': { burst: 2, perMinute: 60 } },
 };
 const LANES: LaneLimits = {
   postPerChannel: { burst: 2, intervalMs: 102 },
   postPerTeam: { burst: 5, intervalMs: 22 },
-  methods: { 'chat.update': { burst: 3, intervalMs: 125 }, 'views.publish': { burst: 5, intervalMs: 62 } },
+  methods: { 'chat.update': { burst: 3, intervalMs: 125 }, 'views.publish': { burst: 5, intervalMs: 62 }, 'views.open': { burst: 1, intervalMs: 1020 } },
 };
 
 /** Workspaces a and b in Slack workspace T1, c in T2; each its own approvals channel. */
@@ -120,5 +120,21 @@ describe('Slack limits per channel and per Slack workspace', () => {
     await waitUntil(() => posts(app, CHANNELS.a).length >= 4, 'a is posted', 15_000);
     await new Promise((r) => setTimeout(r, 1500)); // two sweeps more: anything sent twice shows
     expect(posts(app, CHANNELS.a)).toHaveLength(4);
+  }, 60_000);
+
+  it('forms (views.open) are paced per Slack workspace: none refused by Slack, those without a turn within 2 s told Slack is busy', async () => {
+    const { app } = await start();
+    const n = 8;
+    // One Slack workspace (the fake Slack counts views.open by the token's workspace, and there is one token).
+    const sent = await Promise.all(Array.from({ length: n }, (_, i) => app.command(ADMIN, `role workspace:ws-${i % 2 ? 'a' : 'b'}`, '/permission', { teamId: 'T1' })));
+    for (const s of sent) expect(s.status).toBe(200);
+    // Each command either opened its form or was told why not; none waits past its trigger's 3 s.
+    await waitUntil(() => app.slack.delivered('views.open').length + app.slack.callsTo('response_url').length >= n, 'every command is answered', 15_000);
+    const opened = app.slack.delivered('views.open');
+    const busy = app.slack.callsTo('response_url').filter((c) => /Slack is busy right now/.test(String(c.args.text)));
+    expect(opened.length + busy.length).toBe(n);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(opened.length).toBeGreaterThanOrEqual(2); // one at once, and the next within 2 s (a third if the commands came apart)
+    expect(app.slack.calls.filter((c) => c.method === 'views.open' && c.limited !== undefined)).toHaveLength(0);
   }, 60_000);
 });

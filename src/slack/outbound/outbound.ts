@@ -112,6 +112,24 @@ export class Outbound {
     return this.o.pacer.take(keys, horizonMs, heldAt);
   }
 
+  /**
+   * For a call made while answering someone (a form's views.open, a user group's members): waits
+   * for a slot of `address` at most `maxWaitMs`, then resolves true; false when none is that near
+   * (a pause, a backlog), for the caller to tell the person Slack is busy. Redis unavailable: true.
+   */
+  async acquire(address: SlackAddress, maxWaitMs: number): Promise<boolean> {
+    let slot: Slot;
+    try {
+      slot = await this.slot(address, maxWaitMs);
+    } catch (err) {
+      this.o.log.debug({ err }, 'could not count Slack limits in Redis; calling at once');
+      return true;
+    }
+    if (!slot.reserved) return false;
+    if (slot.waitMs > 0) await new Promise((r) => setTimeout(r, slot.waitMs));
+    return true;
+  }
+
   /** Slack limited a call to `address`: what shares its limit (that channel, or that method in that Slack workspace) waits as long, in every process. */
   async limited(address: SlackAddress, retryAfterSeconds: number): Promise<void> {
     const ms = Math.max(1, retryAfterSeconds) * 1000;
