@@ -7,6 +7,7 @@
  * retried with backoff; a message that finally cannot be sent is recorded where someone will see it.
  */
 import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import type { Log, Store } from '../src/app/ports.js';
 import type { ChangeRequest } from '../src/domain/request.js';
@@ -108,22 +109,28 @@ async function process(o: OutboundWorkerOptions, job: Job<OutboundJobData>, toke
 /**
  * A coalesced message (a rewrite, a Home tab) queued before the last one of its kind was rendered
  * is shown already: BullMQ's keepLastIfActive queues one more after a job that was active when it
- * was asked for, and that job may have been only taking its turn, rendering later. `mark` records
- * when this one read what it shows.
+ * was asked for, and that job may have been only taking its turn, rendering later. A Home tab's
+ * notice is carried in the message itself, so the one shown must also have had the same notice.
+ * `mark` records when this one read what it shows, and its notice.
  */
 async function alreadyShown(o: OutboundWorkerOptions, job: Job<OutboundJobData>): Promise<{ skip: boolean; mark(): Promise<void> }> {
-  const { dedupe } = identity(job.data.message);
-  if (!dedupe || job.data.queuedAt === undefined) return { skip: false, mark: async () => undefined };
+  const m = job.data.message;
+  const { dedupe } = identity(m);
+  const queuedAt = job.data.queuedAt;
+  if (!dedupe || queuedAt === undefined) return { skip: false, mark: async () => undefined };
+  const notice = m.kind === 'home' ? (m.notice ?? '') : '';
   const key = `${o.prefix ?? QUEUE_PREFIX}:shown:${dedupe}`;
   const readAt = Date.now();
-  const last = Number(await o.connection.get(key));
+  const last = Shown.safeParse(JSON.parse((await o.connection.get(key)) ?? 'null'));
   return {
-    skip: last >= job.data.queuedAt,
+    skip: last.success && last.data.at >= queuedAt && last.data.notice === notice,
     mark: async () => {
-      await o.connection.set(key, String(readAt), 'PX', 3_600_000);
+      await o.connection.set(key, JSON.stringify({ at: readAt, notice }), 'PX', 3_600_000);
     },
   };
 }
+
+const Shown = z.object({ at: z.number(), notice: z.string() });
 
 /** Returns when the message may be sent now; otherwise delays the job to its turn (throws DelayedError). */
 async function takeTurn(o: OutboundWorkerOptions, job: Job<OutboundJobData>, token: string | undefined, address: SlackAddress): Promise<void> {
@@ -135,8 +142,12 @@ async function takeTurn(o: OutboundWorkerOptions, job: Job<OutboundJobData>, tok
 
 /** Back to the delayed set for `ms` (at most maxWaitMs), holding `slotAt` if a slot is reserved; an attempt is not used up. */
 async function delay(o: OutboundWorkerOptions, job: Job<OutboundJobData>, token: string | undefined, ms: number, slotAt?: number): Promise<never> {
-  const { slotAt: _, ...rest } = job.data;
-  await job.updateData(slotAt === undefined ? rest : { ...rest, slotAt });
+  // Written only when it changes: a coalesced copy queued meanwhile may have updated the job's
+  // data (a Home tab's latest notice), and writing the data read at the start would undo that.
+  if (job.data.slotAt !== slotAt) {
+    const { slotAt: _, ...rest } = job.data;
+    await job.updateData(slotAt === undefined ? rest : { ...rest, slotAt });
+  }
   await job.moveToDelayed(Date.now() + Math.max(1, Math.min(ms, o.outbound.maxWaitMs)), token);
   throw new DelayedError();
 }
