@@ -3,6 +3,7 @@ import { round } from './harness.js';
 import type { AckResult } from './scenarios/ack.js';
 import type { ApplyResult } from './scenarios/apply.js';
 import type { BurstResult } from './scenarios/burst.js';
+import type { BurstChannelsResult } from './scenarios/burst-channels.js';
 import type { ExchangeResult } from './scenarios/exchange.js';
 import type { GrantsResult } from './scenarios/grants.js';
 import type { ScanResult } from './scenarios/scan.js';
@@ -22,6 +23,7 @@ export interface Figures {
   burst: BurstResult | null;
   /** Part `leanix` (issue 21): the mirror sync against the fake LeanIX; null when not run. */
   leanix: (LeanixResult & { apply: LeanixApplyResult }) | null;
+  burstChannels?: BurstChannelsResult | null;
 }
 
 export interface Machine { cpus: number; cpuModel: string; memoryGb: number; node: string }
@@ -49,6 +51,7 @@ export interface ResultJson {
   burst?: { requests: number; posted_s: number; posted_floor_s: number; done_s: number; done_floor_s: number; ack_max_ms: number };
   /** The LeanIX mirror (issue 21): a full sync against a bare paged read of the same, and the writes of a sync that found nothing changed. */
   leanix?: { permissions: number; technical_users: number; latency_ms: number; sync_ms: number; first_sync_ms: number; bare_read_ms: number; sync_ratio: number; first_sync_ratio: number; unchanged_writes: number; apply_per_s: number; bare_apply_per_s: number; apply_ratio: number };
+  burst_channels?: { channels: number; per_channel: number; teams: number; posted_s: number; posted_floor_s: number; done_s: number; done_floor_s: number; ack_max_ms: number };
 }
 
 const failures = (f: Record<string, number>) => {
@@ -81,6 +84,11 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       due_read_ms: { '10000': round(dueMs(10_000), 3), '100000': round(dueMs(100_000), 3), '1000000': round(dueMs(1_000_000), 3) },
     },
     rss_mb: round(f.rssMb, 1),
+    ...(f.burstChannels && { burst_channels: {
+      channels: f.burstChannels.channels, per_channel: f.burstChannels.perChannel, teams: f.burstChannels.teams,
+      posted_s: round(f.burstChannels.postedS, 1), posted_floor_s: round(f.burstChannels.postedFloorS, 1),
+      done_s: round(f.burstChannels.doneS, 1), done_floor_s: round(f.burstChannels.doneFloorS, 1), ack_max_ms: round(f.burstChannels.ackMaxMs),
+    } }),
     ...(f.burst && { burst: {
       requests: f.burst.n, posted_s: round(f.burst.postedS, 1), posted_floor_s: round(f.burst.postedFloorS, 1),
       done_s: round(f.burst.doneS, 1), done_floor_s: round(f.burst.doneFloorS, 1), ack_max_ms: round(f.burst.ackMaxMs),
@@ -137,6 +145,15 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       ['burst: slowest ack (ms)', fmt(b.ackMaxMs, 0), '', '', '<= 3000 ms', ok(b.ackMaxMs <= 3000)],
     );
   }
+  if (f.burstChannels) {
+    const b = f.burstChannels;
+    const within = (s: number, floor: number) => s <= 1.2 * floor + 5;
+    rows.push(
+      ['burst-channels: all posted (s)', fmt(b.postedS, 1), `floor ${fmt(b.postedFloorS, 1)}`, fmt(b.postedS / b.postedFloorS), '<= 1.2x floor + 5 s', ok(within(b.postedS, b.postedFloorS) && b.postedOnce)],
+      ['burst-channels: all applied+told (s)', fmt(b.doneS, 1), `floor ${fmt(b.doneFloorS, 1)}`, fmt(b.doneS / b.doneFloorS), '<= 1.2x floor + 5 s', ok(within(b.doneS, b.doneFloorS) && b.appliedOnce && b.toldOnce)],
+      ['burst-channels: slowest ack (ms)', fmt(b.ackMaxMs, 0), '', '', '<= 3000 ms', ok(b.ackMaxMs <= 3000)],
+    );
+  }
   // A part left out with --only: not run, rather than missed.
   for (const r of rows) if (r[1] === 'n/a' && r[5] === 'MISSED') r[5] = 'not run';
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -164,6 +181,10 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       ? `burst: ${f.burst.n} requests then ${f.burst.n} approvals against Slack's limits; ${f.burst.acks} commands and clicks acked; posted once ${f.burst.postedOnce}, ` +
         `applied once ${f.burst.appliedOnce}, told once ${f.burst.toldOnce}; 429s by method ${JSON.stringify(f.burst.limited)}`
       : 'burst: not run (--quick or --only)',
+    f.burstChannels
+      ? `burst-channels: ${f.burstChannels.channels} channels in ${f.burstChannels.teams} Slack workspaces x ${f.burstChannels.perChannel} requests, then all approved; ${f.burstChannels.acks} commands and clicks acked; ` +
+        `posted once ${f.burstChannels.postedOnce}, applied once ${f.burstChannels.appliedOnce}, told once ${f.burstChannels.toldOnce}; 429s by limit ${JSON.stringify(f.burstChannels.limited)}`
+      : 'burst-channels: not run (--quick or --only)',
     ...([[`within ${fmt(g.windowMs / 1000, 0)} s`, g], ['at the same instant', gp]] as const).map(([when, b]) =>
       `grants: ${b.n} ending ${when} (scheduled in ${fmt(b.scheduleMs / 1000, 1)} s), one worker: reverted ${b.reverted}, DMs ${b.dms}, approval-thread lines ${b.threadLines}; ` +
       `lateness of the revert p50/p90/p99/max ${[b.revertLateness.p50, b.revertLateness.p90, b.revertLateness.p99, b.revertLateness.max].map((x) => fmt(x, 0)).join('/')} ms, ` +

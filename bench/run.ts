@@ -7,7 +7,8 @@
  * names (memory when unset; with MongoDB, throw-away databases that are dropped afterwards).
  * Progress goes to stderr; stdout gets the table and, as its last line, the JSON result, which is
  * also written to bench/results/latest.json. The part `burst` (Slack at its rate limits: several
- * minutes by nature) runs in full runs and with --only=burst, not in --quick. `--profile` writes CPU profiles of the server
+ * minutes by nature) and `burst-channels` (the same over 10 channels in 2 Slack workspaces) run in
+ * full runs and with --only=burst / --only=burst-channels, not in --quick. `--profile` writes CPU profiles of the server
  * processes to bench/results/; BENCH_KEEP_LOGS=1 keeps the processes' logs after a good run too.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,6 +23,7 @@ import { report, type Figures } from './report.js';
 import { runAck } from './scenarios/ack.js';
 import { runApply } from './scenarios/apply.js';
 import { runBurst } from './scenarios/burst.js';
+import { runBurstChannels } from './scenarios/burst-channels.js';
 import type { BenchContext } from './scenarios/context.js';
 import { runExchange } from './scenarios/exchange.js';
 import { runGrants } from './scenarios/grants.js';
@@ -34,7 +36,8 @@ const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 /** `--only=ack,apply`: run some parts only (for profiling one at a time); the others report n/a. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst' | 'grants' | 'leanix') => (only ? only.includes(part) : part !== 'burst' || !quick);
+const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst' | 'burst-channels' | 'grants' | 'leanix') =>
+  (only ? only.includes(part) : (part !== 'burst' && part !== 'burst-channels') || !quick);
 const BURST_REQUESTS = 100;
 /** The main server serves ack, apply and exchange; scan, burst and grants have processes of their own. */
 const needServer = wanted('ack') || wanted('apply') || wanted('exchange');
@@ -168,7 +171,15 @@ async function main(): Promise<Figures> {
     const apply = await runLeanixApply(a);
     leanix = { ...(await runLeanix({ redisUrl: redis.url, ...l })), apply };
   }
-  return { store: storeKind, quick, ack, apply, exchange, scan, grants, rssMb, burst, leanix };
+  let burstChannels = null;
+  if (wanted('burst-channels')) {
+    progress('burst-channels: 10 approvals channels (10 workspaces, 2 Slack workspaces) x 10 requests at once, then all approved, against a fake Slack counting limits per channel and per Slack workspace (minutes)');
+    burstChannels = await runBurstChannels({
+      channels: 10, perChannel: 10, dir, redisUrl: redis.url, mongodbUri, queuePrefix: `${queuePrefix}-burst-channels`,
+      logFile: (name) => join(dir, `${name}.log`), mongoDb: mongoDb('burst-channels'),
+    });
+  }
+  return { store: storeKind, quick, ack, apply, exchange, scan, grants, rssMb, burst, burstChannels, leanix };
 }
 
 const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };

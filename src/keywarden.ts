@@ -40,6 +40,8 @@ import { OutboundDelivery } from './slack/outbound/delivery.js';
 import type { LaneLimits } from './slack/outbound/lanes.js';
 import { LANES, type Lane } from './slack/outbound/messages.js';
 import { createOutboundQueue, Outbound } from './slack/outbound/outbound.js';
+import { SlackPacer } from './slack/outbound/pacer.js';
+import { DEFAULT_TEAM } from './slack/outbound/delivery.js';
 import { RequestMessages } from './app/request-messages.js';
 import { SlackReviewNotifier } from './slack/review-notifier.js';
 import { SlackDirectory } from './slack/directory.js';
@@ -180,7 +182,12 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       stops.push(() => q.close());
     }
     // One per process; a group Slack says changed is forgotten by all of them (a generation in Redis).
-    const directory = new SlackDirectory(slackClient, { generations: producer, prefix, log });
+    const groupsAddress = { method: 'usergroups.users.list', teamId: DEFAULT_TEAM };
+    const directory: SlackDirectory = new SlackDirectory(slackClient, {
+      generations: producer, prefix, log,
+      // A click waits up to 10 s for a turn (it was acked already); outbound is made just below.
+      pace: { turn: (): Promise<boolean> => outbound.acquire(groupsAddress, 10_000), limited: (s: number): Promise<void> => outbound.limited(groupsAddress, s) },
+    });
     stops.push(async () => directory.close());
     const policies = new Policies(directory);
     const delivery = new OutboundDelivery({
@@ -188,7 +195,10 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       // The reveal deadline shown in the DM is the one the token was sealed with.
       revealBy: async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null,
     });
-    const outbound = new Outbound({ queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics });
+    const outbound: Outbound = new Outbound({
+      queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics, pacer: new SlackPacer(producer, prefix),
+      ...(opts.outboundWorker?.maximumRateLimitDelayMs !== undefined && { maxWaitMs: opts.outboundWorker.maximumRateLimitDelayMs }),
+    });
     metrics.watchOutbound(() => outboundBacklog(outboundQueues), log);
 
     const permissions = new PermissionService(store, clock);
@@ -284,7 +294,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
         redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, reviews, breakGlass, escalations, log, prefix,
         sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
         outbound: {
-          store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes, ...opts.outboundWorker,
+          store, delivery, outbound, queues: outboundQueues, ...opts.outboundWorker,
           undelivered: (r, message, why) => new RequestMessages({ store, notifier, clock, log }).noteUndelivered(r, message, why),
         },
         // Only where a workspace is connected: the sync reads each through its shared client.

@@ -15,3 +15,4 @@ export * from './ports/review-notifier.js';
 export * from './ports/runtime.js';
 export * from './ports/directory.js';
 export * from './ports/change-target.js';
+export * from './ports/slack-installation-store.js';

@@ -10,8 +10,9 @@ import { deriveKey } from './keys.js';
 export class JweTokenSealer implements TokenSealer {
   private readonly key: Uint8Array;
 
-  constructor(secret: string) {
-    this.key = deriveKey(secret, 'token-reveal/v1');
+  /** `purpose`: a key of its own per use (token reveals; Slack installation tokens), all from one secret. */
+  constructor(secret: string, purpose = 'token-reveal/v1') {
+    this.key = deriveKey(secret, purpose);
   }
 
   async seal(token: string, context: string): Promise<string> {

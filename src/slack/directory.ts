@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Directory } from '../app/ports/directory.js';
+import { SlackRateLimitedError } from './slack-client.js';
 
 /** The one call it makes; SlackClient and Bolt's WebClient both have this shape. */
 export interface SlackUsergroups {
@@ -42,7 +43,14 @@ export class SlackDirectory implements Directory {
 
   constructor(
     private readonly client: SlackUsergroups,
-    private readonly o: { generations: GenerationStore; prefix?: string; ttlMs?: number; now?: () => number; log?: { warn(o: object, m: string): void } },
+    private readonly o: {
+      generations: GenerationStore; prefix?: string; ttlMs?: number; now?: () => number; log?: { warn(o: object, m: string): void };
+      /**
+       * Paces the reads as Slack counts them (Tier 2, per Slack workspace: the outbound path's
+       * count): resolves false when no turn is near, and is told of a 429 (`limited`).
+       */
+      pace?: { turn(): Promise<boolean>; limited(retryAfterSeconds: number): Promise<void> };
+    },
   ) {}
 
   async groupMembers(groupId: string): Promise<string[]> {
@@ -69,6 +77,17 @@ export class SlackDirectory implements Directory {
     return read;
   }
 
+  private async paced<T>(call: () => Promise<T>): Promise<T> {
+    const { pace } = this.o;
+    if (pace && !(await pace.turn())) throw new Error('Slack is limiting usergroups.users.list; no turn within the wait');
+    try {
+      return await call();
+    } catch (err) {
+      if (pace && err instanceof SlackRateLimitedError) await pace.limited(err.retryAfter);
+      throw err;
+    }
+  }
+
   /** The group changed: a new generation for every process, and this process's copy gone at once. */
   async forget(groupId: string): Promise<void> {
     this.cache.delete(groupId);
@@ -85,7 +104,7 @@ export class SlackDirectory implements Directory {
   }
 
   private async read(groupId: string): Promise<string[]> {
-    const res = await this.client.usergroups.users.list({ usergroup: groupId });
+    const res = await this.paced(() => this.client.usergroups.users.list({ usergroup: groupId }));
     return [...new Set(res.users ?? [])];
   }
 

@@ -1,7 +1,8 @@
 /**
- * Slack's published limits, for the fake Slack: token buckets per Web API method (per channel for
- * chat.postMessage), answered with 429 and Retry-After like Slack; and the Block Kit limits,
- * answered with `invalid_blocks` / `invalid_arguments` like Slack.
+ * Slack's published limits, for the fake Slack, counted as Slack counts them: token buckets per
+ * Web API method per Slack workspace, and for chat.postMessage per channel under a workspace-wide
+ * cap, answered with 429 and Retry-After like Slack; and the Block Kit limits, answered with
+ * `invalid_blocks` / `invalid_arguments` like Slack.
  *
  * A bucket holds `burst` calls and refills at `perMinute`. A 429 says how long until the next
  * call would be accepted (or `retryAfterSeconds` when a test fixes it); until then every call to
@@ -13,7 +14,9 @@ export interface BucketLimit { burst: number; perMinute: number }
 export interface SlackLimits {
   /** chat.postMessage, per channel (Slack: about one message a second, after a short burst). */
   postMessagePerChannel: BucketLimit;
-  /** Other methods by name (Tier 3: chat.update, conversations.*; Tier 4: views.*, chat.postEphemeral, users.info). */
+  /** chat.postMessage per Slack workspace, whatever the channel ("several hundred a minute"; default 300 after 10). */
+  postMessagePerWorkspace?: BucketLimit;
+  /** Other methods by name, each per Slack workspace (Tier 3: chat.update, conversations.*; Tier 4: views.*, chat.postEphemeral, users.info). */
   methods: Record<string, BucketLimit>;
   /** A Retry-After every 429 carries, instead of the time until the next token (seconds). */
   retryAfterSeconds?: number;
@@ -25,6 +28,7 @@ const TIER4: BucketLimit = { burst: 10, perMinute: 100 };
 /** Slack's published limits (the burst sizes are ours: Slack documents "short bursts" only). */
 export const SLACK_LIMITS: SlackLimits = {
   postMessagePerChannel: { burst: 3, perMinute: 60 },
+  postMessagePerWorkspace: { burst: 10, perMinute: 300 },
   methods: {
     'chat.update': TIER3, 'conversations.open': TIER3, 'conversations.info': TIER3,
     'views.publish': TIER4, 'views.open': TIER4, 'views.update': TIER4, 'chat.postEphemeral': TIER4, 'users.info': TIER4,
@@ -38,6 +42,10 @@ export class RateLimiter {
   private readonly blocked = new Map<string, number>();
   /** 429s answered, by method. */
   readonly limited = new Map<string, number>();
+  /** 429s answered, by what was exhausted: `chat.postMessage:T1:C1`, `chat.postMessage:T1`, `chat.update:T1`. */
+  readonly limitedByKey = new Map<string, number>();
+  /** Calls taken, by the same keys. */
+  readonly taken = new Map<string, number>();
 
   /** The fixed Retry-After of every 429 (`limits.retryAfterSeconds`); a test may end it. */
   retryAfterSeconds: number | undefined;
@@ -46,31 +54,66 @@ export class RateLimiter {
     this.retryAfterSeconds = limits.retryAfterSeconds;
   }
 
-  /** Takes a token for the call; returns null when accepted, else the Retry-After in seconds. */
-  take(method: string, args: Record<string, unknown>): number | null {
-    const limit = method === 'chat.postMessage' ? this.limits.postMessagePerChannel : this.limits.methods[method];
+  /** Takes a token for the call in Slack workspace `team`; returns null when accepted, else the Retry-After in seconds. */
+  take(method: string, args: Record<string, unknown>, team = 'T1'): number | null {
     const until = this.blocked.get(method) ?? 0;
     if (this.now() < until) {
-      this.limited.set(method, (this.limited.get(method) ?? 0) + 1);
+      this.count(this.limited, method);
       return Math.ceil((until - this.now()) / 1000);
     }
-    if (!limit) return null;
-    const key = method === 'chat.postMessage' ? `${method}:${String(args.channel)}` : method;
+    const buckets: Array<[string, BucketLimit]> = [];
+    if (method === 'chat.postMessage') {
+      buckets.push([`${method}:${team}:${String(args.channel)}`, this.limits.postMessagePerChannel]);
+      if (this.limits.postMessagePerWorkspace) buckets.push([`${method}:${team}`, this.limits.postMessagePerWorkspace]);
+    } else if (this.limits.methods[method]) buckets.push([`${method}:${team}`, this.limits.methods[method]!]);
     const now = this.now();
+    // Every bucket must have a token; a refusal takes none.
+    let wait = 0;
+    for (const [key, limit] of buckets) {
+      const w = this.waitOf(key, limit, now);
+      if (w > 0) {
+        this.count(this.limitedByKey, key);
+        wait = Math.max(wait, w);
+      }
+    }
+    if (wait > 0) {
+      this.count(this.limited, method);
+      return wait;
+    }
+    for (const [key] of buckets) {
+      this.buckets.get(key)!.tokens -= 1;
+      this.count(this.taken, key);
+    }
+    return null;
+  }
+
+  /** 0 when `key` has a token now; else the Retry-After (s), and the bucket is blocked until then. */
+  private waitOf(key: string, limit: BucketLimit, now: number): number {
     const b = this.buckets.get(key) ?? { tokens: limit.burst, at: now, blockedUntil: 0 };
     this.buckets.set(key, b);
     const perMs = limit.perMinute / 60_000;
     b.tokens = Math.min(limit.burst, b.tokens + (now - b.at) * perMs);
     b.at = now;
-    if (now >= b.blockedUntil && b.tokens >= 1) {
-      b.tokens -= 1;
-      return null;
-    }
-    this.limited.set(method, (this.limited.get(method) ?? 0) + 1);
     if (now < b.blockedUntil) return Math.ceil((b.blockedUntil - now) / 1000);
+    if (b.tokens >= 1) return 0;
     const wait = this.retryAfterSeconds ?? Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
     b.blockedUntil = now + wait * 1000;
     return wait;
+  }
+
+  private count(map: Map<string, number>, key: string): void {
+    map.set(key, (map.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * Refuses every call counted against `key` (as in `limitedByKey`: `chat.postMessage:T1:C1`,
+   * `chat.update:T2`) for the next `seconds`, each with the Retry-After left, as Slack does when
+   * that one limit is spent.
+   */
+  blockKey(key: string, seconds: number): void {
+    const b = this.buckets.get(key) ?? { tokens: 0, at: this.now(), blockedUntil: 0 };
+    b.blockedUntil = this.now() + seconds * 1000;
+    this.buckets.set(key, b);
   }
 
   /** Refuses every call to `method` for the next `seconds`, each with the Retry-After left. */

@@ -63,6 +63,29 @@ export class FakeSlack {
   private waiters: Waiter[] = [];
   private tsCounter = 0;
 
+  /**
+   * Which Slack workspace a call counts against, for the limits: a call's channel (or DM user) named
+   * here, else its token's workspace, else T1. Slack knows this from the channel and the token.
+   */
+  readonly channelTeams = new Map<string, string>();
+  readonly tokenTeams = new Map<string, string>();
+
+  /**
+   * OAuth (installable mode): codes Slack would hand the redirect (authorizeCode), and the
+   * rotating tokens oauth.v2.access issues for them. A refresh token works once: the refresh
+   * answers new access and refresh tokens, and the old refresh token is refused from then on.
+   */
+  private readonly codes = new Map<string, { teamId: string | null; enterpriseId: string | null; orgWide: boolean }>();
+  private readonly refreshTokens = new Map<string, { teamId: string | null; enterpriseId: string | null; orgWide: boolean }>();
+  private tokenSeq = 0;
+  /** Seconds a bot token issued by oauth.v2.access lasts (Slack's: 12 hours). */
+  tokenLifetimeSeconds = 43_200;
+
+  /** A code the OAuth redirect will carry after someone approves the install on `teamId` (or, org-wide, on `enterpriseId`). */
+  authorizeCode(code: string, to: { teamId?: string; enterpriseId?: string; orgWide?: boolean }): void {
+    this.codes.set(code, { teamId: to.orgWide ? null : (to.teamId ?? null), enterpriseId: to.enterpriseId ?? null, orgWide: to.orgWide === true });
+  }
+
   /** The rate limits in force (none unless started with `limits`). */
   readonly limiter: RateLimiter | null;
 
@@ -148,6 +171,12 @@ export class FakeSlack {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** The Slack workspace a call counts against (see channelTeams). */
+  teamOf(token: string | undefined, args: Record<string, any>): string {
+    const where = String(args.channel ?? args.user_id ?? args.users ?? '');
+    return this.channelTeams.get(where) ?? (token !== undefined ? this.tokenTeams.get(token) : undefined) ?? 'T1';
+  }
+
   /** Unique, increasing message timestamps like Slack's: '1700000000.000001'. */
   private nextTs(): string {
     return `1700000000.${String(++this.tsCounter).padStart(6, '0')}`;
@@ -170,7 +199,7 @@ export class FakeSlack {
       args.responseId = method;
       method = 'response_url';
     }
-    const retryAfter = this.limiter?.take(method, args) ?? null;
+    const retryAfter = this.limiter?.take(method, args, this.teamOf(token, args)) ?? null;
     if (retryAfter !== null) {
       this.record({ method, args, at: Date.now(), failed: true, limited: retryAfter });
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) }).end(JSON.stringify({ ok: false, error: 'ratelimited' }));
@@ -223,10 +252,35 @@ export class FakeSlack {
     return head.spec;
   }
 
+  /** oauth.v2.access: a code's first exchange, or a refresh; tokens named after their Slack workspace. */
+  private oauth(a: Record<string, any>): Record<string, unknown> {
+    const grant = a.grant_type === 'refresh_token'
+      ? this.refreshTokens.get(String(a.refresh_token ?? ''))
+      : this.codes.get(String(a.code ?? ''));
+    if (!grant) return { ok: false, error: a.grant_type === 'refresh_token' ? 'invalid_refresh_token' : 'invalid_code' };
+    if (a.grant_type === 'refresh_token') this.refreshTokens.delete(String(a.refresh_token));
+    else this.codes.delete(String(a.code));
+    const owner = grant.orgWide ? grant.enterpriseId! : grant.teamId!;
+    const n = ++this.tokenSeq;
+    const access = `xoxe.xoxb-${owner}-${n}`;
+    const refresh = `xoxe-1-${owner}-${n}`;
+    this.refreshTokens.set(refresh, grant);
+    this.tokenTeams.set(access, owner);
+    return {
+      ok: true, app_id: 'AKEYWARDEN', authed_user: { id: 'UINSTALLER' }, scope: 'chat:write,commands', token_type: 'bot',
+      access_token: access, refresh_token: refresh, expires_in: this.tokenLifetimeSeconds, bot_user_id: `UBOT${owner}`,
+      team: grant.teamId ? { id: grant.teamId, name: grant.teamId } : null,
+      enterprise: grant.enterpriseId ? { id: grant.enterpriseId, name: grant.enterpriseId } : null,
+      is_enterprise_install: grant.orgWide,
+    };
+  }
+
   /** The canned successful answer for each method. */
   private answer(method: string, a: Record<string, any>): Record<string, unknown> {
     const ok = true;
     switch (method) {
+      case 'oauth.v2.access':
+        return this.oauth(a);
       case 'auth.test':
         return { ok, url: 'https://keywarden-test.slack.com/', team: 'Keywarden Test', team_id: 'T1', user: 'keywarden', user_id: 'UBOT', bot_id: 'BBOT' };
       case 'chat.postMessage': {

@@ -11,6 +11,7 @@ import { ErrorCode, WebClient, type WebAPIHTTPError, type WebAPIPlatformError, t
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeSlack } from './fake-slack.js';
+import { RateLimiter } from './fake-slack-limits.js';
 import { startRedis } from './redis.js';
 import { blockActionBody, postSigned, sign, slashCommandBody } from './slack-requests.js';
 
@@ -169,6 +170,63 @@ describe('FakeSlack', () => {
     slack.reset();
     expect(slack.calls).toHaveLength(0);
     await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
+  });
+});
+
+describe('the fake Slack\'s rate limits, counted as Slack counts them', () => {
+  let now = 0;
+  const limiter = () => new RateLimiter({
+    postMessagePerChannel: { burst: 2, perMinute: 60 },
+    postMessagePerWorkspace: { burst: 3, perMinute: 120 },
+    methods: { 'chat.update': { burst: 1, perMinute: 60 } },
+  }, () => now);
+
+  it('chat.postMessage per channel, under a cap per Slack workspace', () => {
+    const l = limiter();
+    expect(l.take('chat.postMessage', { channel: 'C1' }, 'T1')).toBeNull();
+    expect(l.take('chat.postMessage', { channel: 'C1' }, 'T1')).toBeNull();
+    // The channel's burst is spent: a second's wait, answered as Retry-After.
+    expect(l.take('chat.postMessage', { channel: 'C1' }, 'T1')).toBe(1);
+    // Another channel has its own, until the workspace's cap (3) is spent.
+    expect(l.take('chat.postMessage', { channel: 'C2' }, 'T1')).toBeNull();
+    expect(l.take('chat.postMessage', { channel: 'C3' }, 'T1')).toBe(1);
+    // The same channel id in another Slack workspace is another channel.
+    expect(l.take('chat.postMessage', { channel: 'C1' }, 'T2')).toBeNull();
+    expect([...l.limitedByKey]).toEqual([['chat.postMessage:T1:C1', 1], ['chat.postMessage:T1', 1]]);
+    expect(l.limited.get('chat.postMessage')).toBe(2);
+  });
+
+  it('other methods per method per Slack workspace; blockKey refuses one key until lifted', () => {
+    const l = limiter();
+    expect(l.take('chat.update', {}, 'T1')).toBeNull();
+    expect(l.take('chat.update', {}, 'T1')).toBe(1);
+    expect(l.take('chat.update', {}, 'T2')).toBeNull();
+    expect(l.take('views.publish', {}, 'T1')).toBeNull(); // no limit given: never refused
+    l.blockKey('chat.postMessage:T1:C9', 3600);
+    expect(l.take('chat.postMessage', { channel: 'C9' }, 'T1')).toBe(3600);
+    expect(l.take('chat.postMessage', { channel: 'C8' }, 'T1')).toBeNull();
+    l.lift();
+    now += 2000;
+    expect(l.take('chat.postMessage', { channel: 'C9' }, 'T1')).toBeNull();
+  });
+
+  it('a call is counted against the Slack workspace of its channel, else of its token', async () => {
+    const fake = await FakeSlack.start({ limits: { postMessagePerChannel: { burst: 1, perMinute: 60 }, methods: {} } });
+    try {
+      fake.channelTeams.set('CSHARED', 'T2');
+      fake.tokenTeams.set('xoxb-t3', 'T3');
+      expect(fake.teamOf('xoxb-t3', { channel: 'CSHARED' })).toBe('T2');
+      expect(fake.teamOf('xoxb-t3', { channel: 'COTHER' })).toBe('T3');
+      expect(fake.teamOf(undefined, { user_id: 'U1' })).toBe('T1');
+      const c3 = new WebClient('xoxb-t3', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+      const c4 = new WebClient('xoxb-t4', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+      fake.tokenTeams.set('xoxb-t4', 'T4');
+      await c3.chat.postMessage({ channel: 'CX', text: 'a' });
+      await c4.chat.postMessage({ channel: 'CX', text: 'b' }); // CX of T4 is another channel
+      await expect(c3.chat.postMessage({ channel: 'CX', text: 'c' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError });
+    } finally {
+      await fake.stop();
+    }
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestFields, SigningKeyRecord, Store, TokenReveal } from '../../src/app/ports.js';
+import type { RequestFields, SigningKeyRecord, SlackInstallation, Store, TokenReveal } from '../../src/app/ports.js';
 import type { HistoryEntry } from '../../src/domain/history.js';
 import type { OwnershipRecord } from '../../src/domain/ownership-review.js';
 import type { Permission } from '../../src/domain/permission.js';
@@ -936,6 +936,43 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.tokenReveals.claim(r.id, 'U-owner', at(1))).toBeNull();
         await store.tokenReveals.delete(r.id);
         expect(await store.tokenReveals.put(r)).toEqual(r);
+      });
+    });
+
+    describe('slack installations', () => {
+      const installation = (o: Partial<SlackInstallation> = {}): Omit<SlackInstallation, 'version'> => ({
+        id: `T${id().slice(0, 8)}`, teamId: 'T1', enterpriseId: null, isEnterpriseInstall: false, appId: 'A1', botUserId: 'UBOT', botId: 'BBOT',
+        scopes: ['chat:write', 'commands'], sealedBotToken: 'sealed-bot', sealedRefreshToken: 'sealed-refresh', expiresAt: at(720), installedAt: at(0), ...o,
+      });
+
+      it('put stores and replaces (a reinstall), moving the version on; findById; delete', async () => {
+        const i = installation();
+        const stored = await store.slackInstallations.put(i);
+        expect(stored).toEqual({ ...i, version: 1 });
+        expect((await store.slackInstallations.findById(i.id))?.expiresAt).toBeInstanceOf(Date);
+        const again = await store.slackInstallations.put({ ...i, sealedBotToken: 'sealed-bot-2', expiresAt: null });
+        expect(again).toEqual({ ...i, sealedBotToken: 'sealed-bot-2', expiresAt: null, version: 2 });
+        expect(await store.slackInstallations.findById(i.id)).toEqual(again);
+        expect(await store.slackInstallations.findById('T-none')).toBeNull();
+        expect(await store.slackInstallations.delete(i.id)).toBe(true);
+        expect(await store.slackInstallations.delete(i.id)).toBe(false);
+        expect(await store.slackInstallations.findById(i.id)).toBeNull();
+      });
+
+      it('rotate is a compare-and-set on the version: of racing rotations one wins, and a stale one loses', async () => {
+        const i = await store.slackInstallations.put(installation({ id: 'E1', teamId: null, enterpriseId: 'E1', isEnterpriseInstall: true }));
+        const results = await Promise.all(Array.from({ length: 10 }, (_, k) =>
+          store.slackInstallations.rotate(i.id, i.version, { sealedBotToken: `bot-${k}`, sealedRefreshToken: `refresh-${k}`, expiresAt: at(1440 + k) })));
+        const won = results.filter((r) => r !== null);
+        expect(won).toHaveLength(1);
+        expect(won[0]!.version).toBe(i.version + 1);
+        expect(await store.slackInstallations.findById(i.id)).toEqual(won[0]);
+        expect(await store.slackInstallations.rotate(i.id, i.version, { sealedBotToken: 'late', sealedRefreshToken: null, expiresAt: null })).toBeNull();
+        expect(await store.slackInstallations.rotate('E-none', 1, { sealedBotToken: 'x', sealedRefreshToken: null, expiresAt: null })).toBeNull();
+        // A reinstall in between: a rotation that read the old record loses too.
+        const current = (await store.slackInstallations.findById(i.id))!;
+        await store.slackInstallations.put(installation({ id: 'E1', teamId: null, enterpriseId: 'E1', isEnterpriseInstall: true }));
+        expect(await store.slackInstallations.rotate(i.id, current.version, { sealedBotToken: 'y', sealedRefreshToken: null, expiresAt: null })).toBeNull();
       });
     });
 

@@ -3,6 +3,7 @@ import type { HistoryRepository, RequestRepository } from './request-store.js';
 import type { SigningKeyRepository } from './keys.js';
 import type { OwnershipRepository } from './ownership-store.js';
 import type { TechnicalUserRepository, TokenRevealRepository } from './technical-user-store.js';
+import type { SlackInstallationRepository } from './slack-installation-store.js';
 import type { PermissionRepository, UserRepository, WorkspaceRepository } from './workspace-store.js';
 
 export interface Store {
@@ -15,6 +16,8 @@ export interface Store {
   tokenReveals: TokenRevealRepository;
   signingKeys: SigningKeyRepository;
   ownership: OwnershipRepository;
+  /** Installable mode: where Keywarden is installed on Slack (collection slackInstallations). */
+  slackInstallations: SlackInstallationRepository;
   /** Creates indexes; safe to call on every start. */
   init(): Promise<void>;
   /** Throws when the store cannot be reached (for readiness checks). */

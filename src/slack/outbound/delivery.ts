@@ -19,10 +19,18 @@ import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
 import { driftDigestBlocks, driftNowBlocks } from '../blocks/drift.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import { breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '../blocks/policy.js';
+import type { webApi } from '@slack/bolt';
 import type { SlackMessages } from '../slack-client.js';
+import type { SlackAddress } from './lanes.js';
 import type { OutboundMessage } from './messages.js';
 
 export type SlackRef = { channel: string; ts: string };
+
+/** A message ready to go: where to (what its pacing counts), and the call. */
+export interface Prepared { address: SlackAddress; send(): Promise<SlackRef | null> }
+
+/** The Slack workspace of a notice that names none (a caller from before notices carried one). */
+export const DEFAULT_TEAM = 'default';
 
 /** What the caller already holds, so a message sent at once need not read it again. */
 export interface Known { request?: ChangeRequest; workspace?: Workspace }
@@ -41,60 +49,93 @@ export class OutboundDelivery {
   ) {}
 
   /**
-   * Sends `m`. Returns where an approval message was posted; null when there was nothing to send
-   * (the request or workspace is gone, or the approval message was posted before).
+   * Sends `m` at once, unpaced. Returns where an approval message was posted; null when there
+   * was nothing to send (the request or workspace is gone, or the approval message was posted before).
    */
   async deliver(m: OutboundMessage, known: Known = {}): Promise<SlackRef | null> {
+    const p = await this.prepare(m, known);
+    return p ? p.send() : null;
+  }
+
+  /**
+   * What sending `m` takes: where it goes (its method, Slack workspace and channel, which the
+   * pacing counts by) and the call itself, rendered from what was read here when it runs. Null
+   * when there is nothing to send.
+   */
+  async prepare(m: OutboundMessage, known: Known = {}): Promise<Prepared | null> {
     const { client } = this.deps;
+    const post = (teamId: string, args: webApi.ChatPostMessageArguments): Prepared => ({
+      address: { method: 'chat.postMessage', teamId, channel: args.channel },
+      send: async () => {
+        await client.chat.postMessage(args);
+        return null;
+      },
+    });
     switch (m.kind) {
       case 'approval': {
         const found = await this.request(m.requestId, known);
-        if (!found || found.r.slack) return found?.r.slack ?? null;
+        if (!found || found.r.slack) return null;
         const { r, ws } = found;
-        const res = await client.chat.postMessage({ channel: ws.slack.approvalsChannel, text: requestText(r, ws), blocks: approvalRequestBlocks(r, ws) });
-        if (!res.channel || !res.ts) throw new Error('chat.postMessage returned no channel or ts');
-        return { channel: res.channel, ts: res.ts };
+        return {
+          address: { method: 'chat.postMessage', teamId: ws.slack.teamId, channel: ws.slack.approvalsChannel },
+          send: async () => {
+            const res = await client.chat.postMessage({ channel: ws.slack.approvalsChannel, text: requestText(r, ws), blocks: approvalRequestBlocks(r, ws) });
+            if (!res.channel || !res.ts) throw new Error('chat.postMessage returned no channel or ts');
+            return { channel: res.channel, ts: res.ts };
+          },
+        };
       }
-      case 'rewrite':
-        await this.rewrite(m.requestId, known);
-        return null;
+      case 'rewrite': {
+        const found = await this.request(m.requestId, known);
+        if (!found?.r.slack) return null;
+        return {
+          address: { method: 'chat.update', teamId: found.ws.slack.teamId, channel: found.r.slack.channel },
+          send: async () => {
+            await this.rewrite(found);
+            return null;
+          },
+        };
+      }
       case 'dm': {
         const found = await this.request(m.requestId, known);
-        if (found) await this.tellRequester(found.r, found.ws);
-        return null;
+        if (!found) return null;
+        // Posting to a user id lands in the DM between that user and the bot: its own channel.
+        return {
+          address: { method: 'chat.postMessage', teamId: found.ws.slack.teamId, channel: found.r.requester },
+          send: async () => {
+            await this.tellRequester(found.r, found.ws);
+            return null;
+          },
+        };
       }
       case 'grant-ended': {
         const found = await this.request(m.requestId, known);
         if (!found) return null;
         const { r, ws } = found;
         const text = grantEndedText(r, ws, m.end, m.revertedTo);
-        if (m.to === 'requester') await client.chat.postMessage({ channel: r.requester, text });
-        else if (r.slack) await client.chat.postMessage({ channel: r.slack.channel, thread_ts: r.slack.ts, text });
-        return null;
+        if (m.to === 'requester') return post(ws.slack.teamId, { channel: r.requester, text });
+        return r.slack ? post(ws.slack.teamId, { channel: r.slack.channel, thread_ts: r.slack.ts, text }) : null;
       }
       case 'reminder': {
         const found = await this.request(m.requestId, known);
         if (!found) return null;
         const { r, ws } = found;
         const text = reminderText(r, ws, new Date(m.at));
-        await client.chat.postMessage(r.slack ? { channel: r.slack.channel, thread_ts: r.slack.ts, text } : { channel: ws.slack.approvalsChannel, text });
-        return null;
+        return post(ws.slack.teamId, r.slack ? { channel: r.slack.channel, thread_ts: r.slack.ts, text } : { channel: ws.slack.approvalsChannel, text });
       }
       case 'notice':
-        await client.chat.postMessage({ channel: m.channel, text: m.text });
-        return null;
+        return post(m.teamId ?? DEFAULT_TEAM, { channel: m.channel, text: m.text });
       case 'policy': {
         const found = await this.request(m.requestId, known);
         if (!found) return null;
         const { r, ws } = found;
         const text = m.event === 'escalated' ? escalationText(r, m.to ?? [])
           : m.event === 'break-glass' ? breakGlassUsedText(r, ws) : breakGlassUnreviewedText(r, ws, m.hours ?? 0);
-        if (m.where !== 'thread') await client.chat.postMessage({ channel: m.where, text });
-        else await client.chat.postMessage(r.slack ? { channel: r.slack.channel, thread_ts: r.slack.ts, text } : { channel: ws.slack.approvalsChannel, text });
-        return null;
+        if (m.where !== 'thread') return post(ws.slack.teamId, { channel: m.where, text });
+        return post(ws.slack.teamId, r.slack ? { channel: r.slack.channel, thread_ts: r.slack.ts, text } : { channel: ws.slack.approvalsChannel, text });
       }
       case 'expiry': {
-        const ws = known.workspace ?? (await this.deps.store.workspaces.findById(m.workspaceId));
+        const ws = known.workspace?.id === m.workspaceId ? known.workspace : await this.deps.store.workspaces.findById(m.workspaceId);
         if (!ws) return null;
         const warnings: Array<{ tu: TechnicalUser; days: number }> = [];
         for (const t of m.tokens) {
@@ -104,8 +145,7 @@ export class OutboundDelivery {
         if (warnings.length === 0) return null;
         const at = new Date(m.at);
         const message = warnings.length === 1 ? expiryWarningBlocks(ws, warnings[0]!.tu, warnings[0]!.days, at) : expiryDigestBlocks(ws, warnings, at);
-        await client.chat.postMessage({ channel: m.channel, ...message });
-        return null;
+        return post(ws.slack.teamId, { channel: m.channel, ...message });
       }
       case 'review': {
         // Rendered as things are now: a technical user deleted meanwhile is asked about no more.
@@ -115,22 +155,24 @@ export class OutboundDelivery {
         if (!tu || !record || !ws) return null;
         const at = new Date(m.at);
         const message = m.step === 'overdue' ? { text: reviewOverdueText(ws, record, tu, at) } : reviewQuestionBlocks(ws, record, tu, at, m.step === 'remind');
-        await client.chat.postMessage({ channel: m.channel, ...message });
-        return null;
+        return post(ws.slack.teamId, { channel: m.channel, ...message });
       }
       case 'drift': {
-        const ws = known.workspace ?? (await this.deps.store.workspaces.findById(m.workspaceId));
+        const ws = known.workspace?.id === m.workspaceId ? known.workspace : await this.deps.store.workspaces.findById(m.workspaceId);
         const entries = (await Promise.all(m.entries.map((id) => this.deps.store.history.findById(id)))).filter((e): e is HistoryEntry => e !== null);
         if (!ws || entries.length === 0) return null;
         const message = m.day ? driftDigestBlocks(ws, m.day, entries, m.part ?? 1, m.parts ?? 1) : driftNowBlocks(ws, entries);
-        await client.chat.postMessage({ channel: m.channel, ...message });
-        return null;
+        return post(ws.slack.teamId, { channel: m.channel, ...message });
       }
-      case 'home': {
-        const home = await new HomeService(this.deps).forUser(m.teamId, m.userId);
-        await client.views.publish({ user_id: m.userId, view: homeView(home, m.userId, this.deps.clock.now(), m.notice) });
-        return null;
-      }
+      case 'home':
+        return {
+          address: { method: 'views.publish', teamId: m.teamId },
+          send: async () => {
+            const home = await new HomeService(this.deps).forUser(m.teamId, m.userId);
+            await client.views.publish({ user_id: m.userId, view: homeView(home, m.userId, this.deps.clock.now(), m.notice) });
+            return null;
+          },
+        };
     }
   }
 
@@ -140,14 +182,14 @@ export class OutboundDelivery {
    * never stays over a newer one: after each rewrite the stored version is read again, and a
    * request that changed meanwhile is rewritten once more.
    */
-  private async rewrite(requestId: string, known: Known): Promise<void> {
-    let found = await this.request(requestId, known);
-    for (let round = 0; found?.r.slack && round < REWRITE_ROUNDS; round++) {
-      const { r, ws } = found;
+  private async rewrite(first: { r: ChangeRequest; ws: Workspace }): Promise<void> {
+    const { ws } = first;
+    let r = first.r;
+    for (let round = 0; r.slack && round < REWRITE_ROUNDS; round++) {
       await this.deps.client.chat.update({ channel: r.slack!.channel, ts: r.slack!.ts, text: requestText(r, ws), blocks: approvalRequestBlocks(r, ws) });
-      const now = await this.deps.store.requests.findById(requestId);
+      const now = await this.deps.store.requests.findById(r.id);
       if (!now || now.version === r.version) return;
-      found = { r: now, ws };
+      r = now;
     }
   }
 

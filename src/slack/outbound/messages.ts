@@ -36,8 +36,8 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
     kind: z.literal('policy'), requestId: Id, event: z.enum(['break-glass', 'unreviewed', 'escalated']), where: Id,
     hours: z.number().int().min(0).max(100_000).optional(), to: z.array(Id).max(50).optional(),
   }),
-  /** A notice to one of a workspace's notification channels. */
-  z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000) }),
+  /** A notice to a channel (or a person's DM) of Slack workspace `teamId`. */
+  z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000), teamId: Id.optional() }),
   /** Expiry warnings for one channel: one message each, or one digest when there are many. */
   z.object({
     kind: z.literal('expiry'), workspaceId: Id, channel: Id, at: z.iso.datetime(),

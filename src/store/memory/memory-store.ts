@@ -17,6 +17,7 @@ import type {
   TokenReveal, TokenRevealRepository, UserRepository, WorkspaceRepository,
 } from '../../app/ports.js';
 import { UNDELIVERED_KEPT } from '../../app/ports.js';
+import type { SlackInstallation, SlackInstallationRepository, SlackInstallationTokens } from '../../app/ports.js';
 import { DuplicateKeyError } from '../errors.js';
 
 import { copy, given, take } from './copy.js';
@@ -271,6 +272,28 @@ class SigningKeys implements SigningKeyRepository {
   }
 }
 
+class MemorySlackInstallations implements SlackInstallationRepository {
+  private readonly byId = new Map<string, SlackInstallation>();
+  async put(i: Omit<SlackInstallation, 'version'>) {
+    const stored = { ...copy(i), version: (this.byId.get(i.id)?.version ?? 0) + 1 };
+    this.byId.set(i.id, stored);
+    return copy(stored);
+  }
+  async findById(id: string) {
+    const i = this.byId.get(id);
+    return i ? copy(i) : null;
+  }
+  async rotate(id: string, version: number, tokens: SlackInstallationTokens) {
+    const i = this.byId.get(id);
+    if (!i || i.version !== version) return null;
+    Object.assign(i, copy(tokens), { version: version + 1 });
+    return copy(i);
+  }
+  async delete(id: string) {
+    return this.byId.delete(id);
+  }
+}
+
 export function createMemoryStore(): Store {
   return {
     kind: 'memory',
@@ -283,6 +306,7 @@ export function createMemoryStore(): Store {
     tokenReveals: new TokenReveals(),
     signingKeys: new SigningKeys(),
     ownership: new MemoryOwnership(),
+    slackInstallations: new MemorySlackInstallations(),
     async init() {},
     async ping() {},
     async close() {},

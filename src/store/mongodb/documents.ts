@@ -4,7 +4,7 @@
  * dates and come back as Date, so no other conversion is needed.
  */
 import type { Collection, Db } from 'mongodb';
-import type { SigningKeyRecord, TokenReveal } from '../../app/ports.js';
+import type { SigningKeyRecord, SlackInstallation, TokenReveal } from '../../app/ports.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import type { OwnershipRecord } from '../../domain/ownership-review.js';
 import type { Permission } from '../../domain/permission.js';
@@ -105,6 +105,7 @@ export const COLLECTIONS = {
   tokenReveals: 'tokenReveals',
   signingKeys: 'signingKeys',
   ownership: 'techUserOwnership',
+  slackInstallations: 'slackInstallations',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -118,6 +119,7 @@ export interface Collections {
   tokenReveals: Collection<Doc<TokenReveal>>;
   signingKeys: Collection<Doc<SigningKeyRecord>>;
   ownership: Collection<Doc<OwnershipRecord>>;
+  slackInstallations: Collection<Doc<SlackInstallation>>;
 }
 
 export function collections(db: Db): Collections {
@@ -131,5 +133,6 @@ export function collections(db: Db): Collections {
     tokenReveals: db.collection<Doc<TokenReveal>>(COLLECTIONS.tokenReveals),
     signingKeys: db.collection<Doc<SigningKeyRecord>>(COLLECTIONS.signingKeys),
     ownership: db.collection<Doc<OwnershipRecord>>(COLLECTIONS.ownership),
+    slackInstallations: db.collection<Doc<SlackInstallation>>(COLLECTIONS.slackInstallations),
   };
 }

@@ -103,6 +103,8 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
   [COLLECTIONS.tokenReveals]: [{ name: 'expiresAt_ttl', key: { expiresAt: 1 }, expireAfterSeconds: 0 }],
   // One key per generation: processes racing to create or rotate a key agree on the first one.
   [COLLECTIONS.signingKeys]: [{ name: INDEX.signingKeyGeneration, key: { generation: 1 }, unique: true }],
+  // Found by _id only (the Slack workspace's or organisation's id).
+  [COLLECTIONS.slackInstallations]: [],
   [COLLECTIONS.ownership]: [
     // The review scan reads only records with a step due (listDue); null (nothing due) sorts first
     // but `$lte: <date>` never matches it.

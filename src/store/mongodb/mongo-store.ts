@@ -16,6 +16,7 @@ import { MongoRequests } from './requests.js';
 import { MongoSigningKeys } from './signing-keys.js';
 import { MongoTechnicalUsers } from './technical-users.js';
 import { MongoTokenReveals } from './token-reveals.js';
+import { MongoSlackInstallations } from './slack-installations.js';
 import { MongoUsers } from './users.js';
 import { MongoWorkspaces } from './workspaces.js';
 
@@ -105,6 +106,7 @@ export async function createMongoStore(uri: string, options: MongoStoreOptions =
     tokenReveals: new MongoTokenReveals(cols.tokenReveals),
     signingKeys: new MongoSigningKeys(cols.signingKeys),
     ownership: new MongoOwnership(cols.ownership),
+    slackInstallations: new MongoSlackInstallations(cols.slackInstallations),
     init: () => ensureIndexes(db, options.log ?? quiet),
     async ping() {
       await db.command({ ping: 1 });

@@ -9,6 +9,7 @@ import { refuseMalformed } from '../../refusals.js';
 import { ButtonOrigin } from '../../view-schemas.js';
 import { errorText } from '../../reply.js';
 import { answerClick } from './answer-click.js';
+import { pacedForms, type FormClient } from '../../open-view.js';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -29,8 +30,8 @@ export interface ButtonSpec<T extends { userId: string; teamId: string }> {
  * answered when it cannot be opened. Acked at once: the trigger_id is good for 3 s from the click.
  */
 export interface FormButtonSpec<T extends { userId: string; teamId: string }> extends Omit<ButtonSpec<T>, 'run'> {
-  /** Opens the form (views.open with the click's trigger_id); throws a refusal to answer instead. */
-  open(click: T, origin: z.output<typeof ButtonOrigin>, client: Args['client']): Promise<void>;
+  /** Opens the form (views.open with the click's trigger_id, paced: open-view.ts); throws a refusal to answer instead. */
+  open(click: T, origin: z.output<typeof ButtonOrigin>, client: FormClient): Promise<void>;
 }
 
 export function formButtonAction<T extends { userId: string; teamId: string }>(deps: SlackDeps, spec: FormButtonSpec<T>) {
@@ -44,7 +45,7 @@ export function formButtonAction<T extends { userId: string; teamId: string }>(d
       return;
     }
     try {
-      await spec.open(click.data, origin.data, client);
+      await spec.open(click.data, origin.data, pacedForms(deps.outbound, client, click.data.teamId));
     } catch (err) {
       const text = errorText(err, deps.log, { user: click.data.userId, team: click.data.teamId, action: spec.action, ...spec.context(click.data) });
       await answerClick(deps, { body, respond, client }, click.data, text);

@@ -19,11 +19,11 @@ export async function submitText(deps: Pick<SlackDeps, 'outbound' | 'log'>, ws: 
   }
   let when = '';
   if (!r.slack) {
-    const eta = await deps.outbound.eta('chat.postMessage').catch((err: unknown) => {
+    const eta = await deps.outbound.eta({ method: 'chat.postMessage', teamId: ws.slack.teamId, channel: ws.slack.approvalsChannel }).catch((err: unknown) => {
       deps.log.debug({ err }, 'could not estimate when a queued approval message is posted');
       return null;
     });
-    when = eta !== null && eta > 1 ? `; Slack is busy, so it will appear in ${where} in about ${eta} seconds` : '';
+    when = eta !== null && eta >= 1 ? `; Slack is busy, so it will appear in ${where} in about ${eta} second${eta === 1 ? '' : 's'}` : '';
   }
   return `${what} was sent to ${where} for approval${when}. You will get a DM when it is decided.`;
 }

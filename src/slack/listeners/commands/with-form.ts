@@ -13,6 +13,7 @@ import type { SlackDeps } from '../../deps.js';
 import type { FormMetadata } from '../../forms/metadata.js';
 import { isUsageError, splitWords } from '../../grammar/words.js';
 import { errorText } from '../../reply.js';
+import { openView } from '../../open-view.js';
 import { SlashCommand } from '../../schemas.js';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -43,7 +44,7 @@ export function withForm(deps: SlackDeps, form: FormCommand, command: (args: Arg
       const ws = await resolveWorkspace(deps.store.workspaces, team, wanted.workspace);
       if (!isAdmin(ws, user)) throw new DomainError(Codes.NOT_ADMIN, `Only admins of workspace ${ws.name} can request changes.`);
       const view = await form.build(deps, ws, { workspaceId: ws.id, responseUrl });
-      await args.client.views.open({ trigger_id: triggerId!, view });
+      await openView(deps.outbound, args.client, team, { trigger_id: triggerId!, view });
     } catch (err) {
       const text = errorText(err, deps.log, { user, team, command: cmd.data.command, action: `${form.sub} form` });
       await args.respond({ response_type: 'ephemeral', text }).catch((e: unknown) => deps.log.warn({ err: e }, 'could not answer a slash command'));
