@@ -7,7 +7,8 @@
 import { appliedChange, remember, type AppliedChange } from '../domain/applied.js';
 import { Codes, DomainError } from '../domain/errors.js';
 import type { Grant } from '../domain/grant.js';
-import { checkGrantPolicy, extendedUntil, formatDuration, grantEnds } from '../domain/grant.js';
+import { checkGrantPolicy, extendedUntil, grantEnds } from '../domain/grant.js';
+import { durationWords } from '../domain/durations.js';
 import { recordSupersededBy } from './grant-history.js';
 import type { SubjectType } from '../domain/history.js';
 import type { ChangeRequest, NewRequest } from '../domain/request.js';
@@ -106,7 +107,7 @@ export class GrantRequests implements RequestHandler {
     });
     const until = made.after?.until instanceof Date ? made.after.until.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '?';
     if (extend) return `The grant of ${noun(s.type, s.label)} now ends ${until}.`;
-    return `${noun(s.type, s.label)} has the role ${String(made.after?.role)} for ${formatDuration(g.params.minutes!)}, until ${until}; then ${String(made.after?.revertTo)} again.`;
+    return `${noun(s.type, s.label)} has the role ${String(made.after?.role)} for ${durationWords(g.params.minutes!)}, until ${until}; then ${String(made.after?.revertTo)} again.`;
   }
 
   private async recorded(requestId: string): Promise<AppliedChange | null> {

@@ -7,6 +7,7 @@ import type { types } from '@slack/bolt';
 import { MAX_REJECTION_REASON } from '../../app/rejections.js';
 import type { Grant } from '../../domain/grant.js';
 import { formatDuration, maxGrantHours } from '../../domain/grant.js';
+import { durationWords } from '../../domain/durations.js';
 import { ROLES } from '../../domain/permission.js';
 import type { ChangeRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
@@ -38,12 +39,11 @@ const textInput = (block: string, label: string, o: { optional?: boolean; multil
 });
 const intro = (text: string): Block => context(text);
 
-const CHOICE_LABELS: Record<number, string> = { 60: '1 hour', 240: '4 hours', 1440: '1 day', 4320: '3 days', 10080: '1 week' };
 /** The duration choices up to `maxMinutes` (the workspace's maximum), "permanent" first when offered. */
 export function durationOptions(maxMinutes: number, permanent: boolean): types.PlainTextOption[] {
   return [
     ...(permanent ? [option(PERMANENT, 'Permanent')] : []),
-    ...DURATION_CHOICES.filter((m) => m <= maxMinutes).map((m) => option(formatDuration(m), CHOICE_LABELS[m])),
+    ...DURATION_CHOICES.filter((m) => m <= maxMinutes).map((m) => option(formatDuration(m), durationWords(m))),
   ];
 }
 

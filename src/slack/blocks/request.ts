@@ -9,7 +9,7 @@ type KnownBlock = types.KnownBlock;
 import { isSystemRequester, type ChangeRequest, type NewRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
-import { formatDuration } from '../../domain/grant.js';
+import { durationWords, roughDuration } from '../../domain/durations.js';
 import { mention } from '../../app/policies.js';
 import { breakGlassReviewBlocks, needsLine, noApprovalLine } from './policy.js';
 import { clipMrkdwn, context, messageText, plainWithMentions, section, typed, typedList } from './typed.js';
@@ -24,11 +24,11 @@ export function describeRequest(r: NewRequest): string {
     case 'permission.role':
       return r.params.minutes === undefined
         ? `Change the role of ${typed(r.params.email)} to ${r.params.role}`
-        : `Grant ${typed(r.params.email)} the role ${r.params.role} for ${formatDuration(r.params.minutes)} from when it is applied, then back to the role they had`;
+        : `Grant ${typed(r.params.email)} the role ${r.params.role} for ${durationWords(r.params.minutes)} from when it is applied, then back to the role they had`;
     case 'permission.extend':
-      return `Extend the grant of ${typed(r.params.email)} by ${formatDuration(r.params.minutes)} past its current end`;
+      return `Extend the grant of ${typed(r.params.email)} by ${durationWords(r.params.minutes)} past its current end`;
     case 'techuser.extend':
-      return `Extend the grant of technical user ${typed(r.params.userName)} by ${formatDuration(r.params.minutes)} past its current end`;
+      return `Extend the grant of technical user ${typed(r.params.userName)} by ${durationWords(r.params.minutes)} past its current end`;
     case 'permission.archive':
       return `Archive ${typed(r.params.email)}`;
     case 'permission.activate':
@@ -49,7 +49,7 @@ export function describeRequest(r: NewRequest): string {
     case 'techuser.role':
       return r.params.minutes === undefined
         ? `Change the role of technical user ${typed(r.params.userName)} to ${r.params.role}`
-        : `Grant technical user ${typed(r.params.userName)} the role ${r.params.role} for ${formatDuration(r.params.minutes)} from when it is applied, then back to the role it had`;
+        : `Grant technical user ${typed(r.params.userName)} the role ${r.params.role} for ${durationWords(r.params.minutes)} from when it is applied, then back to the role it had`;
     case 'techuser.delete':
       return `Delete technical user ${typed(r.params.userName)} and its token`;
     case 'techuser.owner':
@@ -127,9 +127,8 @@ function approvedLine(r: ChangeRequest, ws: Workspace, approvedBy: string): stri
 export function reminderText(r: ChangeRequest, ws: Workspace, now: Date): string {
   const approved = new Set(r.approvals.map((a) => a.by));
   const who = (r.rule?.approvers ?? ws.approvers).filter((a) => a !== r.requester && !approved.has(a)).map(mention);
-  const hours = Math.max(1, Math.round((r.expiresAt.getTime() - now.getTime()) / 3600_000));
   const ask = who.length ? `${who.join(' ')}: please approve or reject it.` : 'Please approve or reject it.';
-  return `:alarm_clock: Reminder: ${clipMrkdwn(describeRequest(r), 2800)} (request ${shortId(r.id)}, by ${requesterMention(r.requester)}) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
+  return `:alarm_clock: Reminder: ${clipMrkdwn(describeRequest(r), 2800)} (request ${shortId(r.id)}, by ${requesterMention(r.requester)}) expires ${slackDate(r.expiresAt)}, in about ${roughDuration(r.expiresAt.getTime() - now.getTime())}. ${ask}`;
 }
 
 export function requestText(r: ChangeRequest, ws: Workspace): string {
