@@ -87,7 +87,7 @@ const tu = (i: number): TechnicalUser => ({
   customerRoles: LABELS, accessControlEntities: LABELS, createdAt: NOW, version: 1, lastRequestId: null,
   token: { hash: 'h', lastFour: 'abcd', createdAt: NOW, expiresAt: LATER, revealBy: null, revokedAt: null, nextWarningAt: null, lastWarnedDays: null },
 } as TechnicalUser);
-const USERS = Array.from({ length: 300 }, (_, i) => tu(i));
+const USERS = Array.from({ length: 80 }, (_, i) => tu(i));
 const owner = (t: TechnicalUser, who: string | null): OwnershipRecord => ({
   id: t.id, workspaceId: 'ws-1', userName: t.userName, owner: who, ownerSource: 'seed', periodStart: NOW, stage: 'asked',
   askedAt: NOW, escalatedAt: null, nextAt: null, lastReviewedAt: null, lastReviewedBy: null, lastUsedAt: NOW, deleteRequestId: null, version: 1,
@@ -105,7 +105,7 @@ const entry = (i: number): HistoryEntry => ({
   actor: { type: 'slack', id: 'UADMIN' }, requestId: ID, approvers: ['UA1', 'UA2'],
   before: { description: evilText(500), customerRoles: LABELS }, after: { description: evilText(500), customerRoles: LABELS }, reason: TEXT, at: NOW,
 });
-const HISTORY = Array.from({ length: 500 }, (_, i) => entry(i));
+const HISTORY = Array.from({ length: 60 }, (_, i) => entry(i));
 
 const VIEWS: PermissionView[] = Array.from({ length: 200 }, (_, i) => ({
   user: { email: EMAIL, firstName: evilText(200), lastName: evilText(200) },
