@@ -6,7 +6,9 @@
  * 2. Build every text object and block that carries the result with the builders below, which
  *    clip to Slack's limit *after* escaping: `section()`, `context()`, `mrkdwn()`, `header()`,
  *    `plainText()`, `messageText()` (a message's top-level text) and `linesWithin()` (a list
- *    message cut at whole lines with "…and N more").
+ *    message cut at whole lines with "…and N more"). Slack's limits are in `SLACK_LIMITS`.
+ * 3. A request's stored outcome is shown with `outcomeText()` (request.ts): escaped, with only the
+ *    mentions of the request's own people live.
  *
  * Never clip typed text before escaping it (`typed(s.slice(0, n))`): an escaped `_` is 24
  * characters, so 300 typed characters can become 7,200. To give one typed value a budget inside
