@@ -52,6 +52,18 @@ describe('the longest typed text', () => {
     expect(t.slack.callsTo('chat.postMessage').filter((c) => c.failed)).toEqual([]);
   });
 
+  it('the longest command a person can type (2,000 characters, most of them underscores) is answered within a message\'s 40,000', async () => {
+    const roles = Array.from({ length: 20 }, (_, i) => `r${i}${'_'.repeat(60)}`).join(',');
+    const aces = ['a', 'b', 'c'].map((x) => `${x}${'_'.repeat(59)}`).join(',');
+    const text = `create long-bot MEMBER ${inDays(90)} ${'_'.repeat(500)} roles:${roles} aces:${aces}`;
+    expect(text.length).toBeLessThanOrEqual(2000);
+    const res = await t.command(ADMIN, text, '/techuser');
+    const answer = res.json?.text ?? (await t.answer(res.responseId));
+    expect(answer).toMatch(/^Request [0-9a-f]{8} \(Create technical user long-bot/);
+    expect(answer.length).toBeLessThanOrEqual(40_000);
+    expect(t.slack.calls.filter((c) => c.failed)).toEqual([]);
+  });
+
   it('mentions typed into a /techuser update description stay text in its outcome; the request\'s own stay live', async () => {
     const id = await approve(`create mention-bot MEMBER ${inDays(90)} plain`);
     await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN && JSON.stringify(c.args).includes(id.slice(0, 8)));
