@@ -6,7 +6,7 @@
  * loopback against a private redis-server and a local fake Slack; the store is the one MONGODB_URI
  * names (memory when unset; with MongoDB, throw-away databases that are dropped afterwards).
  * Progress goes to stderr; stdout gets the table and, as its last line, the JSON result, which is
- * also written to bench/results/latest.json. The part `burst` (Slack at its rate limits: several
+ * also written to bench/results/latest.json (a --quick run: bench/results/quick.json, results-file.ts). The part `burst` (Slack at its rate limits: several
  * minutes by nature) and `burst-channels` (the same over 10 channels in 2 Slack workspaces) run in
  * full runs and with --only=burst / --only=burst-channels, not in --quick. `--profile` writes CPU profiles of the server
  * processes to bench/results/; BENCH_KEEP_LOGS=1 keeps the processes' logs after a good run too.
@@ -20,6 +20,7 @@ import { startRedis, type TestRedis } from '../test/helpers/redis.js';
 import { benchSeed } from './fixture.js';
 import { killAllChildren, ROOT, round } from './harness.js';
 import { report, type Figures } from './report.js';
+import { resultsFile, resultsLine } from './results-file.js';
 import { runAck } from './scenarios/ack.js';
 import { runApply } from './scenarios/apply.js';
 import { runBurst } from './scenarios/burst.js';
@@ -200,12 +201,14 @@ try {
     cpus: availableParallelism(), cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version,
   };
   const { table, json } = report(figures, machine, (performance.now() - started) / 1000);
-  // A partial run (--only) does not replace the last complete result.
-  if (!only) {
+  // Only a full run replaces the committed result (results-file.ts); a quick one has its own file.
+  const file = resultsFile({ quick, only });
+  if (file) {
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(json)}\n`);
+    writeFileSync(join(ROOT, file), `${JSON.stringify(json)}\n`);
   }
-  process.stdout.write(`${table}\n${JSON.stringify(json)}\n`);
+  progress(resultsLine(file));
+  process.stdout.write(`${table}\n${resultsLine(file)}\n${JSON.stringify(json)}\n`);
   code = 0;
 } catch (err) {
   progress(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

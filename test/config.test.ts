@@ -101,9 +101,15 @@ describe('loadConfig', () => {
     expect(refusal({ ...BASE, KEYWARDEN_SECRET: 'short' })).toMatch(/at least 32 bytes of random text; make one with `openssl rand -base64 48`$/);
   });
 
+  it('refuses text that repeats itself or is made of words, however long (issue 20, finding 16)', () => {
+    for (const weak of ['Summer2026!Pw#x'.repeat(3), 'keywarden-production-secret-2026', 'MyCompany-Keywarden-Secret-2026!', 'Xk9#mQ2$vL7!'.repeat(4)]) {
+      expect(refusal({ ...BASE, KEYWARDEN_SECRET: weak }), weak).toMatch(/KEYWARDEN_SECRET is too easy to guess/);
+    }
+  });
+
   it('accepts what the README says to use and the usual random secrets, every time', () => {
-    for (let i = 0; i < 200; i++) {
-      for (const secret of [randomBytes(48).toString('base64'), randomBytes(32).toString('hex'), randomBytes(32).toString('base64url')]) {
+    for (let i = 0; i < 500; i++) {
+      for (const secret of [randomBytes(48).toString('base64'), randomBytes(32).toString('hex'), randomBytes(32).toString('base64url'), randomBytes(32).toString('base64')]) {
         expect(loadConfig({ ...BASE, KEYWARDEN_SECRET: secret }).KEYWARDEN_SECRET).toBe(secret);
       }
     }

@@ -8,7 +8,8 @@ import { appliedChange, remember, type AppliedChange } from '../domain/applied.j
 import { requesterActor } from '../domain/request.js';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { Grant } from '../domain/grant.js';
-import { checkGrantPolicy, extendedUntil, formatDuration, grantEnds } from '../domain/grant.js';
+import { checkGrantPolicy, extendedUntil, grantEnds } from '../domain/grant.js';
+import { durationWords } from '../domain/durations.js';
 import { checkBreakGlassExtension } from '../domain/policy.js';
 import { recordSupersededBy } from './grant-history.js';
 import type { SubjectType } from '../domain/history.js';
@@ -129,7 +130,7 @@ export class GrantRequests implements RequestHandler {
   private outcome(g: GrantNew, type: SubjectType, label: string, made: AppliedChange): string {
     const until = made.after?.until instanceof Date ? made.after.until.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '?';
     if (g.kind === 'permission.extend' || g.kind === 'techuser.extend') return `The grant of ${noun(type, label)} now ends ${until}.`;
-    return `${noun(type, label)} has the role ${String(made.after?.role)} for ${formatDuration(g.params.minutes!)}, until ${until}; then ${String(made.after?.revertTo)} again.`;
+    return `${noun(type, label)} has the role ${String(made.after?.role)} for ${durationWords(g.params.minutes!)}, until ${until}; then ${String(made.after?.revertTo)} again.`;
   }
 
   /** Whether the grant an extension extends was given by break-glass (its request says so for good). */

@@ -7,6 +7,7 @@
 import { AuditService } from '../app/audit.js';
 import type { Store } from '../app/ports.js';
 import type { ChainHead, ChainReport } from '../domain/history-chain.js';
+import type { Workspace } from '../domain/workspace.js';
 
 export const VERIFY_USAGE = 'usage: npm run audit:verify -- <workspace id or name> [--anchor <seq>:<sha256 hex>] [--json]';
 
@@ -41,14 +42,14 @@ export async function verifyCommand(store: Store, argv: string[], out: (line: st
     out(args);
     return 2;
   }
-  const ws = (await store.workspaces.findById(args.workspace)) ?? (await store.workspaces.findByName(args.workspace));
+  const ws = await findWorkspace(store, args.workspace);
   if (!ws) {
     out(`There is no workspace with the id or name ${JSON.stringify(args.workspace.slice(0, 80))}.`);
     return 2;
   }
   const report = await new AuditService({ store }).verify(ws.id, args.anchor);
   if (args.json) out(JSON.stringify(report));
-  else for (const line of describe(report, ws.name)) out(line);
+  else for (const line of describe(report, ws.retiredAt ? `${ws.name}, retired ${ws.retiredAt.toISOString().slice(0, 10)}` : ws.name)) out(line);
   return report.whole ? 0 : 1;
 }
 
@@ -62,4 +63,14 @@ function describe(r: ChainReport, name: string): string[] {
     ...r.problems.map((p) => `  ${p.kind.padEnd(9)} ${p.message}`),
     head,
   ];
+}
+
+/**
+ * The workspace by id or name, active or retired: the lookups of the rest of Keywarden see active
+ * workspaces only, but a retired workspace's history is kept and is what an auditor checks most.
+ */
+async function findWorkspace(store: Store, idOrName: string): Promise<Workspace | null> {
+  const { workspaces } = store;
+  return (await workspaces.findRecord(idOrName)) ?? (await workspaces.findByName(idOrName))
+    ?? (await workspaces.listRetired()).find((w) => w.name === idOrName) ?? null;
 }

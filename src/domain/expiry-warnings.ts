@@ -5,6 +5,7 @@
  * the nearest. The token carries the moment its next warning is due, so a scan only reads the
  * tokens that are due (through an index), never all of them.
  */
+import { roughDuration } from './durations.js';
 const DAY = 86_400_000;
 
 /** Thresholds as a sorted, de-duplicated list, largest first. */
@@ -42,10 +43,7 @@ export function dueWarning(expiresAt: Date, thresholds: number[], now: Date): Wa
 /** "in 7 days", "in 1 day", "in 5 hours", "expired 2 days ago": for people, not machines. */
 export function timeLeft(expiresAt: Date, now: Date): string {
   const ms = expiresAt.getTime() - now.getTime();
-  const abs = Math.abs(ms);
   // Rounded: a warning sent a minute after the 30-day mark still says "in 30 days".
-  const unit = abs >= DAY ? ['day', Math.round(abs / DAY)] : abs >= 3600_000 ? ['hour', Math.round(abs / 3600_000)] : ['minute', Math.max(1, Math.round(abs / 60_000))];
-  const [name, n] = unit as [string, number];
-  const span = `${n} ${name}${n === 1 ? '' : 's'}`;
+  const span = roughDuration(ms);
   return ms > 0 ? `in ${span}` : `expired ${span} ago`;
 }

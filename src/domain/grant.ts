@@ -7,6 +7,7 @@
 import { Codes, DomainError } from './errors.js';
 import type { Role } from './permission.js';
 import type { WorkspacePolicy } from './workspace.js';
+import { durationWords } from './durations.js';
 
 export interface Grant {
   /** The request that granted it (its id names the grant everywhere: jobs, history, buttons). */
@@ -47,7 +48,10 @@ export function parseDuration(text: string): number {
   return minutes;
 }
 
-/** Minutes in the largest unit that divides them: 90 -> "90m", 240 -> "4h", 2880 -> "2d", 10080 -> "1w". */
+/**
+ * Minutes in the largest unit that divides them: 90 -> "90m", 240 -> "4h", 2880 -> "2d", 10080 -> "1w".
+ * The form a command takes, for machines (select values); people read durationWords (durations.ts).
+ */
 export function formatDuration(minutes: number): string {
   for (const [unit, size] of [['w', 10080], ['d', 1440], ['h', 60]] as const) {
     if (minutes % size === 0) return `${minutes / size}${unit}`;
@@ -67,12 +71,12 @@ export function checkGrantPolicy(p: WorkspacePolicy, workspace: string, role: Ro
   const max = maxGrantHours(p);
   if (minutes === null) {
     if (isTemporaryOnly(p, role)) {
-      throw new DomainError(Codes.GRANT_TEMPORARY_ONLY, `In workspace ${workspace}, ${role} may only be granted for a time: add "for <duration>" (1 minute to ${formatDuration(max * 60)}).`);
+      throw new DomainError(Codes.GRANT_TEMPORARY_ONLY, `In workspace ${workspace}, ${role} may only be granted for a time: add "for <duration>" (1 minute to ${durationWords(max * 60)}).`);
     }
     return;
   }
   if (minutes > max * 60) {
-    throw new DomainError(Codes.GRANT_TOO_LONG, `In workspace ${workspace}, a role may be granted for at most ${formatDuration(max * 60)} (${max} hours); ${formatDuration(minutes)} is longer.`);
+    throw new DomainError(Codes.GRANT_TOO_LONG, `In workspace ${workspace}, a role may be granted for at most ${durationWords(max * 60)} (${max} hours); ${durationWords(minutes)} is longer.`);
   }
 }
 
@@ -87,7 +91,7 @@ export function extendedUntil(p: WorkspacePolicy, workspace: string, until: Date
   const next = new Date(until.getTime() + minutes * MINUTE);
   const max = maxGrantHours(p);
   if (next.getTime() - now.getTime() > max * 3600_000) {
-    throw new DomainError(Codes.GRANT_TOO_LONG, `In workspace ${workspace}, a grant may last at most ${formatDuration(max * 60)} from now; extending by ${formatDuration(minutes)} would go past that.`);
+    throw new DomainError(Codes.GRANT_TOO_LONG, `In workspace ${workspace}, a grant may last at most ${durationWords(max * 60)} from now; extending by ${durationWords(minutes)} would go past that.`);
   }
   return next;
 }

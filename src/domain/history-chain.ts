@@ -91,6 +91,10 @@ export class ChainVerifier {
     const computed = lineHash(line, line.prevHash);
     const intact = computed === line.hash;
     if (!intact) this.note('changed', line.seq, line.id, `line ${line.seq} (${line.id}) was changed after it was written: its content no longer matches its hash`);
+    const unknown = unknownKeys(line);
+    if (unknown.length) {
+      this.note('changed', line.seq, line.id, `line ${line.seq} (${line.id}) holds fields no history line is written with: ${unknown.slice(0, 5).map((k) => JSON.stringify(k)).join(', ')}`);
+    }
     if (line.workspaceId !== this.workspaceId) {
       this.note('changed', line.seq, line.id, `line ${line.seq} (${line.id}) names another workspace`);
     }
@@ -161,10 +165,39 @@ function normalize(v: unknown): unknown {
   }
   if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : normalize(x)));
   if (v === null || typeof v !== 'object') return v;
-  const out: Record<string, unknown> = {};
+  // Without a prototype, every own key (also "__proto__", which a stored line parsed from JSON or
+  // BSON can hold) stays a key: assigned to a plain object it would set the prototype instead,
+  // and JSON.stringify would leave it out of the hash while the API still served it.
+  const out: Record<string, unknown> = Object.create(null);
   for (const k of Object.keys(v).sort()) {
     const x = (v as Record<string, unknown>)[k];
     if (x !== undefined) out[k] = normalize(x);
   }
   return out;
+}
+
+/** The fields a history line is written with (history.ts), its chain fields, and those of its parts. */
+const LINE_KEYS = new Set(['id', 'workspaceId', 'subject', 'action', 'actor', 'requestId', 'approvers', 'before', 'after', 'reason', 'at', 'seq', 'prevHash', 'hash']);
+const PART_KEYS: Record<string, Set<string>> = { subject: new Set(['type', 'id', 'label']), actor: new Set(['type', 'id', 'name']) };
+/** Keys no line is ever written with at any depth: each names a prototype in JavaScript. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Keys of a stored line that Keywarden never writes, as `path` strings ("subject.extra", "after.__proto__"). */
+export function unknownKeys(line: object): string[] {
+  const found: string[] = [];
+  for (const k of Object.keys(line)) if (!LINE_KEYS.has(k)) found.push(k);
+  for (const [part, known] of Object.entries(PART_KEYS)) {
+    const v = (line as Record<string, unknown>)[part];
+    if (v && typeof v === 'object') for (const k of Object.keys(v)) if (!known.has(k)) found.push(`${part}.${k}`);
+  }
+  const walk = (v: unknown, path: string) => {
+    if (v === null || typeof v !== 'object' || v instanceof Date) return;
+    for (const k of Object.keys(v)) {
+      const here = path ? `${path}.${k}` : k;
+      if (PROTOTYPE_KEYS.has(k) && !found.includes(here)) found.push(here);
+      walk((v as Record<string, unknown>)[k], here);
+    }
+  };
+  walk(line, '');
+  return found;
 }

@@ -14,6 +14,7 @@ import type { Grant } from './grant.js';
 import type { Role } from './permission.js';
 import type { NewRequest, RequestKind } from './request.js';
 import type { Workspace, WorkspacePolicy } from './workspace.js';
+import { durationWords } from './durations.js';
 
 export const POLICY_KINDS = [
   'permission.role', 'permission.invite', 'permission.archive', 'permission.activate',
@@ -200,10 +201,10 @@ export function checkBreakGlass(rule: MatchedRule, p: WorkspacePolicy, r: NewReq
   const max = maxBreakGlassHours(p);
   const minutes = (r.kind === 'permission.role' || r.kind === 'techuser.role') ? r.params.minutes : undefined;
   if (minutes === undefined) {
-    throw new DomainError(Codes.BREAK_GLASS_REFUSED, `Break-glass is always for a time: a role "for <duration>" of at most ${max}h, e.g. "ADMIN for 1h breakglass <reason>".`);
+    throw new DomainError(Codes.BREAK_GLASS_REFUSED, `Break-glass is always for a time: a role "for <duration>" of at most ${durationWords(max * 60)}, e.g. "ADMIN for 1h breakglass <reason>".`);
   }
   if (minutes > max * 60) {
-    throw new DomainError(Codes.BREAK_GLASS_REFUSED, `Break-glass lasts at most ${max}h in this workspace; ask for less, or for the longer grant through approval.`);
+    throw new DomainError(Codes.BREAK_GLASS_REFUSED, `Break-glass lasts at most ${durationWords(max * 60)} in this workspace; ask for less, or for the longer grant through approval.`);
   }
   checkReason({ reasonRequired: true, index: rule.index }, reason, 'Break-glass');
 }

@@ -4,6 +4,7 @@
  * outbound path: views.publish has its own limit (Tier 4), and while Slack is limiting it the
  * publishes for one person are coalesced, rendered when sent, so the latest view wins.
  */
+import { clipMrkdwn } from './blocks/typed.js';
 import type { SlackDeps } from './deps.js';
 
 export async function publishHome(
@@ -11,5 +12,5 @@ export async function publishHome(
   who: { teamId: string; userId: string },
   notice?: string,
 ): Promise<void> {
-  await deps.outbound.send({ kind: 'home', teamId: who.teamId, userId: who.userId, ...(notice && { notice: notice.slice(0, 3000) }) });
+  await deps.outbound.send({ kind: 'home', teamId: who.teamId, userId: who.userId, ...(notice && { notice: clipMrkdwn(notice, 3000) }) });
 }

@@ -32,7 +32,7 @@ describe('time-bound grants', () => {
     expect(p).toMatchObject({ role: 'ADMIN', grant: { requestId: id, role: 'ADMIN', revertTo: 'MEMBER', requester: ADMIN, until: new Date(w.clock.now().getTime() + 4 * HOUR) } });
     expect(w.timer.scheduled).toEqual([{ grantId: id, subject: { type: 'permission', id: p.id }, until: p.grant!.until }]);
     expect(await w.f.store.history.findById(id)).toMatchObject({ action: 'permission.granted', before: { role: 'MEMBER' }, after: { role: 'ADMIN', until: p.grant!.until } });
-    expect((await w.f.store.requests.findById(id))!.outcome).toContain('for 4h');
+    expect((await w.f.store.requests.findById(id))!.outcome).toContain('for 4 hours');
   });
 
   it('is reverted exactly once at its end, by the system, with one DM', async () => {
@@ -137,7 +137,7 @@ describe('time-bound grants', () => {
     await setPolicy(w.f.store, { maxGrantHours: 8, temporaryOnlyRoles: ['ADMIN'] });
     const ws = (await w.f.store.workspaces.findById(WS_ID))!;
     const submit = (request: Parameters<typeof w.requests.submit>[0]['request']) => w.requests.submit({ workspace: ws, requester: ADMIN, request, reason: null });
-    await expect(submit(grantAdmin(9 * 60))).rejects.toMatchObject({ code: Codes.GRANT_TOO_LONG, message: expect.stringContaining('at most 8h') });
+    await expect(submit(grantAdmin(9 * 60))).rejects.toMatchObject({ code: Codes.GRANT_TOO_LONG, message: expect.stringContaining('at most 8 hours') });
     await expect(submit({ kind: 'permission.role', params: { email: ACTIVE, role: 'ADMIN' } })).rejects.toMatchObject({ code: Codes.GRANT_TEMPORARY_ONLY });
     await expect(submit({ kind: 'permission.invite', params: { email: 'new@meshlab.de', role: 'ADMIN' } })).rejects.toMatchObject({ code: Codes.GRANT_TEMPORARY_ONLY });
     expect(await submit(grantAdmin(8 * 60))).toMatchObject({ status: 'PENDING' });

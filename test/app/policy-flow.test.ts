@@ -90,7 +90,7 @@ describe('break-glass', () => {
     const viewer = { kind: 'permission.role', params: { email: ACTIVE, role: 'VIEWER', minutes: 60 } } as const;
     expect(await refusal(submit(x, viewer, 'the incident needs it', true))).toMatch(/^POLICY.BREAK_GLASS_REFUSED: Break-glass is not allowed for this change \(the default rule/);
     expect(await refusal(submit(x, admin(), 'the incident needs it', true))).toMatch(/^POLICY.BREAK_GLASS_REFUSED: Break-glass is always for a time/);
-    expect(await refusal(submit(x, admin(5 * 60), 'the incident needs it', true))).toMatch(/^POLICY.BREAK_GLASS_REFUSED: Break-glass lasts at most 4h/);
+    expect(await refusal(submit(x, admin(5 * 60), 'the incident needs it', true))).toMatch(/^POLICY.BREAK_GLASS_REFUSED: Break-glass lasts at most 4 hours/);
     expect(await refusal(submit(x, admin(60), 'now', true))).toMatch(/^POLICY.REASON_REQUIRED: Break-glass needs a reason/);
     expect(x.w.notifier.created).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,8 +52,12 @@ describe('policy.rules in the seed file', () => {
 
   it('stops the start with that line, naming the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kw-seed-'));
-    const file = join(dir, 'seed.json');
-    await writeFile(file, JSON.stringify(withPolicy({ rules: [...ISSUE_RULES.slice(0, 2), { kinds: ['techuser.delete'], approvals: 9 }] })));
-    await expect(readSeedFile(file)).rejects.toThrow(`SEED_FILE ${file}: workspaces[0].policy.rules[2].approvals: at most 3`);
+    try {
+      const file = join(dir, 'seed.json');
+      await writeFile(file, JSON.stringify(withPolicy({ rules: [...ISSUE_RULES.slice(0, 2), { kinds: ['techuser.delete'], approvals: 9 }] })));
+      await expect(readSeedFile(file)).rejects.toThrow(`SEED_FILE ${file}: workspaces[0].policy.rules[2].approvals: at most 3`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -67,4 +67,17 @@ describe('npm run audit:verify', () => {
     expect((await run(store, 'meshlab', '--frobnicate')).status).toBe(2);
     expect(await run(store, 'nowhere')).toEqual({ status: 2, out: 'There is no workspace with the id or name "nowhere".' });
   });
+
+  it('verifies a retired workspace too, by id or name (issue 20, finding 14)', async () => {
+    const { store, chain } = await storeWith(3);
+    await store.workspaces.retire('ws-1', new Date('2026-12-01T00:00:00Z'));
+    expect(await store.workspaces.findById('ws-1')).toBeNull();
+    for (const name of ['ws-1', 'meshlab']) {
+      const r = await run(store, name);
+      expect(r.status, r.out).toBe(0);
+      expect(r.out).toContain('The history of meshlab, retired 2026-12-01 (ws-1) is whole: 3 lines');
+    }
+    chain[1]!.approvers.push('U-forger');
+    expect((await run(store, 'meshlab')).status).toBe(1);
+  });
 });

@@ -34,7 +34,7 @@ describe('expiry warnings', () => {
 
   it('says how much time is left in words', () => {
     expect(timeLeft(expires, before(7))).toBe('in 7 days');
-    expect(timeLeft(expires, before(1))).toBe('in 1 day');
+    expect(timeLeft(expires, before(1))).toBe('in 24 hours');
     expect(timeLeft(expires, before(0, -5 * 3600_000))).toBe('in 5 hours');
     expect(timeLeft(expires, before(0, 2 * DAY))).toBe('expired 2 days ago');
   });

@@ -105,4 +105,32 @@ describe('history chain', () => {
     const moved = chainAfter(entry(3, { workspaceId: 'ws-2' }), { seq: 2, hash: lines[1]!.hash });
     expect(verify([...lines, moved]).problems).toEqual([expect.objectContaining({ kind: 'changed', seq: 3, message: expect.stringContaining('another workspace') })]);
   });
+
+  it('hashes a "__proto__" key of a stored line like any other key (issue 20, finding 12)', () => {
+    const lines = chain(3);
+    // A line as the store hands it back after JSON or BSON: "__proto__" is an own key, served by the API.
+    const json = JSON.stringify(lines[1]).replace('"after":{', '"after":{"__proto__":{"role":"ADMIN"},');
+    const tampered = JSON.parse(json, (k, v) => (k === 'at' ? new Date(v) : v)) as ChainedEntry;
+    expect(Object.keys(tampered.after!)).toContain('__proto__');
+    expect(lineHash(tampered, tampered.prevHash)).not.toBe(lines[1]!.hash);
+    const r = verify([lines[0]!, tampered, lines[2]!]);
+    expect(r.whole).toBe(false);
+    expect(r.problems.map((p) => [p.kind, p.seq])).toContainEqual(['changed', 2]);
+    expect(canonicalJson(JSON.parse('{"__proto__":{"x":1},"a":2}'))).toBe('{"__proto__":{"x":1},"a":2}');
+  });
+
+  it('flags fields no history line is written with, even when their hash was made with them', () => {
+    const top = JSON.parse(JSON.stringify({ ...entry(1), note: 'x' }), (k, v) => (k === 'at' ? new Date(v) : v)) as HistoryEntry;
+    const proto = JSON.parse('{"__proto__":{"isAdmin":true}}') as Record<string, unknown>;
+    const nested = { ...entry(2), subject: { ...entry(2).subject, extra: 1 }, before: proto } as unknown as HistoryEntry;
+    const a = chainAfter(top, null);
+    const b = chainAfter(nested, { seq: a.seq, hash: a.hash });
+    const r = verify([a, b]);
+    expect(r.whole).toBe(false);
+    expect(r.problems).toEqual([
+      expect.objectContaining({ kind: 'changed', seq: 1, message: expect.stringContaining('"note"') }),
+      expect.objectContaining({ kind: 'changed', seq: 2, message: expect.stringMatching(/"subject\.extra", "before\.__proto__"/) }),
+    ]);
+    expect(verify(chain(3)).whole).toBe(true);
+  });
 });

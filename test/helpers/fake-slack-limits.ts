@@ -130,13 +130,19 @@ export class RateLimiter {
 
 /** The Block Kit limits Slack enforces, as Slack's error for a call that breaks one (or null). */
 export function blockKitError(method: string, args: Record<string, any>): string | null {
+  // Slack cuts a message's text past 40,000 characters (and refuses far longer ones, msg_too_long):
+  // the fake refuses it, so nothing of ours relies on Slack's cut.
+  if (typeof args.text === 'string' && args.text.length > 40_000) return 'msg_too_long';
   const blocks: unknown = method.startsWith('views.') ? args.view?.blocks : args.blocks;
   if (blocks === undefined) return null;
   if (!Array.isArray(blocks)) return 'invalid_blocks_format';
   const max = method.startsWith('views.') ? 100 : 50;
   if (blocks.length > max) return 'invalid_blocks';
+  const long = (t: any, n: number) => typeof t?.text === 'string' && t.text.length > n;
   for (const b of blocks as any[]) {
     if (b?.type === 'section' && typeof b.text?.text === 'string' && b.text.text.length > 3000) return 'invalid_blocks';
+    if (b?.type === 'header' && long(b.text, 150)) return 'invalid_blocks';
+    if (b?.type === 'context' && (b.elements?.length > 10 || b.elements?.some((e: any) => long(e, 3000)))) return 'invalid_blocks';
     for (const e of [...(b?.elements ?? []), ...(b?.accessory ? [b.accessory] : [])]) {
       if (e?.type === 'button' && typeof e.text?.text === 'string' && e.text.text.length > 75) return 'invalid_blocks';
       if (e?.type === 'static_select' && Array.isArray(e.options) && e.options.length > 100) return 'invalid_blocks';

@@ -149,6 +149,18 @@ describe('FakeSlack', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
+  it('refuses what Slack refuses: a section over 3,000 characters, a header over 150, a context over 3,000, text over 40,000', async () => {
+    const refused = async (args: Record<string, unknown>) =>
+      ((await client.chat.postMessage({ channel: 'C1', ...args } as never).catch((e: unknown) => e)) as WebAPIPlatformError).data?.error;
+    const section = (n: number) => [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(n) } }];
+    expect(await refused({ text: 'x', blocks: section(3001) })).toBe('invalid_blocks');
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'x', blocks: section(3000) })).resolves.toMatchObject({ ok: true });
+    expect(await refused({ text: 'x', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }] })).toBe('invalid_blocks');
+    expect(await refused({ text: 'x', blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: 'x'.repeat(3001) }] }] })).toBe('invalid_blocks');
+    expect(await refused({ text: 'x'.repeat(40_001) })).toBe('msg_too_long');
+    expect(await refused({ text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) })).toBe('invalid_blocks');
+  });
+
   it('waitFor resolves with past or future calls and explains timeouts', async () => {
     await client.auth.test();
     await expect(slack.waitFor('auth.test')).resolves.toMatchObject({ method: 'auth.test' });

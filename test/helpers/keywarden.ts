@@ -3,7 +3,7 @@
  * fake Slack Web API and the in-memory store (or a given one), seeded with a test workspace.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -89,6 +89,20 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const [redis, slack] = await Promise.all([startRedis(), FakeSlack.start(opts.slack)]);
   const dir = mkdtempSync(join(tmpdir(), 'keywarden-test-'));
+  // The folder holds only the seed file: removed on stop, and at once when the start fails.
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    return await start(opts, redis, slack, dir, removeDir);
+  } catch (err) {
+    removeDir();
+    await Promise.all([slack.stop(), redis.stop()]).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function start(
+  opts: Parameters<typeof startTestApp>[0] & object, redis: TestRedis, slack: FakeSlack, dir: string, removeDir: () => void,
+): Promise<TestApp> {
   const seedFile = join(dir, 'seed.json');
   writeFileSync(seedFile, JSON.stringify(opts.seed ?? testSeed()));
   const config = loadConfig({
@@ -126,8 +140,12 @@ export async function startTestApp(
       return String(call.args.text ?? '');
     },
     async stop() {
-      await kw.stop();
-      await Promise.all([slack.stop(), redis.stop()]);
+      try {
+        await kw.stop();
+        await Promise.all([slack.stop(), redis.stop()]);
+      } finally {
+        removeDir();
+      }
     },
   };
 }

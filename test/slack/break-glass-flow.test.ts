@@ -28,7 +28,7 @@ describe('break-glass', () => {
     expect(reply).toMatch(/^:rotating_light: Break-glass: Request [0-9a-f]{8} .* is being applied now, without approval/);
     const post = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === APPROVALS && JSON.stringify(c.args.blocks ?? []).includes('jane.roe'));
     const notice = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === 'CNOTIFY' && String(c.args.text).includes('Break-glass'));
-    expect(notice.args.text).toContain('<@UADMIN1> gave jane.roe@meshlab.de the role ADMIN for 1h without approval');
+    expect(notice.args.text).toContain('<@UADMIN1> gave jane.roe@meshlab.de the role ADMIN for 1 hour without approval');
     expect(notice.args.text).toContain('Reason: incident 42: database locked');
     const requests = await t.store.requests.listByWorkspace(WS_ID, { limit: 5 });
     const r = requests.find((x) => x.breakGlass)!;
@@ -51,6 +51,6 @@ describe('break-glass', () => {
     expect(await t.answer((await t.command(ADMIN, 'role max.muster@meshlab.de ADMIN for 1h breakglass now')).responseId))
       .toMatch(/Break-glass needs a reason .*at least 10 characters with letters/);
     expect(await t.answer((await t.command(ADMIN, 'role max.muster@meshlab.de ADMIN for 9h breakglass the incident needs it')).responseId))
-      .toMatch(/Break-glass lasts at most 4h/);
+      .toMatch(/Break-glass lasts at most 4 hours/);
   });
 });

@@ -89,7 +89,7 @@ describe('asking for a role for a time', () => {
     }
     // Over the workspace's maximum (168 hours by default): refused before anyone is asked.
     const long = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN for 2w')).responseId);
-    expect(long).toMatch(/at most 1w \(168 hours\); 2w is longer/);
+    expect(long).toMatch(/at most 1 week \(168 hours\); 2 weeks is longer/);
     expect(t.slack.callsTo('chat.postMessage')).toHaveLength(posts);
     expect(await t.store.requests.listByWorkspace(WS_ID, { limit: 1000 })).toHaveLength(requests);
   });
@@ -99,13 +99,13 @@ describe('asking for a role for a time', () => {
     const pending = (await t.store.requests.findById(id))!;
     expect(pending).toMatchObject({ kind: 'permission.role', params: { email: 'jane.roe@meshlab.de', role: 'ADMIN', minutes: 240 }, reason: 'incident 42' });
     const post = t.slack.callsTo('chat.postMessage').find((c) => c.args.channel === APPROVALS && JSON.stringify(c.args.blocks).includes(id.slice(0, 8)))!;
-    expect(post.args.blocks[0].text.text).toContain('Grant jane.roe@meshlab.de the role ADMIN for 4h from when it is applied, then back to the role they had');
+    expect(post.args.blocks[0].text.text).toContain('Grant jane.roe@meshlab.de the role ADMIN for 4 hours from when it is applied, then back to the role they had');
 
     await approved(id);
     expect((await roleOf('jane.roe@meshlab.de')).role).toBe('ADMIN');
     const update = await t.slack.waitFor('chat.update', (c) => c.args.ts === pending.slack!.ts && /Applied/.test(JSON.stringify(c.args.blocks)));
     const status = update.args.blocks.find((b: any) => b.type === 'context').elements[0].text as string;
-    expect(status).toMatch(/Applied: jane.roe@meshlab.de has the role ADMIN for 4h, until <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC>; then MEMBER again\./);
+    expect(status).toMatch(/Applied: jane.roe@meshlab.de has the role ADMIN for 4 hours, until <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC>; then MEMBER again\./);
     // The date token is the grant's end, to the minute.
     const until = (await roleOf('jane.roe@meshlab.de')).grant!.until;
     expect(Number(/<!date\^(\d+)/.exec(status)![1]) * 1000).toBe(Math.floor(until.getTime() / 60_000) * 60_000);
@@ -126,7 +126,7 @@ describe('asking for a role for a time', () => {
     const sent = await submitOpened(t, opened, ADMIN, { email: { option: 'john.doe@meshlab.de' }, role: { option: 'ADMIN' }, duration: { option: '1d' }, reason: null });
     expect(sent.text).toBe('');
     const reply = await t.answer(cmd.responseId);
-    expect(reply).toMatch(/Grant john.doe@meshlab.de the role ADMIN for 1d from when it is applied/);
+    expect(reply).toMatch(/Grant john.doe@meshlab.de the role ADMIN for 1 day from when it is applied/);
     const id = /Request ([0-9a-f]{8})/.exec(reply)![1]!;
     const r = (await t.store.requests.listByWorkspace(WS_ID, { limit: 1000 })).find((x) => x.id.startsWith(id))!;
     expect(r.params).toEqual({ email: 'john.doe@meshlab.de', role: 'ADMIN', minutes: 1440 });
@@ -138,7 +138,7 @@ describe('asking for a role for a time', () => {
     try {
       const opened = await (await commandOpeningForm(t, ADMIN, 'role', '/permission')).opened();
       const sent = await submitOpened(t, opened, ADMIN, { email: { option: 'jane.roe@meshlab.de' }, role: { option: 'ADMIN' }, duration: { option: 'permanent' }, reason: null });
-      expect(sent.json).toEqual({ response_action: 'errors', errors: { duration: expect.stringMatching(/ADMIN may only be granted for a time: add "for <duration>" \(1 minute to 1w\)/) } });
+      expect(sent.json).toEqual({ response_action: 'errors', errors: { duration: expect.stringMatching(/ADMIN may only be granted for a time: add "for <duration>" \(1 minute to 1 week\)/) } });
       const typed = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN')).responseId);
       expect(typed).toMatch(/ADMIN may only be granted for a time/);
     } finally {
@@ -208,7 +208,7 @@ describe('Extend', () => {
     const sent = await submitOpened(t, opened, ADMIN, { duration: { option: '1d' }, reason: 'the incident goes on' });
     expect(sent.text).toBe('');
     const reply = await t.answer(click.responseId);
-    expect(reply).toMatch(/Extend the grant of jane.roe@meshlab.de by 1d past its current end\) was sent to <#CAPPROVALS>/);
+    expect(reply).toMatch(/Extend the grant of jane.roe@meshlab.de by 1 day past its current end\) was sent to <#CAPPROVALS>/);
     const extendId = /Request ([0-9a-f]{8})/.exec(reply)![1]!;
     const ext = (await t.store.requests.listByWorkspace(WS_ID, { limit: 1000 })).find((x) => x.id.startsWith(extendId))!;
     expect(ext).toMatchObject({ kind: 'permission.extend', params: { email: 'jane.roe@meshlab.de', grantId: id, minutes: 1440 }, requester: ADMIN, reason: 'the incident goes on' });
@@ -241,8 +241,8 @@ describe('seeing the active grants', () => {
     const { id: botGrant } = await granted('role etl-bot ADMIN for 90m', ADMIN, '/techuser');
     const list = await t.answer((await t.command(APPROVER1, 'grants')).responseId);
     expect(list).toMatch(/^\*Active grants in meshlab\*/);
-    expect(list).toMatch(new RegExp(`• technical user etl-bot: ADMIN until ${SLACK_DATE.source} \\((89|90) min left\\), then VIEWER; asked by <@UADMIN1>, request ${botGrant.slice(0, 8)}`));
-    expect(list).toMatch(new RegExp(`• jane.roe@meshlab.de: ADMIN until ${SLACK_DATE.source} \\(72 h left\\), then MEMBER; asked by <@UADMIN1>, request ${id.slice(0, 8)}`));
+    expect(list).toMatch(new RegExp(`• technical user etl-bot: ADMIN until ${SLACK_DATE.source} \\((89|90) minutes left\\), then VIEWER; asked by <@UADMIN1>, request ${botGrant.slice(0, 8)}`));
+    expect(list).toMatch(new RegExp(`• jane.roe@meshlab.de: ADMIN until ${SLACK_DATE.source} \\(3 days left\\), then MEMBER; asked by <@UADMIN1>, request ${id.slice(0, 8)}`));
     expect(list.indexOf('etl-bot')).toBeLessThan(list.indexOf('jane.roe')); // soonest end first
     const bots = await t.answer((await t.command(ADMIN, 'grants', '/techuser')).responseId);
     expect(bots).toMatch(/^\*Active grants of technical users in meshlab\*/);

@@ -7,6 +7,7 @@ import type { types } from '@slack/bolt';
 import { MAX_REJECTION_REASON } from '../../app/rejections.js';
 import type { Grant } from '../../domain/grant.js';
 import { formatDuration, maxGrantHours } from '../../domain/grant.js';
+import { durationWords } from '../../domain/durations.js';
 import { ROLES } from '../../domain/permission.js';
 import type { ChangeRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
@@ -16,15 +17,15 @@ import type { FormMetadata, GrantExtendMetadata, RejectMetadata } from '../forms
 import { encodeMetadata } from '../forms/metadata.js';
 import { slackTime } from './dates.js';
 import { describeRequest, requesterMention } from './request.js';
-import { clipMrkdwn, typed } from './typed.js';
+import { clipMrkdwn, context, plainText, section, SLACK_LIMITS, typed } from './typed.js';
 
 type Block = types.KnownBlock;
 const DAY = 86_400_000;
 /** Slack shows at most 100 options in a static select. */
 export const MAX_OPTIONS = 100;
 
-const plain = (text: string) => ({ type: 'plain_text' as const, text });
-const option = (value: string, text = value): types.PlainTextOption => ({ text: plain(text.length > 75 ? `${text.slice(0, 74)}…` : text), value });
+const plain = (text: string) => plainText(text);
+const option = (value: string, text = value): types.PlainTextOption => ({ text: plainText(text, SLACK_LIMITS.option), value });
 const roleSelect = (): types.StaticSelect => ({
   type: 'static_select', action_id: VALUE, placeholder: plain('Choose a role'), options: ROLES.map((r) => option(r)),
 });
@@ -36,14 +37,13 @@ const textInput = (block: string, label: string, o: { optional?: boolean; multil
   },
   ...(o.hint && { hint: plain(o.hint) }),
 });
-const intro = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+const intro = (text: string): Block => context(text);
 
-const CHOICE_LABELS: Record<number, string> = { 60: '1 hour', 240: '4 hours', 1440: '1 day', 4320: '3 days', 10080: '1 week' };
 /** The duration choices up to `maxMinutes` (the workspace's maximum), "permanent" first when offered. */
 export function durationOptions(maxMinutes: number, permanent: boolean): types.PlainTextOption[] {
   return [
     ...(permanent ? [option(PERMANENT, 'Permanent')] : []),
-    ...DURATION_CHOICES.filter((m) => m <= maxMinutes).map((m) => option(formatDuration(m), CHOICE_LABELS[m])),
+    ...DURATION_CHOICES.filter((m) => m <= maxMinutes).map((m) => option(formatDuration(m), durationWords(m))),
   ];
 }
 
@@ -82,7 +82,7 @@ export function permissionRoleForm(ws: Workspace, emails: string[], meta: FormMe
     ? { type: 'input', block_id: fields.EMAIL, label: plain('User'), element: { type: 'static_select', action_id: VALUE, placeholder: plain('Choose a user'), options: listed.map((e) => option(e)) } }
     : textInput(fields.EMAIL, 'User email', {
       placeholder: 'jane.doe@example.com', max: 254,
-      ...(listed.length > 0 && { hint: `${ws.name} has ${emails.length} users, too many to list here: type the email.` }),
+      ...(listed.length > 0 && { hint: `${ws.name.slice(0, 100)} has ${emails.length} users, too many to list here: type the email.` }),
     });
   return {
     type: 'modal', callback_id: forms.PERMISSION_ROLE, private_metadata: encodeMetadata(meta),
@@ -117,7 +117,7 @@ export function grantExtendForm(label: string, grant: Grant, roomMinutes: number
     type: 'modal', callback_id: forms.GRANT_EXTEND, private_metadata: encodeMetadata(meta),
     title: plain('Extend a grant'), submit: plain('Request'), close: plain('Cancel'),
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`*${typed(label)}* has ${grant.role} until ${slackTime(grant.until)}, then ${grant.revertTo} again. An approver decides an extension.`) } },
+      section(`*${typed(label)}* has ${grant.role} until ${slackTime(grant.until)}, then ${grant.revertTo} again. An approver decides an extension.`),
       { type: 'input', block_id: fields.DURATION, label: plain('Extend by'), element: { type: 'static_select', action_id: VALUE, options, initial_option: options[0] } },
       textInput(fields.REASON, 'Reason', { optional: true, multiline: true, max: 500 }),
     ],
@@ -130,7 +130,7 @@ export function rejectForm(r: ChangeRequest, meta: RejectMetadata): types.ModalV
     type: 'modal', callback_id: forms.REJECT, private_metadata: encodeMetadata(meta),
     title: plain('Reject request'), submit: plain('Reject'), close: plain('Cancel'),
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nRequested by ${requesterMention(r.requester)}` } },
+      section(`*${clipMrkdwn(describeRequest(r), 2800)}*\nRequested by ${requesterMention(r.requester)}`),
       textInput(fields.REASON, 'Why is it rejected?', { multiline: true, max: MAX_REJECTION_REASON, hint: 'The requester reads this; it is kept on the request and in its history.' }),
     ],
   };

@@ -7,6 +7,7 @@ import type { GrantView } from '../../app/grants.js';
 import { ids } from '../ids.js';
 import { shortId } from './request.js';
 import { slackTime } from './dates.js';
+import { roughDuration } from '../../domain/durations.js';
 import { clipMrkdwn, typed } from './typed.js';
 
 type KnownBlock = types.KnownBlock;
@@ -41,8 +42,8 @@ export function grantButtons(grantId: string): KnownBlock {
 /** One active grant: who, which role until when (in the reader's zone), the time left, what follows. */
 export function grantLine({ subject, grant }: GrantView, now: Date): string {
   const who = subject.type === 'permission' ? typed(subject.label) : `technical user ${typed(subject.label)}`;
-  const left = Math.max(0, Math.round((grant.until.getTime() - now.getTime()) / 60_000));
-  const leftText = left >= 120 ? `${Math.round(left / 60)} h left` : `${left} min left`;
+  const left = grant.until.getTime() - now.getTime();
+  const leftText = left > 0 ? `${roughDuration(left)} left` : 'ending now';
   return `${who}: ${grant.role} until ${slackTime(grant.until)} (${leftText}), then ${grant.revertTo}; asked by <@${grant.requester}>, request ${shortId(grant.requestId)}`;
 }
 

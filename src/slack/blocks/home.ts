@@ -13,27 +13,20 @@ import { expiryDate } from '../../domain/technical-user.js';
 import { ids } from '../ids.js';
 import type { OwnershipRecord } from '../../domain/ownership-review.js';
 import { homeGrantBlock } from './grants.js';
-import { describeRequest, requesterMention, shortId, statusLine } from './request.js';
-import { clipMrkdwn, plainWithMentions, typed } from './typed.js';
-import { utcDatesAsSlack } from './dates.js';
+import { describeRequest, outcomeText, requesterMention, shortId, statusLine } from './request.js';
+import { context, header, section, typed } from './typed.js';
 import { reviewBadge } from './reviews.js';
 
 type KnownBlock = types.KnownBlock;
 
 const MAX_BLOCKS = 100;
-/** Slack's limit for a section's text. */
-const MAX_TEXT = 3000;
 
 const when = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty}|${d.toISOString().slice(0, 10)}>`;
-// verbatim: Slack links or mentions nothing by itself; the only markup is ours, typed text escaped.
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clip(text) } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: clip(text) }] });
-const clip = (s: string) => clipMrkdwn(s, MAX_TEXT);
 
 /** The Home tab of `userId`. `notice`: one line at the top, e.g. the answer to a click made here. */
 export function homeView(home: HomeWorkspace[], userId: string, now: Date, notice?: string): types.HomeView {
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: 'Keywarden' } },
+    header('Keywarden'),
     context(`Requests, approvals and technical users of your LeanIX workspaces. Updated ${when(now)}.`),
   ];
   if (notice) blocks.push(section(notice));
@@ -55,7 +48,7 @@ function workspaceBlocks(h: HomeWorkspace, userId: string, now: Date): KnownBloc
   const part = [h.isAdmin && 'an admin', h.isApprover && 'an approver'].filter(Boolean).join(' and ');
   const blocks: KnownBlock[] = [
     { type: 'divider' },
-    { type: 'header', text: { type: 'plain_text', text: ws.name.slice(0, 150) } },
+    header(ws.name),
     context(`You are ${part} of ${typed(ws.name)}. Requests are decided in <#${ws.slack.approvalsChannel}>.`),
   ];
   if (h.isApprover) {
@@ -107,7 +100,7 @@ function pendingBlocks(r: ChangeRequest, h: HomeWorkspace, userId: string): Know
 }
 
 function mineLine(r: ChangeRequest): string {
-  const outcome = r.outcome && r.status !== 'PENDING' ? `: ${utcDatesAsSlack(plainWithMentions(r.outcome))}` : '';
+  const outcome = r.outcome && r.status !== 'PENDING' ? `: ${outcomeText(r as ChangeRequest & { outcome: string })}` : '';
   return `• ${when(r.createdAt)} ${describeRequest(r)} — *${r.status}*${outcome}`;
 }
 

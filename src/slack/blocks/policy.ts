@@ -5,7 +5,7 @@
  */
 import type { types } from '@slack/bolt';
 import { mention } from '../../app/policies.js';
-import { formatDuration } from '../../domain/grant.js';
+import { durationWords } from '../../domain/durations.js';
 import { ruleName, type RequestRule } from '../../domain/policy.js';
 import type { ChangeRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
@@ -85,14 +85,14 @@ export function breakGlassUsedText(r: ChangeRequest, ws: Workspace): string {
   const minutes = minutesOf(r);
   const role = 'role' in r.params ? r.params.role : '?';
   return clipMrkdwn(`:rotating_light: *Break-glass* in ${typed(ws.name)}: <@${r.requester}> gave ${target(r)} the role ${role}` +
-    `${minutes ? ` for ${formatDuration(minutes)}` : ''} without approval (request ${r.id.slice(0, 8)}). Reason: ${typed(r.reason ?? '')}\n` +
+    `${minutes ? ` for ${durationWords(minutes)}` : ''} without approval (request ${r.id.slice(0, 8)}). Reason: ${typed(r.reason ?? '')}\n` +
     `An approver reviews it in <#${ws.slack.approvalsChannel}>: *Reviewed* keeps it until its end, *Revert now* ends it.`);
 }
 
 /** The reminder of a break-glass change nobody reviewed. */
 export function breakGlassUnreviewedText(r: ChangeRequest, ws: Workspace, hours: number): string {
   return clipMrkdwn(`:rotating_light: Break-glass request ${r.id.slice(0, 8)} in ${typed(ws.name)} (by <@${r.requester}>, ${target(r)}) ` +
-    `is still *awaiting review* after ${plural(hours, 'hour')}. Approvers ${fromWhom(r, ws).replace(/^from /, '')}: ` +
+    `is still *awaiting review* after ${durationWords(hours * 60)}. Approvers ${fromWhom(r, ws).replace(/^from /, '')}: ` +
     `click Reviewed or Revert now under it in <#${ws.slack.approvalsChannel}>.`);
 }
 

@@ -9,10 +9,10 @@ type KnownBlock = types.KnownBlock;
 import { isSystemRequester, type ChangeRequest, type NewRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
-import { formatDuration } from '../../domain/grant.js';
+import { durationWords, roughDuration } from '../../domain/durations.js';
 import { mention } from '../../app/policies.js';
 import { breakGlassReviewBlocks, needsLine, noApprovalLine } from './policy.js';
-import { clipMrkdwn, plainWithMentions, typed, typedList } from './typed.js';
+import { clipMrkdwn, context, messageText, plainWithMentions, section, typed, typedList } from './typed.js';
 import { utcDatesAsSlack } from './dates.js';
 
 /**
@@ -24,11 +24,11 @@ export function describeRequest(r: NewRequest): string {
     case 'permission.role':
       return r.params.minutes === undefined
         ? `Change the role of ${typed(r.params.email)} to ${r.params.role}`
-        : `Grant ${typed(r.params.email)} the role ${r.params.role} for ${formatDuration(r.params.minutes)} from when it is applied, then back to the role they had`;
+        : `Grant ${typed(r.params.email)} the role ${r.params.role} for ${durationWords(r.params.minutes)} from when it is applied, then back to the role they had`;
     case 'permission.extend':
-      return `Extend the grant of ${typed(r.params.email)} by ${formatDuration(r.params.minutes)} past its current end`;
+      return `Extend the grant of ${typed(r.params.email)} by ${durationWords(r.params.minutes)} past its current end`;
     case 'techuser.extend':
-      return `Extend the grant of technical user ${typed(r.params.userName)} by ${formatDuration(r.params.minutes)} past its current end`;
+      return `Extend the grant of technical user ${typed(r.params.userName)} by ${durationWords(r.params.minutes)} past its current end`;
     case 'permission.archive':
       return `Archive ${typed(r.params.email)}`;
     case 'permission.activate':
@@ -49,7 +49,7 @@ export function describeRequest(r: NewRequest): string {
     case 'techuser.role':
       return r.params.minutes === undefined
         ? `Change the role of technical user ${typed(r.params.userName)} to ${r.params.role}`
-        : `Grant technical user ${typed(r.params.userName)} the role ${r.params.role} for ${formatDuration(r.params.minutes)} from when it is applied, then back to the role it had`;
+        : `Grant technical user ${typed(r.params.userName)} the role ${r.params.role} for ${durationWords(r.params.minutes)} from when it is applied, then back to the role it had`;
     case 'techuser.delete':
       return `Delete technical user ${typed(r.params.userName)} and its token`;
     case 'techuser.owner':
@@ -88,12 +88,26 @@ export function requestedBy(r: Pick<ChangeRequest, 'requester' | 'origin'>): str
 const slackDate = (d: Date) =>
   `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
 
+/**
+ * The Slack ids a request itself holds (its requester, approvers, decider, reviewer, new owner and
+ * the approvers its rule names): the only mentions its outcome may keep live.
+ */
+export function requestPeople(r: ChangeRequest): ReadonlySet<string> {
+  return new Set([
+    r.requester, ...r.approvals.map((a) => a.by), ...(r.decidedBy ? [r.decidedBy] : []), ...(r.rule?.approvers ?? []),
+    ...(r.breakGlass?.reviewedBy ? [r.breakGlass.reviewedBy] : []), ...(r.kind === 'techuser.owner' ? [r.params.owner] : []),
+  ]);
+}
+
+/** A request's stored outcome as mrkdwn: escaped, mentions live only of its own people, UTC moments as Slack dates. */
+export const outcomeText = (r: ChangeRequest & { outcome: string }): string => utcDatesAsSlack(plainWithMentions(r.outcome, requestPeople(r)));
+
 /** What the message says about the request's state, under the request itself. */
 export function statusLine(r: ChangeRequest, ws: Workspace): string {
   const approvedBy = r.approvals.map((a) => `<@${a.by}>`).join(' and ');
   // Outcomes are plain text that quotes typed values (an email, a rejecter's reason): escaped;
   // a grant's end in them is shown in each reader's own time zone.
-  const outcome = r.outcome === null ? null : utcDatesAsSlack(plainWithMentions(r.outcome));
+  const outcome = r.outcome === null ? null : outcomeText(r as ChangeRequest & { outcome: string });
   switch (r.status) {
     case 'PENDING':
       // Needs no approval (its rule's approvals: 0, break-glass): approved the moment it is posted.
@@ -129,9 +143,8 @@ function approvedLine(r: ChangeRequest, ws: Workspace, approvedBy: string): stri
 export function reminderText(r: ChangeRequest, ws: Workspace, now: Date): string {
   const approved = new Set(r.approvals.map((a) => a.by));
   const who = (r.rule?.approvers ?? ws.approvers).filter((a) => a !== r.requester && !approved.has(a)).map(mention);
-  const hours = Math.max(1, Math.round((r.expiresAt.getTime() - now.getTime()) / 3600_000));
   const ask = who.length ? `${who.join(' ')}: please approve or reject it.` : 'Please approve or reject it.';
-  return `:alarm_clock: Reminder: ${describeRequest(r)} (request ${shortId(r.id)}, by ${requestedBy(r)}) expires ${slackDate(r.expiresAt)}, in about ${hours} hour${hours === 1 ? '' : 's'}. ${ask}`;
+  return `:alarm_clock: Reminder: ${clipMrkdwn(describeRequest(r), 2800)} (request ${shortId(r.id)}, by ${requestedBy(r)}) expires ${slackDate(r.expiresAt)}, in about ${roughDuration(r.expiresAt.getTime() - now.getTime())}. ${ask}`;
 }
 
 /**
@@ -141,28 +154,18 @@ export function reminderText(r: ChangeRequest, ws: Workspace, now: Date): string
 const needsNoApproval = (r: ChangeRequest): boolean => r.status === 'PENDING' && Boolean(r.approveAt);
 
 export function requestText(r: ChangeRequest, ws: Workspace): string {
-  return `${describeRequest(r)} in ${ws.name} (requested by ${requestedBy(r)}): ${needsNoApproval(r) ? 'APPROVED' : r.status}`;
+  return messageText(`${describeRequest(r)} in ${typed(ws.name)} (requested by ${requestedBy(r)}): ${needsNoApproval(r) ? 'APPROVED' : r.status}`);
 }
 
 export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlock[] {
   const blocks: KnownBlock[] = [
-    {
-      type: 'section',
-      // verbatim: Slack links or mentions nothing by itself; the only markup is ours, typed text escaped.
-      // The new owner of a transfer is a checked Slack id, shown as a mention.
-      text: {
-        type: 'mrkdwn', verbatim: true,
-        text: `*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${ws.name}*, requested by ${requestedBy(r)}${r.kind === 'techuser.owner' ? `\nNew owner: <@${r.params.owner}>` : ''}`,
-      },
-    },
+    // The new owner of a transfer is a checked Slack id, shown as a mention.
+    section(`*${clipMrkdwn(describeRequest(r), 2800)}*\nWorkspace *${typed(ws.name)}*, requested by ${requestedBy(r)}${r.kind === 'techuser.owner' ? `\nNew owner: <@${r.params.owner}>` : ''}`),
   ];
   // mrkdwn with the reason escaped rather than plain_text: Slack documents how mrkdwn shows `&lt;`
   // once escaped, and `verbatim` keeps it from turning bare words into links or mentions.
-  if (r.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`Reason: ${typed(r.reason)}`) } });
-  blocks.push({
-    type: 'context',
-    elements: [{ type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`${statusLine(r, ws)}  ·  request ${shortId(r.id)}`) }],
-  });
+  if (r.reason) blocks.push(section(`Reason: ${typed(r.reason)}`));
+  blocks.push(context(`${statusLine(r, ws)}  ·  request ${shortId(r.id)}`));
   blocks.push(...breakGlassReviewBlocks(r));
   if (r.status === 'PENDING' && !needsNoApproval(r)) {
     blocks.push({
@@ -180,5 +183,14 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
 /** The DM to the requester once the request has ended. */
 export function requesterText(r: ChangeRequest, ws: Workspace): string {
   // The status line without its leading emoji; mentions and outcomes keep their case.
-  return `Your request ${shortId(r.id)} in ${ws.name} (${describeRequest(r)}): ${statusLine(r, ws).replace(/^:[a-z0-9_+-]+: /, '')}`;
+  return messageText(`Your request ${shortId(r.id)} in ${typed(ws.name)} (${describeRequest(r)}): ${statusLine(r, ws).replace(/^:[a-z0-9_+-]+: /, '')}`);
+}
+
+/**
+ * The requester's DM as blocks: its text in a section, clipped to Slack's 3,000 characters after
+ * escaping (a description of 150 underscores is 3,600), then `below` (the Reveal button, a
+ * grant's End now and Extend).
+ */
+export function requesterDmBlocks(r: ChangeRequest, ws: Workspace, below: KnownBlock[]): KnownBlock[] {
+  return [section(requesterText(r, ws)), ...below];
 }

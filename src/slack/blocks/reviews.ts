@@ -7,7 +7,7 @@ import type { Workspace } from '../../domain/workspace.js';
 import { fields, forms, VALUE } from '../forms/ids.js';
 import { encodeMetadata, type FormMetadata } from '../forms/metadata.js';
 import { ids } from '../ids.js';
-import { typed } from './typed.js';
+import { context, plainText, section, typed, typedClipped } from './typed.js';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -34,22 +34,23 @@ export function reviewQuestionBlocks(ws: Workspace, r: OwnershipRecord, t: Techn
   const text = r.owner
     ? `${lead} technical user ${t.userName} in ${ws.name} (${facts}) still needed?`
     : `${lead} technical user ${t.userName} in ${ws.name} (${facts}) still needed? It has no owner: transfer it to whoever is responsible.`;
-  const description = t.description ? `\n${typed(t.description.slice(0, 300))}` : '';
+  // Escaped first, clipped after: 300 typed underscores are 7,200 characters of mrkdwn.
+  const description = t.description ? `\n${typedClipped(t.description, 1200)}` : '';
   const after = r.owner
     ? 'If nobody answers within 14 days of the first question, the notification channels are told and it is marked unreviewed.'
     : 'Transfer asks for approval, like Delete.';
   return {
     text,
     blocks: [
-      // verbatim: Slack links or mentions nothing by itself; typed text (names, the description) escaped.
-      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: `${typed(text)}${description}\n${after}` } },
+      // Typed text (names, the description) escaped; the whole clipped to Slack's 3,000 characters.
+      section(`${typed(text)}${description}\n${after}`),
       {
         type: 'actions',
         block_id: 'review',
         elements: [
-          { type: 'button', action_id: ids.REVIEW_KEEP, value: t.id, style: 'primary', text: { type: 'plain_text', text: 'Keep' } },
-          { type: 'button', action_id: ids.REVIEW_DELETE, value: t.id, style: 'danger', text: { type: 'plain_text', text: 'Delete' } },
-          { type: 'button', action_id: ids.REVIEW_TRANSFER, value: t.id, text: { type: 'plain_text', text: 'Transfer' } },
+          { type: 'button', action_id: ids.REVIEW_KEEP, value: t.id, style: 'primary', text: plainText('Keep') },
+          { type: 'button', action_id: ids.REVIEW_DELETE, value: t.id, style: 'danger', text: plainText('Delete') },
+          { type: 'button', action_id: ids.REVIEW_TRANSFER, value: t.id, text: plainText('Transfer') },
         ],
       },
     ],
@@ -75,12 +76,12 @@ export function reviewBadge(r: OwnershipRecord | undefined): string {
 
 /** The Transfer form: the technical user (filled in), its new owner, a reason. Submitting makes `/techuser owner`'s request. */
 export function techuserOwnerForm(ws: Workspace, t: TechnicalUser, currentOwner: string | null, meta: FormMetadata): types.ModalView {
-  const plain = (text: string) => ({ type: 'plain_text' as const, text });
+  const plain = (text: string) => plainText(text);
   return {
     type: 'modal', callback_id: forms.TECHUSER_OWNER, private_metadata: encodeMetadata(meta),
     title: plain('Transfer ownership'), submit: plain('Request'), close: plain('Cancel'),
     blocks: [
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Workspace *${typed(ws.name)}*, owner now ${currentOwner ? `<@${currentOwner}>` : 'nobody'}. An approver in <#${ws.slack.approvalsChannel}> decides.` }] },
+      context(`Workspace *${typed(ws.name)}*, owner now ${currentOwner ? `<@${currentOwner}>` : 'nobody'}. An approver in <#${ws.slack.approvalsChannel}> decides.`),
       {
         type: 'input', block_id: fields.USERNAME, label: plain('Technical user'),
         element: { type: 'plain_text_input', action_id: VALUE, initial_value: t.userName, max_length: 64 },

@@ -9,7 +9,7 @@ import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
 import type { OwnershipRecord } from '../../domain/ownership-review.js';
 import { shortId } from './request.js';
-import { typed } from './typed.js';
+import { linesWithin, plainText, section, typed } from './typed.js';
 import { reviewBadge } from './reviews.js';
 
 function tokenState(t: TechnicalUser, now: Date): string {
@@ -22,10 +22,11 @@ function tokenState(t: TechnicalUser, now: Date): string {
 
 /** `owners`: each technical user's ownership record (its owner, and whether it went unreviewed). */
 export function techUserListText(ws: Workspace, users: TechnicalUser[], now: Date, owners?: Map<string, OwnershipRecord>): string {
-  if (users.length === 0) return `No technical users in ${ws.name}. Create one with \`/techuser create\`.`;
+  if (users.length === 0) return `No technical users in ${typed(ws.name)}. Create one with \`/techuser create\`.`;
   const review = (t: TechnicalUser) => (owners ? `, ${reviewBadge(owners.get(t.id))}` : '');
   const lines = users.map((t) => `• *${typed(t.userName)}* (${t.role}): ${tokenState(t, now)}${review(t)}${t.description ? ` — ${typed(t.description)}` : ''}`);
-  return `*${users.length} technical user${users.length === 1 ? '' : 's'} in ${ws.name}*\n${lines.join('\n')}`;
+  // Within Slack's 40,000 characters of message text, at whole lines (an escaped description can be 12,000).
+  return linesWithin(`*${users.length} technical user${users.length === 1 ? '' : 's'} in ${typed(ws.name)}*`, lines, (n) => `…and ${n} more that do not fit in one message.`);
 }
 
 const fmt = (v: Record<string, unknown> | null) =>
@@ -40,7 +41,7 @@ export function historyText(userName: string, entries: HistoryEntry[]): string {
     const why = e.reason ? ` — reason: ${typed(e.reason)}` : '';
     return `• ${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${e.action.replace('techuser.', '')} by ${describeActor(e.actor)}${approved}${req}${change ? `: ${change}` : ''}${why}`;
   });
-  return `*History of ${typed(userName)}* (newest first)\n${lines.join('\n')}`;
+  return linesWithin(`*History of ${typed(userName)}* (newest first)`, lines, (n) => `…and ${n} older entries that do not fit in one message (the audit API has them all).`);
 }
 
 /**
@@ -58,21 +59,18 @@ export function leanixChangelogText(lines: Array<{ type: string; at: Date | null
 export function revealBlocks(userName: string, requestId: string, revealBy: Date | null): types.KnownBlock[] {
   const deadline = revealBy ? ` Reveal it before <!date^${Math.floor(revealBy.getTime() / 1000)}^{date_short_pretty} {time}|${revealBy.toISOString()}>, or it will be revoked.` : '';
   return [
-    { type: 'section', text: { type: 'mrkdwn', text: `A new API token for technical user *${typed(userName)}* is ready. It is shown once, only to you.${deadline}` } },
+    section(`A new API token for technical user *${typed(userName)}* is ready. It is shown once, only to you.${deadline}`),
     {
       type: 'actions',
       block_id: 'reveal',
-      elements: [{ type: 'button', action_id: ids.REVEAL, style: 'primary', value: requestId, text: { type: 'plain_text', text: 'Reveal token' } }],
+      elements: [{ type: 'button', action_id: ids.REVEAL, style: 'primary', value: requestId, text: plainText('Reveal token') }],
     },
   ];
 }
 
 /** The same DM after the reveal: the button is gone, the moment is recorded. */
 export function revealedBlocks(userName: string, at: Date): types.KnownBlock[] {
-  return [{
-    type: 'section',
-    text: { type: 'mrkdwn', text: `The API token for technical user *${typed(userName)}* was revealed ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC. It cannot be shown again; rotate it if it is lost.` },
-  }];
+  return [section(`The API token for technical user *${typed(userName)}* was revealed ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC. It cannot be shown again; rotate it if it is lost.`)];
 }
 
 /** Days an Extend click adds, from the current expiry date (or today, if that has passed). */
@@ -83,12 +81,12 @@ export function expiryWarningBlocks(ws: Workspace, t: TechnicalUser, days: numbe
   const expires = t.token!.expiresAt;
   const when = `${expiryDate(expires)} (${timeLeft(expires, now)})`;
   const text = days === 0
-    ? `:x: The API token of technical user ${typed(t.userName)} (${t.role}) in ${ws.name} expired ${when}; integrations using it are refused.`
-    : `:warning: The API token of technical user ${typed(t.userName)} (${t.role}) in ${ws.name} expires ${when}.`;
+    ? `:x: The API token of technical user ${typed(t.userName)} (${t.role}) in ${typed(ws.name)} expired ${when}; integrations using it are refused.`
+    : `:warning: The API token of technical user ${typed(t.userName)} (${t.role}) in ${typed(ws.name)} expires ${when}.`;
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${text}\nToken …${t.token!.lastFour}. Either button opens a request for approval.` } },
+      section(`${text}\nToken …${t.token!.lastFour}. Either button opens a request for approval.`),
       {
         type: 'actions',
         block_id: 'expiry',

@@ -1,4 +1,22 @@
 /**
+ * THE ONE WAY typed text becomes Slack text: escape first, clip after.
+ *
+ * 1. Escape every value a person typed with `typed()` (lists: `typedList()`; our own plain text
+ *    that quotes typed values and our own mentions: `plainWithMentions()`).
+ * 2. Build every text object and block that carries the result with the builders below, which
+ *    clip to Slack's limit *after* escaping: `section()`, `context()`, `mrkdwn()`, `header()`,
+ *    `plainText()`, `messageText()` (a message's top-level text) and `linesWithin()` (a list
+ *    message cut at whole lines with "…and N more"). Slack's limits are in `SLACK_LIMITS`.
+ * 3. A request's stored outcome is shown with `outcomeText()` (request.ts): escaped, with only the
+ *    mentions of the request's own people live.
+ *
+ * Never clip typed text before escaping it (`typed(s.slice(0, n))`): an escaped `_` is 24
+ * characters, so 300 typed characters can become 7,200. To give one typed value a budget inside
+ * a longer text, use `typedClipped(s, max)`. test/slack/blocks/limits.test.ts runs every exported
+ * builder of src/slack/blocks with worst-case typed input and fails on a builder it does not know.
+ */
+
+/**
  * Text a person typed (a reason, a description, an email, a username, a label, a word echoed back
  * in an error), made safe to put inside Slack mrkdwn. It must show exactly what was typed and
  * never act as markup: no mention (`<!channel>`), no link with a forged label (`<https://x|y>`),
@@ -44,10 +62,14 @@ const MENTION = /<@[UW][A-Z0-9]{2,20}>|<!subteam\^S[A-Z0-9]{2,20}>/g;
 /**
  * A message written as plain text that quotes typed values (a domain error, a request's outcome):
  * all of it escaped like typed text, except the `<@U…>` and `<!subteam^S…>` mentions our own code put in.
+ * With `allowed` (the ids a request itself holds: requester, approvers, new owner), only mentions
+ * of those stay live: a mention typed into a quoted description (`<@U…>` in a `/techuser update`)
+ * is escaped like the rest of it.
  */
-export function plainWithMentions(s: string): string {
+export function plainWithMentions(s: string, allowed?: ReadonlySet<string>): string {
   const mentions = s.match(MENTION) ?? [];
-  return s.split(MENTION).map(typed).reduce((out, part, i) => out + (i ? mentions[i - 1] : '') + part, '');
+  const keep = (m: string) => (allowed === undefined || allowed.has(m.replace(/^<[@!](subteam\^)?|>$/g, '')) ? m : typed(m));
+  return s.split(MENTION).map(typed).reduce((out, part, i) => out + (i ? keep(mentions[i - 1]!) : '') + part, '');
 }
 
 /**
@@ -55,8 +77,66 @@ export function plainWithMentions(s: string): string {
  * token or an entity in half: escaped text is longer than what was typed (a `*` takes 24
  * characters), so 500 typed characters can pass the limit, and Slack refuses the whole message.
  */
-export function clipMrkdwn(s: string, max = 3000): string {
+export function clipMrkdwn(s: string, max: number = SLACK_LIMITS.section): string {
   if (s.length <= max) return s;
   const cut = s.slice(0, max - 1);
   return `${cut.replace(/<[^>]*$|&[a-z]*$/, '')}…`;
+}
+
+/** One typed value escaped, then clipped to `max` characters of mrkdwn (a budget inside a longer text). */
+export const typedClipped = (s: string, max: number): string => clipMrkdwn(typed(s), max);
+
+/**
+ * Slack's limits on what Keywarden sends (docs.slack.dev, Block Kit reference): a text object
+ * holds 3,000 characters; a header, a placeholder and our other plain labels 150; a button or an
+ * option 75; a modal's title, submit and close 24; a message 50 blocks, a view 100; a message's
+ * top-level text is cut by Slack past 40,000. Context elements are held to 2,000, stricter than
+ * the 3,000 of a text object, so a context line stays a line.
+ */
+export const SLACK_LIMITS = {
+  section: 3000, context: 2000, header: 150, plainText: 150, button: 75, option: 75, modalTitle: 24,
+  messageText: 40_000, messageBlocks: 50, viewBlocks: 100,
+} as const;
+
+type Section = { type: 'section'; text: { type: 'mrkdwn'; verbatim: true; text: string } };
+type Context = { type: 'context'; elements: [{ type: 'mrkdwn'; verbatim: true; text: string }] };
+
+/**
+ * A mrkdwn text object, clipped after escaping. `verbatim`: Slack links or mentions nothing by
+ * itself; the only markup is ours, typed text escaped.
+ */
+export const mrkdwn = (text: string, max: number = SLACK_LIMITS.section) => ({ type: 'mrkdwn' as const, verbatim: true as const, text: clipMrkdwn(text, max) });
+
+/** A section block of mrkdwn (escaped already), clipped to Slack's 3,000 characters. */
+export const section = (text: string, extra: { block_id?: string } = {}): Section => ({ type: 'section', ...extra, text: mrkdwn(text) });
+
+/** A context block of one mrkdwn element (escaped already), clipped to 2,000 characters. */
+export const context = (text: string): Context => ({ type: 'context', elements: [mrkdwn(text, SLACK_LIMITS.context)] });
+
+/** Plain text (Slack shows it as typed: nothing to escape), clipped to `max` (150 by default). */
+export function plainText(text: string, max: number = SLACK_LIMITS.plainText) {
+  const chars = [...text];
+  return { type: 'plain_text' as const, text: chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…` };
+}
+
+/** A header block, clipped to Slack's 150 characters. */
+export const header = (text: string) => ({ type: 'header' as const, text: plainText(text, SLACK_LIMITS.header) });
+
+/** A message's top-level text (mrkdwn, escaped already), clipped to Slack's 40,000 characters. */
+export const messageText = (text: string): string => clipMrkdwn(text, SLACK_LIMITS.messageText);
+
+/**
+ * A list message: `head`, then as many whole `lines` as fit in `max` characters, then "…and N
+ * more" (`more(n)`) for those left out. Lines are escaped already; each is clipped to a section's
+ * 3,000 characters, so one long line cannot push out all the others.
+ */
+export function linesWithin(head: string, lines: readonly string[], more: (n: number) => string, max: number = SLACK_LIMITS.messageText): string {
+  let out = clipMrkdwn(head, SLACK_LIMITS.section);
+  for (let i = 0; i < lines.length; i++) {
+    const line = clipMrkdwn(lines[i]!, SLACK_LIMITS.section);
+    const rest = lines.length - i - 1;
+    if (out.length + 1 + line.length + (rest ? 1 + more(rest).length : 0) > max) return `${out}\n${more(lines.length - i)}`;
+    out += `\n${line}`;
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import type { NewRequest } from '../../domain/request.js';
 import {
   isUsageError, parseEmail, parseReason, parseRole, refuseDuration, splitWords, usageError, type UsageError,
 } from './words.js';
-import { typed } from '../blocks/typed.js';
+import { typed, typedClipped } from '../blocks/typed.js';
 import { BREAK_GLASS_USAGE } from './breakglass.js';
 import { parseRoleChange } from './role-change.js';
 
@@ -47,7 +47,7 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
       if (!statusWord) return { ...ws, action: 'list', query };
       const status = statusWord.slice('status:'.length).toUpperCase();
       if (!isPermissionStatus(status)) {
-        return usageError(`"${typed(statusWord.slice(0, 40))}" is not a status: use status:ACTIVE, status:INVITED or status:ARCHIVED.`);
+        return usageError(`"${typedClipped(statusWord, 160)}" is not a status: use status:ACTIVE, status:INVITED or status:ARCHIVED.`);
       }
       return { ...ws, action: 'list', query, status };
     }
@@ -86,6 +86,6 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
       return { ...ws, action: 'request', request: { kind, params: { email } }, reason: parseReason(rest.slice(1)) };
     }
     default:
-      return usageError(`"${typed(String(sub).slice(0, 40))}" is not a /permission command.`);
+      return usageError(`"${typedClipped(String(sub), 160)}" is not a /permission command.`);
   }
 }

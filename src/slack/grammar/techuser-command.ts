@@ -6,7 +6,7 @@ import type { NewRequest, ParamsByKind } from '../../domain/request.js';
 import {
   isUsageError, parseReason, parseRole, refuseDuration, splitWords, usageError, type UsageError,
 } from './words.js';
-import { typed } from '../blocks/typed.js';
+import { typed, typedClipped } from '../blocks/typed.js';
 import { BREAK_GLASS_USAGE } from './breakglass.js';
 import { parseRoleChange } from './role-change.js';
 
@@ -38,7 +38,7 @@ const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function parseDate(word: string | undefined): string | UsageError {
   if (!word) return usageError('An expiry date is missing (YYYY-MM-DD).');
-  return DATE_SHAPE.test(word) ? word : usageError(`"${typed(word.slice(0, 40))}" is not a date: use YYYY-MM-DD.`);
+  return DATE_SHAPE.test(word) ? word : usageError(`"${typedClipped(word, 160)}" is not a date: use YYYY-MM-DD.`);
 }
 
 const need = (name: string | undefined): string | UsageError => name ?? usageError('A username is missing.');
@@ -127,7 +127,7 @@ export function parseTechuserCommand(text: string): TechuserCommand | UsageError
       return request({ kind: 'techuser.update', params: { userName, ...parsed.fields } }, parsed.reason);
     }
     default:
-      return usageError(`"${typed(String(sub).slice(0, 40))}" is not a /techuser command.`);
+      return usageError(`"${typedClipped(String(sub), 160)}" is not a /techuser command.`);
   }
 }
 
@@ -139,7 +139,7 @@ export function parseMention(word: string | undefined): string | UsageError {
   if (!word) return usageError('The new owner is missing: mention them, e.g. `@jane`.');
   const m = /^<@([UW][A-Z0-9]{2,20})(\|[^>]*)?>$/.exec(word);
   if (m) return m[1]!;
-  return usageError(`"${word.slice(0, 40)}" is not a Slack user: mention the new owner with @ and pick them from the list.`);
+  return usageError(`"${typedClipped(word, 160)}" is not a Slack user: mention the new owner with @ and pick them from the list.`);
 }
 
 export const NOTHING_TO_UPDATE = 'Say what to update: `description:"…"`, `roles:a,b` and/or `aces:x,y`.';

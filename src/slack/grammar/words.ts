@@ -5,7 +5,7 @@ import { DURATION_USAGE, parseDuration } from '../../domain/grant.js';
 import { isDomainError } from '../../domain/errors.js';
 import { isRole, type Role } from '../../domain/permission.js';
 import { isEmail } from '../../domain/user.js';
-import { typed } from '../blocks/typed.js';
+import { typed, typedClipped } from '../blocks/typed.js';
 
 /** A command that could not be understood: what was wrong, and the usage to show. */
 export interface UsageError {
@@ -54,14 +54,14 @@ export function parseEmail(word: string | undefined): string | UsageError {
   if (!word) return usageError('An email address is missing.');
   const m = /^<mailto:([^|>]+)(\|[^>]*)?>$/.exec(word);
   const email = m ? m[1]! : word;
-  if (!isEmail(email)) return usageError(`"${typed(email.slice(0, 80))}" is not an email address.`);
+  if (!isEmail(email)) return usageError(`"${typedClipped(email, 320)}" is not an email address.`);
   return email;
 }
 
 export function parseRole(word: string | undefined): Role | UsageError {
   if (!word) return usageError('A role is missing: VIEWER, MEMBER or ADMIN.');
   const up = word.toUpperCase();
-  return isRole(up) ? up : usageError(`"${typed(word.slice(0, 40))}" is not a role: use VIEWER, MEMBER or ADMIN.`);
+  return isRole(up) ? up : usageError(`"${typedClipped(word, 160)}" is not a role: use VIEWER, MEMBER or ADMIN.`);
 }
 
 /**
@@ -77,7 +77,7 @@ export function takeDuration(words: string[]): { minutes?: number; rest: string[
     return { minutes: parseDuration(word), rest: words.slice(2) };
   } catch (err) {
     if (!isDomainError(err)) throw err;
-    return usageError(`"${typed(word.slice(0, 20))}" is not a duration: use ${DURATION_USAGE}, at least 1 minute.`);
+    return usageError(`"${typedClipped(word, 80)}" is not a duration: use ${DURATION_USAGE}, at least 1 minute.`);
   }
 }
 

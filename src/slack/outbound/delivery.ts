@@ -13,7 +13,7 @@ import type { Workspace } from '../../domain/workspace.js';
 import { expiryDigestBlocks } from '../blocks/expiry-digest.js';
 import { grantButtons, grantEndedText } from '../blocks/grants.js';
 import { homeView } from '../blocks/home.js';
-import { approvalRequestBlocks, reminderText, requestText, requesterText } from '../blocks/request.js';
+import { approvalRequestBlocks, reminderText, requestText, requesterDmBlocks, requesterText } from '../blocks/request.js';
 import { reviewOverdueText, reviewQuestionBlocks } from '../blocks/reviews.js';
 import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
 import { driftDigestBlocks, driftNowBlocks } from '../blocks/drift.js';
@@ -197,12 +197,12 @@ export class OutboundDelivery {
     const text = requesterText(r, ws);
     // Posting to a user id lands in the DM between that user and the bot.
     if (r.status === 'APPLIED' && TOKEN_KINDS.includes(r.kind) && 'userName' in r.params) {
-      const blocks = [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text } }, ...revealBlocks(r.params.userName, r.id, await this.deps.revealBy(r))];
+      const blocks = requesterDmBlocks(r, ws, revealBlocks(r.params.userName, r.id, await this.deps.revealBy(r)));
       await this.deps.client.chat.postMessage({ channel: r.requester, text, blocks });
       return;
     }
     if (r.status === 'APPLIED' && isGrantRequest(r) && r.kind !== 'permission.extend' && r.kind !== 'techuser.extend') {
-      await this.deps.client.chat.postMessage({ channel: r.requester, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, grantButtons(r.id)] });
+      await this.deps.client.chat.postMessage({ channel: r.requester, text, blocks: requesterDmBlocks(r, ws, [grantButtons(r.id)]) });
       return;
     }
     await this.deps.client.chat.postMessage({ channel: r.requester, text });

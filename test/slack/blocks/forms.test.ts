@@ -23,7 +23,7 @@ describe('techuserCreateForm', () => {
       private_metadata: '{"workspaceId":"ws-1","responseUrl":"https://hooks.slack.com/commands/1"}',
       title: plain('New technical user'), submit: plain('Request'), close: plain('Cancel'),
       blocks: [
-        { type: 'context', elements: [{ type: 'mrkdwn', text: 'Workspace *meshlab*. An approver in <#CAPPROVALS> decides; once it is created you can reveal its API token once, in your DM with Keywarden.' }] },
+        { type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: 'Workspace *meshlab*. An approver in <#CAPPROVALS> decides; once it is created you can reveal its API token once, in your DM with Keywarden.' }] },
         { type: 'input', block_id: 'username', label: plain('Username'), optional: false, element: { type: 'plain_text_input', action_id: 'value', multiline: false, max_length: 64, placeholder: plain('ci-pipeline') }, hint: plain('3-64 characters: letters, digits, dot, dash or underscore.') },
         { type: 'input', block_id: 'role', label: plain('Role'), element: roles },
         { type: 'input', block_id: 'expiry', label: plain('Token expiry date'), element: { type: 'datepicker', action_id: 'value', initial_date: '2030-04-10' }, hint: plain('The token works through the end of this day (UTC); at most five years away.') },

@@ -117,7 +117,7 @@ describe('homeView', () => {
     expect((view.blocks[at] as any).text.text).toBe('*Active grants* (soonest end first · the 2 ending soonest; `/permission grants` lists them all)');
     expect(view.blocks[at + 1]).toEqual({
       type: 'section', block_id: 'grant:00000000-0000-4000-8000-000000000000',
-      text: { type: 'mrkdwn', verbatim: true, text: 'u0@x.de: ADMIN until <!date^1894280400^{date_short_pretty} {time}|2030-01-10T13:00:00.000Z> (60 min left), then MEMBER; asked by <@UADMIN>, request 00000000' },
+      text: { type: 'mrkdwn', verbatim: true, text: 'u0@x.de: ADMIN until <!date^1894280400^{date_short_pretty} {time}|2030-01-10T13:00:00.000Z> (60 minutes left), then MEMBER; asked by <@UADMIN>, request 00000000' },
       accessory: { type: 'button', action_id: ids.GRANT_END_NOW, value: '00000000-0000-4000-8000-000000000000', text: { type: 'plain_text', text: 'End now' } },
     });
     // An admin's own grants are headed as theirs; nobody with none sees the heading at all.

@@ -105,9 +105,9 @@ describe('time-bound grants on the approval message', () => {
   const grant = request({ params: { email: 'john.doe@meshlab.de', role: 'ADMIN', minutes: 240 } });
 
   it('says for how long while pending, counted from when it is applied', () => {
-    expect(describeRequest(grant)).toBe('Grant john.doe@meshlab.de the role ADMIN for 4h from when it is applied, then back to the role they had');
+    expect(describeRequest(grant)).toBe('Grant john.doe@meshlab.de the role ADMIN for 4 hours from when it is applied, then back to the role they had');
     expect(describeRequest({ kind: 'techuser.extend', params: { userName: 'ci_bot', grantId: ID, minutes: 1440, grantRole: 'ADMIN' } })).toBe(
-      'Extend the grant of technical user ci<!date^00000000^{_}|_>bot by 1d past its current end',
+      'Extend the grant of technical user ci<!date^00000000^{_}|_>bot by 1 day past its current end',
     );
   });
 
@@ -140,7 +140,7 @@ describe('grantsListText', () => {
     expect(text).toContain('u99@x.de');
     expect(text).not.toContain('u100@x.de');
     expect(text.endsWith('…and more: these are the 100 ending soonest.')).toBe(true);
-    expect(text).toContain('• u0@x.de: ADMIN until <!date^1893502800^{date_short_pretty} {time}|2030-01-01T13:00:00.000Z> (3 h left), then MEMBER; asked by <@UADMIN>, request 00000000');
+    expect(text).toContain('• u0@x.de: ADMIN until <!date^1893502800^{date_short_pretty} {time}|2030-01-01T13:00:00.000Z> (3 hours left), then MEMBER; asked by <@UADMIN>, request 00000000');
   });
 
   it('stays within Slack\'s 40,000 characters however long the escaped labels are', () => {

@@ -142,10 +142,12 @@ describe('parsePermissionCommand: usage errors', () => {
     expect(errorOf(at(2001))).toMatch(/too long/);
   });
 
-  it('quotes at most 40 characters of an unknown word back', () => {
-    const err = errorOf(`${'z'.repeat(100)} a@b.c`);
-    expect(err).toContain(`"${'z'.repeat(40)}"`);
-    expect(err).not.toContain('z'.repeat(41));
+  it('quotes an unknown word back escaped, then clipped to 160 characters', () => {
+    const err = errorOf(`${'z'.repeat(400)} a@b.c`);
+    expect(err).toContain(`"${'z'.repeat(159)}…"`);
+    expect(err).not.toContain('z'.repeat(160));
+    // 150 underscores escape to 3,600 characters: the echo stays 160 long, cut between tokens.
+    expect(errorOf(`${'_'.repeat(150)} a@b.c`).length).toBeLessThan(300);
   });
 });
 

@@ -6,7 +6,8 @@
  */
 import { activeGrant, extensionRoom } from '../../../app/grant-extensions.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
-import { formatDuration, maxGrantHours } from '../../../domain/grant.js';
+import { maxGrantHours } from '../../../domain/grant.js';
+import { durationWords } from '../../../domain/durations.js';
 import { maxBreakGlassHours } from '../../../domain/policy.js';
 import { isAdmin } from '../../../domain/workspace.js';
 import { DURATION_CHOICES } from '../../forms/fields.js';
@@ -31,10 +32,10 @@ export function grantExtendAction(deps: SlackDeps) {
       if (room < DURATION_CHOICES[0]) {
         if (breakGlass) {
           const max = maxBreakGlassHours(g.workspace.policy);
-          throw new DomainError(Codes.GRANT_TOO_LONG, `A break-glass grant lasts at most ${max}h from its start, extensions included, and this one already runs to within ${formatDuration(DURATION_CHOICES[0])} of that; for longer, ask for a grant through approval.`);
+          throw new DomainError(Codes.GRANT_TOO_LONG, `A break-glass grant lasts at most ${max}h from its start, extensions included, and this one already runs to within ${durationWords(DURATION_CHOICES[0])} of that; for longer, ask for a grant through approval.`);
         }
         const max = maxGrantHours(g.workspace.policy);
-        throw new DomainError(Codes.GRANT_TOO_LONG, `In workspace ${g.workspace.name}, a grant may last at most ${formatDuration(max * 60)} from now, and this one already runs to within an hour of that; it cannot be extended now.`);
+        throw new DomainError(Codes.GRANT_TOO_LONG, `In workspace ${g.workspace.name}, a grant may last at most ${durationWords(max * 60)} from now, and this one already runs to within an hour of that; it cannot be extended now.`);
       }
       await client.views.open({ trigger_id: triggerId, view: grantExtendForm(g.label, g.grant, room, { grantId, responseUrl, fromHome }) });
     },

@@ -1,6 +1,7 @@
 import type { ChangeRequest } from '../../../domain/request.js';
 import type { Workspace } from '../../../domain/workspace.js';
 import { describeRequest, shortId } from '../../blocks/request.js';
+import { clipMrkdwn } from '../../blocks/typed.js';
 import type { SlackDeps } from '../../deps.js';
 
 /**
@@ -10,7 +11,8 @@ import type { SlackDeps } from '../../deps.js';
  */
 export async function submitText(deps: Pick<SlackDeps, 'outbound' | 'log'>, ws: Workspace, r: ChangeRequest): Promise<string> {
   const where = `<#${ws.slack.approvalsChannel}>`;
-  const what = `Request ${shortId(r.id)} (${describeRequest(r)})`;
+  // Clipped after escaping: 2,000 typed characters can be 48,000 of mrkdwn, past a message's 40,000.
+  const what = `Request ${shortId(r.id)} (${clipMrkdwn(describeRequest(r), 2800)})`;
   if (r.breakGlass) {
     return `:rotating_light: Break-glass: ${what} is being applied now, without approval. It is announced in ${where} and the notification channels, and stays awaiting review until an approver clicks Reviewed or Revert now.`;
   }
