@@ -32,13 +32,18 @@ async function start() {
     env: { LEANIX_API_TOKEN_MESHLAB: lx.apiToken },
     options: { leanixApply: { retryDelayMs: 150 }, leanixTransport: { retries: 0 } },
   });
+  // The first sync runs at start and mirrors ci-bot from LeanIX, without a token (LeanIX never
+  // gives one back): the mirror is then given the token's hash, as Keywarden's own create leaves it.
   const now = new Date();
-  const mirror: TechnicalUser = {
-    id: made.record.id, workspaceId: WS_ID, userName: 'ci-bot', description: '', role: 'MEMBER', customerRoles: [], accessControlEntities: [],
-    token: { hash: hashApiToken(made.token), lastFour: made.token.slice(-4), createdAt: now, expiresAt: new Date('2030-01-01T00:00:00.000Z'), revealBy: null, revokedAt: null, nextWarningAt: null, lastWarnedDays: null },
-    createdAt: now, version: 0, lastRequestId: null,
-  };
-  await t.store.technicalUsers.insert(mirror);
+  const token: TechnicalUser['token'] = { hash: hashApiToken(made.token), lastFour: made.token.slice(-4), createdAt: now, expiresAt: new Date('2030-01-01T00:00:00.000Z'), revealBy: null, revokedAt: null, nextWarningAt: null, lastWarnedDays: null };
+  const end = Date.now() + 15_000;
+  let mirrored = await t.store.technicalUsers.findById(made.record.id);
+  while (!mirrored && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 20));
+    mirrored = await t.store.technicalUsers.findById(made.record.id);
+  }
+  if (!mirrored) throw new Error('the first sync did not mirror ci-bot within 15 s');
+  if (!(await t.store.technicalUsers.update(mirrored.id, mirrored.version, { token }))) throw new Error('the mirror of ci-bot changed while its token was set');
   return { id: made.record.id, token: made.token };
 }
 

@@ -8,7 +8,7 @@ import type { types } from '@slack/bolt';
 import type { HistoryEntry } from '../../domain/history.js';
 import { describeDrift } from '../../domain/mirror.js';
 import type { Workspace } from '../../domain/workspace.js';
-import { clipMrkdwn, typed } from './typed.js';
+import { clipMrkdwn, context, linesWithin, messageText, section, typed } from './typed.js';
 
 /** One section a line, a heading and a footer: 48 lines fit in Slack's 50 blocks a message. */
 export const DRIFT_LINES_PER_MESSAGE = 48;
@@ -41,9 +41,9 @@ function blocksOf(text: string, entries: HistoryEntry[], footer: string): { text
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${text}*` } },
-      ...entries.map((e): types.KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: driftLine(e) } })),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: footer }] },
+      section(`*${text}*`),
+      ...entries.map((e): types.KnownBlock => section(driftLine(e))),
+      context(footer),
     ],
   };
 }
@@ -53,5 +53,5 @@ export function driftListText(ws: Workspace, entries: HistoryEntry[], page: numb
   const synced = lastSynced ? `last synced ${lastSynced.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'not synced yet';
   if (entries.length === 0) return page === 1 ? `No changes outside Keywarden in ${ws.name} in the last 30 days (${synced}).` : `No more changes outside Keywarden in ${ws.name}.`;
   const next = more ? `\n…more: \`/permission drift ${page + 1}\`` : '';
-  return `*Changed in LeanIX outside Keywarden, last 30 days, ${ws.name}* (page ${page}, ${synced})\n${entries.map((e) => driftLine(e, 900)).join('\n')}${next}`;
+  return messageText(`*Changed in LeanIX outside Keywarden, last 30 days, ${ws.name}* (page ${page}, ${synced})\n${entries.map((e) => driftLine(e, 900)).join('\n')}${next}`);
 }

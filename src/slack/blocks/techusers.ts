@@ -52,7 +52,8 @@ export function leanixChangelogText(lines: Array<{ type: string; at: Date | null
   if (typeof lines === 'string') return `*In LeanIX*: its changelog could not be read (${typed(lines)}).`;
   if (lines.length === 0) return '*In LeanIX*: no changelog entries.';
   const rows = lines.map((l) => `• ${l.at ? `${l.at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'date unknown'} — ${typed(l.type)}${l.actor ? ` by ${typed(l.actor)}` : ''}`);
-  return `*In LeanIX* (its changelog, newest first)\n${rows.join('\n')}`;
+  // Beside Keywarden's own history in one message: a share of its 40,000 characters, at whole lines.
+  return linesWithin('*In LeanIX* (its changelog, newest first)', rows, (n) => `…and ${n} more in LeanIX`, 6000);
 }
 
 /** The DM that carries the Reveal button: it names the technical user, never the token. */

@@ -17,6 +17,7 @@ import type { OwnershipRecord } from '../../../src/domain/ownership-review.js';
 import type { ChangeRequest, NewRequest } from '../../../src/domain/request.js';
 import type { TechnicalUser } from '../../../src/domain/technical-user.js';
 import { DEFAULT_POLICY, type Workspace } from '../../../src/domain/workspace.js';
+import { DRIFT_LINES_PER_MESSAGE, DRIFT_LISTED, driftDigestBlocks, driftListText, driftNowBlocks } from '../../../src/slack/blocks/drift.js';
 import { expiryDigestBlocks } from '../../../src/slack/blocks/expiry-digest.js';
 import { grantExtendForm, permissionRoleForm, rejectForm, techuserCreateForm } from '../../../src/slack/blocks/forms.js';
 import { grantButtons, grantEndedText, grantsListText, homeGrantBlock } from '../../../src/slack/blocks/grants.js';
@@ -25,7 +26,7 @@ import { permissionListText } from '../../../src/slack/blocks/permissions.js';
 import { breakGlassReviewBlocks, breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '../../../src/slack/blocks/policy.js';
 import { approvalRequestBlocks, reminderText, requestText, requesterDmBlocks, requesterText } from '../../../src/slack/blocks/request.js';
 import { reviewKeptText, reviewOverdueText, reviewQuestionBlocks, techuserOwnerForm } from '../../../src/slack/blocks/reviews.js';
-import { expiryWarningBlocks, historyText, revealBlocks, revealedBlocks, techUserListText } from '../../../src/slack/blocks/techusers.js';
+import { expiryWarningBlocks, historyText, leanixChangelogText, revealBlocks, revealedBlocks, techUserListText } from '../../../src/slack/blocks/techusers.js';
 import { typed } from '../../../src/slack/blocks/typed.js';
 import { renderMrkdwn } from '../../helpers/mrkdwn.js';
 import { blockKitError } from '../../helpers/fake-slack-limits.js';
@@ -106,6 +107,14 @@ const entry = (i: number): HistoryEntry => ({
   before: { description: evilText(500), customerRoles: LABELS }, after: { description: evilText(500), customerRoles: LABELS }, reason: TEXT, at: NOW,
 });
 const HISTORY = Array.from({ length: 60 }, (_, i) => entry(i));
+/** Drift lines as the sync writes them: labels and values from LeanIX are typed text too. */
+const driftEntry = (i: number): HistoryEntry => ({
+  ...entry(i), subject: { type: i % 2 ? 'permission' : 'technicalUser', id: `s-${i}`, label: i % 2 ? EMAIL : USERNAME },
+  action: i % 2 ? 'permission.changed_outside' : 'techuser.changed_outside', actor: { type: 'leanix' },
+  before: { role: 'MEMBER', customerRoles: LABELS, description: evilText(800) }, after: { role: 'ADMIN', customerRoles: [...LABELS, TEXT], description: evilText(800) },
+} as HistoryEntry);
+const DRIFT = Array.from({ length: DRIFT_LINES_PER_MESSAGE }, (_, i) => driftEntry(i));
+const CHANGELOG = Array.from({ length: 100 }, () => ({ type: evilText(300), at: NOW, actor: EMAIL }));
 
 const VIEWS: PermissionView[] = Array.from({ length: 200 }, (_, i) => ({
   user: { email: EMAIL, firstName: evilText(200), lastName: evilText(200) },
@@ -152,6 +161,10 @@ const CASES: Record<string, () => Out[]> = {
   revealedBlocks: () => [revealedBlocks(USERNAME, NOW)],
   expiryWarningBlocks: () => [0, 7].map((d) => expiryWarningBlocks(ws, tu(1), d, NOW)),
   expiryDigestBlocks: () => [expiryDigestBlocks(ws, USERS.slice(0, 24).map((t) => ({ tu: t, days: 3 })), NOW)],
+  driftNowBlocks: () => [driftNowBlocks(ws, DRIFT)],
+  driftDigestBlocks: () => [driftDigestBlocks(ws, '2030-01-01', DRIFT, 2, 3)],
+  driftListText: () => [driftListText(ws, DRIFT.concat(DRIFT).slice(0, DRIFT_LISTED), 1, true, NOW), driftListText(ws, [], 1, false, null)],
+  leanixChangelogText: () => [leanixChangelogText(CHANGELOG), leanixChangelogText(TEXT), leanixChangelogText([])],
 };
 
 /**
@@ -162,7 +175,7 @@ const FRAGMENTS = new Set([
   'describeRequest', 'statusLine', 'requestPeople', 'outcomeText', 'shortId', 'requesterMention', 'grantLine', 'slackTime', 'utcDatesAsSlack',
   'fromWhom', 'needsLine', 'noApprovalLine', 'lastUsedText', 'ownerText', 'reviewBadge', 'durationOptions', 'defaultExpiry',
   'typed', 'typedList', 'plainWithMentions', 'clipMrkdwn', 'typedClipped', 'mrkdwn', 'section', 'context', 'plainText',
-  'header', 'messageText', 'linesWithin',
+  'header', 'messageText', 'linesWithin', 'driftLine', 'requestedBy',
 ]);
 
 // ---- the limits -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import type { Workspace } from '../../../domain/workspace.js';
 import { isAdmin, isApprover } from '../../../domain/workspace.js';
 import { GRANTS_LISTED, grantsListText } from '../../blocks/grants.js';
 import { historyText, leanixChangelogText, techUserListText } from '../../blocks/techusers.js';
+import { messageText } from '../../blocks/typed.js';
 import type { SlackDeps } from '../../deps.js';
 import { parseTechuserCommand, TECHUSER_USAGE, type TechuserCommand } from '../../grammar/techuser-command.js';
 import type { SlashCommand } from '../../schemas.js';
@@ -42,7 +43,7 @@ async function run(deps: SlackDeps, c: TechuserCommand, cmd: SlashCommand): Prom
       const tu = await deps.technicalUsers.get(ws.id, c.userName);
       // Beside Keywarden's lines, never instead of them: LeanIX being away costs only its part.
       const there = await deps.leanixChangelog(ws.id, tu.id).catch((err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 200));
-      return there === null ? own : `${own}\n\n${leanixChangelogText(there)}`;
+      return there === null ? own : messageText(`${own}\n\n${leanixChangelogText(there)}`);
     }
     case 'request':
       return submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason, breakGlass: c.breakGlass }));
