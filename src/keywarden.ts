@@ -42,6 +42,8 @@ import { createOutboundQueue, Outbound } from './slack/outbound/outbound.js';
 import { RequestMessages } from './app/request-messages.js';
 import { SlackReviewNotifier } from './slack/review-notifier.js';
 import { SlackDirectory } from './slack/directory.js';
+import { SlackPeople } from './slack/people.js';
+import { Identities } from './app/identity.js';
 import { Policies } from './app/policies.js';
 import { BreakGlassService } from './app/break-glass.js';
 import { Escalations } from './app/escalation.js';
@@ -151,10 +153,13 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       adopt: (tu, owner) => reviews.adopt(tu, owner),
       transfer: (tu, owner, requestId) => reviews.transfer(tu, owner, requestId),
     };
-    const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies });
+    // Who is who: cached in Redis, so a user_change heard by the web process reaches the workers.
+    const people = new SlackPeople({ client: slackClient, redis: producer, clock, log });
+    const identities = new Identities({ people, log });
+    const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies, identities });
     const escalations = new Escalations({ store, clock, log, notifier });
     const requests = new RequestService({
-      store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies,
+      store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies, identities,
       handlers: {
         permission: new PermissionRequests(permissions),
         techuser: new TechnicalUserRequests({
@@ -182,7 +187,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, people };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.

@@ -34,6 +34,7 @@ const EVENT_SCOPES: Record<string, string[]> = {
   'message.im': ['im:history'],
   app_mention: ['app_mentions:read'],
   subteam_members_changed: ['usergroups:read'],
+  user_change: ['users:read'],
 };
 
 function sources(dir: string): string[] {

@@ -14,3 +14,4 @@ export * from './ports/notifier.js';
 export * from './ports/review-notifier.js';
 export * from './ports/runtime.js';
 export * from './ports/directory.js';
+export * from './ports/people.js';

@@ -76,6 +76,8 @@ const SeedWorkspace = z.object({
     })
     .prefault({}),
   users: z.array(SeedUser).default([]),
+  /** Who is who (domain/identity.ts): Slack user id to email, ahead of what Slack says. */
+  slackUsers: z.record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id (U…)'), z.string().refine(isEmail, 'must be an email address')).default({}),
 });
 
 export const Seed = z.object({ workspaces: z.array(SeedWorkspace).min(1) });

@@ -69,4 +69,8 @@ export const Codes = {
   REVIEW_NOT_OWNER: 'REVIEW.NOT_OWNER',
   REVIEW_BUSY: 'REVIEW.BUSY',
   REVIEW_BAD_OWNER: 'REVIEW.BAD_OWNER',
+  /** The decider is the person whose permission the change is about (domain/identity.ts). */
+  OWN_PERMISSION: 'IDENTITY.OWN_PERMISSION',
+  /** Slack could not say who the decider is, so the own-permission rule could not be checked. */
+  IDENTITY_UNAVAILABLE: 'IDENTITY.UNAVAILABLE',
 } as const;

@@ -129,6 +129,11 @@ interface RequestBase {
    * it at once, and a process that stopped before it did leaves it for the outbox sweep to finish.
    */
   approveAt?: Date | null;
+  /**
+   * The Slack user whose permission the request changes, as far as Keywarden knew at submit
+   * (domain/identity.ts): named on the approval message as someone who may not decide it.
+   */
+  subjectUser?: string | null;
   version: number;
 }
 

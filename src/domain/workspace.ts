@@ -61,6 +61,8 @@ export interface Workspace {
    * again. Absent on active workspaces.
    */
   retiredAt?: Date | null;
+  /** Slack user id to email, from the seed file: who is who, ahead of what Slack says (domain/identity.ts). */
+  slackUsers?: Record<string, string>;
 }
 
 export const isRetired = (ws: Workspace): boolean => ws.retiredAt != null;

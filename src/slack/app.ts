@@ -20,6 +20,7 @@ import { grantExtendSubmitted } from './listeners/views/grant-extend.js';
 import { withForm } from './listeners/commands/with-form.js';
 import { appHomeOpened } from './listeners/events/app-home-opened.js';
 import { subteamMembersChanged } from './listeners/events/subteam-members-changed.js';
+import { userChange } from './listeners/events/user-change.js';
 import { rejectSubmitted } from './listeners/views/reject.js';
 import { requestFormSubmitted } from './listeners/views/request-form.js';
 import {
@@ -57,6 +58,7 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.view(forms.PERMISSION_ROLE, requestFormSubmitted(deps, permissionRoleSubmission));
   app.event('app_home_opened', appHomeOpened(deps));
   app.event('subteam_members_changed', subteamMembersChanged(deps));
+  app.event('user_change', userChange(deps));
   app.action(ids.REVEAL, revealAction(deps));
   app.action(ids.BREAK_GLASS_REVIEWED, breakGlassReviewAction(deps, 'reviewed'));
   app.action(ids.BREAK_GLASS_REVERT, breakGlassReviewAction(deps, 'reverted'));

@@ -6,6 +6,7 @@ import type { RequestService } from '../app/requests.js';
 import type { BreakGlassService } from '../app/break-glass.js';
 import type { TechnicalUserService } from '../app/technical-users.js';
 import type { Outbound } from './outbound/outbound.js';
+import type { People } from '../app/ports/people.js';
 
 /** What Slack listeners are given; they read nothing else (no process.env, no globals). */
 export interface SlackDeps {
@@ -23,4 +24,6 @@ export interface SlackDeps {
   directory: Directory;
   /** Reviews of break-glass changes (Reviewed, Revert now). */
   breakGlass: BreakGlassService;
+  /** Who a Slack user is (forgotten when Slack says they changed). */
+  people: People;
 }

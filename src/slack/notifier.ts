@@ -62,6 +62,10 @@ export class SlackNotifier implements Notifier {
     for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'policy', requestId: r.id, ...e, where: channel }, known);
   }
 
+  async tellSubject(r: ChangeRequest, ws: Workspace, to: string, until: Date | null) {
+    await this.outbound.send({ kind: 'subject', requestId: r.id, userId: to, ...(until && { until: until.toISOString() }) }, { request: r, workspace: ws });
+  }
+
   async notifyChannels(ws: Workspace, text: string) {
     for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text });
   }

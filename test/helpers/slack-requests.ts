@@ -222,3 +222,18 @@ export function homeActionBody(i: { actionId: string; value: string; userId: str
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
+
+/** An Events API callback for `user_change` (a profile changed), as JSON: the user as Slack sends it. */
+export function userChangeBody(i: { userId: string; email: string; teamId?: string }): string {
+  const teamId = i.teamId ?? 'T1';
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: teamId,
+    api_app_id: 'A1',
+    event: { type: 'user_change', user: { id: i.userId, team_id: teamId, name: i.userId.toLowerCase(), profile: { email: i.email } }, event_ts: (Date.now() / 1000).toFixed(6), cache_ts: Math.floor(Date.now() / 1000) },
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${++triggerSeq}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: teamId, user_id: 'UBOT', is_bot: true }],
+  });
+}

@@ -142,6 +142,9 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
     elements: [{ type: 'mrkdwn', verbatim: true, text: clipMrkdwn(`${statusLine(r, ws)}  ·  request ${shortId(r.id)}`) }],
   });
   blocks.push(...breakGlassReviewBlocks(r));
+  if (r.status === 'PENDING' && r.subjectUser) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<@${r.subjectUser}> may not decide this request: it changes their own permission.` }] });
+  }
   if (r.status === 'PENDING') {
     blocks.push({
       type: 'actions',

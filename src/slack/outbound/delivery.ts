@@ -14,6 +14,7 @@ import { expiryDigestBlocks } from '../blocks/expiry-digest.js';
 import { grantButtons, grantEndedText } from '../blocks/grants.js';
 import { homeView } from '../blocks/home.js';
 import { approvalRequestBlocks, reminderText, requestText, requesterText } from '../blocks/request.js';
+import { subjectText } from '../blocks/identity.js';
 import { reviewOverdueText, reviewQuestionBlocks } from '../blocks/reviews.js';
 import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
 import { breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '../blocks/policy.js';
@@ -76,6 +77,11 @@ export class OutboundDelivery {
         const { r, ws } = found;
         const text = reminderText(r, ws, new Date(m.at));
         await client.chat.postMessage(r.slack ? { channel: r.slack.channel, thread_ts: r.slack.ts, text } : { channel: ws.slack.approvalsChannel, text });
+        return null;
+      }
+      case 'subject': {
+        const found = await this.request(m.requestId, known);
+        if (found) await client.chat.postMessage({ channel: m.userId, text: subjectText(found.r, found.ws, m.until ? new Date(m.until) : null) });
         return null;
       }
       case 'notice':

@@ -35,6 +35,8 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
     kind: z.literal('policy'), requestId: Id, event: z.enum(['break-glass', 'unreviewed', 'escalated']), where: Id,
     hours: z.number().int().min(0).max(100_000).optional(), to: z.array(Id).max(50).optional(),
   }),
+  /** The DM to the person whose permission a request changed (app/subject-notice.ts). */
+  z.object({ kind: z.literal('subject'), requestId: Id, userId: Id, until: z.iso.datetime().optional() }),
   /** A notice to one of a workspace's notification channels. */
   z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000) }),
   /** Expiry warnings for one channel: one message each, or one digest when there are many. */
@@ -67,7 +69,7 @@ export function laneOf(m: OutboundMessage): Lane {
  */
 export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string } {
   switch (m.kind) {
-    case 'approval': case 'dm': case 'reminder':
+    case 'approval': case 'dm': case 'reminder': case 'subject':
       return { jobId: `${m.kind}-${m.requestId}` };
     case 'rewrite':
       return { dedupe: `rewrite:${m.requestId}` };
