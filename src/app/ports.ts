@@ -15,3 +15,4 @@ export * from './ports/review-notifier.js';
 export * from './ports/runtime.js';
 export * from './ports/directory.js';
 export * from './ports/people.js';
+export * from './ports/access-review-store.js';

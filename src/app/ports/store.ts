@@ -2,6 +2,7 @@
 import type { HistoryRepository, RequestRepository } from './request-store.js';
 import type { SigningKeyRepository } from './keys.js';
 import type { OwnershipRepository } from './ownership-store.js';
+import type { AccessReviewRepository } from './access-review-store.js';
 import type { TechnicalUserRepository, TokenRevealRepository } from './technical-user-store.js';
 import type { PermissionRepository, UserRepository, WorkspaceRepository } from './workspace-store.js';
 
@@ -15,6 +16,7 @@ export interface Store {
   tokenReveals: TokenRevealRepository;
   signingKeys: SigningKeyRepository;
   ownership: OwnershipRepository;
+  accessReviews: AccessReviewRepository;
   /** Creates indexes; safe to call on every start. */
   init(): Promise<void>;
   /** Throws when the store cannot be reached (for readiness checks). */

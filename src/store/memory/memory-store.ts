@@ -23,6 +23,7 @@ import { copy, given, take } from './copy.js';
 import { GrantIndex } from './grant-index.js';
 import { MemoryHistory } from './history.js';
 import { MemoryOwnership } from './ownership.js';
+import { MemoryAccessReviews } from './access-reviews.js';
 import { MemoryTechnicalUsers } from './technical-users.js';
 
 class Workspaces implements WorkspaceRepository {
@@ -279,6 +280,7 @@ export function createMemoryStore(): Store {
     tokenReveals: new TokenReveals(),
     signingKeys: new SigningKeys(),
     ownership: new MemoryOwnership(),
+    accessReviews: new MemoryAccessReviews(),
     async init() {},
     async ping() {},
     async close() {},

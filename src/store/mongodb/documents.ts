@@ -12,6 +12,8 @@ import type { ChangeRequest } from '../../domain/request.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import type { User } from '../../domain/user.js';
 import type { Workspace } from '../../domain/workspace.js';
+import type { Campaign } from '../../domain/access-review.js';
+import type { ItemDoc } from './access-reviews.js';
 
 /** Omit that keeps a union a union (ChangeRequest is one, discriminated by `kind`). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -101,6 +103,8 @@ export const COLLECTIONS = {
   tokenReveals: 'tokenReveals',
   signingKeys: 'signingKeys',
   ownership: 'techUserOwnership',
+  accessReviewCampaigns: 'accessReviewCampaigns',
+  accessReviewItems: 'accessReviewItems',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -114,6 +118,8 @@ export interface Collections {
   tokenReveals: Collection<Doc<TokenReveal>>;
   signingKeys: Collection<Doc<SigningKeyRecord>>;
   ownership: Collection<Doc<OwnershipRecord>>;
+  accessReviewCampaigns: Collection<Doc<Campaign>>;
+  accessReviewItems: Collection<ItemDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -127,5 +133,7 @@ export function collections(db: Db): Collections {
     tokenReveals: db.collection<Doc<TokenReveal>>(COLLECTIONS.tokenReveals),
     signingKeys: db.collection<Doc<SigningKeyRecord>>(COLLECTIONS.signingKeys),
     ownership: db.collection<Doc<OwnershipRecord>>(COLLECTIONS.ownership),
+    accessReviewCampaigns: db.collection<Doc<Campaign>>(COLLECTIONS.accessReviewCampaigns),
+    accessReviewItems: db.collection<ItemDoc>(COLLECTIONS.accessReviewItems),
   };
 }

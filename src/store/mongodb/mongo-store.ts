@@ -11,6 +11,7 @@ import { collections } from './documents.js';
 import { MongoHistory } from './history.js';
 import { ensureIndexes } from './indexes.js';
 import { MongoOwnership } from './ownership.js';
+import { MongoAccessReviews } from './access-reviews.js';
 import { MongoPermissions } from './permissions.js';
 import { MongoRequests } from './requests.js';
 import { MongoSigningKeys } from './signing-keys.js';
@@ -105,6 +106,7 @@ export async function createMongoStore(uri: string, options: MongoStoreOptions =
     tokenReveals: new MongoTokenReveals(cols.tokenReveals),
     signingKeys: new MongoSigningKeys(cols.signingKeys),
     ownership: new MongoOwnership(cols.ownership),
+    accessReviews: new MongoAccessReviews(cols.accessReviewCampaigns, cols.accessReviewItems),
     init: () => ensureIndexes(db, options.log ?? quiet),
     async ping() {
       await db.command({ ping: 1 });
