@@ -44,6 +44,10 @@ import { SlackReviewNotifier } from './slack/review-notifier.js';
 import { SlackDirectory } from './slack/directory.js';
 import { SlackPeople } from './slack/people.js';
 import { Identities } from './app/identity.js';
+import { AccessReviewService } from './app/access-reviews.js';
+import { AccessReviewClosing } from './app/access-review-closing.js';
+import { reviewAuthority } from './app/access-review-changes.js';
+import { SlackAccessReviewNotifier } from './slack/access-review-notifier.js';
 import { Policies } from './app/policies.js';
 import { BreakGlassService } from './app/break-glass.js';
 import { Escalations } from './app/escalation.js';
@@ -84,6 +88,8 @@ export interface Keywarden {
   expiry: ExpiryService;
   grants: GrantService;
   reviews: OwnershipReviewService;
+  accessReviews: AccessReviewService;
+  accessReviewClosing: AccessReviewClosing;
   stop(): Promise<void>;
 }
 
@@ -158,8 +164,10 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const identities = new Identities({ people, log });
     const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies, identities });
     const escalations = new Escalations({ store, clock, log, notifier });
+    const applyQueuePort = new BullApplyQueue(applyQueue);
     const requests = new RequestService({
-      store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies, identities,
+      store, clock, log, notifier, queue: applyQueuePort, policies, identities,
+      sources: { authority: (r, ws) => reviewAuthority({ store, policies }, r, ws) },
       handlers: {
         permission: new PermissionRequests(permissions),
         techuser: new TechnicalUserRequests({
@@ -174,6 +182,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       .catch((err: unknown) => log.error({ err }, 'could not cancel the pending requests of retired workspaces'));
     stops.push(() => retiring);
     const reviews: OwnershipReviewService = new OwnershipReviewService({ store, notifier, reviews: new SlackReviewNotifier(outbound), requests, clock, log });
+    const accessReviewDeps = { store, clock, log, policies, identities, notifier: new SlackAccessReviewNotifier(outbound), queue: applyQueuePort };
+    const accessReviews = new AccessReviewService(accessReviewDeps);
+    const accessReviewClosing = new AccessReviewClosing(accessReviewDeps);
     const signingKeys = new SigningKeyRing({
       keys: store.signingKeys, secret: config.KEYWARDEN_SECRET, clock, log,
       tokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS, configuredKey: config.ACCESS_TOKEN_PRIVATE_KEY,
@@ -187,7 +198,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, people };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, people, accessReviews, accessReviewClosing };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -205,6 +216,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (config.ROLE !== 'web') {
       const workers: RunningWorkers = await startWorkers({
         redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, reviews, breakGlass, escalations, log, prefix,
+        accessReviews: { startDue: () => accessReviews.startDue(), sweep: () => accessReviewClosing.sweep() },
         sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
         outbound: {
           store, delivery, outbound, queues: outboundQueues, limits: opts.slackLanes, ...opts.outboundWorker,
@@ -214,7 +226,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       stops.push(() => workers.close());
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, accessReviews, accessReviewClosing, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -69,6 +69,8 @@ export class RequestService {
       policies?: Policies;
       /** Who is who: nobody decides their own permission. Without it (some tests) nobody is matched. */
       identities?: Identities;
+      /** Who may still carry out a request made by an access review (its `source`), instead of its approvers. */
+      sources?: { authority(r: ChangeRequest, ws: Workspace): Promise<string | null> };
     },
   ) {
     this.messages = new RequestMessages(deps);
@@ -261,8 +263,9 @@ export class RequestService {
       // handler once it knows the change is not made yet: a re-run of a change made while they
       // still held it finishes as APPLIED.
       const own = await this.deps.identities?.ownApproval(ws, r);
+      const sourced = r.source ? ((await this.deps.sources?.authority(r, ws)) ?? null) : undefined;
       outcome = await this.handlerFor(r).carryOut(r, ws, () => {
-        const lost = own ?? authorityLost(r, ws, deciders);
+        const lost = own ?? (sourced !== undefined ? sourced : authorityLost(r, ws, deciders));
         if (lost) throw new DomainError(Codes.AUTHORITY_LOST, lost);
       });
     } catch (err) {

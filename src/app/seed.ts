@@ -12,6 +12,7 @@ import { isEmail } from '../domain/user.js';
 import { DEFAULT_POLICY } from '../domain/workspace.js';
 import { DEFAULT_BREAK_GLASS_REVIEW_HOURS, DEFAULT_MAX_BREAK_GLASS_HOURS, POLICY_KINDS } from '../domain/policy.js';
 import type { Log, Store } from './ports.js';
+import { UNREVIEWED_ACTIONS } from '../domain/access-review.js';
 
 const SeedUser = z.object({
   id: z.uuid().optional(),
@@ -48,6 +49,18 @@ const SeedRule = z.strictObject({
     message: 'breakGlass is for permission.role and techuser.role only', path: ['breakGlass'],
   });
 
+/** One entry of policy.accessReviews (domain/access-review.ts); name, everyDays and dueDays are required. */
+const SeedAccessReview = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore only'),
+  everyDays: z.number({ error: 'a whole number of days' }).int('a whole number').min(1, 'at least 1').max(3650, 'at most 3650'),
+  roles: z.array(z.enum(ROLES, { error: `a role: ${ROLES.join(', ')}` })).min(1, 'name at least one role, or leave roles out').optional(),
+  statuses: z.array(z.enum(PERMISSION_STATUSES, { error: `a status: ${PERMISSION_STATUSES.join(', ')}` })).min(1, 'name at least one status').default(['ACTIVE', 'INVITED']),
+  reviewers: z.array(SlackPerson).default([]),
+  dueDays: z.number({ error: 'a whole number of days' }).int('a whole number').min(1, 'at least 1').max(365, 'at most 365'),
+  unreviewed: z.enum(UNREVIEWED_ACTIONS, { error: `one of ${UNREVIEWED_ACTIONS.join(', ')}` }).default('keep'),
+}, { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (an access review has name, everyDays, roles, statuses, reviewers, dueDays, unreviewed)` : undefined) })
+  .refine((r) => r.dueDays <= r.everyDays, { message: 'dueDays must not be longer than everyDays', path: ['dueDays'] });
+
 const ROLE_KINDS: readonly string[] = ['permission.role', 'permission.invite', 'techuser.role', 'techuser.create'];
 
 const SeedWorkspace = z.object({
@@ -73,6 +86,8 @@ const SeedWorkspace = z.object({
       rules: z.array(SeedRule).default([]),
       maxBreakGlassHours: z.number().positive('must be more than 0').max(24, 'at most 24').default(DEFAULT_MAX_BREAK_GLASS_HOURS),
       breakGlassReviewHours: z.number().positive('must be more than 0').max(24 * 30, 'at most 720').default(DEFAULT_BREAK_GLASS_REVIEW_HOURS),
+      accessReviews: z.array(SeedAccessReview).default([])
+        .refine((xs) => new Set(xs.map((x) => x.name)).size === xs.length, 'each access review needs its own name'),
     })
     .prefault({}),
   users: z.array(SeedUser).default([]),

@@ -28,7 +28,7 @@ export interface AccessReviewDefinition {
 export type CampaignStatus = 'OPEN' | 'CLOSED' | 'STOPPED';
 
 export interface Campaign {
-  /** `<workspaceId>:<name>:p<period>` when started by schedule, so every worker agrees on it. */
+  /** A UUID; when started by schedule, derived from (workspace, name, period), so every worker agrees on it. */
   id: string;
   workspaceId: string;
   name: string;
@@ -49,6 +49,11 @@ export interface Campaign {
   closedAt: Date | null;
   /** Who stopped it; null when it closed at its due date. */
   closedBy: string | null;
+  /**
+   * Set (by compare-and-set) when the campaign is to end: its undecided items are then given their
+   * end (the unreviewed action at the due date; left unreviewed when stopped), and it closes.
+   */
+  closing: { status: 'CLOSED' | 'STOPPED'; by: string | null; at: Date } | null;
   /** Once-only steps (announced, reminders, summary), claimed by compare-and-set. */
   steps: Record<string, Date>;
   version: number;
@@ -104,7 +109,6 @@ export interface CampaignItem {
 const DAY = 86_400_000;
 
 export const periodOf = (def: Pick<AccessReviewDefinition, 'everyDays'>, now: Date): number => Math.floor(now.getTime() / (def.everyDays * DAY));
-export const scheduledId = (workspaceId: string, name: string, period: number): string => `${workspaceId}:${name}:p${period}`;
 export const openKey = (workspaceId: string, name: string): string => `${workspaceId}:${name}`;
 export const itemId = (campaignId: string, permissionId: string): string => `${campaignId}/${permissionId}`;
 

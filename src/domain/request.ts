@@ -134,6 +134,11 @@ interface RequestBase {
    * (domain/identity.ts): named on the approval message as someone who may not decide it.
    */
   subjectUser?: string | null;
+  /**
+   * Made by an access review (domain/access-review.ts) rather than asked for: decided by its
+   * reviewer (or, for the due date's action, by Keywarden) and applied without another approval.
+   */
+  source?: { type: 'accessReview'; campaignId: string; itemId: string; name: string };
   version: number;
 }
 

@@ -1,5 +1,6 @@
 import type { Role } from './permission.js';
 import type { PolicyRule } from './policy.js';
+import type { AccessReviewDefinition } from './access-review.js';
 
 export interface WorkspacePolicy {
   /** Distinct approvers needed before a request is applied (1 or 2). */
@@ -33,6 +34,8 @@ export interface WorkspacePolicy {
   maxBreakGlassHours?: number;
   /** Hours after which an unreviewed break-glass change is reminded, once per such period (default 24). */
   breakGlassReviewHours?: number;
+  /** Scheduled access reviews of people's permissions (domain/access-review.ts). */
+  accessReviews?: AccessReviewDefinition[];
 }
 
 export const DEFAULT_POLICY: WorkspacePolicy = {

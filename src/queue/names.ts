@@ -15,3 +15,4 @@ export const OUTBOUND_QUEUES = { 'chat.postMessage': 'outbound-post', 'chat.upda
 export const REVIEW_OWNERS_JOB = 'review-owners';
 export const ESCALATE_REQUESTS_JOB = 'escalate-requests';
 export const REMIND_BREAK_GLASS_JOB = 'remind-break-glass';
+export const ACCESS_REVIEWS_JOB = 'access-reviews';

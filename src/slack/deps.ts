@@ -7,6 +7,8 @@ import type { BreakGlassService } from '../app/break-glass.js';
 import type { TechnicalUserService } from '../app/technical-users.js';
 import type { Outbound } from './outbound/outbound.js';
 import type { People } from '../app/ports/people.js';
+import type { AccessReviewService } from '../app/access-reviews.js';
+import type { AccessReviewClosing } from '../app/access-review-closing.js';
 
 /** What Slack listeners are given; they read nothing else (no process.env, no globals). */
 export interface SlackDeps {
@@ -26,4 +28,7 @@ export interface SlackDeps {
   breakGlass: BreakGlassService;
   /** Who a Slack user is (forgotten when Slack says they changed). */
   people: People;
+  /** Access reviews of people's permissions: started, reported, stopped, decided. */
+  accessReviews: AccessReviewService;
+  accessReviewClosing: AccessReviewClosing;
 }

@@ -18,7 +18,7 @@ export const campaign = (o: Partial<Campaign> = {}): Campaign => {
     id: randomUUID(), workspaceId, name, period: null, status: 'OPEN', openKey: `${workspaceId}:${name}`,
     definition: { roles: ['ADMIN'], statuses: ['ACTIVE'], reviewers: ['U-rev'], dueDays: 14, unreviewed: 'keep' },
     reviewers: ['U-rev'], startedBy: 'U-admin', startedAt: T0, dueAt: at(14 * 24 * 60), ready: true, itemCount: 0,
-    closedAt: null, closedBy: null, steps: {}, version: 0, ...o,
+    closedAt: null, closedBy: null, closing: null, steps: {}, version: 0, ...o,
   };
 };
 

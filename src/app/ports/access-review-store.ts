@@ -1,7 +1,7 @@
 /** Access-review campaigns and their items (domain/access-review.ts). */
 import type { Campaign, CampaignItem, ItemDecision } from '../../domain/access-review.js';
 
-export type CampaignFields = Partial<Pick<Campaign, 'status' | 'openKey' | 'ready' | 'itemCount' | 'closedAt' | 'closedBy'>>;
+export type CampaignFields = Partial<Pick<Campaign, 'status' | 'openKey' | 'ready' | 'itemCount' | 'closedAt' | 'closedBy' | 'closing'>>;
 
 /** How many items have each outcome; `undecided` have none yet. */
 export interface ItemCounts { total: number; keep: number; change: number; archive: number; unreviewed: number; undecided: number }

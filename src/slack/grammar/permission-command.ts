@@ -10,6 +10,7 @@ import {
 import { typed } from '../blocks/typed.js';
 import { BREAK_GLASS_USAGE } from './breakglass.js';
 import { parseRoleChange } from './role-change.js';
+import { parseReviewCommand, REVIEW_USAGE, type ReviewCommand } from './review-command.js';
 
 export const PERMISSION_USAGE = [
   '*Usage* (add `workspace:<name>` anywhere to pick a workspace):',
@@ -20,6 +21,7 @@ export const PERMISSION_USAGE = [
   '`/permission activate <email> [reason...]`  (only ARCHIVED users; invited users activate by accepting)',
   '`/permission invite <email> <VIEWER|MEMBER|ADMIN> [reason...]`',
   `Break-glass: ${BREAK_GLASS_USAGE.replace('…', '/permission')}`,
+  `Access reviews: ${REVIEW_USAGE}`,
 ].join('\n');
 
 export type PermissionCommand = { workspace?: string } & (
@@ -27,6 +29,7 @@ export type PermissionCommand = { workspace?: string } & (
   | { action: 'list'; query?: string; status?: PermissionStatus }
   | { action: 'grants' }
   | { action: 'request'; request: NewRequest; reason: string | null; breakGlass?: boolean }
+  | ReviewCommand
 );
 
 export function parsePermissionCommand(text: string): PermissionCommand | UsageError {
@@ -51,6 +54,10 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
     }
     case 'grants':
       return { ...ws, action: 'grants' };
+    case 'review': {
+      const review = parseReviewCommand(rest);
+      return isUsageError(review) ? review : { ...ws, ...review };
+    }
     case 'role': {
       const email = parseEmail(rest[0]);
       if (isUsageError(email)) return email;

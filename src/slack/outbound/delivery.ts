@@ -15,6 +15,7 @@ import { grantButtons, grantEndedText } from '../blocks/grants.js';
 import { homeView } from '../blocks/home.js';
 import { approvalRequestBlocks, reminderText, requestText, requesterText } from '../blocks/request.js';
 import { subjectText } from '../blocks/identity.js';
+import { reviewerDm } from '../blocks/access-reviews.js';
 import { reviewOverdueText, reviewQuestionBlocks } from '../blocks/reviews.js';
 import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
 import { breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '../blocks/policy.js';
@@ -82,6 +83,12 @@ export class OutboundDelivery {
       case 'subject': {
         const found = await this.request(m.requestId, known);
         if (found) await client.chat.postMessage({ channel: m.userId, text: subjectText(found.r, found.ws, m.until ? new Date(m.until) : null) });
+        return null;
+      }
+      case 'access-review': {
+        const c = await this.deps.store.accessReviews.findCampaign(m.campaignId);
+        const ws = c && (await this.deps.store.workspaces.findById(c.workspaceId));
+        if (c?.status === 'OPEN' && ws) await client.chat.postMessage({ channel: m.userId, ...reviewerDm(ws, c, m.step, m.items) });
         return null;
       }
       case 'notice':

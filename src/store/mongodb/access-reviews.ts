@@ -13,7 +13,7 @@ import { duplicateKeyIndex } from './duplicate-key.js';
 
 export type ItemDoc = Doc<CampaignItem> & { emailKey: string };
 
-const UPDATABLE = ['status', 'openKey', 'ready', 'itemCount', 'closedAt', 'closedBy'] as const satisfies readonly (keyof CampaignFields)[];
+const UPDATABLE = ['status', 'openKey', 'ready', 'itemCount', 'closedAt', 'closedBy', 'closing'] as const satisfies readonly (keyof CampaignFields)[];
 const DUPLICATE_KEY = 11000;
 /** A safe step name: it becomes part of a field path. */
 const isStep = (s: string) => /^[A-Za-z0-9-]{1,40}$/.test(s);
