@@ -46,8 +46,10 @@ import { SlackPeople } from './slack/people.js';
 import { Identities } from './app/identity.js';
 import { AccessReviewService } from './app/access-reviews.js';
 import { AccessReviewClosing } from './app/access-review-closing.js';
+import { AccessReviewDecisions } from './app/access-review-decisions.js';
 import { reviewAuthority } from './app/access-review-changes.js';
 import { SlackAccessReviewNotifier } from './slack/access-review-notifier.js';
+import { HOME_ITEMS, reviewHomeBlocks } from './slack/blocks/access-review-pages.js';
 import { Policies } from './app/policies.js';
 import { BreakGlassService } from './app/break-glass.js';
 import { Escalations } from './app/escalation.js';
@@ -140,6 +142,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       client: slackClient, store, clock, log, policies,
       // The reveal deadline shown in the DM is the one the token was sealed with.
       revealBy: async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null,
+      // Read when a Home tab is sent, long after the decisions service below exists.
+      reviewHome: async (teamId: string, userId: string): Promise<ReturnType<typeof reviewHomeBlocks>> => reviewHomeBlocks(await accessReviewDecisions.homePages(teamId, userId, HOME_ITEMS)),
     });
     const outbound = new Outbound({ queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics });
     metrics.watchOutbound(() => outboundBacklog(outboundQueues), log);
@@ -185,6 +189,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const accessReviewDeps = { store, clock, log, policies, identities, notifier: new SlackAccessReviewNotifier(outbound), queue: applyQueuePort };
     const accessReviews = new AccessReviewService(accessReviewDeps);
     const accessReviewClosing = new AccessReviewClosing(accessReviewDeps);
+    const accessReviewDecisions: AccessReviewDecisions = new AccessReviewDecisions(accessReviewDeps);
     const signingKeys = new SigningKeyRing({
       keys: store.signingKeys, secret: config.KEYWARDEN_SECRET, clock, log,
       tokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS, configuredKey: config.ACCESS_TOKEN_PRIVATE_KEY,
@@ -198,7 +203,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, people, accessReviews, accessReviewClosing };
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, people, accessReviews, accessReviewClosing, accessReviewDecisions };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.

@@ -27,6 +27,7 @@ import {
   permissionRoleCommand, permissionRoleSubmission, techuserCreateCommand, techuserCreateSubmission, techuserOwnerSubmission,
 } from './listeners/views/request-forms.js';
 import { forms } from './forms/ids.js';
+import { ACCESS_REVIEW_ACTIONS, accessReviewAction } from './listeners/actions/access-review.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -72,6 +73,7 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.action(ids.REVIEW_DELETE, reviewDeleteAction(deps));
   app.action(ids.REVIEW_TRANSFER, reviewTransferAction(deps));
   app.view(forms.TECHUSER_OWNER, requestFormSubmitted(deps, techuserOwnerSubmission));
+  for (const [id, kind] of ACCESS_REVIEW_ACTIONS) app.action(id, accessReviewAction(deps, kind));
   app.error(async (err) => {
     if (err instanceof ReplayedRequest) return; // refused and logged by the receiver
     opts.log.error({ err }, 'unhandled error in a Slack listener');

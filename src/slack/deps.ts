@@ -9,6 +9,7 @@ import type { Outbound } from './outbound/outbound.js';
 import type { People } from '../app/ports/people.js';
 import type { AccessReviewService } from '../app/access-reviews.js';
 import type { AccessReviewClosing } from '../app/access-review-closing.js';
+import type { AccessReviewDecisions } from '../app/access-review-decisions.js';
 
 /** What Slack listeners are given; they read nothing else (no process.env, no globals). */
 export interface SlackDeps {
@@ -31,4 +32,5 @@ export interface SlackDeps {
   /** Access reviews of people's permissions: started, reported, stopped, decided. */
   accessReviews: AccessReviewService;
   accessReviewClosing: AccessReviewClosing;
+  accessReviewDecisions: AccessReviewDecisions;
 }

@@ -4,21 +4,10 @@
  * open, stopped by an approver (undecided left unreviewed, the channels told), started by command.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, APPROVER1, APPROVER2, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
+import { ADMIN, APPROVER1, APPROVER2, startTestApp, WS_ID, type TestApp } from '../helpers/keywarden.js';
+import { REVIEW, reviewSeed } from '../helpers/access-reviews.js';
 
 let t: TestApp;
-export const REVIEW = 'quarterly-members';
-
-export function reviewSeed(extra: object = {}) {
-  const seed = testSeed();
-  const ws = seed.workspaces[0]!;
-  (ws.policy as object) = {
-    requiredApprovals: 1, requestTtlHours: 72,
-    accessReviews: [{ name: REVIEW, everyDays: 90, roles: ['MEMBER', 'ADMIN'], reviewers: [APPROVER1, APPROVER2], dueDays: 14, ...extra }],
-  };
-  return seed;
-}
-
 beforeAll(async () => {
   t = await startTestApp({ seed: reviewSeed(), slack: { limits: true } });
 });

@@ -21,6 +21,9 @@ import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
 import { breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '../blocks/policy.js';
 import type { SlackMessages } from '../slack-client.js';
 import type { OutboundMessage } from './messages.js';
+import type { types } from '@slack/bolt';
+
+type KnownBlock = types.KnownBlock;
 
 export type SlackRef = { channel: string; ts: string };
 
@@ -36,6 +39,8 @@ export class OutboundDelivery {
       client: SlackMessages; store: Store; clock: Clock; log: Log;
       /** Who may decide what, for the Home tab (app/policies.ts). */
       policies: Policies;
+      /** The access reviews waiting for a person, as Home tab blocks (none when not given). */
+      reviewHome?: (teamId: string, userId: string) => Promise<KnownBlock[]>;
       revealBy: (r: ChangeRequest) => Promise<Date | null>;
     },
   ) {}
@@ -131,7 +136,8 @@ export class OutboundDelivery {
       }
       case 'home': {
         const home = await new HomeService(this.deps).forUser(m.teamId, m.userId);
-        await client.views.publish({ user_id: m.userId, view: homeView(home, m.userId, this.deps.clock.now(), m.notice) });
+        const reviews = (await this.deps.reviewHome?.(m.teamId, m.userId)) ?? [];
+        await client.views.publish({ user_id: m.userId, view: homeView(home, m.userId, this.deps.clock.now(), m.notice, reviews) });
         return null;
       }
     }
