@@ -47,6 +47,7 @@ import { Identities } from './app/identity.js';
 import { AccessReviewService } from './app/access-reviews.js';
 import { AccessReviewClosing } from './app/access-review-closing.js';
 import { AccessReviewDecisions } from './app/access-review-decisions.js';
+import { AccessReviewEvidence } from './app/access-review-evidence.js';
 import { reviewAuthority } from './app/access-review-changes.js';
 import { SlackAccessReviewNotifier } from './slack/access-review-notifier.js';
 import { HOME_ITEMS, reviewHomeBlocks } from './slack/blocks/access-review-pages.js';
@@ -203,7 +204,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
-    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, people, accessReviews, accessReviewClosing, accessReviewDecisions };
+    const accessReviewEvidence = new AccessReviewEvidence({ store });
+    const services = { store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, people, accessReviews, accessReviewClosing, accessReviewDecisions, accessReviewEvidence };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.

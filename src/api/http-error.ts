@@ -31,6 +31,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   [Codes.WORKSPACE_NOT_FOUND]: 404,
   [Codes.USER_NOT_FOUND]: 404,
   [Codes.PERMISSION_NOT_FOUND]: 404,
+  [Codes.REVIEW_NOT_FOUND]: 404,
 };
 
 /** The HTTP answer for an error, or null for one that is not an expected outcome (a 500). */

@@ -10,6 +10,8 @@ import type { PermissionApiService } from '../app/permission-api.js';
 import type { Log } from '../app/ports.js';
 import type { Route } from '../http/server.js';
 import { auditRoutes, HISTORY_TYPE } from './audit-routes.js';
+import { REVIEW_TYPE, reviewRoutes } from './review-routes.js';
+import type { AccessReviewEvidence } from '../app/access-review-evidence.js';
 import { enveloped, errorEnvelope, sendEnvelope } from './envelope.js';
 import { GRANT_TYPE, grantRoutes } from './grant-routes.js';
 import { jwksRoute } from './jwks-route.js';
@@ -22,6 +24,7 @@ export interface ApiDeps {
   permissionApi: PermissionApiService;
   grantApi: GrantApiService;
   audit: AuditService;
+  accessReviewEvidence: AccessReviewEvidence;
   log: Log;
   /** Rate limits of the token exchange (none when absent). */
   tokenGuard?: TokenExchangeGuard;
@@ -33,8 +36,9 @@ const KEYWARDEN = /^\/services\/keywarden(\/|$)/;
 export function apiRoutes(deps: ApiDeps): Route[] {
   const grants = grantRoutes(deps);
   const audits = auditRoutes(deps);
-  const routes = [tokenRoute(deps), ...permissionRoutes(deps), ...grants, ...audits];
-  const typeOf = (r: Route) => (grants.includes(r) ? GRANT_TYPE : audits.includes(r) ? HISTORY_TYPE : undefined);
+  const reviews = reviewRoutes(deps);
+  const routes = [tokenRoute(deps), ...permissionRoutes(deps), ...grants, ...audits, ...reviews];
+  const typeOf = (r: Route) => (grants.includes(r) ? GRANT_TYPE : audits.includes(r) ? HISTORY_TYPE : reviews.includes(r) ? REVIEW_TYPE : undefined);
   // The other method on a known path: 405 (the router itself would answer outside the envelope).
   const wrongMethod: Route[] = routes.map((r) => ({
     method: r.method === 'GET' ? 'POST' : 'GET',
