@@ -1,11 +1,13 @@
 /** The readable table and the one-line JSON result, from the figures of a run. */
 import { round } from './harness.js';
+import { SLACK_LANE_LIMITS } from '../src/slack/outbound/lanes.js';
 import type { AckResult } from './scenarios/ack.js';
 import type { ApplyResult } from './scenarios/apply.js';
 import type { BurstResult } from './scenarios/burst.js';
 import type { ExchangeResult } from './scenarios/exchange.js';
 import type { GrantsResult } from './scenarios/grants.js';
 import type { ScanResult } from './scenarios/scan.js';
+import type { ReviewsResult } from './scenarios/reviews.js';
 
 export interface Figures {
   store: 'memory' | 'mongodb';
@@ -18,6 +20,8 @@ export interface Figures {
   rssMb: number;
   /** Not run in --quick (or when --only leaves it out). */
   burst: BurstResult | null;
+  /** Issue 22; not run in --quick (or when --only leaves it out). */
+  reviews?: ReviewsResult | null;
 }
 
 export interface Machine { cpus: number; cpuModel: string; memoryGb: number; node: string }
@@ -43,6 +47,8 @@ export interface ResultJson {
   rss_mb: number;
   /** Slack at its rate limits (issue 14): seconds, each next to the floor the limits set. */
   burst?: { requests: number; posted_s: number; posted_floor_s: number; done_s: number; done_floor_s: number; ack_max_ms: number };
+  /** Access reviews (issue 22): starting a campaign, and every reviewer's DM, next to Slack's floor and the lane's. */
+  reviews?: { items: number; reviewers: number; start_s: number; dms_s: number; dms_floor_s: number; lane_floor_s: number };
 }
 
 const failures = (f: Record<string, number>) => {
@@ -79,6 +85,10 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       requests: f.burst.n, posted_s: round(f.burst.postedS, 1), posted_floor_s: round(f.burst.postedFloorS, 1),
       done_s: round(f.burst.doneS, 1), done_floor_s: round(f.burst.doneFloorS, 1), ack_max_ms: round(f.burst.ackMaxMs),
     } }),
+    ...(f.reviews && { reviews: {
+      items: f.reviews.items, reviewers: f.reviews.reviewers, start_s: round(f.reviews.startS, 2), dms_s: round(f.reviews.dmsS, 1),
+      dms_floor_s: round(f.reviews.dmsFloorS, 1), lane_floor_s: round(f.reviews.laneFloorS, 1),
+    } }),
   };
   const scanRatio = scanMs(1_000_000) / scanMs(10_000);
   const ok = (b: boolean) => (b ? 'met' : 'MISSED');
@@ -109,6 +119,13 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       ['burst: slowest ack (ms)', fmt(b.ackMaxMs, 0), '', '', '<= 3000 ms', ok(b.ackMaxMs <= 3000)],
     );
   }
+  if (f.reviews) {
+    const v = f.reviews;
+    rows.push(
+      [`reviews: start ${v.items} items (s)`, fmt(v.startS, 2), '', '', '', ''],
+      [`reviews: ${v.reviewers} reviewers' DMs (s)`, fmt(v.dmsS, 1), `floor ${fmt(v.dmsFloorS, 1)}`, `lane ${fmt(v.laneFloorS, 1)}`, '<= 1.2x floor + 5 s', ok(v.dmsS <= 1.2 * v.dmsFloorS + 5 && v.dmsOnce)],
+    );
+  }
   // A part left out with --only: not run, rather than missed.
   for (const r of rows) if (r[1] === 'n/a' && r[5] === 'MISSED') r[5] = 'not run';
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -136,6 +153,10 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       ? `burst: ${f.burst.n} requests then ${f.burst.n} approvals against Slack's limits; ${f.burst.acks} commands and clicks acked; posted once ${f.burst.postedOnce}, ` +
         `applied once ${f.burst.appliedOnce}, told once ${f.burst.toldOnce}; 429s by method ${JSON.stringify(f.burst.limited)}`
       : 'burst: not run (--quick or --only)',
+    f.reviews
+      ? `reviews: ${f.reviews.items} items, ${f.reviews.reviewers} reviewers, against Slack's limits; each DM once ${f.reviews.dmsOnce}; the DMs' floor by Slack's limits ${fmt(f.reviews.dmsFloorS, 1)} s (one DM per channel), ` +
+        `by the outbound lane's pacing (chat.postMessage one a ${SLACK_LANE_LIMITS['chat.postMessage']!.intervalMs} ms for all channels, after a burst) ${fmt(f.reviews.laneFloorS, 1)} s; 429s by method ${JSON.stringify(f.reviews.limited)}`
+      : 'reviews: not run (--quick or --only)',
     ...([[`within ${fmt(g.windowMs / 1000, 0)} s`, g], ['at the same instant', gp]] as const).map(([when, b]) =>
       `grants: ${b.n} ending ${when} (scheduled in ${fmt(b.scheduleMs / 1000, 1)} s), one worker: reverted ${b.reverted}, DMs ${b.dms}, approval-thread lines ${b.threadLines}; ` +
       `lateness of the revert p50/p90/p99/max ${[b.revertLateness.p50, b.revertLateness.p90, b.revertLateness.p99, b.revertLateness.max].map((x) => fmt(x, 0)).join('/')} ms, ` +

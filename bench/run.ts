@@ -26,13 +26,15 @@ import type { BenchContext } from './scenarios/context.js';
 import { runExchange } from './scenarios/exchange.js';
 import { runGrants } from './scenarios/grants.js';
 import { runScan } from './scenarios/scan.js';
+import { REVIEWERS, runReviews } from './scenarios/reviews.js';
 import { startServer, type BenchServer } from './servers.js';
 
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 /** `--only=ack,apply`: run some parts only (for profiling one at a time); the others report n/a. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst' | 'grants') => (only ? only.includes(part) : part !== 'burst' || !quick);
+const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst' | 'grants' | 'reviews') => (only ? only.includes(part) : (part !== 'burst' && part !== 'reviews') || !quick);
+const REVIEW_ITEMS = 5000;
 const BURST_REQUESTS = 100;
 /** The main server serves ack, apply and exchange; scan, burst and grants have processes of their own. */
 const needServer = wanted('ack') || wanted('apply') || wanted('exchange');
@@ -157,7 +159,12 @@ async function main(): Promise<Figures> {
     progress(`burst: ${BURST_REQUESTS} requests at once into one approvals channel, then ${BURST_REQUESTS} approvals, against a fake Slack at Slack's rate limits (minutes)`);
     burst = await runBurst({ n: BURST_REQUESTS, dir, redisUrl: redis.url, mongodbUri, queuePrefix: `${queuePrefix}-burst`, logFile: (name) => join(dir, `${name}.log`), mongoDb: mongoDb('burst') });
   }
-  return { store: storeKind, quick, ack, apply, exchange, scan, grants, rssMb, burst };
+  let reviews = null;
+  if (wanted('reviews')) {
+    progress(`reviews: an access review of ${REVIEW_ITEMS} items with ${REVIEWERS} reviewers, against a fake Slack at Slack's rate limits`);
+    reviews = await runReviews({ items: REVIEW_ITEMS, dir, redisUrl: redis.url, mongodbUri, queuePrefix: `${queuePrefix}-reviews`, mongoDb: mongoDb('reviews') });
+  }
+  return { store: storeKind, quick, ack, apply, exchange, scan, grants, rssMb, burst, reviews };
 }
 
 const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };
