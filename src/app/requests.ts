@@ -97,6 +97,8 @@ export class RequestService {
   /** Checks the rules, stores a PENDING request and posts it for approval. */
   async submit({ workspace: ws, requester, request, reason, breakGlass = false }: SubmitInput): Promise<ChangeRequest> {
     const { store, notifier, clock, log } = this.deps;
+    // More time on one's own grant is deciding about one's own permission too (app/identity.ts).
+    if (request.kind === 'permission.extend') await this.deps.identities?.refuseOwn(ws, request, requester, 'extend');
     await this.validate({ workspace: ws, requester, request });
     const rule = this.policies.rule(ws, request);
     if (breakGlass) checkBreakGlass(rule, ws.policy, request, reason);

@@ -57,6 +57,13 @@ describe('the own-permission rule at apply time', () => {
     expect(w.notifier.subjects).toEqual([]); // Slack knows nobody with that email: nobody to tell
   });
 
+  it('refuses asking for more time on one\'s own grant', async () => {
+    const w = await setup();
+    w.people.emails.set(ADMIN, ACTIVE);
+    await expect(w.requests.submit({ workspace: w.ws, requester: ADMIN, request: { kind: 'permission.extend', params: { email: ACTIVE, grantId: w.id, minutes: 60 } }, reason: null }))
+      .rejects.toThrow(/You cannot extend a change of your own permission/);
+  });
+
   it('tells the subject once, even when the apply job runs twice', async () => {
     const w = await setup();
     w.people.emails.set('UJANE', ACTIVE);
