@@ -165,7 +165,10 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       transfer: (tu, owner, requestId) => reviews.transfer(tu, owner, requestId),
     };
     // Who is who: cached in Redis, so a user_change heard by the web process reaches the workers.
-    const people = new SlackPeople({ client: slackClient, redis: producer, clock, log });
+    // Its own client: a 429 on users.info is waited out briefly (a click's answer can wait a
+    // second), where the outbound path's client fails at once and queues the message instead.
+    const peopleClient = createSlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log, bounds: { ...opts.slackClientBounds, rateLimitRetries: 2, maxRetryAfterSeconds: 5 } });
+    const people = new SlackPeople({ client: peopleClient, redis: producer, clock, log });
     const identities = new Identities({ people, log });
     const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies, identities });
     const escalations = new Escalations({ store, clock, log, notifier });

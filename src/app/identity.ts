@@ -29,11 +29,11 @@ export class Identities {
   }
 
   /** The Slack user who is `email` in `ws`, when the seed or Slack knows them; null otherwise (never throws). */
-  async slackUserOf(ws: Workspace, email: string): Promise<string | null> {
+  async slackUserOf(ws: Workspace, email: string, o: { cachedOnly?: boolean } = {}): Promise<string | null> {
     const seeded = seededSlackUser(ws, email);
     if (seeded) return seeded;
     try {
-      const id = await this.deps.people.userOf(email);
+      const id = await this.deps.people.userOf(email, o);
       // The seed maps this Slack user to someone else: the seed wins, so they are not this person.
       return id && (!seededEmail(ws, id) || sameEmail(seededEmail(ws, id)!, email)) ? id : null;
     } catch (err) {
@@ -42,10 +42,14 @@ export class Identities {
     }
   }
 
-  /** The Slack user whose permission `r` changes, when known (for the approval message). */
+  /**
+   * The Slack user whose permission `r` changes, for the approval message: as far as the seed or
+   * what Slack already told says, without a call (submit stays as fast as it was, also when
+   * Slack is limiting); the decision itself is checked against Slack at each click regardless.
+   */
   subjectUser(ws: Workspace, r: Pick<ChangeRequest, 'kind' | 'params'>): Promise<string | null> {
     const email = subjectEmail(r);
-    return email ? this.slackUserOf(ws, email) : Promise.resolve(null);
+    return email ? this.slackUserOf(ws, email, { cachedOnly: true }) : Promise.resolve(null);
   }
 
   /** Throws a DomainError when `actor` may not `verb` `r` because it changes their own permission (or Slack cannot say). */

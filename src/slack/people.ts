@@ -29,12 +29,18 @@ const Entry = z.object({ value: z.string().nullable(), at: z.number() });
 type Entry = z.infer<typeof Entry>;
 
 export class SlackPeople implements People {
+  /** Concurrent reads of one key share one call: a burst of clicks by one approver asks Slack once. */
+  private readonly inFlight = new Map<string, Promise<string | null>>();
+
   constructor(private readonly o: { client: SlackUsers; redis: Redis | null; clock: Clock; log: Log; ttlMs?: number }) {}
 
   async emailOf(slackUserId: string): Promise<string | null> {
     return this.cached(emailEntry(slackUserId), async () => {
       try {
-        return (await this.o.client.users.info({ user: slackUserId })).user?.profile?.email ?? null;
+        const email = (await this.o.client.users.info({ user: slackUserId })).user?.profile?.email ?? null;
+        // Learnt both ways: the next approval message about this email can name them without a call.
+        if (email) await this.write(userEntry(email), slackUserId);
+        return email;
       } catch (err) {
         // Not a user Slack knows: said plainly, not "Slack did not answer". Everything else is passing trouble.
         if (err instanceof SlackPlatformError && err.data.error === 'user_not_found') return null;
@@ -43,7 +49,11 @@ export class SlackPeople implements People {
     });
   }
 
-  async userOf(email: string): Promise<string | null> {
+  async userOf(email: string, o: { cachedOnly?: boolean } = {}): Promise<string | null> {
+    if (o.cachedOnly) {
+      const hit = await this.read(userEntry(email));
+      return hit && this.fresh(hit) ? hit.value : null;
+    }
     return this.cached(userEntry(email), async () => {
       try {
         const id = (await this.o.client.users.lookupByEmail({ email })).user?.id;
@@ -64,15 +74,31 @@ export class SlackPeople implements People {
     await redis.del(...keys).catch((err: unknown) => this.o.log.warn({ err }, 'could not forget a Slack user in the cache'));
   }
 
-  private async cached(key: string, ask: () => Promise<string | null>): Promise<string | null> {
-    const now = this.o.clock.now().getTime();
-    const ttl = this.o.ttlMs ?? PEOPLE_CACHE_MS;
+  private cached(key: string, ask: () => Promise<string | null>): Promise<string | null> {
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const read = this.read1(key, ask).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, read);
+    return read;
+  }
+
+  private async read1(key: string, ask: () => Promise<string | null>): Promise<string | null> {
     const hit = await this.read(key);
-    if (hit && now - hit.at >= 0 && now - hit.at < ttl) return hit.value;
+    if (hit && this.fresh(hit)) return hit.value;
     const value = await ask();
-    // PX is a backstop for the store; freshness is judged by the injected clock above.
-    await this.o.redis?.set(key, JSON.stringify({ value, at: now } satisfies Entry), 'PX', ttl).catch(() => undefined);
+    await this.write(key, value);
     return value;
+  }
+
+  private fresh(e: Entry): boolean {
+    const age = this.o.clock.now().getTime() - e.at;
+    return age >= 0 && age < (this.o.ttlMs ?? PEOPLE_CACHE_MS);
+  }
+
+  private async write(key: string, value: string | null): Promise<void> {
+    // PX is a backstop for the store; freshness is judged by the injected clock (fresh()).
+    const entry: Entry = { value, at: this.o.clock.now().getTime() };
+    await this.o.redis?.set(key, JSON.stringify(entry), 'PX', this.o.ttlMs ?? PEOPLE_CACHE_MS).catch(() => undefined);
   }
 
   private async read(key: string): Promise<Entry | null> {
