@@ -21,6 +21,20 @@ export interface SlackUsers {
 }
 
 export const PEOPLE_CACHE_MS = 3600_000;
+/**
+ * How long a cache read or write may take. A Redis that accepts connections but never answers
+ * must not hold a click: past this the cache is passed by and Slack is asked (or nothing kept).
+ */
+const CACHE_TIMEOUT_MS = 250;
+
+/** `p`, or null once `ms` have passed (the operation may still finish later; nobody waits for it). */
+function bounded<T>(p: Promise<T>, ms = CACHE_TIMEOUT_MS): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 const KEY = 'keywarden:people:';
 const emailEntry = (id: string) => `${KEY}email:${id}`;
 const userEntry = (email: string) => `${KEY}user:${emailKey(email)}`;
@@ -71,7 +85,7 @@ export class SlackPeople implements People {
     if (!redis) return;
     const old = await this.read(emailEntry(slackUserId));
     const keys = [emailEntry(slackUserId), ...(old?.value ? [userEntry(old.value)] : []), ...(newEmail ? [userEntry(newEmail)] : [])];
-    await redis.del(...keys).catch((err: unknown) => this.o.log.warn({ err }, 'could not forget a Slack user in the cache'));
+    await bounded(redis.del(...keys)).catch((err: unknown) => this.o.log.warn({ err }, 'could not forget a Slack user in the cache'));
   }
 
   private cached(key: string, ask: () => Promise<string | null>): Promise<string | null> {
@@ -98,12 +112,12 @@ export class SlackPeople implements People {
   private async write(key: string, value: string | null): Promise<void> {
     // PX is a backstop for the store; freshness is judged by the injected clock (fresh()).
     const entry: Entry = { value, at: this.o.clock.now().getTime() };
-    await this.o.redis?.set(key, JSON.stringify(entry), 'PX', this.o.ttlMs ?? PEOPLE_CACHE_MS).catch(() => undefined);
+    if (this.o.redis) await bounded(this.o.redis.set(key, JSON.stringify(entry), 'PX', this.o.ttlMs ?? PEOPLE_CACHE_MS)).catch(() => undefined);
   }
 
   private async read(key: string): Promise<Entry | null> {
     try {
-      const raw = await this.o.redis?.get(key);
+      const raw = this.o.redis ? await bounded(this.o.redis.get(key)) : null;
       if (!raw) return null;
       const e = Entry.safeParse(JSON.parse(raw));
       return e.success ? e.data : null;

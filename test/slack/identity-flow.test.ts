@@ -97,6 +97,8 @@ describe('nobody decides a change of their own permission', () => {
     t.slack.people.set(APPROVER1, 'someone.else@meshlab.de');
     const res = await postSigned(t.kw.url!, userChangeBody({ userId: APPROVER1, email: 'someone.else@meshlab.de' }), { secret: SIGNING_SECRET, contentType: 'application/json' });
     expect(res.status).toBe(200);
+    // Bolt acks an event before its listener runs: wait until Keywarden has heard it.
+    for (let i = 0; i < 400 && !t.logs.text.includes('Slack user changed'); i++) await new Promise((r) => setTimeout(r, 25));
     expect(await click(first.id, APPROVER1)).toMatch(/^Approved/);
     expect(infoCalls(APPROVER1)).toBe(cached + 1);
     await waitForStatus(first.id, 'APPLIED');
