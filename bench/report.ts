@@ -1,5 +1,6 @@
 /** The readable table and the one-line JSON result, from the figures of a run. */
 import { round } from './harness.js';
+import { SLACK_LANE_LIMITS } from '../src/slack/outbound/lanes.js';
 import type { AckResult } from './scenarios/ack.js';
 import type { ApplyResult } from './scenarios/apply.js';
 import type { BurstResult } from './scenarios/burst.js';
@@ -9,6 +10,7 @@ import type { GrantsResult } from './scenarios/grants.js';
 import type { ScanResult } from './scenarios/scan.js';
 import type { LeanixResult } from './scenarios/leanix.js';
 import type { LeanixApplyResult } from './scenarios/leanix-apply.js';
+import type { ReviewsResult } from './scenarios/reviews.js';
 
 export interface Figures {
   store: 'memory' | 'mongodb';
@@ -24,6 +26,8 @@ export interface Figures {
   /** Part `leanix` (issue 21): the mirror sync against the fake LeanIX; null when not run. */
   leanix: (LeanixResult & { apply: LeanixApplyResult }) | null;
   burstChannels?: BurstChannelsResult | null;
+  /** Issue 22; not run in --quick (or when --only leaves it out). */
+  reviews?: ReviewsResult | null;
 }
 
 export interface Machine { cpus: number; cpuModel: string; memoryGb: number; node: string }
@@ -52,6 +56,8 @@ export interface ResultJson {
   /** The LeanIX mirror (issue 21): a full sync against a bare paged read of the same, and the writes of a sync that found nothing changed. */
   leanix?: { permissions: number; technical_users: number; latency_ms: number; sync_ms: number; first_sync_ms: number; bare_read_ms: number; sync_ratio: number; first_sync_ratio: number; unchanged_writes: number; apply_per_s: number; bare_apply_per_s: number; apply_ratio: number };
   burst_channels?: { channels: number; per_channel: number; teams: number; posted_s: number; posted_floor_s: number; done_s: number; done_floor_s: number; ack_max_ms: number };
+  /** Access reviews (issue 22): starting a campaign, and every reviewer's DM, next to Slack's floor and the lane's. */
+  reviews?: { items: number; reviewers: number; start_s: number; dms_s: number; dms_floor_s: number; lane_floor_s: number };
 }
 
 const failures = (f: Record<string, number>) => {
@@ -92,6 +98,10 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
     ...(f.burst && { burst: {
       requests: f.burst.n, posted_s: round(f.burst.postedS, 1), posted_floor_s: round(f.burst.postedFloorS, 1),
       done_s: round(f.burst.doneS, 1), done_floor_s: round(f.burst.doneFloorS, 1), ack_max_ms: round(f.burst.ackMaxMs),
+    } }),
+    ...(f.reviews && { reviews: {
+      items: f.reviews.items, reviewers: f.reviews.reviewers, start_s: round(f.reviews.startS, 2), dms_s: round(f.reviews.dmsS, 1),
+      dms_floor_s: round(f.reviews.dmsFloorS, 1), lane_floor_s: round(f.reviews.laneFloorS, 1),
     } }),
   };
   const lx = f.leanix;
@@ -154,6 +164,13 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       ['burst-channels: slowest ack (ms)', fmt(b.ackMaxMs, 0), '', '', '<= 3000 ms', ok(b.ackMaxMs <= 3000)],
     );
   }
+  if (f.reviews) {
+    const v = f.reviews;
+    rows.push(
+      [`reviews: start ${v.items} items (s)`, fmt(v.startS, 2), '', '', '', ''],
+      [`reviews: ${v.reviewers} reviewers' DMs (s)`, fmt(v.dmsS, 1), `floor ${fmt(v.dmsFloorS, 1)}`, `lane ${fmt(v.laneFloorS, 1)}`, '<= 1.2x floor + 5 s', ok(v.dmsS <= 1.2 * v.dmsFloorS + 5 && v.dmsOnce)],
+    );
+  }
   // A part left out with --only: not run, rather than missed.
   for (const r of rows) if (r[1] === 'n/a' && r[5] === 'MISSED') r[5] = 'not run';
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -185,6 +202,10 @@ export function report(f: Figures, m: Machine, seconds: number): { table: string
       ? `burst-channels: ${f.burstChannels.channels} channels in ${f.burstChannels.teams} Slack workspaces x ${f.burstChannels.perChannel} requests, then all approved; ${f.burstChannels.acks} commands and clicks acked; ` +
         `posted once ${f.burstChannels.postedOnce}, applied once ${f.burstChannels.appliedOnce}, told once ${f.burstChannels.toldOnce}; 429s by limit ${JSON.stringify(f.burstChannels.limited)}`
       : 'burst-channels: not run (--quick or --only)',
+    f.reviews
+      ? `reviews: ${f.reviews.items} items, ${f.reviews.reviewers} reviewers, against Slack's limits; each DM once ${f.reviews.dmsOnce}; the DMs' floor by Slack's limits ${fmt(f.reviews.dmsFloorS, 1)} s (one DM per channel), ` +
+        `by the outbound path's per-Slack-workspace cap (chat.postMessage one a ${SLACK_LANE_LIMITS.postPerTeam!.intervalMs} ms, after a burst) ${fmt(f.reviews.laneFloorS, 1)} s; 429s by method ${JSON.stringify(f.reviews.limited)}`
+      : 'reviews: not run (--quick or --only)',
     ...([[`within ${fmt(g.windowMs / 1000, 0)} s`, g], ['at the same instant', gp]] as const).map(([when, b]) =>
       `grants: ${b.n} ending ${when} (scheduled in ${fmt(b.scheduleMs / 1000, 1)} s), one worker: reverted ${b.reverted}, DMs ${b.dms}, approval-thread lines ${b.threadLines}; ` +
       `lateness of the revert p50/p90/p99/max ${[b.revertLateness.p50, b.revertLateness.p90, b.revertLateness.p99, b.revertLateness.max].map((x) => fmt(x, 0)).join('/')} ms, ` +

@@ -31,14 +31,16 @@ import { runGrants } from './scenarios/grants.js';
 import { runScan } from './scenarios/scan.js';
 import { runLeanix } from './scenarios/leanix.js';
 import { runLeanixApply } from './scenarios/leanix-apply.js';
+import { REVIEWERS, runReviews } from './scenarios/reviews.js';
 import { startServer, type BenchServer } from './servers.js';
 
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 /** `--only=ack,apply`: run some parts only (for profiling one at a time); the others report n/a. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst' | 'burst-channels' | 'grants' | 'leanix') =>
-  (only ? only.includes(part) : (part !== 'burst' && part !== 'burst-channels') || !quick);
+const wanted = (part: 'ack' | 'apply' | 'exchange' | 'scan' | 'burst' | 'burst-channels' | 'grants' | 'leanix' | 'reviews') =>
+  (only ? only.includes(part) : (part !== 'burst' && part !== 'burst-channels' && part !== 'reviews') || !quick);
+const REVIEW_ITEMS = 5000;
 const BURST_REQUESTS = 100;
 /** The main server serves ack, apply and exchange; scan, burst and grants have processes of their own. */
 const needServer = wanted('ack') || wanted('apply') || wanted('exchange');
@@ -180,7 +182,12 @@ async function main(): Promise<Figures> {
       logFile: (name) => join(dir, `${name}.log`), mongoDb: mongoDb('burst-channels'),
     });
   }
-  return { store: storeKind, quick, ack, apply, exchange, scan, grants, rssMb, burst, burstChannels, leanix };
+  let reviews = null;
+  if (wanted('reviews')) {
+    progress(`reviews: an access review of ${REVIEW_ITEMS} items with ${REVIEWERS} reviewers, against a fake Slack at Slack's rate limits`);
+    reviews = await runReviews({ items: REVIEW_ITEMS, dir, redisUrl: redis.url, mongodbUri, queuePrefix: `${queuePrefix}-reviews`, mongoDb: mongoDb('reviews') });
+  }
+  return { store: storeKind, quick, ack, apply, exchange, scan, grants, rssMb, burst, burstChannels, leanix, reviews };
 }
 
 const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };

@@ -13,7 +13,7 @@ import type { BreakGlassService } from '../src/app/break-glass.js';
 import type { Escalations } from '../src/app/escalation.js';
 import {
   END_GRANTS_JOB, ESCALATE_REQUESTS_JOB, EXPIRE_REQUESTS_JOB, POST_UNPOSTED_JOB, REMIND_APPROVERS_JOB, REMIND_BREAK_GLASS_JOB, REVIEW_OWNERS_JOB,
-  REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB,
+  REVOKE_UNREVEALED_JOB, SCAN_EXPIRY_JOB, SWEEP_APPROVED_JOB, ACCESS_REVIEWS_JOB,
 } from '../src/queue/names.js';
 
 export interface MaintenanceJob {
@@ -27,6 +27,7 @@ export function maintenanceJobs(
   s: {
     requests: RequestService; technicalUsers: TechnicalUserService; expiry: ExpiryService; grants: GrantService;
     reviews?: OwnershipReviewService; breakGlass?: BreakGlassService; escalations?: Escalations;
+    accessReviews?: { startDue(): Promise<number>; sweep(): Promise<number> };
   },
   every: { sweepMs: number; expiryScanMs: number },
 ): MaintenanceJob[] {
@@ -60,6 +61,8 @@ export function maintenanceJobs(
     // Policy rules: pending requests escalated, break-glass changes nobody reviewed reminded.
     ...(s.escalations ? [{ name: ESCALATE_REQUESTS_JOB, everyMs: every.sweepMs, run: () => s.escalations!.escalateDue() }] : []),
     ...(s.breakGlass ? [{ name: REMIND_BREAK_GLASS_JOB, everyMs: every.sweepMs, run: () => s.breakGlass!.remindUnreviewed() }] : []),
+    // Access reviews: campaigns started once per period, reviewers reminded, due ones closed.
+    ...(s.accessReviews ? [{ name: ACCESS_REVIEWS_JOB, everyMs: every.sweepMs, run: async () => (await s.accessReviews!.startDue()) + (await s.accessReviews!.sweep()) }] : []),
   ];
 }
 

@@ -31,6 +31,8 @@ export interface WorkerOptions {
   reviews?: OwnershipReviewService;
   breakGlass?: BreakGlassService;
   escalations?: Escalations;
+  /** Access reviews of people's permissions: started by schedule, reminded, closed at the due date. */
+  accessReviews?: { startDue(): Promise<number>; sweep(): Promise<number> };
   log: Log;
   prefix?: string;
   concurrency?: number;

@@ -45,6 +45,15 @@ import { DEFAULT_TEAM } from './slack/outbound/delivery.js';
 import { RequestMessages } from './app/request-messages.js';
 import { SlackReviewNotifier } from './slack/review-notifier.js';
 import { SlackDirectory } from './slack/directory.js';
+import { SlackPeople } from './slack/people.js';
+import { Identities } from './app/identity.js';
+import { AccessReviewService } from './app/access-reviews.js';
+import { AccessReviewClosing } from './app/access-review-closing.js';
+import { AccessReviewDecisions } from './app/access-review-decisions.js';
+import { AccessReviewEvidence } from './app/access-review-evidence.js';
+import { reviewAuthority } from './app/access-review-changes.js';
+import { SlackAccessReviewNotifier } from './slack/access-review-notifier.js';
+import { HOME_ITEMS, reviewHomeBlocks } from './slack/blocks/access-review-pages.js';
 import { Policies } from './app/policies.js';
 import { BreakGlassService } from './app/break-glass.js';
 import { Escalations } from './app/escalation.js';
@@ -121,6 +130,8 @@ export interface Keywarden {
   drift: Drift;
   /** The LeanIX connections of connected workspaces (empty when none is connected). */
   leanix: LeanixConnections;
+  accessReviews: AccessReviewService;
+  accessReviewClosing: AccessReviewClosing;
   stop(): Promise<void>;
 }
 
@@ -194,6 +205,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       client: slackClient, store, clock, log, policies,
       // The reveal deadline shown in the DM is the one the token was sealed with.
       revealBy: async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null,
+      // Read when a Home tab is sent, long after the decisions service below exists.
+      reviewHome: async (teamId: string, userId: string): Promise<ReturnType<typeof reviewHomeBlocks>> => reviewHomeBlocks(await accessReviewDecisions.homePages(teamId, userId, HOME_ITEMS)),
     });
     const outbound: Outbound = new Outbound({
       queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics, pacer: new SlackPacer(producer, prefix),
@@ -222,10 +235,18 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       adopt: (tu, owner) => reviews.adopt(tu, owner),
       transfer: (tu, owner, requestId, mayChange) => reviews.transfer(tu, owner, requestId, mayChange),
     };
-    const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies });
+    // Who is who: cached in Redis, so a user_change heard by the web process reaches the workers.
+    // Its own client: a 429 on users.info is waited out briefly (a click's answer can wait a
+    // second), where the outbound path's client fails at once and queues the message instead.
+    const peopleClient = createSlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log, bounds: { ...opts.slackClientBounds, rateLimitRetries: 2, maxRetryAfterSeconds: 5 } });
+    const people = new SlackPeople({ client: peopleClient, redis: producer, clock, log });
+    const identities = new Identities({ people, log });
+    const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies, identities });
     const escalations = new Escalations({ store, clock, log, notifier });
+    const applyQueuePort = new BullApplyQueue(applyQueue);
     const requests = new RequestService({
-      store, clock, log, notifier, queue: new BullApplyQueue(applyQueue), policies,
+      store, clock, log, notifier, queue: applyQueuePort, policies, identities,
+      sources: { authority: (r, ws) => reviewAuthority({ store, policies }, r, ws) },
       handlers: {
         permission: new PermissionRequests(permissions, changeTargets),
         techuser: new TechnicalUserRequests({
@@ -240,6 +261,10 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       .catch((err: unknown) => log.error({ err }, 'could not cancel the pending requests of retired workspaces'));
     stops.push(() => retiring);
     const reviews: OwnershipReviewService = new OwnershipReviewService({ store, notifier, reviews: new SlackReviewNotifier(outbound), requests, clock, log });
+    const accessReviewDeps = { store, clock, log, policies, identities, notifier: new SlackAccessReviewNotifier(outbound), queue: applyQueuePort };
+    const accessReviews = new AccessReviewService(accessReviewDeps);
+    const accessReviewClosing = new AccessReviewClosing(accessReviewDeps);
+    const accessReviewDecisions: AccessReviewDecisions = new AccessReviewDecisions(accessReviewDeps);
     const signingKeys = new SigningKeyRing({
       keys: store.signingKeys, secret: config.KEYWARDEN_SECRET, clock, log,
       tokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS, configuredKey: config.ACCESS_TOKEN_PRIVATE_KEY,
@@ -253,6 +278,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const expiry = new ExpiryService({ store, notifier, clock, log });
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
+    const accessReviewEvidence = new AccessReviewEvidence({ store });
     // The LeanIX mirror's state lives in Redis beside the queues, read by every process.
     const syncState = new RedisSyncState(producer, prefix);
     const drift = new Drift({ store, notifier, clock, log, state: syncState, observer: metrics });
@@ -274,7 +300,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const stepSlack = stepClient(slackClient);
     workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(stepSlack), emails: new SlackUserEmails(stepSlack), clock, log });
     const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
-    const services = { mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog };
+    const services = { mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog, people, accessReviews, accessReviewClosing, accessReviewDecisions, accessReviewEvidence };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.
@@ -292,6 +318,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (config.ROLE !== 'web') {
       const workers: RunningWorkers = await startWorkers({
         redisUrl: config.REDIS_URL, requests, technicalUsers, expiry, grants, reviews, breakGlass, escalations, log, prefix,
+        accessReviews: { startDue: () => accessReviews.startDue(), sweep: () => accessReviewClosing.sweep() },
         sweepEveryMs: opts.sweepEveryMs, expiryScanEveryMs: config.EXPIRY_SCAN_INTERVAL_SECONDS * 1000, metrics,
         outbound: {
           store, delivery, outbound, queues: outboundQueues, ...opts.outboundWorker,
@@ -315,7 +342,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       }
     }
     log.info({ role: config.ROLE, store: store.kind, url }, 'keywarden started');
-    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, drift, leanix, stop };
+    return { url, store, requests, permissions, technicalUsers, expiry, grants, reviews, drift, leanix, accessReviews, accessReviewClosing, stop };
   } catch (err) {
     await stop();
     throw err;

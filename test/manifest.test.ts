@@ -38,6 +38,7 @@ const EVENT_SCOPES: Record<string, string[]> = {
   app_mention: ['app_mentions:read'],
   subteam_members_changed: ['usergroups:read'],
   function_executed: [],
+  user_change: ['users:read'],
 };
 
 function sources(dir: string): string[] {

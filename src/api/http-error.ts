@@ -39,6 +39,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   [Codes.GROUPS_UNAVAILABLE]: 503,
   // A workspace connected to LeanIX: its permissions change in LeanIX (app/connected-workspaces.ts).
   [CONNECTED_CODES.NOT_IN_LEANIX]: 409,
+  [Codes.REVIEW_NOT_FOUND]: 404,
 };
 
 /** The HTTP answer for an error, or null for one that is not an expected outcome (a 500). */

@@ -11,6 +11,8 @@ import type { PermissionApiService } from '../app/permission-api.js';
 import type { Log } from '../app/ports.js';
 import type { Route } from '../http/server.js';
 import { auditRoutes, HISTORY_TYPE } from './audit-routes.js';
+import { REVIEW_TYPE, reviewRoutes } from './review-routes.js';
+import type { AccessReviewEvidence } from '../app/access-review-evidence.js';
 import { enveloped, errorEnvelope, sendEnvelope } from './envelope.js';
 import { GRANT_TYPE, grantRoutes } from './grant-routes.js';
 import { jwksRoute } from './jwks-route.js';
@@ -25,6 +27,7 @@ export interface ApiDeps {
   grantApi: GrantApiService;
   audit: AuditService;
   apiRequests: ApiRequestService;
+  accessReviewEvidence: AccessReviewEvidence;
   log: Log;
   /** Rate limits of the token exchange (none when absent). */
   tokenGuard?: TokenExchangeGuard;
@@ -37,8 +40,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
   const grants = grantRoutes(deps);
   const audits = auditRoutes(deps);
   const requests = requestRoutes(deps);
-  const routes = [tokenRoute(deps), ...permissionRoutes(deps), ...grants, ...audits, ...requests];
-  const typeOf = (r: Route) => (grants.includes(r) ? GRANT_TYPE : audits.includes(r) ? HISTORY_TYPE : requests.includes(r) ? REQUEST_TYPE : undefined);
+  const reviews = reviewRoutes(deps);
+  const routes = [tokenRoute(deps), ...permissionRoutes(deps), ...grants, ...audits, ...requests, ...reviews];
+  const typeOf = (r: Route) => (grants.includes(r) ? GRANT_TYPE : audits.includes(r) ? HISTORY_TYPE : requests.includes(r) ? REQUEST_TYPE : reviews.includes(r) ? REVIEW_TYPE : undefined);
   // The other method on a known path: 405 (the router itself would answer outside the envelope).
   const wrongMethod: Route[] = routes.map((r) => ({
     method: r.method === 'GET' ? 'POST' : 'GET',

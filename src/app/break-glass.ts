@@ -14,6 +14,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import type { GrantService } from './grants.js';
 import type { Policies } from './policies.js';
 import { sendToEachPlace } from './policy-lines.js';
+import type { Identities } from './identity.js';
 import type { Clock, Log, Notifier, Store } from './ports.js';
 
 const HOUR = 3600_000;
@@ -27,7 +28,7 @@ export interface ReviewInput {
 
 export class BreakGlassService {
   constructor(
-    private readonly deps: { store: Store; clock: Clock; log: Log; notifier: Notifier; grants: GrantService; policies: Policies },
+    private readonly deps: { store: Store; clock: Clock; log: Log; notifier: Notifier; grants: GrantService; policies: Policies; identities?: Identities },
   ) {}
 
   /**
@@ -49,6 +50,7 @@ export class BreakGlassService {
       if (input.actor === r.requester) throw new DomainError(Codes.SELF_DECISION, 'You cannot review your own break-glass change; an approver must.');
       const deciders = await policies.deciders(ws, r, clock.now());
       if (!deciders.people.has(input.actor)) throw new DomainError(Codes.NOT_APPROVER, `Only ${deciders.label} can review this change.`);
+      await this.deps.identities?.refuseOwn(ws, r, input.actor, 'review');
       let ended = false;
       if (input.verdict === 'reverted') ended = await this.revert(r, input.actor);
       const reviewed = await store.requests.update(r.id, { status: 'APPLIED', version: r.version }, {

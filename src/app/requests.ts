@@ -23,6 +23,8 @@ import { Policies } from './policies.js';
 import { approveAtOnce } from './instant-approval.js';
 import { noGroups } from './ports/directory.js';
 import { namesTechnicalUser, withTechnicalUserId } from './technical-user-subject.js';
+import type { Identities } from './identity.js';
+import { tellSubject } from './subject-notice.js';
 
 export interface SubmitInput {
   workspace: Workspace;
@@ -69,6 +71,10 @@ export class RequestService {
       log: Log;
       /** Who may decide (policy rules, user groups); without it, rules may name user ids only. */
       policies?: Policies;
+      /** Who is who: nobody decides their own permission. Without it (some tests) nobody is matched. */
+      identities?: Identities;
+      /** Who may still carry out a request made by an access review (its `source`), instead of its approvers. */
+      sources?: { authority(r: ChangeRequest, ws: Workspace): Promise<string | null> };
     },
   ) {
     this.messages = new RequestMessages(deps);
@@ -95,6 +101,8 @@ export class RequestService {
   /** Checks the rules, stores a PENDING request and posts it for approval. */
   async submit({ workspace: ws, requester, request: asked, reason, breakGlass = false, origin }: SubmitInput): Promise<ChangeRequest> {
     const { store, notifier, clock, log } = this.deps;
+    // More time on one's own grant is deciding about one's own permission too (app/identity.ts).
+    if (asked.kind === 'permission.extend') await this.deps.identities?.refuseOwn(ws, asked, requester, 'extend');
     const seen = await this.validate({ workspace: ws, requester, request: asked });
     // Carried out on the technical user the name means now, never one created later under it.
     // (Other requests go on without an extra await: submit's timing is as it was for them.)
@@ -102,6 +110,7 @@ export class RequestService {
     const rule = this.policies.rule(ws, request);
     if (breakGlass) checkBreakGlass(rule, ws.policy, request, reason);
     else checkReason(rule, reason);
+    const subjectUser = (await this.deps.identities?.subjectUser(ws, request)) ?? null;
     const now = clock.now();
     // No approval needed (the rule says 0, or break-glass): approved at once, in the open.
     const atOnce = rule.approvals === 0 || breakGlass;
@@ -111,7 +120,7 @@ export class RequestService {
       ...request, id: randomUUID(), workspaceId: ws.id, requester, reason, status: 'PENDING', approvals: [],
       decidedBy: null, decidedAt: null, createdAt: now, expiresAt,
       slack: null, outcome: null, appliedAt: null, notifiedAt: null, remindAt, version: 0,
-      rule: requestRule(rule), approveAt: atOnce ? now : null, ...(origin && { origin }), ...(seen ? { seen } : {}),
+      rule: requestRule(rule), approveAt: atOnce ? now : null, subjectUser, ...(origin && { origin }), ...(seen ? { seen } : {}),
       ...(breakGlass ? { breakGlass: { reviewedBy: null, reviewedAt: null, verdict: null, announce: true } } : { escalateAt: escalationDueAt(rule, now) }),
     } as ChangeRequest;
     await store.requests.insert(r);
@@ -186,6 +195,7 @@ export class RequestService {
       try {
         const deciders = await this.policies.deciders(ws, r, clock.now());
         decision = decide(r, deciders, input.actor, input.verdict, clock.now());
+        await this.deps.identities?.refuseOwn(ws, r, input.actor, input.verdict);
       } catch (err) {
         if (isDomainError(err) && err.code === Codes.REQUEST_EXPIRED) await this.sweeps.expire(r, ws);
         if (isDomainError(err) && err.code === Codes.REQUEST_NOT_PENDING && r.decidedBy) {
@@ -264,8 +274,10 @@ export class RequestService {
       // asked and approved must still hold that right when the change is made. Checked by the
       // handler once it knows the change is not made yet: a re-run of a change made while they
       // still held it finishes as APPLIED.
+      const own = await this.deps.identities?.ownApproval(ws, r);
+      const sourced = r.source ? ((await this.deps.sources?.authority(r, ws)) ?? null) : undefined;
       outcome = await this.handlerFor(r).carryOut(r, ws, () => {
-        const lost = authorityLost(r, ws, deciders);
+        const lost = own ?? (sourced !== undefined ? sourced : authorityLost(r, ws, deciders));
         if (lost) throw new DomainError(Codes.AUTHORITY_LOST, lost);
       });
     } catch (err) {
@@ -298,6 +310,7 @@ export class RequestService {
       status, outcome, appliedAt: status === 'APPLIED' ? now : null,
     });
     // A null here means another run finished it first; that run tells the people.
+    if (done) await tellSubject(this.deps, done, ws);
     if (done && retry) await this.tellOrRetry(done, ws);
     else if (done) await this.messages.tell(done, ws, true, true);
     return done ?? (await this.deps.store.requests.findById(r.id));

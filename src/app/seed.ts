@@ -15,6 +15,7 @@ import { DEFAULT_BREAK_GLASS_REVIEW_HOURS, DEFAULT_MAX_BREAK_GLASS_HOURS, POLICY
 import { WEBHOOK_EVENTS, WEBHOOK_SECRET_ENV } from '../domain/webhook.js';
 import { urlProblem } from './webhook-addresses.js';
 import type { Log, Store } from './ports.js';
+import { UNREVIEWED_ACTIONS } from '../domain/access-review.js';
 
 const SeedUser = z.object({
   id: z.uuid().optional(),
@@ -77,6 +78,18 @@ const SeedLeanix = z.strictObject({
   rolesManagedBy: z.enum(ROLES_MANAGED_BY, { error: 'keywarden or idp' }).default('keywarden'),
 }, { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (leanix has baseUrl, workspaceId, apiTokenEnv, syncSeconds, rolesManagedBy; the token itself goes in the variable apiTokenEnv names)` : undefined) });
 
+/** One entry of policy.accessReviews (domain/access-review.ts); name, everyDays and dueDays are required. */
+const SeedAccessReview = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore only'),
+  everyDays: z.number({ error: 'a whole number of days' }).int('a whole number').min(1, 'at least 1').max(3650, 'at most 3650'),
+  roles: z.array(z.enum(ROLES, { error: `a role: ${ROLES.join(', ')}` })).min(1, 'name at least one role, or leave roles out').optional(),
+  statuses: z.array(z.enum(PERMISSION_STATUSES, { error: `a status: ${PERMISSION_STATUSES.join(', ')}` })).min(1, 'name at least one status').default(['ACTIVE', 'INVITED']),
+  reviewers: z.array(SlackPerson).default([]),
+  dueDays: z.number({ error: 'a whole number of days' }).int('a whole number').min(1, 'at least 1').max(365, 'at most 365'),
+  unreviewed: z.enum(UNREVIEWED_ACTIONS, { error: `one of ${UNREVIEWED_ACTIONS.join(', ')}` }).default('keep'),
+}, { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')} (an access review has name, everyDays, roles, statuses, reviewers, dueDays, unreviewed)` : undefined) })
+  .refine((r) => r.dueDays <= r.everyDays, { message: 'dueDays must not be longer than everyDays', path: ['dueDays'] });
+
 const SeedWorkspace = z.object({
   id: z.uuid(),
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore only'),
@@ -100,11 +113,15 @@ const SeedWorkspace = z.object({
       rules: z.array(SeedRule).default([]),
       maxBreakGlassHours: z.number().positive('must be more than 0').max(24, 'at most 24').default(DEFAULT_MAX_BREAK_GLASS_HOURS),
       breakGlassReviewHours: z.number().positive('must be more than 0').max(24 * 30, 'at most 720').default(DEFAULT_BREAK_GLASS_REVIEW_HOURS),
+      accessReviews: z.array(SeedAccessReview).default([])
+        .refine((xs) => new Set(xs.map((x) => x.name)).size === xs.length, 'each access review needs its own name'),
     })
     .prefault({}),
   users: z.array(SeedUser).default([]),
   webhooks: z.array(SeedWebhook).max(10, 'at most 10').optional(),
   leanix: SeedLeanix.optional(),
+  /** Who is who (domain/identity.ts): Slack user id to email, ahead of what Slack says. */
+  slackUsers: z.record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id (U…)'), z.string().refine(isEmail, 'must be an email address')).default({}),
 }).refine((w) => new Set((w.webhooks ?? []).map((h) => h.url)).size === (w.webhooks ?? []).length, { path: ['webhooks'], message: 'each URL once' })
   .transform(({ leanix, ...ws }): typeof ws & { leanix?: LeanixConnection } => (leanix ? { ...ws, leanix: { ...leanix, workspaceId: leanix.workspaceId ?? ws.id } } : ws));
 

@@ -6,6 +6,8 @@ export type Actor =
   | { type: 'leanix' };
 
 export type SubjectType = 'permission' | 'technicalUser';
+/** What a history line is about: a subject, or (`accessReview`) a campaign's start and close; its decisions are lines of the permission. */
+export type HistorySubjectType = SubjectType | 'accessReview';
 
 /**
  * Append-only changelog. `before`/`after` hold only the fields that changed, never a token.
@@ -15,7 +17,7 @@ export type SubjectType = 'permission' | 'technicalUser';
 export interface HistoryEntry {
   id: string;
   workspaceId: string;
-  subject: { type: SubjectType; id: string; label: string };
+  subject: { type: HistorySubjectType; id: string; label: string };
   action: string;
   actor: Actor;
   requestId: string | null;

@@ -3,6 +3,7 @@
  * keeps, how a difference between LeanIX and the mirror is seen, and which differences raise
  * access (told at once) and which do not (told in the daily digest). Pure: no store, no HTTP.
  */
+import type { HistorySubjectType } from './history.js';
 import type { Permission, PermissionStatus, Role } from './permission.js';
 import type { TechnicalUser } from './technical-user.js';
 
@@ -51,7 +52,8 @@ export type DriftSide<S> = S | null;
  * a higher role on an active (or new) subject, ARCHIVED (or nothing) to ACTIVE, a new or raised
  * ADMIN technical user. Those are told at once; everything else waits for the daily digest.
  */
-export function raisesAccess(kind: 'permission' | 'technicalUser', was: Record<string, unknown> | null, now: Record<string, unknown> | null): boolean {
+export function raisesAccess(kind: HistorySubjectType, was: Record<string, unknown> | null, now: Record<string, unknown> | null): boolean {
+  if (kind !== 'permission' && kind !== 'technicalUser') return false; // not a subject LeanIX holds
   const before = none(was);
   const after = none(now);
   if (!after) return false; // gone: access taken away

@@ -179,6 +179,16 @@ interface RequestBase {
    * on requests older than it (the record as it is stands in).
    */
   seen?: Record<string, string> | null;
+  /**
+   * The Slack user whose permission the request changes, as far as Keywarden knew at submit
+   * (domain/identity.ts): named on the approval message as someone who may not decide it.
+   */
+  subjectUser?: string | null;
+  /**
+   * Made by an access review (domain/access-review.ts) rather than asked for: decided by its
+   * reviewer (or, for the due date's action, by Keywarden) and applied without another approval.
+   */
+  source?: { type: 'accessReview'; campaignId: string; itemId: string; name: string };
   version: number;
 }
 

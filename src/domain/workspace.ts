@@ -2,6 +2,7 @@ import type { WebhookConfig } from './webhook.js';
 import type { LeanixConnection } from './leanix-connection.js';
 import type { Role } from './permission.js';
 import type { PolicyRule } from './policy.js';
+import type { AccessReviewDefinition } from './access-review.js';
 
 export interface WorkspacePolicy {
   /** Distinct approvers needed before a request is applied (1 or 2). */
@@ -35,6 +36,8 @@ export interface WorkspacePolicy {
   maxBreakGlassHours?: number;
   /** Hours after which an unreviewed break-glass change is reminded, once per such period (default 24). */
   breakGlassReviewHours?: number;
+  /** Scheduled access reviews of people's permissions (domain/access-review.ts). */
+  accessReviews?: AccessReviewDefinition[];
 }
 
 export const DEFAULT_POLICY: WorkspacePolicy = {
@@ -67,6 +70,8 @@ export interface Workspace {
   webhooks?: WebhookConfig[];
   /** Set when the workspace is connected to a SAP LeanIX workspace (domain/leanix-connection.ts). */
   leanix?: LeanixConnection | null;
+  /** Slack user id to email, from the seed file: who is who, ahead of what Slack says (domain/identity.ts). */
+  slackUsers?: Record<string, string>;
 }
 
 export const isConnected = (ws: Workspace): ws is Workspace & { leanix: LeanixConnection } => ws.leanix != null;

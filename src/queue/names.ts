@@ -20,3 +20,4 @@ export const WEBHOOK_QUEUE = 'webhooks';
 /** The LeanIX mirror sync (src/leanix/sync.ts): one queue, one repeatable tick, one job at a time per worker. */
 export const LEANIX_SYNC_QUEUE = 'leanix-sync';
 export const LEANIX_SYNC_JOB = 'leanix-sync';
+export const ACCESS_REVIEWS_JOB = 'access-reviews';

@@ -20,6 +20,7 @@ import { grantExtendSubmitted } from './listeners/views/grant-extend.js';
 import { withForm } from './listeners/commands/with-form.js';
 import { appHomeOpened } from './listeners/events/app-home-opened.js';
 import { subteamMembersChanged } from './listeners/events/subteam-members-changed.js';
+import { userChange } from './listeners/events/user-change.js';
 import { rejectSubmitted } from './listeners/views/reject.js';
 import { requestFormSubmitted } from './listeners/views/request-form.js';
 import {
@@ -27,6 +28,7 @@ import {
 } from './listeners/views/request-forms.js';
 import { forms } from './forms/ids.js';
 import { REQUEST_ROLE_STEP, requestRoleStep } from './listeners/functions/request-role.js';
+import { ACCESS_REVIEW_ACTIONS, accessReviewAction } from './listeners/actions/access-review.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -58,6 +60,7 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.view(forms.PERMISSION_ROLE, requestFormSubmitted(deps, permissionRoleSubmission));
   app.event('app_home_opened', appHomeOpened(deps));
   app.event('subteam_members_changed', subteamMembersChanged(deps));
+  app.event('user_change', userChange(deps));
   app.action(ids.REVEAL, revealAction(deps));
   app.action(ids.BREAK_GLASS_REVIEWED, breakGlassReviewAction(deps, 'reviewed'));
   app.action(ids.BREAK_GLASS_REVERT, breakGlassReviewAction(deps, 'reverted'));
@@ -73,6 +76,7 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.view(forms.TECHUSER_OWNER, requestFormSubmitted(deps, techuserOwnerSubmission));
   // The Workflow Builder step: Bolt acknowledges function_executed first, then the step runs.
   app.function(REQUEST_ROLE_STEP, requestRoleStep(deps));
+  for (const [id, kind] of ACCESS_REVIEW_ACTIONS) app.action(id, accessReviewAction(deps, kind));
   app.error(async (err) => {
     if (err instanceof ReplayedRequest) return; // refused and logged by the receiver
     opts.log.error({ err }, 'unhandled error in a Slack listener');

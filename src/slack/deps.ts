@@ -9,6 +9,10 @@ import type { WorkflowSteps } from '../app/workflow-steps.js';
 import type { Outbound } from './outbound/outbound.js';
 import type { Drift } from '../leanix/drift.js';
 import type { SyncState } from '../leanix/sync-state.js';
+import type { People } from '../app/ports/people.js';
+import type { AccessReviewService } from '../app/access-reviews.js';
+import type { AccessReviewClosing } from '../app/access-review-closing.js';
+import type { AccessReviewDecisions } from '../app/access-review-decisions.js';
 
 /** What Slack listeners are given; they read nothing else (no process.env, no globals). */
 export interface SlackDeps {
@@ -35,6 +39,12 @@ export interface SlackDeps {
   leanixChangelog?: (workspaceId: string, technicalUserId: string) => Promise<LeanixChangelogLine[] | null>;
   /** The LeanIX mirror: when each workspace was last synced, and its drift (absent: no workspace is connected). */
   mirror?: { state: Pick<SyncState, 'lastSynced'>; drift: Pick<Drift, 'recent'> };
+  /** Who a Slack user is (forgotten when Slack says they changed). */
+  people: People;
+  /** Access reviews of people's permissions: started, reported, stopped, decided. */
+  accessReviews: AccessReviewService;
+  accessReviewClosing: AccessReviewClosing;
+  accessReviewDecisions: AccessReviewDecisions;
 }
 
 /** One line of LeanIX's changelog of a technical user, as /techuser history shows it. */

@@ -17,4 +17,11 @@ export const ids = {
   /** Under an applied break-glass change; value: its request id. */
   BREAK_GLASS_REVIEWED: 'keywarden.breakglass.reviewed',
   BREAK_GLASS_REVERT: 'keywarden.breakglass.revert',
+  /** Access reviews (slack/blocks/access-reviews.ts). Open: value a campaign id; the rest: an item id, or page:<campaignId>:<seq>. */
+  ACCESS_REVIEW_OPEN: 'keywarden.accessreview.open',
+  ACCESS_REVIEW_KEEP: 'keywarden.accessreview.keep',
+  ACCESS_REVIEW_ROLE: 'keywarden.accessreview.role',
+  ACCESS_REVIEW_ARCHIVE: 'keywarden.accessreview.archive',
+  ACCESS_REVIEW_KEEP_PAGE: 'keywarden.accessreview.keep_page',
+  ACCESS_REVIEW_PAGE: 'keywarden.accessreview.page',
 } as const;

@@ -111,6 +111,12 @@ export class SlackClient implements SlackMessages {
     },
   };
 
+  /** For People (people.ts): who a user is (both need users:read.email). */
+  readonly users = {
+    info: (args: { user: string }) => this.call<{ user?: { profile?: { email?: string } } }>('users.info', args),
+    lookupByEmail: (args: { email: string }) => this.call<{ user?: { id?: string } }>('users.lookupByEmail', args),
+  };
+
   private readonly headers: Record<string, string>;
 
   constructor(private readonly o: { token: string; apiUrl: string; log: Log; bounds: SlackClientBounds }) {

@@ -95,6 +95,10 @@ export class FakeNotifier implements Notifier {
   async escalated(r: ChangeRequest, _ws: Workspace, to: string[]) {
     this.escalations.push({ id: r.id, to });
   }
+  readonly subjects: Array<{ id: string; to: string; until: Date | null }> = [];
+  async tellSubject(r: ChangeRequest, _ws: Workspace, to: string, until: Date | null) {
+    this.subjects.push({ id: r.id, to, until });
+  }
   readonly channelNotices: string[] = [];
   readonly warnings: Array<{ userName: string; days: number }> = [];
   failWarnings = 0;

@@ -31,7 +31,7 @@ export const SLACK_LIMITS: SlackLimits = {
   postMessagePerWorkspace: { burst: 10, perMinute: 300 },
   methods: {
     'chat.update': TIER3, 'conversations.open': TIER3, 'conversations.info': TIER3,
-    'views.publish': TIER4, 'views.open': TIER4, 'views.update': TIER4, 'chat.postEphemeral': TIER4, 'users.info': TIER4,
+    'views.publish': TIER4, 'views.open': TIER4, 'views.update': TIER4, 'chat.postEphemeral': TIER4, 'users.info': TIER4, 'users.lookupByEmail': TIER3,
   },
 };
 

@@ -59,6 +59,12 @@ export class FakeSlack {
   readonly groups = new Map<string, string[]>();
   /** Archived channels: chat.postMessage and chat.update there are refused with is_archived, as Slack does. */
   readonly archived = new Set<string>();
+  /**
+   * Slack users and their emails, as users.info and users.lookupByEmail answer. A user id not set
+   * here answers users.info with `<id in lower case>@example.com` (so every caller of users.info
+   * gets someone); `null` answers user_not_found. lookupByEmail finds only the users set here.
+   */
+  readonly people = new Map<string, string | null>();
   private readonly failures = new Map<string, { spec: FailureSpec; left: number }[]>();
   private waiters: Waiter[] = [];
   private tsCounter = 0;
@@ -301,7 +307,15 @@ export class FakeSlack {
         return { ok, channel: { id: `D${String(a.users ?? '').slice(1)}` } };
       case 'users.info': {
         const id = String(a.user ?? '');
-        return { ok, user: { id, name: id.toLowerCase(), real_name: `User ${id}`, profile: { email: `${id.toLowerCase()}@example.com` } } };
+        const email = this.people.has(id) ? this.people.get(id) : `${id.toLowerCase()}@example.com`;
+        if (email === null) return { ok: false, error: 'user_not_found' };
+        return { ok, user: { id, name: id.toLowerCase(), real_name: `User ${id}`, profile: { email } } };
+      }
+      case 'users.lookupByEmail': {
+        // Slack matches the email as its owner typed it, case-insensitively.
+        const want = String(a.email ?? '').toLowerCase();
+        const id = [...this.people].find(([, e]) => e?.toLowerCase() === want)?.[0];
+        return id ? { ok, user: { id, profile: { email: this.people.get(id) } } } : { ok: false, error: 'users_not_found' };
       }
       // A workflow step is completed once: success or error, then it is no longer running.
       case 'functions.completeSuccess':

@@ -28,7 +28,7 @@ export class FakeMongoNetworkError extends Error {
   }
 }
 
-const REPOS = ['workspaces', 'users', 'permissions', 'requests', 'history', 'technicalUsers', 'tokenReveals', 'signingKeys', 'ownership'] as const;
+const REPOS = ['workspaces', 'users', 'permissions', 'requests', 'history', 'technicalUsers', 'tokenReveals', 'signingKeys', 'ownership', 'accessReviews'] as const;
 
 export interface FaultyStore {
   store: Store;

@@ -245,3 +245,43 @@ export function functionExecutedBody(i: { callbackId: string; executionId: strin
     authorizations: [{ team_id: teamId, user_id: 'UBOT', is_bot: true }],
   });
 }
+
+/** An Events API callback for `user_change` (a profile changed), as JSON: the user as Slack sends it. */
+export function userChangeBody(i: { userId: string; email: string; teamId?: string }): string {
+  const teamId = i.teamId ?? 'T1';
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: teamId,
+    api_app_id: 'A1',
+    event: { type: 'user_change', user: { id: i.userId, team_id: teamId, name: i.userId.toLowerCase(), profile: { email: i.email } }, event_ts: (Date.now() / 1000).toFixed(6), cache_ts: Math.floor(Date.now() / 1000) },
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${++triggerSeq}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: teamId, user_id: 'UBOT', is_bot: true }],
+  });
+}
+
+/**
+ * A click inside an open modal (a button, or a static_select's choice when `selected` is given):
+ * no channel, no response_url; the view it came from, with its private_metadata.
+ */
+export function viewActionBody(i: { actionId: string; value: string; userId: string; view: { id: string; private_metadata?: string }; teamId?: string; selected?: boolean }): string {
+  const teamId = i.teamId ?? 'T1';
+  const action = i.selected
+    ? { type: 'static_select', action_id: i.actionId, block_id: 'b', selected_option: { text: { type: 'plain_text', text: i.value }, value: i.value }, action_ts: (Date.now() / 1000).toFixed(6) }
+    : { type: 'button', action_id: i.actionId, block_id: 'b', text: { type: 'plain_text', text: i.actionId, emoji: true }, value: i.value, action_ts: (Date.now() / 1000).toFixed(6) };
+  const payload = {
+    type: 'block_actions',
+    user: { id: i.userId, username: i.userId.toLowerCase(), name: i.userId.toLowerCase(), team_id: teamId },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+    container: { type: 'view', view_id: i.view.id },
+    trigger_id: triggerId(),
+    team: { id: teamId, domain: 'keywarden-test' },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { id: i.view.id, type: 'modal', team_id: teamId, callback_id: 'keywarden.form.access_review', private_metadata: i.view.private_metadata ?? '', state: { values: {} }, blocks: [], hash: 'h1' },
+    actions: [action],
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}

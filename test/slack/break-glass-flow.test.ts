@@ -15,6 +15,8 @@ beforeAll(async () => {
     rules: [{ kinds: ['permission.role'], roles: ['ADMIN'], approvals: 2, approvers: [APPROVER1, 'UAPPR2'], breakGlass: true }],
   };
   t = await startTestApp({ seed });
+  // UAPPR2 is Jane in Slack: she may not review her own break-glass grant.
+  t.slack.people.set('UAPPR2', 'jane.roe@meshlab.de');
 });
 afterAll(async () => {
   await t?.stop();
@@ -40,6 +42,7 @@ describe('break-glass', () => {
 
     expect(await t.answer((await t.click(ids.BREAK_GLASS_REVIEWED, r.id, ADMIN)).responseId)).toMatch(/cannot review your own/);
     expect(await t.answer((await t.click(ids.BREAK_GLASS_REVIEWED, r.id, 'UOUTSIDER')).responseId)).toMatch(/Only <@UAPPR1>, <@UAPPR2> can review/);
+    expect(await t.answer((await t.click(ids.BREAK_GLASS_REVIEWED, r.id, 'UAPPR2')).responseId)).toMatch(/cannot review a change of your own permission/);
     expect(await t.answer((await t.click(ids.BREAK_GLASS_REVIEWED, r.id, APPROVER1)).responseId)).toMatch(/^Reviewed/);
     const reviewed = await t.slack.waitFor('chat.update', (c) => c.args.ts === ts && JSON.stringify(c.args.blocks).includes('reviewed by <@UAPPR1>'));
     expect(hasReview(reviewed.args.blocks)).toBe(false);

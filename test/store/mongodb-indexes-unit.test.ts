@@ -32,6 +32,8 @@ describe('indexes', () => {
       specs.filter((s) => s.unique).map((s) => `${c}:${keys(s).map(([k, d]) => `${k}=${d}`).join(',')}`),
     );
     expect(unique.sort()).toEqual([
+      'accessReviewCampaigns:openKey=1',
+      'accessReviewItems:campaignId=1,seq=1',
       'history:workspaceId=1,seq=1',
       'permissions:workspaceId=1,userId=1',
       'signingKeys:generation=1',

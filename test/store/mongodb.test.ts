@@ -21,6 +21,7 @@ import { createMongoStore } from '../../src/store/mongodb/mongo-store.js';
 import { storeContract } from './contract.js';
 import { queriesContract } from './contract-queries.js';
 import { valuesContract } from './contract-values.js';
+import { accessReviewsContract } from './contract-access-reviews.js';
 
 const SKIP_LINE =
   'store contract: MongoDB SKIPPED (no mongod: set MONGODB_URI or MONGOMS_SYSTEM_BINARY) - ran against memory only';
@@ -163,4 +164,5 @@ for (const mongod of mongods) {
   storeContract(`store contract: ${server}`, open);
   queriesContract(`store queries contract: ${server}`, open);
   valuesContract(`store values contract: ${server}`, open);
+  accessReviewsContract(`store access reviews contract: ${server}`, open);
 }

@@ -34,6 +34,11 @@ export interface Notifier {
   requestUpdated(r: ChangeRequest, ws: Workspace): Promise<void>;
   /** Tells the requester, by DM, how their request ended (with a Reveal button for a new token). */
   tellRequester(r: ChangeRequest, ws: Workspace): Promise<void>;
+  /**
+   * Tells the person whose permission `r` changed (Slack user `to`), by DM: what changed, who
+   * asked, who approved, and until when (`until`, a grant's end).
+   */
+  tellSubject(r: ChangeRequest, ws: Workspace, to: string, until: Date | null): Promise<void>;
   /** Posts to the workspace's notification channels. */
   notifyChannels(ws: Workspace, text: string): Promise<void>;
   /**

@@ -1,5 +1,5 @@
 /** Requests and their history: the approval flow's records. */
-import type { HistoryEntry, SubjectType } from '../../domain/history.js';
+import type { HistoryEntry, HistorySubjectType } from '../../domain/history.js';
 import type { ChainedEntry } from '../../domain/history-chain.js';
 import type { ChangeRequest, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
 
@@ -82,7 +82,7 @@ export interface HistoryRepository {
   /** The line with this id: a request's own line says its change was made (see domain/applied.ts). */
   findById(id: string): Promise<HistoryEntry | null>;
   /** Newest first. */
-  listBySubject(type: SubjectType, id: string, limit: number): Promise<HistoryEntry[]>;
+  listBySubject(type: HistorySubjectType, id: string, limit: number): Promise<HistoryEntry[]>;
   /** A workspace's chained lines with seq above `afterSeq`, in seq order (oldest first), filtered. */
   listByWorkspace(workspaceId: string, query: HistoryQuery): Promise<ChainedEntry[]>;
 }

@@ -24,13 +24,15 @@ const MAX_BLOCKS = 100;
 const when = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty}|${d.toISOString().slice(0, 10)}>`;
 
 /** The Home tab of `userId`. `notice`: one line at the top, e.g. the answer to a click made here. */
-export function homeView(home: HomeWorkspace[], userId: string, now: Date, notice?: string): types.HomeView {
+export function homeView(home: HomeWorkspace[], userId: string, now: Date, notice?: string, reviews: KnownBlock[] = []): types.HomeView {
   const blocks: KnownBlock[] = [
     header('Keywarden'),
     context(`Requests, approvals and technical users of your LeanIX workspaces. Updated ${when(now)}.`),
   ];
   if (notice) blocks.push(section(notice));
-  if (home.length === 0) {
+  // Access reviews waiting for this person (blocks/access-review-pages.ts): bounded, first.
+  blocks.push(...reviews);
+  if (home.length === 0 && reviews.length === 0) {
     blocks.push(section(
       'You are not an admin or approver of any Keywarden workspace in this Slack team, so there is nothing to show here. '
         + 'Ask an operator to add you to the seed file if you should be.',

@@ -167,6 +167,9 @@ export function approvalRequestBlocks(r: ChangeRequest, ws: Workspace): KnownBlo
   if (r.reason) blocks.push(section(`Reason: ${typed(r.reason)}`));
   blocks.push(context(`${statusLine(r, ws)}  ·  request ${shortId(r.id)}`));
   blocks.push(...breakGlassReviewBlocks(r));
+  if (r.status === 'PENDING' && r.subjectUser) {
+    blocks.push(context(`<@${r.subjectUser}> may not decide this request: it changes their own permission.`));
+  }
   if (r.status === 'PENDING' && !needsNoApproval(r)) {
     blocks.push({
       type: 'actions',

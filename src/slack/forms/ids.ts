@@ -11,6 +11,8 @@ export const forms = {
   REJECT: 'keywarden.form.reject',
   /** Opened by a review's Transfer button: the new owner of a technical user. */
   TECHUSER_OWNER: 'keywarden.form.techuser_owner',
+  /** A reviewer's items of an access review, a page at a time (slack/blocks/access-review-pages.ts). */
+  ACCESS_REVIEW: 'keywarden.form.access_review',
 } as const;
 
 export const fields = {

@@ -10,6 +10,7 @@ import {
 import { typed, typedClipped } from '../blocks/typed.js';
 import { BREAK_GLASS_USAGE } from './breakglass.js';
 import { parseRoleChange } from './role-change.js';
+import { parseReviewCommand, REVIEW_USAGE, type ReviewCommand } from './review-command.js';
 
 export const PERMISSION_USAGE = [
   '*Usage* (add `workspace:<name>` anywhere to pick a workspace):',
@@ -21,6 +22,7 @@ export const PERMISSION_USAGE = [
   '`/permission activate <email> [reason...]`  (only ARCHIVED users; invited users activate by accepting)',
   '`/permission invite <email> <VIEWER|MEMBER|ADMIN> [reason...]`',
   `Break-glass: ${BREAK_GLASS_USAGE.replace('…', '/permission')}`,
+  `Access reviews: ${REVIEW_USAGE}`,
 ].join('\n');
 
 export type PermissionCommand = { workspace?: string } & (
@@ -29,6 +31,7 @@ export type PermissionCommand = { workspace?: string } & (
   | { action: 'grants' }
   | { action: 'drift'; page: number }
   | { action: 'request'; request: NewRequest; reason: string | null; breakGlass?: boolean }
+  | ReviewCommand
 );
 
 export function parsePermissionCommand(text: string): PermissionCommand | UsageError {
@@ -58,6 +61,10 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
       const page = /^[1-9]\d{0,3}$/.test(rest[0]!) && rest.length === 1 ? Number(rest[0]) : null;
       if (page === null) return usageError(`"${typed(rest.join(' ').slice(0, 40))}" is not a page number: use \`/permission drift\` or \`/permission drift 2\`.`);
       return { ...ws, action: 'drift', page };
+    }
+    case 'review': {
+      const review = parseReviewCommand(rest);
+      return isUsageError(review) ? review : { ...ws, ...review };
     }
     case 'role': {
       const email = parseEmail(rest[0]);

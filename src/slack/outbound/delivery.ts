@@ -14,6 +14,8 @@ import { expiryDigestBlocks } from '../blocks/expiry-digest.js';
 import { grantButtons, grantEndedText } from '../blocks/grants.js';
 import { homeView } from '../blocks/home.js';
 import { approvalRequestBlocks, reminderText, requestText, requesterDmBlocks, requesterText } from '../blocks/request.js';
+import { subjectText } from '../blocks/identity.js';
+import { reviewerDm } from '../blocks/access-reviews.js';
 import { reviewOverdueText, reviewQuestionBlocks } from '../blocks/reviews.js';
 import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
 import { driftDigestBlocks, driftNowBlocks } from '../blocks/drift.js';
@@ -23,6 +25,9 @@ import type { webApi } from '@slack/bolt';
 import type { SlackMessages } from '../slack-client.js';
 import type { SlackAddress } from './lanes.js';
 import type { OutboundMessage } from './messages.js';
+import type { types } from '@slack/bolt';
+
+type KnownBlock = types.KnownBlock;
 
 export type SlackRef = { channel: string; ts: string };
 
@@ -44,6 +49,8 @@ export class OutboundDelivery {
       client: SlackMessages; store: Store; clock: Clock; log: Log;
       /** Who may decide what, for the Home tab (app/policies.ts). */
       policies: Policies;
+      /** The access reviews waiting for a person, as Home tab blocks (none when not given). */
+      reviewHome?: (teamId: string, userId: string) => Promise<KnownBlock[]>;
       revealBy: (r: ChangeRequest) => Promise<Date | null>;
     },
   ) {}
@@ -123,6 +130,17 @@ export class OutboundDelivery {
         const text = reminderText(r, ws, new Date(m.at));
         return post(ws.slack.teamId, r.slack ? { channel: r.slack.channel, thread_ts: r.slack.ts, text } : { channel: ws.slack.approvalsChannel, text });
       }
+      case 'subject': {
+        const found = await this.request(m.requestId, known);
+        if (!found) return null;
+        return post(found.ws.slack.teamId, { channel: m.userId, text: subjectText(found.r, found.ws, m.until ? new Date(m.until) : null) });
+      }
+      case 'access-review': {
+        const c = await this.deps.store.accessReviews.findCampaign(m.campaignId);
+        const ws = c && (await this.deps.store.workspaces.findById(c.workspaceId));
+        if (c?.status !== 'OPEN' || !ws) return null;
+        return post(ws.slack.teamId, { channel: m.userId, ...reviewerDm(ws, c, m.step, m.items) });
+      }
       case 'notice':
         return post(m.teamId ?? DEFAULT_TEAM, { channel: m.channel, text: m.text });
       case 'policy': {
@@ -169,7 +187,8 @@ export class OutboundDelivery {
           address: { method: 'views.publish', teamId: m.teamId },
           send: async () => {
             const home = await new HomeService(this.deps).forUser(m.teamId, m.userId);
-            await client.views.publish({ user_id: m.userId, view: homeView(home, m.userId, this.deps.clock.now(), m.notice) });
+            const reviews = (await this.deps.reviewHome?.(m.teamId, m.userId)) ?? [];
+            await client.views.publish({ user_id: m.userId, view: homeView(home, m.userId, this.deps.clock.now(), m.notice, reviews) });
             return null;
           },
         };

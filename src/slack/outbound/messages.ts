@@ -38,6 +38,10 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
   }),
   /** A notice to a channel (or a person's DM) of Slack workspace `teamId`. */
   z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000), teamId: Id.optional() }),
+  /** The DM to the person whose permission a request changed (app/subject-notice.ts). */
+  z.object({ kind: z.literal('subject'), requestId: Id, userId: Id, until: z.iso.datetime().optional() }),
+  /** An access review's DM to a reviewer (app/access-reviews.ts): at the start, or a reminder, with the count of their items. */
+  z.object({ kind: z.literal('access-review'), step: z.enum(['ask', 'half', 'dayBefore']), campaignId: Id, userId: Id, items: z.number().int().min(0) }),
   /** Expiry warnings for one channel: one message each, or one digest when there are many. */
   z.object({
     kind: z.literal('expiry'), workspaceId: Id, channel: Id, at: z.iso.datetime(),
@@ -76,7 +80,7 @@ export function laneOf(m: OutboundMessage): Lane {
  */
 export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string } {
   switch (m.kind) {
-    case 'approval': case 'dm': case 'reminder':
+    case 'approval': case 'dm': case 'reminder': case 'subject':
       return { jobId: `${m.kind}-${m.requestId}` };
     case 'rewrite':
       return { dedupe: `rewrite:${m.requestId}` };
@@ -87,6 +91,8 @@ export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string 
     case 'review':
       // Once per step, channel and moment of the step (BullMQ refuses ':' in job ids: epoch ms).
       return { jobId: `review-${m.step}-${m.technicalUserId}-${m.channel}-${Date.parse(m.at)}` };
+    case 'access-review':
+      return { jobId: `${m.kind}-${m.step}-${m.campaignId}-${m.userId}` };
     case 'policy':
       // Once per event, place and (for a reminder) period, however often it is queued.
       return { jobId: `${m.kind}-${m.event}-${m.hours ?? 0}-${m.where}-${m.requestId}` };

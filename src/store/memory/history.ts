@@ -9,26 +9,27 @@ import { copy, take } from './copy.js';
  * unique (workspaceId, seq) index.
  */
 export class MemoryHistory implements HistoryRepository {
-  private readonly entries: ChainedEntry[] = [];
   private readonly byId = new Map<string, ChainedEntry>();
   private readonly byWorkspace = new Map<string, ChainedEntry[]>();
+  /** A subject's lines, as MongoDB's subject_at index finds them (an access review reads one per item). */
+  private readonly bySubject = new Map<string, ChainedEntry[]>();
   async append(entry: HistoryEntry) {
     if (this.byId.has(entry.id)) return;
     const chain = this.byWorkspace.get(entry.workspaceId) ?? [];
     const last = chain.at(-1);
     const line = chainAfter(copy(entry), last ? { seq: last.seq, hash: last.hash } : null);
     this.byId.set(entry.id, line);
-    this.entries.push(line);
     chain.push(line);
     this.byWorkspace.set(entry.workspaceId, chain);
+    const key = `${line.subject.type}:${line.subject.id}`;
+    this.bySubject.set(key, [...(this.bySubject.get(key) ?? []), line]);
   }
   async findById(id: string) {
     const e = this.byId.get(id);
     return e ? copy(e) : null;
   }
   async listBySubject(type: string, id: string, limit: number) {
-    const entries = this.entries
-      .filter((e) => e.subject.type === type && e.subject.id === id)
+    const entries = [...(this.bySubject.get(`${type}:${id}`) ?? [])]
       .sort((a, b) => b.at.getTime() - a.at.getTime());
     return take(entries, limit).map(copy);
   }

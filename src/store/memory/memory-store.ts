@@ -24,6 +24,7 @@ import { copy, given, take } from './copy.js';
 import { GrantIndex } from './grant-index.js';
 import { MemoryHistory } from './history.js';
 import { MemoryOwnership } from './ownership.js';
+import { MemoryAccessReviews } from './access-reviews.js';
 import { MemoryTechnicalUsers } from './technical-users.js';
 
 class Workspaces implements WorkspaceRepository {
@@ -307,6 +308,7 @@ export function createMemoryStore(): Store {
     signingKeys: new SigningKeys(),
     ownership: new MemoryOwnership(),
     slackInstallations: new MemorySlackInstallations(),
+    accessReviews: new MemoryAccessReviews(),
     async init() {},
     async ping() {},
     async close() {},

@@ -12,6 +12,8 @@ import type { ChangeRequest } from '../../domain/request.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
 import type { User } from '../../domain/user.js';
 import type { Workspace } from '../../domain/workspace.js';
+import type { Campaign } from '../../domain/access-review.js';
+import type { ItemDoc } from './access-reviews.js';
 
 /** Omit that keeps a union a union (ChangeRequest is one, discriminated by `kind`). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -106,6 +108,8 @@ export const COLLECTIONS = {
   signingKeys: 'signingKeys',
   ownership: 'techUserOwnership',
   slackInstallations: 'slackInstallations',
+  accessReviewCampaigns: 'accessReviewCampaigns',
+  accessReviewItems: 'accessReviewItems',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -120,6 +124,8 @@ export interface Collections {
   signingKeys: Collection<Doc<SigningKeyRecord>>;
   ownership: Collection<Doc<OwnershipRecord>>;
   slackInstallations: Collection<Doc<SlackInstallation>>;
+  accessReviewCampaigns: Collection<Doc<Campaign>>;
+  accessReviewItems: Collection<ItemDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -134,5 +140,7 @@ export function collections(db: Db): Collections {
     signingKeys: db.collection<Doc<SigningKeyRecord>>(COLLECTIONS.signingKeys),
     ownership: db.collection<Doc<OwnershipRecord>>(COLLECTIONS.ownership),
     slackInstallations: db.collection<Doc<SlackInstallation>>(COLLECTIONS.slackInstallations),
+    accessReviewCampaigns: db.collection<Doc<Campaign>>(COLLECTIONS.accessReviewCampaigns),
+    accessReviewItems: db.collection<ItemDoc>(COLLECTIONS.accessReviewItems),
   };
 }

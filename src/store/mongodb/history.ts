@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Filter } from 'mongodb';
 import type { HistoryQuery, HistoryRepository } from '../../app/ports.js';
-import type { HistoryEntry, SubjectType } from '../../domain/history.js';
+import type { HistoryEntry, HistorySubjectType } from '../../domain/history.js';
 import { chainAfter, type ChainedEntry, type ChainHead } from '../../domain/history-chain.js';
 import type { Doc } from './documents.js';
 import { assertKey, COLLECTIONS, fromDoc, isKey, toDoc, toLimit } from './documents.js';
@@ -63,7 +63,7 @@ export class MongoHistory implements HistoryRepository {
     return doc && fromDoc<HistoryEntry>(doc);
   }
 
-  async listBySubject(type: SubjectType, id: string, limit: number): Promise<HistoryEntry[]> {
+  async listBySubject(type: HistorySubjectType, id: string, limit: number): Promise<HistoryEntry[]> {
     const n = toLimit(limit);
     if (!isKey(type) || !isKey(id) || n <= 0) return [];
     const docs = await this.col

@@ -21,6 +21,7 @@ export const INDEX = {
   tokenHash: 'token.hash_unique',
   signingKeyGeneration: 'generation_unique',
   historyChain: 'workspaceId_seq_unique',
+  openCampaign: 'openKey_unique',
 } as const;
 
 /**
@@ -112,6 +113,21 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     { name: 'workspaceId', key: { workspaceId: 1 } },
     // The unreviewed gauge (countUnreviewed).
     { name: 'stage', key: { stage: 1 } },
+  ],
+  [COLLECTIONS.accessReviewCampaigns]: [
+    // One OPEN campaign per workspace and name: openKey is set only while it is open.
+    { name: INDEX.openCampaign, key: { openKey: 1 }, unique: true, partialFilterExpression: { openKey: { $type: 'string' } } },
+    // The sweep's open campaigns (listOpen) and a workspace's campaigns, newest first (listCampaigns).
+    { name: 'status_startedAt', key: { status: 1, startedAt: 1 } },
+    { name: 'workspaceId_startedAt', key: { workspaceId: 1, startedAt: -1 } },
+  ],
+  [COLLECTIONS.accessReviewItems]: [
+    // A campaign's items in order, a page at a time (listItems, the evidence), and the undecided ones.
+    { name: 'campaignId_seq', key: { campaignId: 1, seq: 1 }, unique: true },
+    { name: 'campaignId_decision.verdict_seq', key: { campaignId: 1, 'decision.verdict': 1, seq: 1 } },
+    { name: 'campaignId_emailKey', key: { campaignId: 1, emailKey: 1 } },
+    // Decisions whose request is still to be stored and queued (listUncarried): few, so partial.
+    { name: 'decision.carried', key: { 'decision.carried': 1 }, partialFilterExpression: { 'decision.carried': false } },
   ],
 };
 

@@ -11,6 +11,7 @@ import { collections } from './documents.js';
 import { MongoHistory } from './history.js';
 import { ensureIndexes } from './indexes.js';
 import { MongoOwnership } from './ownership.js';
+import { MongoAccessReviews } from './access-reviews.js';
 import { MongoPermissions } from './permissions.js';
 import { MongoRequests } from './requests.js';
 import { MongoSigningKeys } from './signing-keys.js';
@@ -107,6 +108,7 @@ export async function createMongoStore(uri: string, options: MongoStoreOptions =
     signingKeys: new MongoSigningKeys(cols.signingKeys),
     ownership: new MongoOwnership(cols.ownership),
     slackInstallations: new MongoSlackInstallations(cols.slackInstallations),
+    accessReviews: new MongoAccessReviews(cols.accessReviewCampaigns, cols.accessReviewItems),
     init: () => ensureIndexes(db, options.log ?? quiet),
     async ping() {
       await db.command({ ping: 1 });

@@ -12,6 +12,7 @@ import { parsePermissionCommand, PERMISSION_USAGE, type PermissionCommand } from
 import type { SlashCommand } from '../../schemas.js';
 import { submitText } from './submit-text.js';
 import { slashCommand } from './slash-command.js';
+import { reviewCommand } from './review.js';
 
 export const permissionCommand = (deps: SlackDeps) =>
   slashCommand(deps, { name: '/permission', usage: PERMISSION_USAGE, parse: parsePermissionCommand, run });
@@ -45,6 +46,8 @@ async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Pr
       const from = (c.page - 1) * DRIFT_LISTED;
       return driftListText(ws, all.slice(from, from + DRIFT_LISTED), c.page, all.length > from + DRIFT_LISTED, synced ?? null);
     }
+    case 'review':
+      return reviewCommand(deps, ws, c, cmd.user_id);
     case 'request':
       return submitText(deps, ws, await deps.requests.submit({ workspace: ws, requester: cmd.user_id, request: c.request, reason: c.reason, breakGlass: c.breakGlass }));
   }

@@ -1,0 +1,19 @@
+/** What the person whose permission changed is told (app/subject-notice.ts). */
+import type { ChangeRequest } from '../../domain/request.js';
+import type { Workspace } from '../../domain/workspace.js';
+import { describeRequest, requesterMention, shortId } from './request.js';
+import { plainWithMentions } from './typed.js';
+
+const slackDate = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
+
+/** "Your permission in workspace x changed: …": what, who asked, who approved, until when. */
+export function subjectText(r: ChangeRequest, ws: Workspace, until: Date | null): string {
+  const approvers = r.approvals.map((a) => `<@${a.by}>`).join(' and ');
+  const approved = approvers ? `approved by ${approvers}` : 'applied without approval under its rule';
+  return [
+    `:information_source: Your permission in workspace *${ws.name}* changed: ${describeRequest(r)}.`,
+    `Asked by ${requesterMention(r.requester)}, ${approved}${until ? `, until ${slackDate(until)}` : ''}.`,
+    r.outcome ? `Now: ${plainWithMentions(r.outcome)}` : '',
+    `(request ${shortId(r.id)})`,
+  ].filter(Boolean).join(' ');
+}
