@@ -140,9 +140,11 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
   const clock = opts.clock ?? systemClock;
   const prefix = opts.queuePrefix ?? QUEUE_PREFIX;
   const stops: Array<() => Promise<unknown>> = [];
-  const stop = async () => {
-    for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, 'error while stopping'));
-  };
+  // Once, however often it is called (a second SIGTERM, a test that stops a process it killed).
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => (stopping ??= (async () => {
+    for (const s of [...stops].reverse()) await s().catch((err: unknown) => log.warn({ err }, 'error while stopping'));
+  })());
   try {
     // Request metrics are taken at the store, where each state change is made exactly once.
     const metrics = new KeywardenMetrics();

@@ -11,7 +11,7 @@ import { ids } from '../ids.js';
 import { forms } from '../forms/ids.js';
 import { slackDay } from './access-reviews.js';
 import { shortId } from './request.js';
-import { clipMrkdwn, typed } from './typed.js';
+import { clipMrkdwn, context, section, typed } from './typed.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -36,7 +36,7 @@ export function itemText(i: CampaignItem): string {
 export function itemBlocks(i: CampaignItem): KnownBlock[] {
   const others = ROLES.filter((r) => r !== i.role);
   return [
-    { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: itemText(i) } },
+    section(itemText(i)),
     {
       type: 'actions',
       block_id: `accessreview-item:${i.seq}`,
@@ -76,9 +76,9 @@ function headline(p: ReviewerPage): string {
 
 /** The modal: the page's items with their buttons. `notice`: the answer to the last click. */
 export function reviewModal(p: ReviewerPage, notice?: string): types.ModalView {
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: headline(p) } }];
-  if (notice) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clipMrkdwn(notice) }] });
-  if (p.items.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: p.left ? 'Nothing more on this page.' : ':white_check_mark: Nothing left for you to review. Thank you.' } });
+  const blocks: KnownBlock[] = [section(headline(p))];
+  if (notice) blocks.push(context(notice));
+  if (p.items.length === 0) blocks.push(section(p.left ? 'Nothing more on this page.' : ':white_check_mark: Nothing left for you to review. Thank you.'));
   for (const i of p.items.slice(0, PAGE_SIZE)) blocks.push(...itemBlocks(i));
   blocks.push(...pageActions(p));
   return {
@@ -91,7 +91,7 @@ export function reviewModal(p: ReviewerPage, notice?: string): types.ModalView {
 export function reviewHomeBlocks(pages: ReviewerPage[]): KnownBlock[] {
   const blocks: KnownBlock[] = [];
   for (const p of pages) {
-    blocks.push({ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: `:clipboard: ${headline(p)}` } });
+    blocks.push({ type: 'divider' }, section(`:clipboard: ${headline(p)}`));
     for (const i of p.items.slice(0, HOME_ITEMS)) blocks.push(...itemBlocks(i));
     if (p.left > 0) {
       blocks.push({ type: 'actions', block_id: `accessreview-home:${p.campaign.id}`, elements: [{ type: 'button', action_id: ids.ACCESS_REVIEW_OPEN, value: p.campaign.id, text: { type: 'plain_text', text: `Review all ${p.left}` } }] });

@@ -10,7 +10,7 @@ import { isSystemRequester } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { mention } from '../../app/policies.js';
 import { ids } from '../ids.js';
-import { typed } from './typed.js';
+import { messageText, section, typed } from './typed.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -26,7 +26,7 @@ export function reviewerDm(ws: Workspace, c: Campaign, step: ReviewerStep, items
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${text}\nFor each person: *Keep*, *Change role* or *Archive*. What nobody reviews by then is ${c.definition.unreviewed === 'keep' ? 'kept and flagged as unreviewed' : c.definition.unreviewed === 'archive' ? 'archived' : `lowered to ${c.definition.unreviewed.slice('downgrade:'.length)}`}. The items are also on Keywarden's Home tab.` } },
+      section(`${text}\nFor each person: *Keep*, *Change role* or *Archive*. What nobody reviews by then is ${c.definition.unreviewed === 'keep' ? 'kept and flagged as unreviewed' : c.definition.unreviewed === 'archive' ? 'archived' : `lowered to ${c.definition.unreviewed.slice('downgrade:'.length)}`}. The items are also on Keywarden's Home tab.`),
       { type: 'actions', block_id: `accessreview:${c.id}`, elements: [{ type: 'button', action_id: ids.ACCESS_REVIEW_OPEN, style: 'primary', value: c.id, text: { type: 'plain_text', text: 'Review items' } }] },
     ],
   };
@@ -35,7 +35,7 @@ export function reviewerDm(ws: Workspace, c: Campaign, step: ReviewerStep, items
 /** `/permission review status`: each campaign's progress. */
 export function statusText(ws: Workspace, statuses: CampaignStatus[]): string {
   if (statuses.length === 0) return `No access review of workspace ${ws.name} has started yet.`;
-  return statuses.map(({ campaign: c, counts: n, selfOnly }) => {
+  return messageText(statuses.map(({ campaign: c, counts: n, selfOnly }) => {
     const by = isSystemRequester(c.startedBy) ? 'by schedule' : `by <@${c.startedBy}>`;
     const state = c.status === 'OPEN' ? `open, due ${slackDay(c.dueAt)}` : `${c.status.toLowerCase()} ${c.closedAt ? slackDay(c.closedAt) : ''}`.trim();
     const lines = [
@@ -45,5 +45,5 @@ export function statusText(ws: Workspace, statuses: CampaignStatus[]): string {
     if (selfOnly) lines.push(`:warning: Its only reviewer is the subject of one item (${typed(selfOnly)}): nobody can review that one; it ends unreviewed unless another reviewer is added.`);
     if (!c.ready) lines.push('Its items are still being gathered.');
     return lines.join('\n');
-  }).join('\n\n');
+  }).join('\n\n'));
 }

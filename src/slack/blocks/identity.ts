@@ -1,8 +1,8 @@
 /** What the person whose permission changed is told (app/subject-notice.ts). */
 import type { ChangeRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
-import { describeRequest, requesterMention, shortId } from './request.js';
-import { plainWithMentions } from './typed.js';
+import { describeRequest, outcomeText, requesterMention, shortId } from './request.js';
+import { clipMrkdwn, messageText } from './typed.js';
 
 const slackDate = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
 
@@ -10,10 +10,11 @@ const slackDate = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_s
 export function subjectText(r: ChangeRequest, ws: Workspace, until: Date | null): string {
   const approvers = r.approvals.map((a) => `<@${a.by}>`).join(' and ');
   const approved = approvers ? `approved by ${approvers}` : 'applied without approval under its rule';
-  return [
-    `:information_source: Your permission in workspace *${ws.name}* changed: ${describeRequest(r)}.`,
+  return messageText([
+    `:information_source: Your permission in workspace *${ws.name}* changed: ${clipMrkdwn(describeRequest(r), 2800)}.`,
     `Asked by ${requesterMention(r.requester)}, ${approved}${until ? `, until ${slackDate(until)}` : ''}.`,
-    r.outcome ? `Now: ${plainWithMentions(r.outcome)}` : '',
+    // Only the mentions the request itself holds stay live (typed ones are shown as text).
+    r.outcome ? `Now: ${outcomeText({ ...r, outcome: r.outcome })}` : '',
     `(request ${shortId(r.id)})`,
-  ].filter(Boolean).join(' ');
+  ].filter(Boolean).join(' '));
 }

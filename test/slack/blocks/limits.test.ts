@@ -17,6 +17,12 @@ import type { OwnershipRecord } from '../../../src/domain/ownership-review.js';
 import type { ChangeRequest, NewRequest } from '../../../src/domain/request.js';
 import type { TechnicalUser } from '../../../src/domain/technical-user.js';
 import { DEFAULT_POLICY, type Workspace } from '../../../src/domain/workspace.js';
+import type { ReviewerPage } from '../../../src/app/access-review-decisions.js';
+import type { CampaignStatus } from '../../../src/app/access-reviews.js';
+import type { Campaign, CampaignItem } from '../../../src/domain/access-review.js';
+import { PAGE_SIZE, reviewHomeBlocks, reviewModal } from '../../../src/slack/blocks/access-review-pages.js';
+import { reviewerDm, statusText } from '../../../src/slack/blocks/access-reviews.js';
+import { subjectText } from '../../../src/slack/blocks/identity.js';
 import { DRIFT_LINES_PER_MESSAGE, DRIFT_LISTED, driftDigestBlocks, driftListText, driftNowBlocks } from '../../../src/slack/blocks/drift.js';
 import { expiryDigestBlocks } from '../../../src/slack/blocks/expiry-digest.js';
 import { grantExtendForm, permissionRoleForm, rejectForm, techuserCreateForm } from '../../../src/slack/blocks/forms.js';
@@ -114,6 +120,21 @@ const driftEntry = (i: number): HistoryEntry => ({
   before: { role: 'MEMBER', customerRoles: LABELS, description: evilText(800) }, after: { role: 'ADMIN', customerRoles: [...LABELS, TEXT], description: evilText(800) },
 } as HistoryEntry);
 const DRIFT = Array.from({ length: DRIFT_LINES_PER_MESSAGE }, (_, i) => driftEntry(i));
+/** Access reviews: names and emails as long as they come, every item with an origin and a grant. */
+const CAMPAIGN = {
+  id: ID, workspaceId: 'ws-1', name: `q_${'_'.repeat(60)}`, period: 1, status: 'OPEN', openKey: 'ws-1:q', reviewers: Array.from({ length: 40 }, (_, i) => `U${i}REV`),
+  definition: { roles: ['ADMIN'], statuses: ['ACTIVE'], reviewers: [], dueDays: 14, unreviewed: 'downgrade:VIEWER' },
+  startedBy: 'UADMIN', startedAt: NOW, dueAt: LATER, ready: false, itemCount: 5000, closedAt: null, closedBy: null,
+} as unknown as Campaign;
+const item = (i: number): CampaignItem => ({
+  id: `${ID}/p${i}`, campaignId: ID, workspaceId: 'ws-1', seq: i + 1, permissionId: `p${i}`, userId: `u${i}`, email: EMAIL, name: evilText(300),
+  role: 'ADMIN', status: 'ACTIVE', lastLogin: NOW, origin: { at: NOW, requestId: ID, requester: 'UADMIN', approvers: Array.from({ length: 30 }, (_, k) => `U${k}APP`) },
+  grant: { until: LATER, requestId: ID }, decision: null, version: 1,
+} as CampaignItem);
+const PAGE: ReviewerPage = { campaign: CAMPAIGN, workspace: ws, items: Array.from({ length: PAGE_SIZE }, (_, i) => item(i)), afterSeq: 20, nextAfterSeq: 40, left: 4999 };
+const STATUS = (n: number): CampaignStatus[] => Array.from({ length: n }, () => ({
+  campaign: CAMPAIGN, counts: { total: 5000, keep: 1, change: 2, archive: 3, unreviewed: 4, undecided: 4990 }, selfOnly: EMAIL,
+} as unknown as CampaignStatus));
 const CHANGELOG = Array.from({ length: 100 }, () => ({ type: evilText(300), at: NOW, actor: EMAIL }));
 
 const VIEWS: PermissionView[] = Array.from({ length: 200 }, (_, i) => ({
@@ -162,6 +183,11 @@ const CASES: Record<string, () => Out[]> = {
   expiryWarningBlocks: () => [0, 7].map((d) => expiryWarningBlocks(ws, tu(1), d, NOW)),
   expiryDigestBlocks: () => [expiryDigestBlocks(ws, USERS.slice(0, 24).map((t) => ({ tu: t, days: 3 })), NOW)],
   driftNowBlocks: () => [driftNowBlocks(ws, DRIFT)],
+  reviewModal: () => [reviewModal(PAGE, typed(TEXT)), reviewModal({ ...PAGE, items: [], nextAfterSeq: null, left: 0 })],
+  reviewHomeBlocks: () => [{ type: 'home', blocks: reviewHomeBlocks([PAGE, PAGE, PAGE]) }],
+  reviewerDm: () => (['ask', 'half', 'dayBefore'] as const).map((step) => reviewerDm(ws, CAMPAIGN, step, 5000)),
+  statusText: () => [statusText(ws, STATUS(100)), statusText(ws, [])],
+  subjectText: () => REQUESTS.map((r) => subjectText(r, ws, LATER)),
   driftDigestBlocks: () => [driftDigestBlocks(ws, '2030-01-01', DRIFT, 2, 3)],
   driftListText: () => [driftListText(ws, DRIFT.concat(DRIFT).slice(0, DRIFT_LISTED), 1, true, NOW), driftListText(ws, [], 1, false, null)],
   leanixChangelogText: () => [leanixChangelogText(CHANGELOG), leanixChangelogText(TEXT), leanixChangelogText([])],
@@ -175,7 +201,7 @@ const FRAGMENTS = new Set([
   'describeRequest', 'statusLine', 'requestPeople', 'outcomeText', 'shortId', 'requesterMention', 'grantLine', 'slackTime', 'utcDatesAsSlack',
   'fromWhom', 'needsLine', 'noApprovalLine', 'lastUsedText', 'ownerText', 'reviewBadge', 'durationOptions', 'defaultExpiry',
   'typed', 'typedList', 'plainWithMentions', 'clipMrkdwn', 'typedClipped', 'mrkdwn', 'section', 'context', 'plainText',
-  'header', 'messageText', 'linesWithin', 'driftLine', 'requestedBy',
+  'header', 'messageText', 'linesWithin', 'driftLine', 'requestedBy', 'itemText', 'itemBlocks', 'slackDay',
 ]);
 
 // ---- the limits -------------------------------------------------------------------------------------
