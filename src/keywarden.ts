@@ -220,7 +220,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     // The Workflow Builder step is completed where a request's requester is told that it ended.
     let workflowSteps: WorkflowSteps | null = null;
     const notifier = withWorkflowSteps(new SlackNotifier(outbound), () => workflowSteps);
-    const stopTelling = tellWhenUnauthorised(leanix, { store, notifier, log, clock });
+    // The LeanIX mirror's state lives in Redis beside the queues, read by every process.
+    const syncState = new RedisSyncState(producer, prefix);
+    const stopTelling = tellWhenUnauthorised(leanix, { store, notifier, log, clock, claims: syncState });
     stops.push(async () => stopTelling());
     const technicalUsers = new TechnicalUserService({
       store, clock, log, notifier, sealer: new JweTokenSealer(config.KEYWARDEN_SECRET), revealTtlHours: config.TOKEN_REVEAL_TTL_HOURS,
@@ -281,8 +283,6 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const grantApi = new GrantApiService({ store, grants });
     const audit = new AuditService({ store });
     const accessReviewEvidence = new AccessReviewEvidence({ store });
-    // The LeanIX mirror's state lives in Redis beside the queues, read by every process.
-    const syncState = new RedisSyncState(producer, prefix);
     const drift = new Drift({ store, notifier, clock, log, state: syncState, observer: metrics });
     const mirror = { state: syncState, drift };
     const leanixChangelog = leanix.size === 0 ? undefined : async (workspaceId: string, technicalUserId: string) => {

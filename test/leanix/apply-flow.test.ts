@@ -5,12 +5,18 @@
  * the request waited (drift recorded); made once when LeanIX comes back; failed 30 minutes after
  * approval; LeanIX's own refusal in its words; a revoked token said once; roles from the IdP.
  */
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startKeywarden } from '../../src/keywarden.js';
+import { createLog } from '../../src/log.js';
+import { UNLIMITED_LANES } from '../../src/slack/outbound/lanes.js';
 import type { ChangeRequest } from '../../src/domain/request.js';
 import { ids } from '../../src/slack/ids.js';
 import { TestClock } from '../helpers/clock.js';
 import { FakeLeanix } from '../helpers/fake-leanix.js';
-import { ADMIN, APPROVALS, APPROVER1, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
+import { ADMIN, APPROVALS, APPROVER1, LogCapture, SIGNING_SECRET, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
+import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 
 let t: TestApp | undefined;
 let lx: FakeLeanix | undefined;
@@ -21,7 +27,7 @@ afterEach(async () => {
   t = lx = undefined;
 });
 
-async function start(leanix: object = {}) {
+async function start(leanix: object = {}, queuePrefix?: string) {
   clock = new TestClock();
   lx = await FakeLeanix.start({ workspaceId: WS_ID, clock });
   lx.data.addPermission({ email: 'john.doe@meshlab.de', role: 'MEMBER', status: 'INVITED' });
@@ -31,7 +37,7 @@ async function start(leanix: object = {}) {
   t = await startTestApp({
     seed: { workspaces: [{ ...seed.workspaces[0]!, leanix: { baseUrl: lx.url, apiTokenEnv: 'LEANIX_API_TOKEN_MESHLAB', ...leanix } }, seed.workspaces[1]!] },
     env: { LEANIX_API_TOKEN_MESHLAB: lx.apiToken },
-    options: { clock, leanixApply: { retryDelayMs: 150 }, leanixTransport: { retries: 0, timeoutMs: 5000 } },
+    options: { clock, leanixApply: { retryDelayMs: 150 }, leanixTransport: { retries: 0, timeoutMs: 5000 }, ...(queuePrefix && { queuePrefix }) },
   });
   return { t, lx };
 }
@@ -158,6 +164,32 @@ describe('a connected workspace', () => {
     const told = () => t!.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'CNOTIFY' && String(c.args.text).includes('can no longer reach LeanIX'));
     await waitFor('the notice', async () => told().length > 0);
     expect(told()).toHaveLength(1);
+  });
+
+  it('tells the notification channels once when two processes find the API token revoked', async () => {
+    const prefix = `kwtest-${randomUUID().slice(0, 8)}`;
+    await start({}, prefix);
+    // A second process (a worker beside the first) on the same Redis, store and queues.
+    const logs = new LogCapture();
+    const second = await startKeywarden(loadConfig({
+      PORT: '0', MONGODB_URI: 'memory', REDIS_URL: t!.redis.url, SLACK_API_URL: t!.slack.apiUrl, SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET, LOG_LEVEL: 'debug', LEANIX_API_TOKEN_MESHLAB: lx!.apiToken,
+    }), { log: createLog('debug', logs), store: t!.store, queuePrefix: prefix, clock, slackLanes: UNLIMITED_LANES, leanixTransport: { retries: 0, timeoutMs: 5000 } });
+    try {
+      lx!.revokeApiToken();
+      for (const k of [t!.kw, second]) {
+        const client = k.leanix.get(WS_ID)!.client;
+        await expect(client.getPermissionByEmail('jane.roe@meshlab.de')).rejects.toThrow(/API token was replaced or deleted/);
+        expect(client.state.unauthorised).toBe(true);
+      }
+      const told = () => t!.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'CNOTIFY' && String(c.args.text).includes('can no longer reach LeanIX'));
+      await waitFor('the notice', async () => told().length > 0);
+      // Both processes have decided: one told, the other found the claim taken (whichever won).
+      await waitFor('both processes decided', async () => (t!.logs.text + logs.text).includes('another process has told the notification channels'));
+      expect(told()).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('refuses role changes before anyone is asked when roles come from the identity provider; status changes go through', async () => {
