@@ -112,15 +112,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
   const parsed = Env.safeParse(cleaned);
   if (parsed.success) {
+    // One reader of the other variables the seed names; secretFromEnv is it, for a required one.
+    const variable = (name: string): string | undefined => cleaned[name];
     const secretFromEnv = (name: string, why: string): string => {
-      const v = cleaned[name];
+      const v = variable(name);
       if (!v) throw new ConfigError(`Invalid configuration: ${name} is required (${why})`);
       return v;
     };
     // Not enumerable: a logged, compared or spread config never carries the environment with it.
     return Object.defineProperties({ ...parsed.data }, {
       secretFromEnv: { value: secretFromEnv, enumerable: false },
-      variable: { value: (name: string) => cleaned[name], enumerable: false },
+      variable: { value: variable, enumerable: false },
     }) as Config;
   }
   const issue = parsed.error.issues[0]!;
