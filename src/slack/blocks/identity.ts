@@ -2,9 +2,9 @@
 import type { ChangeRequest } from '../../domain/request.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { describeRequest, outcomeText, requesterMention, shortId } from './request.js';
+import { slackTime } from './dates.js';
 import { clipMrkdwn, messageText } from './typed.js';
 
-const slackDate = (d: Date) => `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
 
 /** "Your permission in workspace x changed: …": what, who asked, who approved, until when. */
 export function subjectText(r: ChangeRequest, ws: Workspace, until: Date | null): string {
@@ -12,7 +12,7 @@ export function subjectText(r: ChangeRequest, ws: Workspace, until: Date | null)
   const approved = approvers ? `approved by ${approvers}` : 'applied without approval under its rule';
   return messageText([
     `:information_source: Your permission in workspace *${ws.name}* changed: ${clipMrkdwn(describeRequest(r), 2800)}.`,
-    `Asked by ${requesterMention(r.requester)}, ${approved}${until ? `, until ${slackDate(until)}` : ''}.`,
+    `Asked by ${requesterMention(r.requester)}, ${approved}${until ? `, until ${slackTime(until)}` : ''}.`,
     // Only the mentions the request itself holds stay live (typed ones are shown as text).
     r.outcome ? `Now: ${outcomeText({ ...r, outcome: r.outcome })}` : '',
     `(request ${shortId(r.id)})`,

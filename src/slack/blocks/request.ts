@@ -13,7 +13,7 @@ import { durationWords, roughDuration } from '../../domain/durations.js';
 import { mention } from '../../app/policies.js';
 import { breakGlassReviewBlocks, needsLine, noApprovalLine } from './policy.js';
 import { clipMrkdwn, context, messageText, plainWithMentions, section, typed, typedList } from './typed.js';
-import { utcDatesAsSlack } from './dates.js';
+import { slackTime, utcDatesAsSlack } from './dates.js';
 
 /**
  * One line saying what a request asks for, as mrkdwn: every value a person typed (email, username,
@@ -85,9 +85,6 @@ export function requestedBy(r: Pick<ChangeRequest, 'requester' | 'origin'>): str
   return requesterMention(r.requester);
 }
 
-const slackDate = (d: Date) =>
-  `<!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>`;
-
 /**
  * The Slack ids a request itself holds (its requester, approvers, decider, reviewer, new owner and
  * the approvers its rule names): the only mentions its outcome may keep live.
@@ -114,7 +111,7 @@ export function statusLine(r: ChangeRequest, ws: Workspace): string {
       if (needsNoApproval(r)) return `${noApprovalLine(r, ws)}. Applying…`;
       return r.approvals.length
         ? `:hourglass_flowing_sand: ${needsLine(r, ws)}: approved by ${approvedBy}.`
-        : `:hourglass_flowing_sand: ${needsLine(r, ws)}. Expires ${slackDate(r.expiresAt)}.`;
+        : `:hourglass_flowing_sand: ${needsLine(r, ws)}. Expires ${slackTime(r.expiresAt)}.`;
     case 'APPROVED':
       return `${approvedLine(r, ws, approvedBy)}. Applying…`;
     case 'APPLIED':
@@ -144,7 +141,7 @@ export function reminderText(r: ChangeRequest, ws: Workspace, now: Date): string
   const approved = new Set(r.approvals.map((a) => a.by));
   const who = (r.rule?.approvers ?? ws.approvers).filter((a) => a !== r.requester && !approved.has(a)).map(mention);
   const ask = who.length ? `${who.join(' ')}: please approve or reject it.` : 'Please approve or reject it.';
-  return `:alarm_clock: Reminder: ${clipMrkdwn(describeRequest(r), 2800)} (request ${shortId(r.id)}, by ${requestedBy(r)}) expires ${slackDate(r.expiresAt)}, in about ${roughDuration(r.expiresAt.getTime() - now.getTime())}. ${ask}`;
+  return `:alarm_clock: Reminder: ${clipMrkdwn(describeRequest(r), 2800)} (request ${shortId(r.id)}, by ${requestedBy(r)}) expires ${slackTime(r.expiresAt)}, in about ${roughDuration(r.expiresAt.getTime() - now.getTime())}. ${ask}`;
 }
 
 /**
