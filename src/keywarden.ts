@@ -78,6 +78,7 @@ import { startWebhookWorker, type WebhookWorkerOptions } from '../jobs/webhooks.
 import { WebhookDelivery } from './app/webhooks.js';
 import { withWorkflowSteps, WorkflowSteps } from './app/workflow-steps.js';
 import { SlackStepCompleter, SlackUserEmails, stepClient } from './slack/step-slack.js';
+import { PeopleSearch, type PeopleSearchOptions } from './app/people-search.js';
 import { WebhookEventLog } from './webhooks/event-log.js';
 import { httpPoster } from './webhooks/http-post.js';
 import { notingStore } from './webhooks/noting-store.js';
@@ -105,6 +106,8 @@ export interface KeywardenOptions {
   leanixTransport?: LeanixTransportOptions;
   /** How long an outage may hold an approved change, and how often it is tried meanwhile (tests shorten the wait). */
   leanixApply?: LeanixTargetOptions;
+  /** The person picker's index and search bound (tests shorten the bound). */
+  peopleSearch?: Partial<PeopleSearchOptions>;
 }
 
 /** The secret of every workspace's hooks, by variable name, from the configuration. */
@@ -302,7 +305,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     const stepSlack = stepClient(slackClient);
     workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(stepSlack), emails: new SlackUserEmails(stepSlack), clock, log });
     const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
-    const services = { mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog, people, accessReviews, accessReviewClosing, accessReviewDecisions, accessReviewEvidence };
+    const peopleSearch = new PeopleSearch({ load: (id) => permissions.list(id), clock, log }, opts.peopleSearch);
+    const services = { peopleSearch, mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog, people, accessReviews, accessReviewClosing, accessReviewDecisions, accessReviewEvidence };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.

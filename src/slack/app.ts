@@ -26,7 +26,8 @@ import { requestFormSubmitted } from './listeners/views/request-form.js';
 import {
   permissionRoleCommand, permissionRoleSubmission, techuserCreateCommand, techuserCreateSubmission, techuserOwnerSubmission,
 } from './listeners/views/request-forms.js';
-import { forms } from './forms/ids.js';
+import { fields, forms } from './forms/ids.js';
+import { personOptionsListener } from './listeners/options/people.js';
 import { REQUEST_ROLE_STEP, requestRoleStep } from './listeners/functions/request-role.js';
 import { ACCESS_REVIEW_ACTIONS, accessReviewAction } from './listeners/actions/access-review.js';
 
@@ -58,6 +59,8 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.view(forms.REJECT, rejectSubmitted(deps));
   app.view(forms.TECHUSER_CREATE, requestFormSubmitted(deps, techuserCreateSubmission));
   app.view(forms.PERMISSION_ROLE, requestFormSubmitted(deps, permissionRoleSubmission));
+  // Its person picker searches as one types (block_suggestion); always answered with a list.
+  app.options({ type: 'block_suggestion', block_id: fields.USER }, personOptionsListener(deps));
   app.event('app_home_opened', appHomeOpened(deps));
   app.event('subteam_members_changed', subteamMembersChanged(deps));
   app.event('user_change', userChange(deps));

@@ -13,6 +13,7 @@ import type { People } from '../app/ports/people.js';
 import type { AccessReviewService } from '../app/access-reviews.js';
 import type { AccessReviewClosing } from '../app/access-review-closing.js';
 import type { AccessReviewDecisions } from '../app/access-review-decisions.js';
+import type { PeopleSearch } from '../app/people-search.js';
 
 /** What Slack listeners are given; they read nothing else (no process.env, no globals). */
 export interface SlackDeps {
@@ -45,6 +46,8 @@ export interface SlackDeps {
   accessReviews: AccessReviewService;
   accessReviewClosing: AccessReviewClosing;
   accessReviewDecisions: AccessReviewDecisions;
+  /** A workspace's people, searched as one types in the `/permission role` form's picker. */
+  peopleSearch: PeopleSearch;
 }
 
 /** One line of LeanIX's changelog of a technical user, as /techuser history shows it. */

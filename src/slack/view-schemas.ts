@@ -68,3 +68,26 @@ export const ButtonOrigin = z
     responseUrl: b.response_url,
     fromHome: b.container?.type === 'view' && b.view?.type === 'home',
   }));
+
+/**
+ * An options request of an external select in one of our modals (block_suggestion): who types,
+ * in which Slack workspace, what they typed so far, and the modal's private metadata.
+ */
+export const BlockSuggestion = z
+  .object({
+    type: z.literal('block_suggestion'),
+    user: z.object({ id: slackId, team_id: slackId.optional() }),
+    team: z.object({ id: slackId }).nullish(),
+    block_id: z.string(),
+    // Slack sends what is typed in the select's search box; longer than any name or email is no query.
+    value: z.string().max(300),
+    view: z.object({ callback_id: z.string(), private_metadata: z.string().default('') }),
+  })
+  .transform((b) => ({
+    userId: b.user.id,
+    teamId: b.team?.id ?? b.user.team_id ?? '',
+    blockId: b.block_id,
+    query: b.value,
+    callbackId: b.view.callback_id,
+    metadata: b.view.private_metadata,
+  }));

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forms } from '../../src/slack/forms/ids.js';
 import { ADMIN, APPROVALS, OUTSIDER, startTestApp, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { commandOpeningForm, submitOpened, submitView } from '../helpers/views.js';
+import { pickPerson, suggest } from '../helpers/slack-options.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -92,19 +93,23 @@ describe('/techuser create with no arguments', () => {
 });
 
 describe('/permission role with no arguments', () => {
-  it('opens a form with the workspace\'s users to choose from and a role', async () => {
+  it('opens a form whose person picker searches the workspace\'s users as one types, and a role', async () => {
     const view = (await (await commandOpeningForm(t, ADMIN, 'role', '/permission')).opened()).args.view;
     expect(view.callback_id).toBe(forms.PERMISSION_ROLE);
-    expect(block(view, 'email').element.options.map((o: any) => o.value)).toEqual(expect.arrayContaining(['jane.roe@meshlab.de', 'john.doe@meshlab.de', 'max.muster@meshlab.de']));
+    expect(block(view, 'user').element).toMatchObject({ type: 'external_select', action_id: 'value', min_query_length: 1 });
+    const { options } = await suggest(t, view, ADMIN, 'J');
+    expect(options.map((o) => o.text.text)).toEqual(['jane.roe@meshlab.de', 'john.doe@meshlab.de']);
+    expect(options[0]).toEqual({ text: { type: 'plain_text', text: 'jane.roe@meshlab.de' }, description: { type: 'plain_text', text: 'Jane Roe · MEMBER, ACTIVE' }, value: (await t.store.users.findByEmail('jane.roe@meshlab.de'))!.id });
+    expect((await suggest(t, view, ADMIN, 'roe')).options.map((o) => o.text.text)).toEqual(['jane.roe@meshlab.de']);
     expect(block(view, 'role').element.type).toBe('static_select');
   });
 
   it('submits the same request as `/permission role <email> <role> <reason>`, and shows rule violations under the field', async () => {
     const cmd = await commandOpeningForm(t, ADMIN, 'role workspace:meshlab', '/permission');
     const opened = await cmd.opened();
-    const unchanged = await submitOpened(t, opened, ADMIN, { email: { option: 'jane.roe@meshlab.de' }, role: { option: 'MEMBER' }, reason: null });
+    const unchanged = await submitOpened(t, opened, ADMIN, { user: await pickPerson(t, opened.args.view, ADMIN, 'jane.roe@meshlab.de'), role: { option: 'MEMBER' }, reason: null });
     expect(unchanged.json).toEqual({ response_action: 'errors', errors: { role: expect.stringMatching(/Nothing to change/) } });
-    const sent = await submitOpened(t, opened, ADMIN, { email: { option: 'jane.roe@meshlab.de' }, role: { option: 'ADMIN' }, reason: 'runs the inventory now' });
+    const sent = await submitOpened(t, opened, ADMIN, { user: await pickPerson(t, opened.args.view, ADMIN, 'jane.roe@meshlab.de'), role: { option: 'ADMIN' }, reason: 'runs the inventory now' });
     expect(sent.text).toBe('');
     expect(await t.answer(cmd.responseId)).toMatch(/Change the role of jane.roe@meshlab.de to ADMIN\) was sent to <#CAPPROVALS>/);
     const r = await posted('Change the role of jane.roe@meshlab.de to ADMIN');

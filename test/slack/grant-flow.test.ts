@@ -12,6 +12,7 @@ import { addTechnicalUser } from '../api/api-client.js';
 import { ADMIN, ADMIN2, APPROVALS, APPROVER1, OUTSIDER, SIGNING_SECRET, startTestApp, TEAM, TEAM2, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { blockActionBody, postSigned } from '../helpers/slack-requests.js';
 import { clickInHome, commandOpeningForm, openHome, submitOpened } from '../helpers/views.js';
+import { pickPerson } from '../helpers/slack-options.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -123,7 +124,7 @@ describe('asking for a role for a time', () => {
     const select = opened.args.view.blocks.find((b: any) => b.block_id === 'duration').element;
     expect(select.options.map((o: any) => o.value)).toEqual(['permanent', '1h', '4h', '1d', '3d', '1w']);
     expect(select.initial_option.value).toBe('permanent');
-    const sent = await submitOpened(t, opened, ADMIN, { email: { option: 'john.doe@meshlab.de' }, role: { option: 'ADMIN' }, duration: { option: '1d' }, reason: null });
+    const sent = await submitOpened(t, opened, ADMIN, { user: await pickPerson(t, opened.args.view, ADMIN, 'john.doe@meshlab.de'), role: { option: 'ADMIN' }, duration: { option: '1d' }, reason: null });
     expect(sent.text).toBe('');
     const reply = await t.answer(cmd.responseId);
     expect(reply).toMatch(/Grant john.doe@meshlab.de the role ADMIN for 1 day from when it is applied/);
@@ -137,7 +138,7 @@ describe('asking for a role for a time', () => {
     await t.store.workspaces.upsert({ ...ws, policy: { ...ws.policy, temporaryOnlyRoles: ['ADMIN'] } });
     try {
       const opened = await (await commandOpeningForm(t, ADMIN, 'role', '/permission')).opened();
-      const sent = await submitOpened(t, opened, ADMIN, { email: { option: 'jane.roe@meshlab.de' }, role: { option: 'ADMIN' }, duration: { option: 'permanent' }, reason: null });
+      const sent = await submitOpened(t, opened, ADMIN, { user: await pickPerson(t, opened.args.view, ADMIN, 'jane.roe@meshlab.de'), role: { option: 'ADMIN' }, duration: { option: 'permanent' }, reason: null });
       expect(sent.json).toEqual({ response_action: 'errors', errors: { duration: expect.stringMatching(/ADMIN may only be granted for a time: add "for <duration>" \(1 minute to 1 week\)/) } });
       const typed = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN')).responseId);
       expect(typed).toMatch(/ADMIN may only be granted for a time/);

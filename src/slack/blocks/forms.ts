@@ -21,8 +21,8 @@ import { clipMrkdwn, context, plainText, section, SLACK_LIMITS, typed } from './
 
 type Block = types.KnownBlock;
 const DAY = 86_400_000;
-/** Slack shows at most 100 options in a static select. */
-export const MAX_OPTIONS = 100;
+/** How many characters Slack waits for before it asks for the people matching them. */
+export const PERSON_QUERY_MIN = 1;
 
 const plain = (text: string) => plainText(text);
 const option = (value: string, text = value): types.PlainTextOption => ({ text: plainText(text, SLACK_LIMITS.option), value });
@@ -72,24 +72,23 @@ export function techuserCreateForm(ws: Workspace, meta: FormMetadata, now: Date)
 }
 
 /**
- * `/permission role`: a user of the workspace, the new role and a reason. The user is chosen from
- * a select of their emails when there are at most MAX_OPTIONS (Slack's limit); in a bigger
- * workspace, or one with none, the email is typed, and checked when the form is sent.
+ * `/permission role`: a person of the workspace, the new role and a reason. The person is picked
+ * with an external select that searches the workspace's people as one types (listeners/options/
+ * people.ts answers it); its value is their user id, checked again when the form is sent. One
+ * picker for every size of workspace: the static select (up to 100) and the typed email (past 100)
+ * it replaces were two ways in, one of which carried typed text.
  */
-export function permissionRoleForm(ws: Workspace, emails: string[], meta: FormMetadata): types.ModalView {
-  const listed = emails.filter((e) => e.length <= 150);
-  const user: Block = listed.length > 0 && listed.length <= MAX_OPTIONS
-    ? { type: 'input', block_id: fields.EMAIL, label: plain('User'), element: { type: 'static_select', action_id: VALUE, placeholder: plain('Choose a user'), options: listed.map((e) => option(e)) } }
-    : textInput(fields.EMAIL, 'User email', {
-      placeholder: 'jane.doe@example.com', max: 254,
-      ...(listed.length > 0 && { hint: `${ws.name.slice(0, 100)} has ${emails.length} users, too many to list here: type the email.` }),
-    });
+export function permissionRoleForm(ws: Workspace, meta: FormMetadata): types.ModalView {
   return {
     type: 'modal', callback_id: forms.PERMISSION_ROLE, private_metadata: encodeMetadata(meta),
     title: plain('Change a role'), submit: plain('Request'), close: plain('Cancel'),
     blocks: [
       intro(`Workspace *${typed(ws.name)}*. An approver in <#${ws.slack.approvalsChannel}> decides.`),
-      user,
+      {
+        type: 'input', block_id: fields.USER, label: plain('User'),
+        element: { type: 'external_select', action_id: VALUE, placeholder: plain('Type a name or an email'), min_query_length: PERSON_QUERY_MIN },
+        hint: plain('Type the first letters of a name or an email; up to 100 people are listed.'),
+      },
       { type: 'input', block_id: fields.ROLE, label: plain('New role'), element: roleSelect() },
       durationInput(maxGrantHours(ws.policy) * 60),
       textInput(fields.REASON, 'Reason', { optional: true, multiline: true, max: 500 }),

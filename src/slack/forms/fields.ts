@@ -8,7 +8,6 @@ import { MAX_REJECTION_REASON } from '../../app/rejections.js';
 import { Codes, type DomainError } from '../../domain/errors.js';
 import { parseDuration } from '../../domain/grant.js';
 import { ROLES } from '../../domain/permission.js';
-import { isEmail } from '../../domain/user.js';
 import type { InputState } from '../view-schemas.js';
 import { fields, VALUE, type FieldId } from './ids.js';
 
@@ -73,7 +72,8 @@ const duration = z
   .transform((v) => (v === PERMANENT ? null : parseDuration(v)));
 
 export const PermissionRoleFields = z.object({
-  [fields.EMAIL]: z.string({ error: 'Choose a user.' }).trim().refine(isEmail, 'That is not an email address.'),
+  // The picked person's user id (an option value of ours; still checked against the workspace).
+  [fields.USER]: z.string({ error: 'Choose a user.' }).regex(/^[A-Za-z0-9-]{1,100}$/, 'Choose a user from the list.'),
   [fields.ROLE]: role,
   // Absent from forms opened before durations existed: permanent, as they were.
   [fields.DURATION]: duration.optional().transform((v) => v ?? null),

@@ -23,6 +23,8 @@ export const fields = {
   CUSTOMER_ROLES: 'customer_roles',
   ACES: 'aces',
   EMAIL: 'email',
+  /** A person picked by the external select of `/permission role` (the value is their user id). */
+  USER: 'user',
   REASON: 'reason',
   DURATION: 'duration',
   OWNER: 'owner',

@@ -48,11 +48,15 @@ describe('grantExtendForm', () => {
 });
 
 describe('permissionRoleForm', () => {
-  it('lists the users by email in a select, with a role and an optional reason', () => {
-    const view = permissionRoleForm(ws, ['a@x.de', 'b@x.de'], { workspaceId: 'ws-1' });
+  it('picks the person with a select that searches as one types, then a role, a duration and an optional reason', () => {
+    const view = permissionRoleForm(ws, { workspaceId: 'ws-1' });
     expect(view.private_metadata).toBe('{"workspaceId":"ws-1"}');
     expect(view.blocks.slice(1)).toEqual([
-      { type: 'input', block_id: 'email', label: plain('User'), element: { type: 'static_select', action_id: 'value', placeholder: plain('Choose a user'), options: [{ text: plain('a@x.de'), value: 'a@x.de' }, { text: plain('b@x.de'), value: 'b@x.de' }] } },
+      {
+        type: 'input', block_id: 'user', label: plain('User'),
+        element: { type: 'external_select', action_id: 'value', placeholder: plain('Type a name or an email'), min_query_length: 1 },
+        hint: plain('Type the first letters of a name or an email; up to 100 people are listed.'),
+      },
       { type: 'input', block_id: 'role', label: plain('New role'), element: roles },
       {
         type: 'input', block_id: 'duration', label: plain('For how long'),
@@ -65,22 +69,8 @@ describe('permissionRoleForm', () => {
 
   it('offers only the durations the workspace allows (maxGrantHours)', () => {
     const short = { ...ws, policy: { ...ws.policy, maxGrantHours: 24 } };
-    const select = (permissionRoleForm(short, ['a@x.de'], { workspaceId: 'ws-1' }).blocks[3] as any).element;
+    const select = (permissionRoleForm(short, { workspaceId: 'ws-1' }).blocks[3] as any).element;
     expect(select.options.map((o: any) => o.value)).toEqual(['permanent', '1h', '4h', '1d']);
-  });
-
-  it('asks for the email instead when there are more users than a select can list, or none', () => {
-    const emails = Array.from({ length: 101 }, (_, i) => `user${String(i).padStart(3, '0')}@x.de`);
-    expect(permissionRoleForm(ws, emails.slice(0, 100), { workspaceId: 'ws-1' }).blocks[1]).toMatchObject({ element: { type: 'static_select' } });
-    const view = permissionRoleForm(ws, emails, { workspaceId: 'ws-1' });
-    expect(view.blocks[1]).toEqual({
-      type: 'input', block_id: 'email', label: plain('User email'), optional: false,
-      element: { type: 'plain_text_input', action_id: 'value', multiline: false, max_length: 254, placeholder: plain('jane.doe@example.com') },
-      hint: plain(`${ws.name} has 101 users, too many to list here: type the email.`),
-    });
-    expect(view.blocks).toHaveLength(5);
-    expect((permissionRoleForm(ws, [], { workspaceId: 'ws-1' }).blocks[1] as any).element.type).toBe('plain_text_input');
-    expect((permissionRoleForm(ws, [], { workspaceId: 'ws-1' }).blocks[1] as any).hint).toBeUndefined();
   });
 });
 

@@ -6,7 +6,8 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { z } from 'zod';
-import { isDomainError } from '../../../domain/errors.js';
+import { isDomainError, type DomainError } from '../../../domain/errors.js';
+import type { Workspace } from '../../../domain/workspace.js';
 import type { NewRequest } from '../../../domain/request.js';
 import type { SlackDeps } from '../../deps.js';
 import { fieldOf } from '../../forms/fields.js';
@@ -24,7 +25,13 @@ export interface RequestFormSpec<S extends z.ZodType> {
   fields: S;
   /** Where an error that belongs to no field in particular is shown (Slack needs an input block). */
   firstField: FieldId;
-  toRequest(fields: z.output<S>): { request: NewRequest; reason: string | null };
+  /**
+   * The request the fields make. It may read the store (a picked person's email, from their id)
+   * and throw a DomainError, shown under its field like a broken rule.
+   */
+  toRequest(fields: z.output<S>, at: { deps: SlackDeps; ws: Workspace }): { request: NewRequest; reason: string | null } | Promise<{ request: NewRequest; reason: string | null }>;
+  /** Which field a DomainError is shown under (default: fieldOf's choice). */
+  fieldOf?(err: DomainError): FieldId;
 }
 
 export function requestFormSubmitted<S extends z.ZodType>(deps: SlackDeps, spec: RequestFormSpec<S>) {
@@ -32,18 +39,20 @@ export function requestFormSubmitted<S extends z.ZodType>(deps: SlackDeps, spec:
     const read = await readSubmission(deps, { ack, body }, spec.name, FormMetadata, spec.fields);
     if (!read) return;
     const { user, team, meta, fields } = read;
-    const { request, reason } = spec.toRequest(fields);
     const ws = await deps.store.workspaces.findById(meta.workspaceId);
     if (!ws || ws.slack.teamId !== team) {
       await ack({ response_action: 'errors', errors: { [spec.firstField]: 'That workspace is not (or no longer) configured for this Slack team.' } });
       return;
     }
+    let request: NewRequest;
+    let reason: string | null;
     try {
+      ({ request, reason } = await spec.toRequest(fields, { deps, ws }));
       await deps.requests.validate({ workspace: ws, requester: user, request });
     } catch (err) {
       if (isDomainError(err)) {
-        errorText(err, deps.log, { user, team, form: spec.name, kind: request.kind });
-        await ack({ response_action: 'errors', errors: { [fieldOf(err, spec.firstField)]: err.message } });
+        errorText(err, deps.log, { user, team, form: spec.name });
+        await ack({ response_action: 'errors', errors: { [spec.fieldOf?.(err) ?? fieldOf(err, spec.firstField)]: err.message } });
         return;
       }
       await ack();
