@@ -29,6 +29,8 @@ import { grantExtendForm, permissionRoleForm, rejectForm, techuserCreateForm } f
 import { grantButtons, grantEndedText, grantsListText, homeGrantBlock } from '../../../src/slack/blocks/grants.js';
 import { homeView } from '../../../src/slack/blocks/home.js';
 import { permissionListText } from '../../../src/slack/blocks/permissions.js';
+import { noPersonOptions, personOptions } from '../../../src/slack/blocks/people.js';
+import { optionsAnswerError } from '../../helpers/options-limits.js';
 import { breakGlassReviewBlocks, breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '../../../src/slack/blocks/policy.js';
 import { approvalRequestBlocks, reminderText, requestText, requesterDmBlocks, requesterText } from '../../../src/slack/blocks/request.js';
 import { reviewKeptText, reviewOverdueText, reviewQuestionBlocks, techuserOwnerForm } from '../../../src/slack/blocks/reviews.js';
@@ -168,6 +170,11 @@ const CASES: Record<string, () => Out[]> = {
   homeGrantBlock: () => [[homeGrantBlock(GRANTS[0]!, NOW)]],
   homeView: () => [homeView([home(true, true), home(true, false), home(false, true)], 'UA1', NOW, typed(TEXT)), homeView([], 'UX', NOW)],
   permissionListText: () => [permissionListText(ws, VIEWS, ` matching "${typed(TEXT)}"`), permissionListText(ws, VIEWS.slice(0, 40), '')],
+  personOptions: () => [
+    personOptions({ people: Array.from({ length: 150 }, (_, i) => ({ userId: `${ID.slice(0, 30)}${i}`, email: EMAIL, firstName: evilText(200), lastName: evilText(200), userName: U, note: 'MEMBER, ACTIVE' })), total: 10_000 }),
+    personOptions({ people: [{ userId: ID, email: 'a@x.de', firstName: '', lastName: '', userName: '', note: 'VIEWER, INVITED' }], total: 1 }),
+  ],
+  noPersonOptions: () => [noPersonOptions()],
   breakGlassReviewBlocks: () => [breakGlassReviewBlocks(BREAK_GLASS)],
   breakGlassUsedText: () => REQUESTS.map((r) => breakGlassUsedText(r, ws)),
   breakGlassUnreviewedText: () => REQUESTS.map((r) => breakGlassUnreviewedText(r, ws, 5)),
@@ -265,6 +272,10 @@ function problems(name: string, out: Out): string[] {
       for (const k of ['title', 'submit', 'close']) walkText(`the modal ${k}`, o[k], LIMIT.title);
       const err = blockKitError('views.open', { view: o });
       if (err) found.push(`${name}: the fake Slack refuses the view: ${err}`);
+    } else if (o?.options || o?.option_groups) {
+      // An options answer (block_suggestion): what Slack accepts of one, as the fake Slack checks it.
+      const err = optionsAnswerError(200, 0, o);
+      if (err) found.push(`${name}: Slack would refuse the options: ${err}`);
     } else if (o?.blocks) {
       walk(o.text);
       walkBlocks(o.blocks, 50);
