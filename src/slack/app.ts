@@ -28,6 +28,7 @@ import {
 } from './listeners/views/request-forms.js';
 import { fields, forms } from './forms/ids.js';
 import { personOptionsListener } from './listeners/options/people.js';
+import { permissionPageAction } from './listeners/actions/permission-page.js';
 import { REQUEST_ROLE_STEP, requestRoleStep } from './listeners/functions/request-role.js';
 import { ACCESS_REVIEW_ACTIONS, accessReviewAction } from './listeners/actions/access-review.js';
 
@@ -54,6 +55,9 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   app.command('/permission', withForm(deps, permissionRoleCommand, permissionCommand(deps)));
   app.command('/techuser', withForm(deps, techuserCreateCommand, techuserCommand(deps)));
   app.action(ids.APPROVE, decideAction(deps, 'approve'));
+  // Previous and Next under a /permission list page.
+  app.action(ids.PERMISSION_LIST_PREVIOUS, permissionPageAction(deps));
+  app.action(ids.PERMISSION_LIST_NEXT, permissionPageAction(deps));
   // Reject asks for a reason first; the form's submission decides.
   app.action(ids.REJECT, rejectAction(deps));
   app.view(forms.REJECT, rejectSubmitted(deps));

@@ -24,4 +24,7 @@ export const ids = {
   ACCESS_REVIEW_ARCHIVE: 'keywarden.accessreview.archive',
   ACCESS_REVIEW_KEEP_PAGE: 'keywarden.accessreview.keep_page',
   ACCESS_REVIEW_PAGE: 'keywarden.accessreview.page',
+  /** Under a `/permission list` page; value: the page and filter (slack/permission-pages.ts). */
+  PERMISSION_LIST_PREVIOUS: 'keywarden.permissions.previous',
+  PERMISSION_LIST_NEXT: 'keywarden.permissions.next',
 } as const;

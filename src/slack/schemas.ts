@@ -57,3 +57,14 @@ export const TokenButton = z
     actions: z.array(z.object({ value: z.uuid() })).min(1),
   })
   .transform((b) => ({ userId: b.user.id, teamId: b.team?.id ?? b.user.team_id ?? '', technicalUserId: b.actions[0]!.value }));
+
+/** A click on Previous or Next under a `/permission list` page; the value names the page (permission-pages.ts). */
+export const ListPageButton = z
+  .object({
+    type: z.literal('block_actions'),
+    user: z.object({ id: slackId, team_id: slackId.optional() }),
+    team: z.object({ id: slackId }).nullish(),
+    actions: z.array(z.object({ value: z.string().max(2000) })).min(1),
+    response_url: z.url(),
+  })
+  .transform((b) => ({ userId: b.user.id, teamId: b.team?.id ?? b.user.team_id ?? '', value: b.actions[0]!.value }));

@@ -145,6 +145,7 @@ export function blockKitError(method: string, args: Record<string, any>): string
     if (b?.type === 'context' && (b.elements?.length > 10 || b.elements?.some((e: any) => long(e, 3000)))) return 'invalid_blocks';
     for (const e of [...(b?.elements ?? []), ...(b?.accessory ? [b.accessory] : [])]) {
       if (e?.type === 'button' && typeof e.text?.text === 'string' && e.text.text.length > 75) return 'invalid_blocks';
+      if (e?.type === 'button' && typeof e.value === 'string' && e.value.length > 2000) return 'invalid_blocks';
       if (e?.type === 'static_select' && Array.isArray(e.options) && e.options.length > 100) return 'invalid_blocks';
     }
   }

@@ -12,6 +12,7 @@ import { syncTargets } from '../../src/leanix/sync-targets.js';
 import { RedisSyncState } from '../../src/leanix/sync-state.js';
 import { createLog } from '../../src/log.js';
 import { ADMIN, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
+import { answerWithBlocks } from '../helpers/slack-answers.js';
 import { TestClock } from '../helpers/clock.js';
 import { FakeLeanix } from '../helpers/fake-leanix.js';
 
@@ -67,7 +68,7 @@ describe('the LeanIX mirror in a running Keywarden', () => {
     await nextSync();
     expect(lx.callsTo('GET', /\/workspaces\/[^/]+\/permissions$/).length).toBeGreaterThanOrEqual(1);
     expect(await t.store.users.findByEmail('new.person@meshlab.de')).not.toBeNull();
-    const reply = await t.answer((await t.command(ADMIN, 'list')).responseId);
+    const reply = await answerWithBlocks(t, (await t.command(ADMIN, 'list')).responseId);
     expect(reply).toMatch(/mirror of LeanIX, last synced \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
     expect(reply).toContain('new.person@meshlab.de');
   });

@@ -7,6 +7,7 @@ import type { ChangeRequest } from '../../src/domain/request.js';
 import { forms } from '../../src/slack/forms/ids.js';
 import { ids } from '../../src/slack/ids.js';
 import { ADMIN, ADMIN2, APPROVALS, APPROVER1, APPROVER2, OUTSIDER, startTestApp, TEAM2, WS_ID, WS2_ID, type TestApp } from '../helpers/keywarden.js';
+import { answerWithBlocks } from '../helpers/slack-answers.js';
 import { clickReject, submitOpened } from '../helpers/views.js';
 
 let t: TestApp;
@@ -71,13 +72,13 @@ describe('/permission', () => {
   });
 
   it('lists permissions with a query and a status filter', async () => {
-    const all = await t.answer((await t.command(APPROVER1, 'list')).responseId);
+    const all = await answerWithBlocks(t, (await t.command(APPROVER1, 'list')).responseId);
     expect(all).toContain('john.doe@meshlab.de (John Doe): MEMBER, INVITED');
     expect(all).toContain('jane.roe@meshlab.de');
-    const archived = await t.answer((await t.command(ADMIN, 'list status:archived')).responseId);
+    const archived = await answerWithBlocks(t, (await t.command(ADMIN, 'list status:archived')).responseId);
     expect(archived).toContain('max.muster@meshlab.de');
     expect(archived).not.toContain('jane.roe');
-    const byName = await t.answer((await t.command(ADMIN, 'list Jane workspace:strict', '/permission', { teamId: TEAM2 })).responseId);
+    const byName = await answerWithBlocks(t, (await t.command(ADMIN, 'list Jane workspace:strict', '/permission', { teamId: TEAM2 })).responseId);
     expect(byName).toMatch(/1 permission in strict matching "Jane"/);
   });
 

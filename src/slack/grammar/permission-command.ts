@@ -10,6 +10,7 @@ import {
 import { typed, typedClipped } from '../blocks/typed.js';
 import { BREAK_GLASS_USAGE } from './breakglass.js';
 import { parseRoleChange } from './role-change.js';
+import { MAX_LIST_QUERY } from '../permission-pages.js';
 import { parseReviewCommand, REVIEW_USAGE, type ReviewCommand } from './review-command.js';
 
 export const PERMISSION_USAGE = [
@@ -47,6 +48,8 @@ export function parsePermissionCommand(text: string): PermissionCommand | UsageE
     case 'list': {
       const statusWord = rest.find((w) => /^status:/i.test(w));
       const query = rest.filter((w) => w !== statusWord).join(' ') || undefined;
+      // The query rides in the page buttons' value, which Slack holds to 2,000 characters.
+      if (query && query.length > MAX_LIST_QUERY) return usageError(`A query of at most ${MAX_LIST_QUERY} characters, please: a name or the start of an email is enough.`);
       if (!statusWord) return { ...ws, action: 'list', query };
       const status = statusWord.slice('status:'.length).toUpperCase();
       if (!isPermissionStatus(status)) {

@@ -28,7 +28,8 @@ import { expiryDigestBlocks } from '../../../src/slack/blocks/expiry-digest.js';
 import { grantExtendForm, permissionRoleForm, rejectForm, techuserCreateForm } from '../../../src/slack/blocks/forms.js';
 import { grantButtons, grantEndedText, grantsListText, homeGrantBlock } from '../../../src/slack/blocks/grants.js';
 import { homeView } from '../../../src/slack/blocks/home.js';
-import { permissionListText } from '../../../src/slack/blocks/permissions.js';
+import { permissionListPage } from '../../../src/slack/blocks/permissions.js';
+import { LIST_PAGE_SIZE, MAX_LIST_QUERY } from '../../../src/slack/permission-pages.js';
 import { noPersonOptions, personOptions } from '../../../src/slack/blocks/people.js';
 import { optionsAnswerError } from '../../helpers/options-limits.js';
 import { breakGlassReviewBlocks, breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '../../../src/slack/blocks/policy.js';
@@ -169,7 +170,12 @@ const CASES: Record<string, () => Out[]> = {
   grantsListText: () => [grantsListText(ws, GRANTS, NOW)],
   homeGrantBlock: () => [[homeGrantBlock(GRANTS[0]!, NOW)]],
   homeView: () => [homeView([home(true, true), home(true, false), home(false, true)], 'UA1', NOW, typed(TEXT)), homeView([], 'UX', NOW)],
-  permissionListText: () => [permissionListText(ws, VIEWS, ` matching "${typed(TEXT)}"`), permissionListText(ws, VIEWS.slice(0, 40), '')],
+  permissionListPage: () => [
+    // A full page of the worst emails and names, the longest query, in the middle of 10,000 (both buttons).
+    permissionListPage(ws, { views: VIEWS.slice(0, LIST_PAGE_SIZE), total: 10_000, page: 2, pages: 500, filter: { query: TEXT.slice(0, MAX_LIST_QUERY), status: 'ACTIVE' } }, NOW),
+    permissionListPage(ws, { views: VIEWS.slice(0, 3), total: 3, page: 1, pages: 1, filter: {} }, 'never'),
+    permissionListPage(ws, { views: [], total: 0, page: 1, pages: 1, filter: { query: TEXT.slice(0, MAX_LIST_QUERY) } }),
+  ],
   personOptions: () => [
     personOptions({ people: Array.from({ length: 150 }, (_, i) => ({ userId: `${ID.slice(0, 30)}${i}`, email: EMAIL, firstName: evilText(200), lastName: evilText(200), userName: U, note: 'MEMBER, ACTIVE' })), total: 10_000 }),
     personOptions({ people: [{ userId: ID, email: 'a@x.de', firstName: '', lastName: '', userName: '', note: 'VIEWER, INVITED' }], total: 1 }),
@@ -318,8 +324,8 @@ describe('every Block Kit builder within Slack\'s limits', () => {
     expect(list.length).toBeLessThanOrEqual(40_000);
     expect(list).toMatch(/…and \d+ more that do not fit in one message\.$/);
     expect(historyText(USERNAME, HISTORY)).toMatch(/…and \d+ older entries/);
-    const perms = permissionListText(ws, VIEWS, '');
-    expect(perms).toMatch(/…and \d+ more; narrow it with a query\.$/);
-    expect(Number(/…and (\d+) more/.exec(perms)![1]) + perms.split('\n• ').length - 1).toBe(200);
+    const page = permissionListPage(ws, { views: VIEWS.slice(0, LIST_PAGE_SIZE), total: 10_000, page: 2, pages: 500, filter: {} });
+    expect(JSON.stringify(page.blocks).split('• ').length - 1).toBe(LIST_PAGE_SIZE); // every line of the page, none cut
+    expect(JSON.stringify(page.blocks).length + page.text.length).toBeLessThan(40_000);
   });
 });

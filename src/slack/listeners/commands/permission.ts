@@ -2,16 +2,15 @@
 import { resolveWorkspace } from '../../../app/workspaces.js';
 import { Codes, DomainError } from '../../../domain/errors.js';
 import type { Workspace } from '../../../domain/workspace.js';
-import { isAdmin, isApprover, isConnected } from '../../../domain/workspace.js';
+import { isAdmin, isApprover } from '../../../domain/workspace.js';
 import { GRANTS_LISTED, grantsListText } from '../../blocks/grants.js';
-import { permissionListText } from '../../blocks/permissions.js';
+import { mayList, permissionListAnswer } from '../../permission-list.js';
 import { DRIFT_LISTED, driftListText } from '../../blocks/drift.js';
-import { typed } from '../../blocks/typed.js';
 import type { SlackDeps } from '../../deps.js';
 import { parsePermissionCommand, PERMISSION_USAGE, type PermissionCommand } from '../../grammar/permission-command.js';
 import type { SlashCommand } from '../../schemas.js';
 import { submitText } from './submit-text.js';
-import { slashCommand } from './slash-command.js';
+import { slashCommand, type CommandAnswer } from './slash-command.js';
 import { reviewCommand } from './review.js';
 
 export const permissionCommand = (deps: SlackDeps) =>
@@ -23,7 +22,7 @@ function mayRead(ws: Workspace, user: string, what: string) {
   }
 }
 
-async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Promise<string> {
+async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Promise<CommandAnswer> {
   const ws = await resolveWorkspace(deps.store.workspaces, cmd.team_id, c.workspace);
   switch (c.action) {
     case 'help':
@@ -31,14 +30,9 @@ async function run(deps: SlackDeps, c: PermissionCommand, cmd: SlashCommand): Pr
     case 'grants':
       mayRead(ws, cmd.user_id, 'see its grants');
       return grantsListText(ws, await deps.grants.list(ws.id, GRANTS_LISTED + 1), deps.clock.now());
-    case 'list': {
-      mayRead(ws, cmd.user_id, 'list permissions');
-      const views = await deps.permissions.list(ws.id, { query: c.query, status: c.status });
-      const note = [c.query && ` matching "${typed(c.query)}"`, c.status && ` with status ${c.status}`].filter(Boolean).join('');
-      // A connected workspace's list is its mirror: said, with how fresh it is.
-      const synced = isConnected(ws) && deps.mirror ? ((await deps.mirror.state.lastSynced(ws.id).catch(() => null)) ?? 'never') : null;
-      return permissionListText(ws, views, note, synced);
-    }
+    case 'list':
+      mayList(ws, cmd.user_id);
+      return permissionListAnswer(deps, ws, { ...(c.query && { query: c.query }), ...(c.status && { status: c.status }) }, 1);
     case 'drift': {
       mayRead(ws, cmd.user_id, 'see changes made outside Keywarden');
       const all = deps.mirror ? await deps.mirror.drift.recent(ws.id) : [];

@@ -3,7 +3,7 @@
  * help in the ack itself; otherwise ack at once, do the work, and answer ephemerally through the
  * response_url. Errors become a short message, never a stack trace.
  */
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs, types } from '@slack/bolt';
 import type { SlackDeps } from '../../deps.js';
 import { isUsageError, type UsageError } from '../../grammar/words.js';
 import { refuseMalformed } from '../../refusals.js';
@@ -12,11 +12,14 @@ import { SlashCommand } from '../../schemas.js';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
+/** A command's answer: text, or a message with blocks (a page with buttons) and its fallback text. */
+export type CommandAnswer = string | { text: string; blocks: types.KnownBlock[] };
+
 export interface CommandSpec<C extends { action: string }> {
   name: string;
   usage: string;
   parse(text: string): C | UsageError;
-  run(deps: SlackDeps, command: C, payload: SlashCommand): Promise<string>;
+  run(deps: SlackDeps, command: C, payload: SlashCommand): Promise<CommandAnswer>;
 }
 
 export function slashCommand<C extends { action: string }>(deps: SlackDeps, spec: CommandSpec<C>) {
@@ -37,13 +40,13 @@ export function slashCommand<C extends { action: string }>(deps: SlackDeps, spec
       return;
     }
     await ack();
-    let text: string;
+    let answer: CommandAnswer;
     try {
-      text = await spec.run(deps, parsed, cmd.data);
+      answer = await spec.run(deps, parsed, cmd.data);
     } catch (err) {
-      text = errorText(err, deps.log, { user: cmd.data.user_id, team: cmd.data.team_id, command: spec.name, text: cmd.data.text.slice(0, 200) });
+      answer = errorText(err, deps.log, { user: cmd.data.user_id, team: cmd.data.team_id, command: spec.name, text: cmd.data.text.slice(0, 200) });
     }
-    await respond({ response_type: 'ephemeral', text }).catch((err: unknown) =>
+    await respond({ response_type: 'ephemeral', ...(typeof answer === 'string' ? { text: answer } : answer) }).catch((err: unknown) =>
       deps.log.warn({ err, command: spec.name }, 'could not answer a slash command'),
     );
   };
