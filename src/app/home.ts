@@ -27,8 +27,12 @@ export interface HomeWorkspace {
   pending: ChangeRequest[];
   /** Admins: their own requests in any state, newest first. */
   mine: ChangeRequest[];
+  /** True when more are waiting than `pending` holds (or than was read): the approvals channel has them all. */
+  pendingMore?: boolean;
   /** Technical users with a token, the soonest expiry first. */
   technicalUsers: TechnicalUser[];
+  /** True when the workspace has more technical users than `technicalUsers` holds. */
+  technicalUsersMore?: boolean;
   /** Active grants, soonest end first: approvers all of the workspace's, admins their own. */
   grants: GrantView[];
   /** How many such grants there are in all, when more than `grants` holds (as far as was read). */
@@ -56,9 +60,10 @@ export class HomeService {
     return Promise.all(
       parts.filter((p) => p.admin || p.approver).map(async ({ ws, admin, approver }): Promise<HomeWorkspace> => {
         const [pending, own, technicalUsers, active, owners] = await Promise.all([
-          approver ? this.decidable(ws, userId, now) : [],
+          approver ? this.decidable(ws, userId, now) : { items: [], more: false },
           admin ? store.requests.listByWorkspace(ws.id, { requester: userId, limit: HOME_LIMITS.mine }) : [],
-          store.technicalUsers.listByExpiry(ws.id, HOME_LIMITS.technicalUsers),
+          // One more than shown, to say whether there are more (a workspace may have thousands).
+          store.technicalUsers.listByExpiry(ws.id, HOME_LIMITS.technicalUsers + 1),
           this.subjects.listActive(ws.id, approver ? HOME_LIMITS.grants + 1 : GRANTS_READ),
           store.ownership.listByWorkspace(ws.id),
         ]);
@@ -67,9 +72,11 @@ export class HomeService {
           .map((s) => ({ subject: { type: s.type, id: s.id, label: s.label }, grant: s.grant! }));
         return {
           workspace: ws, isAdmin: admin, isApprover: approver,
-          pending,
+          pending: pending.items,
+          pendingMore: pending.more,
           mine: own,
-          technicalUsers,
+          technicalUsers: technicalUsers.slice(0, HOME_LIMITS.technicalUsers),
+          technicalUsersMore: technicalUsers.length > HOME_LIMITS.technicalUsers,
           grants: grants.slice(0, HOME_LIMITS.grants),
           grantsTotal: grants.length,
           owners: new Map(owners.map((o) => [o.id, o])),
@@ -87,9 +94,13 @@ export class HomeService {
     return (await this.deps.policies.people(named).catch(() => new Set<string>())).has(userId);
   }
 
-  /** Pending requests `userId` may decide now: named by the request's rule, not their own, not past their TTL. */
-  private async decidable(ws: Workspace, userId: string, now: Date): Promise<ChangeRequest[]> {
-    const pending = await this.deps.store.requests.listByWorkspace(ws.id, { status: 'PENDING', limit: HOME_LIMITS.pending * 3 });
+  /**
+   * Pending requests `userId` may decide now: named by the request's rule, not their own, not past
+   * their TTL; `more` when there are more than shown, or more pending than were read.
+   */
+  private async decidable(ws: Workspace, userId: string, now: Date): Promise<{ items: ChangeRequest[]; more: boolean }> {
+    const read = HOME_LIMITS.pending * 3;
+    const pending = await this.deps.store.requests.listByWorkspace(ws.id, { status: 'PENDING', limit: read });
     const mine: ChangeRequest[] = [];
     for (const r of pending) {
       // Past its TTL a request can no longer be decided; the next sweep marks it EXPIRED.
@@ -97,8 +108,8 @@ export class HomeService {
       if (r.expiresAt <= now || r.requester === userId || r.approveAt) continue;
       const deciders = await this.deps.policies.deciders(ws, r, now).catch(() => null);
       if (deciders?.people.has(userId)) mine.push(r);
-      if (mine.length === HOME_LIMITS.pending) break;
+      if (mine.length > HOME_LIMITS.pending) break;
     }
-    return mine;
+    return { items: mine.slice(0, HOME_LIMITS.pending), more: mine.length > HOME_LIMITS.pending || pending.length === read };
   }
 }

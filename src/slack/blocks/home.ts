@@ -54,7 +54,10 @@ function workspaceBlocks(h: HomeWorkspace, userId: string, now: Date): KnownBloc
     context(`You are ${part} of ${typed(ws.name)}. Requests are decided in <#${ws.slack.approvalsChannel}>.`),
   ];
   if (h.isApprover) {
-    blocks.push(section(`*Pending requests* (${h.pending.length})`));
+    // At scale the list is the newest few: said, rather than a count that looks like all of them.
+    blocks.push(section(h.pendingMore
+      ? `*Pending requests* (the ${h.pending.length} newest you may decide; <#${ws.slack.approvalsChannel}> has them all)`
+      : `*Pending requests* (${h.pending.length})`));
     if (h.pending.length === 0) blocks.push(context('Nothing is waiting for a decision.'));
     for (const r of h.pending) blocks.push(...pendingBlocks(r, h, userId));
   }
@@ -65,7 +68,7 @@ function workspaceBlocks(h: HomeWorkspace, userId: string, now: Date): KnownBloc
   }
   blocks.push(...grantBlocks(h, now));
   blocks.push(section(h.technicalUsers.length
-    ? `*Technical users* (nearest expiry first)\n${h.technicalUsers.map((t) => techUserLine(t, now, h.owners)).join('\n')}`
+    ? `*Technical users* (nearest expiry first${h.technicalUsersMore ? `; the ${h.technicalUsers.length} expiring soonest, \`/techuser list\` lists them all` : ''})\n${h.technicalUsers.map((t) => techUserLine(t, now, h.owners)).join('\n')}`
     : '*Technical users*\nNone yet: an admin can create one with `/techuser create`.'));
   return blocks;
 }

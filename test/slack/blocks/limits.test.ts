@@ -146,8 +146,8 @@ const VIEWS: PermissionView[] = Array.from({ length: 200 }, (_, i) => ({
 } as unknown as PermissionView));
 
 const home = (isApprover: boolean, isAdmin: boolean): HomeWorkspace => ({
-  workspace: ws, isAdmin, isApprover, pending: REQUESTS.filter((r) => r.status === 'PENDING'), mine: REQUESTS,
-  technicalUsers: USERS, grants: GRANTS.slice(0, 20), grantsTotal: 101, owners: OWNERS,
+  workspace: ws, isAdmin, isApprover, pending: REQUESTS.filter((r) => r.status === 'PENDING'), pendingMore: true, mine: REQUESTS,
+  technicalUsers: USERS, technicalUsersMore: true, grants: GRANTS.slice(0, 20), grantsTotal: 101, owners: OWNERS,
 });
 const META = { workspaceId: 'ws-1', responseUrl: 'https://hooks.slack.com/x' } as never;
 
