@@ -67,7 +67,7 @@ const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
   oauth_config: { scopes: { bot: string[] } };
   settings: {
     event_subscriptions?: { request_url: string; bot_events: string[] };
-    interactivity: { is_enabled: boolean; request_url: string };
+    interactivity: { is_enabled: boolean; request_url: string; message_menu_options_url?: string };
     socket_mode_enabled: boolean;
   };
 };
@@ -92,6 +92,11 @@ describe('manifest.yml', () => {
     expect(manifest.settings.interactivity.is_enabled).toBe(registered.interactive.length > 0);
   });
 
+  it('has an options load URL because an options listener (an external select) is registered', () => {
+    expect(registered.interactive).toContain('options');
+    expect(manifest.settings.interactivity.message_menu_options_url).toBe('https://YOUR-HOST/slack/events');
+  });
+
   it('requests exactly the bot scopes the called methods, events and commands need', () => {
     const unknown = called.filter((m) => !(m in SCOPES));
     expect(unknown, 'add these methods and their scopes to SCOPES').toEqual([]);
@@ -109,6 +114,7 @@ describe('manifest.yml', () => {
     const urls = [
       ...manifest.features.slash_commands.map((c) => c.url),
       manifest.settings.interactivity.request_url,
+      manifest.settings.interactivity.message_menu_options_url,
       manifest.settings.event_subscriptions?.request_url,
     ];
     expect(new Set(urls)).toEqual(new Set(['https://YOUR-HOST/slack/events']));
