@@ -760,7 +760,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(found?.token?.expiresAt).toBeInstanceOf(Date);
         expect(await store.technicalUsers.findByName('ws-1', t.userName)).toEqual(t);
         expect(await store.technicalUsers.findByName('ws-2', t.userName)).toBeNull();
-        expect(await store.technicalUsers.findByTokenHash(t.token!.hash)).toEqual(t);
+        expect(await store.technicalUsers.findByTokenHash(t.token!.hash!)).toEqual(t);
         expect(await store.technicalUsers.findByTokenHash('0'.repeat(64))).toBeNull();
       });
 
@@ -796,7 +796,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const rotated = await store.technicalUsers.update(t.id, 1, { token, lastRequestId: 'req-9', applied });
         expect(rotated).toEqual({ ...t, token, lastRequestId: 'req-9', applied, version: 2 });
         expect(rotated?.token?.revealBy).toBeInstanceOf(Date);
-        expect(await store.technicalUsers.findByTokenHash(t.token!.hash)).toBeNull();
+        expect(await store.technicalUsers.findByTokenHash(t.token!.hash!)).toBeNull();
         expect(await store.technicalUsers.findByTokenHash(token.hash)).toEqual(rotated);
 
         expect(await store.technicalUsers.update(t.id, 1, { role: 'ADMIN' })).toBeNull();
@@ -826,7 +826,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.technicalUsers.findById(t.id)).toEqual(t);
         expect(await store.technicalUsers.delete(t.id, 4)).toBe(true);
         expect(await store.technicalUsers.findById(t.id)).toBeNull();
-        expect(await store.technicalUsers.findByTokenHash(t.token!.hash)).toBeNull();
+        expect(await store.technicalUsers.findByTokenHash(t.token!.hash!)).toBeNull();
         expect(await store.technicalUsers.delete(t.id, 4)).toBe(false);
         // The name is free again.
         expect(await store.technicalUsers.insert(technicalUser({ userName: t.userName }))).toBe(true);
