@@ -110,7 +110,7 @@ function said(fields: Record<string, unknown>): string {
   if (keys.every((k) => k === 'role' || k === 'expires')) return words(fields);
   return keys.map((k) => {
     const v = String(fields[k] ?? '');
-    if (k === 'description') return `description "${v}"`;
+    if (k === 'description') return v ? `description "${v}"` : 'an empty description';
     if (k in FIELD_WORDS) return `${FIELD_WORDS[k]} ${v ? v.split(',').join(', ') : 'none'}`;
     return `${k} ${v}`;
   }).join(' and ');
