@@ -785,6 +785,17 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.technicalUsers.findById(a.id)).toEqual(a);
       });
 
+      it('any number may have a token held in LeanIX only (no hash), each with its expiry and warning', async () => {
+        const held = (n: number) => ({ hash: null, lastFour: null, createdAt: at(1), expiresAt: at(n), revealBy: null, revokedAt: null, nextWarningAt: at(n - 1), lastWarnedDays: null });
+        const a = technicalUser({ token: held(5) });
+        const b = technicalUser({ token: held(6) });
+        expect(await store.technicalUsers.insert(a)).toBe(true);
+        expect(await store.technicalUsers.insert(b)).toBe(true);
+        expect(await store.technicalUsers.update(a.id, 1, { token: held(7) })).not.toBeNull();
+        expect((await store.technicalUsers.findById(b.id))!.token).toEqual(held(6));
+        expect((await store.technicalUsers.listWarningsDue(at(6), 10)).map((t) => t.id).sort()).toEqual([a.id, b.id].sort());
+      });
+
       it('update is compare-and-set on the version; a replaced token is no longer found', async () => {
         const t = technicalUser();
         await store.technicalUsers.insert(t);
