@@ -2,8 +2,8 @@
  * A technical user's description and token expiry in the mirror of a connected workspace, through
  * the real Keywarden (its sync job on BullMQ), the fake LeanIX over HTTP, the fake Slack and the
  * injected clock: taken in by the sync, shown by /techuser list, warned about before the token
- * expires, a change made in LeanIX recorded once as drift for the digest, and a sync that finds
- * nothing changed writing nothing.
+ * expires, a change made in LeanIX recorded once as drift for the digest (an expired token made to
+ * work again told at once), and a sync that finds nothing changed writing nothing.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
@@ -100,5 +100,19 @@ describe('a technical user\'s description and expiry in the LeanIX mirror', () =
     expect(await t.kw.expiry.scanTokens()).toBe(1);
     const warning = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === 'CNOTIFY' && /API token of technical user ci-bot .* expires/.test(String(c.args.text)));
     expect(JSON.stringify(warning.args.blocks)).toContain('Token (held in LeanIX)');
+  });
+
+  it('an expired token made to work again in LeanIX is told at once: access given anew, as ARCHIVED to ACTIVE is', async () => {
+    const raising = () => t.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === 'CNOTIFY' && String(c.args.text).includes('raising access'));
+    const record = lx.data.technicalUser(botId).record;
+    record.apiTokenData.expiry = new Date(clock.now().getTime() - 2 * DAY).toISOString();
+    await nextSync();
+    expect(raising()).toHaveLength(0);
+    record.apiTokenData.expiry = new Date(clock.now().getTime() + 60 * DAY).toISOString();
+    await nextSync();
+    const post = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === 'CNOTIFY' && String(c.args.text).includes('raising access'));
+    expect(JSON.stringify(post.args.blocks)).toContain('ci-bot');
+    expect(JSON.stringify(post.args.blocks)).toMatch(/expires \d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d/);
+    expect(raising()).toHaveLength(1);
   });
 });
