@@ -51,7 +51,7 @@ export class TechnicalUserChanges implements RequestHandler {
     if (Object.keys(fields).length === 0) {
       throw new DomainError(Codes.TECHUSER_UNCHANGED, `That update changes nothing: ${tu.userName} already has that description, those customer roles and access control entities.`);
     }
-    return seenOf(tu, Object.keys(fields));
+    return seenOf(tu, Object.keys(asked(c.params)));
   }
 
   async carryOut(r: ChangeRequest, ws: Workspace, mayChange: () => void): Promise<string> {

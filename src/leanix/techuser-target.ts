@@ -1,8 +1,10 @@
 /**
- * A technical user's role or token expiry changed in LeanIX (`PUT /technicalusers/{id}` with the
- * object as read and only that attribute changed; the token stays), and its deletion (`DELETE`).
- * The same read, compare, write, read back as permissions (permission-target.ts); a difference
- * from what the approvers saw is drift (`techuser.changed_outside`) and the change is not made.
+ * Technical users in LeanIX. A role, a token expiry date, or the details `/techuser update` takes
+ * (description, customer roles, access control entities) changed with `PUT /technicalusers/{id}`:
+ * the object as read with only those attributes changed (the token stays), after the same read
+ * and compare as permissions (permission-target.ts), then read back; a field LeanIX shows neither
+ * as the approvers saw it nor as the request sets it is drift (`techuser.changed_outside`) and
+ * nothing is changed. A create (marked on the request first), a token replaced, a deletion.
  * In a connected workspace the record's id is LeanIX's id for the technical user.
  */
 import type { Clock, CreateTechnicalUser, DeleteTechnicalUser, MadeToken, Store, UpdateTechnicalUser } from '../app/ports.js';
