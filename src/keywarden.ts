@@ -262,7 +262,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       handlers: {
         permission: new PermissionRequests(permissions, changeTargets),
         techuser: new TechnicalUserRequests({
-          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }), targets: changeTargets,
+          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners, targets: changeTargets }), targets: changeTargets,
         }),
         grant: new GrantRequests({ store, grants, clock }),
       },
