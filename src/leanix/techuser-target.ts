@@ -8,6 +8,7 @@
  * In a connected workspace the record's id is LeanIX's id for the technical user.
  */
 import type { Clock, CreateTechnicalUser, DeleteTechnicalUser, MadeToken, Store, UpdateTechnicalUser } from '../app/ports.js';
+import { ChangedOutsideError } from '../app/ports.js';
 import { LeanixCodes, LeanixError } from './errors.js';
 import { DomainError } from '../domain/errors.js';
 import type { LeanixClient } from './client.js';
@@ -91,7 +92,8 @@ export async function updateInLeanix(client: LeanixClient, deps: { store: Store;
       workspaceId: a.workspace.id, subject: { type: 'technicalUser', id: read.id, label: name },
       expected: drift.expected, found: drift.found, requestId: a.requestId, basis: a.requestId, at: deps.clock.now(),
     });
-    throw new DomainError(LEANIX_APPLY_CODES.CHANGED_OUTSIDE, `LeanIX shows ${said(drift.found)}, not ${said(drift.expected)} as when this was approved; ask again.`);
+    // What LeanIX shows goes with it: a grant's end leaves a role changed there as it is (app/grant-targets.ts).
+    throw new ChangedOutsideError(LEANIX_APPLY_CODES.CHANGED_OUTSIDE, `LeanIX shows ${said(drift.found)}, not ${said(drift.expected)} as when this was approved; ask again.`, drift.found);
   }
   await client.updateTechnicalUser(read.id, bodyOf(read, a.change));
   const back = await client.getTechnicalUser(read.id);

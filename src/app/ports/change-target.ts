@@ -31,7 +31,10 @@ export class ChangedOutsideError extends DomainError {
 export interface SetPermission {
   workspace: Workspace;
   requestId: string;
-  /** When the request was approved: how long an outage may hold it is counted from here. */
+  /**
+   * When the request was approved: how long an outage may hold it is counted from here. Null: no
+   * deadline, the target only says it cannot be reached yet (a grant's end, app/grant-end-held.ts).
+   */
   approvedAt: Date | null;
   user: User;
   /** What the approvers saw when they decided (the request's `seen`, else the record as it is). */
