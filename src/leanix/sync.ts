@@ -142,7 +142,7 @@ export class LeanixSync {
       if (await this.deps.store.permissions.update(m.id, m.version, { lastLogin })) r.written++;
       return;
     }
-    if (changedSince(m.applied, readAt) || (!r.first && (await this.applying(ws, 'permission', label)))) {
+    if (changedSince(m.applied, readAt) || endDue(m.grant, this.deps.clock) || (!r.first && (await this.applying(ws, 'permission', label)))) {
       r.skipped++;
       return;
     }
@@ -201,7 +201,7 @@ export class LeanixSync {
       await this.finishTold(ws, ref, m.applied, r);
       return m.id;
     }
-    if (changedSince(m.applied, readAt) || (!r.first && (await this.applying(ws, 'technicalUser', t.userName)))) {
+    if (changedSince(m.applied, readAt) || endDue(m.grant, this.deps.clock) || (!r.first && (await this.applying(ws, 'technicalUser', t.userName)))) {
       r.skipped++;
       return m.id;
     }
@@ -266,6 +266,13 @@ export class LeanixSync {
 
 /** A change Keywarden made after LeanIX was read: what LeanIX showed is older than the mirror. */
 const changedSince = (applied: AppliedChange[] | undefined, readAt: Date) => (applied ?? []).some((a) => !isDriftId(a.id) && a.at.getTime() >= readAt.getTime());
+
+/**
+ * A grant whose end is due is being ended (its timer, the grant sweep): the end reverts in LeanIX
+ * first and reads LeanIX itself, telling a change made outside from its own revert (app/grants.ts).
+ * Its role in LeanIX may already be back while the mirror still shows the grant, which is no drift.
+ */
+const endDue = (grant: { until: Date } | null | undefined, clock: Clock) => Boolean(grant && grant.until.getTime() <= clock.now().getTime());
 
 /** The mirror's memory of changes with the drift, and a grant's end made with it, added. */
 const withChanges = (applied: AppliedChange[] | undefined, ...changes: Array<AppliedChange | null | undefined>) =>
