@@ -176,6 +176,23 @@ describe('time-bound grants in a connected workspace', () => {
     expect(notices()).toHaveLength(1);
   });
 
+  it('says at once, and once, that an end is held by a revoked API token, and does not keep calling LeanIX for it', async () => {
+    await start({ sweep: 'manual' });
+    const r = await granted(`role ${JANE} ADMIN for 4h`);
+    lx!.revokeApiToken();
+    lx!.expireAccessTokens();
+    clock.advance(4 * HOUR + 60_000);
+    expect(await t!.kw.grants.sweep()).toBe(0);
+    const notice = await waitFor('the notice', async () => notices()[0]);
+    expect(notice.args.text).toMatch(/could not be taken back in LeanIX yet \(Not changed in LeanIX: .*API token was replaced or deleted in LeanIX\.\), so LeanIX still shows ADMIN/);
+    const calls = lx!.calls.length;
+    for (let i = 0; i < 3; i++) expect(await t!.kw.grants.sweep()).toBe(0);
+    expect(lx!.calls.length).toBe(calls); // the connection is known unauthorised: no call is made
+    expect(notices()).toHaveLength(1);
+    expect(await mirrorOf(JANE)).toMatchObject({ role: 'ADMIN', grant: { requestId: r.id } });
+    await expect(t!.kw.grants.endNow(r.id, ADMIN)).rejects.toThrow(/The role was not taken back in LeanIX, so the grant is still active: Not changed in LeanIX/);
+  });
+
   it('finds the start made on a re-run when the answer of LeanIX\'s write was lost before the mirror was written', async () => {
     await start();
     lx!.dropAnswerOfNext(1, { method: 'POST', path: /\/permissions$/ });
