@@ -12,7 +12,7 @@
  * per grant, at once when LeanIX refused or the connection is unauthorised (a person must act),
  * and after 30 minutes past the end for an outage (LeanIX's usual hiccups pass sooner).
  */
-import { isDomainError } from '../domain/errors.js';
+import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import type { Grant } from '../domain/grant.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { Clock, Log, Notifier, Store } from './ports.js';
@@ -41,6 +41,17 @@ export function heldBy(err: unknown): unknown {
   if (isRetryLater(err)) return new GrantEndHeldError('LeanIX is not answering', true);
   if (isDomainError(err)) return new GrantEndHeldError(err.message, false);
   return err;
+}
+
+/**
+ * For whoever clicked to end a grant now (End now, Revert now): a held end in their words, as a
+ * DomainError (the grant is still active); anything else unchanged.
+ */
+export function asRefusal(err: unknown): unknown {
+  if (!isGrantEndHeld(err)) return err;
+  return new DomainError(Codes.GRANT_END_HELD, err.passing
+    ? 'LeanIX is not answering, so the role was not taken back there; the grant is still active. Try again in a minute (at its end Keywarden keeps trying by itself).'
+    : `The role was not taken back in LeanIX, so the grant is still active: ${err.reason}`);
 }
 
 /** Tells the notification channels once per grant that its end is held, when it is time to. Never throws. */

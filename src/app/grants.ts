@@ -14,7 +14,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import { isApprover } from '../domain/workspace.js';
 import { GrantSubjects, type GrantSubject, type SubjectRef } from './grant-subjects.js';
 import { GrantTargets } from './grant-targets.js';
-import { heldBy, isGrantEndHeld, tellEndHeld } from './grant-end-held.js';
+import { asRefusal, heldBy, isGrantEndHeld, tellEndHeld } from './grant-end-held.js';
 import { ConcurrentChangeError } from './permissions.js';
 import { MessageRefusedError, type ChangeTargets, type Clock, type GrantEndedTo, type GrantTimer, type Log, type Notifier, type Store } from './ports.js';
 
@@ -96,10 +96,7 @@ export class GrantService {
     // A click: nothing retries its messages but the grant's own end job, so the end is said to
     // have been made even when a message about it failed.
     const outcome = await this.end(s, grantId, { how: 'ended', by: actor }, { retried: false }).catch((err: unknown) => {
-      if (!isGrantEndHeld(err)) throw err;
-      throw new DomainError(Codes.GRANT_END_HELD, err.passing
-        ? 'LeanIX is not answering, so the role was not taken back there; the grant is still active. Try again in a minute (at its end Keywarden keeps trying by itself).'
-        : `The role was not taken back in LeanIX, so the grant is still active: ${err.message}`);
+      throw asRefusal(err);
     });
     if (outcome !== 'ended' && outcome !== 'already-ended') throw new DomainError(Codes.GRANT_NOT_ACTIVE, 'This grant has already ended.');
     return { label: s.label, revertTo };

@@ -20,7 +20,7 @@ export interface PermissionState { role: Role; status: PermissionStatus }
 /**
  * The target shows something other than what the change was decided on, so it was not made over
  * it: `shows` holds what the target shows of the fields concerned (e.g. `{ role: 'ADMIN' }`), for a
- * caller that must leave the change made outside as it is (a grant's end: leanix/sync.ts, grants.ts).
+ * caller that must leave the change made outside as it is (a grant's end: app/grant-targets.ts).
  */
 export class ChangedOutsideError extends DomainError {
   constructor(code: string, message: string, readonly shows: Record<string, unknown>) {
