@@ -14,7 +14,7 @@ import type { ChangeRequest } from '../domain/request.js';
 import { isApprover } from '../domain/workspace.js';
 import { GrantSubjects, type GrantSubject, type SubjectRef } from './grant-subjects.js';
 import { GrantTargets } from './grant-targets.js';
-import { asRefusal, heldBy, isGrantEndHeld, tellEndHeld } from './grant-end-held.js';
+import { asRefusal, heldBy, isGrantEndHeld, tellEndHeld, type GrantEndHeldError } from './grant-end-held.js';
 import { ConcurrentChangeError } from './permissions.js';
 import { MessageRefusedError, type ChangeTargets, type Clock, type GrantEndedTo, type GrantTimer, type Log, type Notifier, type Store } from './ports.js';
 
@@ -108,12 +108,23 @@ export class GrantService {
    */
   async sweep(limit = 200): Promise<number> {
     let n = 0;
-    for (const { ref, grant } of await this.subjects.listDue(this.deps.clock.now(), limit)) {
+    // A workspace whose LeanIX did not answer for one end is not asked for its other ends this round:
+    // each would wait out the same timeouts and hold up the maintenance jobs behind the sweep.
+    // Its end is held all the same, and said so when it is time to.
+    const notAnswering = new Map<string, GrantEndHeldError>();
+    for (const { ref, workspaceId, grant } of await this.subjects.listDue(this.deps.clock.now(), limit)) {
+      const held = notAnswering.get(workspaceId);
+      if (held) {
+        const s = await this.subjects.findById(ref).catch(() => null);
+        if (s?.grant) await this.tellHeld(s, held);
+        continue;
+      }
       try {
         if ((await this.end(ref, grant.requestId, { how: 'expired' })) === 'ended') n++;
       } catch (err) {
         // Not made where the truth is (grant-end-held.ts): still due, so the next sweep tries again.
         if (isGrantEndHeld(err)) {
+          if (err.passing) notAnswering.set(workspaceId, err);
           this.deps.log.warn({ grantId: grant.requestId, why: err.reason }, 'a grant end is held: LeanIX did not take the role back yet; the next sweep tries again');
           continue;
         }
@@ -184,7 +195,7 @@ export class GrantService {
   }
 
   /** The notification channels told once that this grant's end is held (grant-end-held.ts). */
-  private async tellHeld(s: GrantSubject, held: Parameters<typeof tellEndHeld>[4]): Promise<void> {
+  private async tellHeld(s: GrantSubject, held: GrantEndHeldError): Promise<void> {
     const ws = s.grant && (await this.deps.store.workspaces.findById(s.workspaceId).catch(() => null));
     if (ws && s.grant) await tellEndHeld(this.deps, ws, s.label, s.grant, held);
   }
