@@ -91,6 +91,11 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   for (const [id, kind] of ACCESS_REVIEW_ACTIONS) app.action(id, accessReviewAction(deps, kind));
   app.error(async (err) => {
     if (err instanceof ReplayedRequest) return; // refused and logged by the receiver
+    // Installable mode: a request from a Slack workspace Keywarden is not (or no longer) installed on.
+    if ((err as { code?: string }).code === 'slack_bolt_authorization_error') {
+      opts.log.warn({ reason: err.message }, 'refused a Slack request: Keywarden is not installed on its Slack workspace');
+      return;
+    }
     opts.log.error({ err }, 'unhandled error in a Slack listener');
   });
   return app;

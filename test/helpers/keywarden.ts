@@ -73,7 +73,8 @@ export interface TestApp {
   redis: TestRedis;
   store: Store;
   logs: LogCapture;
-  command(userId: string, text: string, command?: string, opts?: { teamId?: string }): Promise<Sent>;
+  /** `enterpriseId`, `isEnterpriseInstall`: a command from a workspace of an Enterprise Grid organisation. */
+  command(userId: string, text: string, command?: string, opts?: { teamId?: string; enterpriseId?: string; isEnterpriseInstall?: boolean }): Promise<Sent>;
   click(actionId: string, value: string, userId: string, opts?: { teamId?: string }): Promise<Sent>;
   /** The ephemeral answer sent to a response_url, waiting for it. */
   answer(responseId: string): Promise<string>;
@@ -126,7 +127,7 @@ async function start(
     async command(userId, text, command = '/permission', o = {}) {
       const responseId = `cmd-${++n}`;
       const responseUrl = slack.responseUrl(responseId);
-      const res = await postSigned(base, slashCommandBody({ command, text, userId, teamId: o.teamId ?? TEAM, responseUrl }), { secret: SIGNING_SECRET });
+      const res = await postSigned(base, slashCommandBody({ command, text, userId, teamId: o.teamId ?? TEAM, responseUrl, ...(o.enterpriseId && { enterpriseId: o.enterpriseId, isEnterpriseInstall: o.isEnterpriseInstall }) }), { secret: SIGNING_SECRET });
       return { ...res, responseId };
     },
     async click(actionId, value, userId, o = {}) {

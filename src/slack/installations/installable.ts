@@ -48,7 +48,10 @@ export function installable(o: {
 }): Installable {
   const { oauth, log } = o;
   const sealer = new JweTokenSealer(o.keywardenSecret, INSTALLATION_SEAL);
-  const clientOptions = { slackApiUrl: o.apiUrl, logger: boltLogger(log) };
+  // Without its debug lines: @slack/web-api writes each request body there, and redacts tokens
+  // but not the client_secret that oauth.v2.access carries.
+  const logger = { ...boltLogger(log), debug: () => {} };
+  const clientOptions = { slackApiUrl: o.apiUrl, logger };
   // The refresh and the code exchange post client_id and client_secret: a client without a token.
   const noToken = new webApi.WebClient(undefined, clientOptions);
   const tokens = new InstallationTokens({
@@ -65,7 +68,7 @@ export function installable(o: {
     installUrlOptions: { scopes: INSTALL_SCOPES },
     // The install path sends the browser straight on to Slack (no landing page of our own).
     directInstall: true,
-    clientOptions, logger: boltLogger(log),
+    clientOptions, logger,
   });
   const done = (res: ServerResponse, status: number, text: string) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);

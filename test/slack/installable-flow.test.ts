@@ -1,0 +1,112 @@
+/**
+ * The installable mode end to end (issue 23): Keywarden started with SLACK_CLIENT_ID,
+ * SLACK_CLIENT_SECRET and SLACK_STATE_SECRET instead of a bot token, installed through the OAuth
+ * flow (GET /slack/install, then Slack's redirect with a code) on several Slack workspaces or org-wide
+ * on an Enterprise Grid organisation; signed commands through the real Bolt app, real BullMQ, the
+ * fake Slack, which knows which token each installation was given and refuses revoked ones.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLog } from '../../src/log.js';
+import { REFRESH_BEFORE_MS } from '../../src/slack/installations/tokens.js';
+import { TestClock } from '../helpers/clock.js';
+import type { SlackCall } from '../helpers/fake-slack.js';
+import { ADMIN, APPROVALS, LogCapture, SIGNING_SECRET, startTestApp, testSeed, type TestApp } from '../helpers/keywarden.js';
+import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
+import { installThroughOAuth, OAUTH_ENV } from '../helpers/slack-install.js';
+import { appUninstalledBody, postSigned, slashCommandBody } from '../helpers/slack-requests.js';
+
+const CLIENT = { id: OAUTH_ENV.SLACK_CLIENT_ID, secret: OAUTH_ENV.SLACK_CLIENT_SECRET };
+
+/** The approval message of the request a command's answer names, as the fake Slack took it. */
+async function approvalPost(t: TestApp, reply: string, timeoutMs = 5000): Promise<SlackCall> {
+  const short = /Request ([0-9a-f]{8})/.exec(reply)?.[1];
+  if (!short) throw new Error(`no request in the answer: ${reply}`);
+  return t.slack.waitFor('chat.postMessage', (c) => !c.failed && c.args.channel === APPROVALS && JSON.stringify(c.args.blocks ?? []).includes(short), timeoutMs);
+}
+
+async function metric(t: TestApp, line: RegExp): Promise<number> {
+  const text = await (await fetch(`${t.kw.url}/metrics`)).text();
+  const m = text.split('\n').find((l) => line.test(l));
+  return m ? Number(m.split(' ').pop()) : 0;
+}
+
+describe('installable mode: two Slack workspaces', () => {
+  let t: TestApp;
+  const clock = new TestClock();
+  beforeAll(async () => {
+    t = await startTestApp({ env: OAUTH_ENV, options: { clock } });
+    t.slack.client = CLIENT;
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('installs each through the OAuth flow, and answers a command in each with its own token', async () => {
+    expect(await installThroughOAuth(t.kw.url!, t.slack, { teamId: 'T1' })).toMatchObject({ status: 200, text: /Keywarden is installed/ });
+    expect((await installThroughOAuth(t.kw.url!, t.slack, { teamId: 'T2' })).status).toBe(200);
+    // The code was exchanged with the app's own client id and secret.
+    const exchanges = t.slack.delivered('oauth.v2.access', (c) => c.args.code !== undefined);
+    expect(exchanges).toHaveLength(2);
+    expect(exchanges.every((c) => c.args.client_id === CLIENT.id && c.args.client_secret === CLIENT.secret)).toBe(true);
+    const tokenOf = (team: string) => [...t.slack.issued].find(([, v]) => v.owner === team)![0];
+    const [t1, t2] = [tokenOf('T1'), tokenOf('T2')];
+    expect(t1).not.toBe(t2);
+    // Nothing readable at rest, nothing in the log.
+    expect(JSON.stringify(await t.store.slackInstallations.findById('T1'))).not.toContain(t1);
+    expect(t.logs.text).not.toContain(t1);
+    expect(t.logs.text).not.toContain(CLIENT.secret);
+
+    const inT1 = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T1' })).responseId);
+    const inT2 = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T2' })).responseId);
+    expect((await approvalPost(t, inT1)).token).toBe(t1);
+    expect((await approvalPost(t, inT2)).token).toBe(t2);
+    // Every Web API call went with a token an installation was given (no single bot token here).
+    const api = t.slack.calls.filter((c) => c.method !== 'response_url' && c.method !== 'oauth.v2.access');
+    expect(api.length).toBeGreaterThan(2);
+    expect(api.filter((c) => !t.slack.issued.has(c.token ?? ''))).toEqual([]);
+  });
+
+  it('refuses a request from a Slack workspace it is not installed on, and a half-done install', async () => {
+    const posts = t.slack.callsTo('chat.postMessage').length;
+    const res = await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T9' });
+    expect(res.status).toBe(200);
+    expect(t.slack.callsTo('chat.postMessage').length).toBe(posts);
+    // A redirect without the browser's state cookie (a forged or replayed link) installs nothing.
+    t.slack.authorizeCode('stolen', { teamId: 'T9' });
+    const forged = await fetch(`${t.kw.url}/slack/oauth_redirect?code=stolen&state=x`);
+    expect(forged.status).toBe(400);
+    expect(await t.store.slackInstallations.findById('T9')).toBeNull();
+  });
+
+  it('uninstalled: its messages are dropped and counted, its records kept, and it answers again once reinstalled', async () => {
+    const ids = (await t.store.requests.listPendingExpired(new Date(Date.now() + 1000 * 3600_000), 100)).map((r) => r.id);
+    expect(ids).toHaveLength(2);
+    const before = await metric(t, /^keywarden_slack_dropped_total\{reason="not_installed"\}/);
+    t.slack.uninstall('T1');
+    const event = await postSigned(t.kw.url!, appUninstalledBody({ teamId: 'T1' }), { secret: SIGNING_SECRET, contentType: 'application/json' });
+    expect(event.status).toBe(200);
+    await expect.poll(() => t.store.slackInstallations.findById('T1'), { timeout: 5000 }).toBeNull();
+    expect(await t.store.slackInstallations.findById('T2')).not.toBeNull();
+
+    // Both requests expire: T1's rewrite and DM find no installation; T2's go out as ever.
+    const callsBefore = t.slack.calls.length;
+    clock.advance(73 * 3600_000);
+    await expect.poll(async () => (await Promise.all(ids.map((id) => t.store.requests.findById(id)))).every((r) => r!.status === 'EXPIRED'), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => metric(t, /^keywarden_slack_dropped_total\{reason="not_installed"\}/), { timeout: 10_000 }).toBeGreaterThanOrEqual(before + 2);
+    const t2Token = [...t.slack.issued].filter(([, v]) => v.owner === 'T2').map(([k]) => k);
+    await t.slack.waitFor('chat.update', (c) => t2Token.includes(c.token ?? ''));
+    // Nothing reached Slack with T1's revoked token; the log says why once per message.
+    expect(t.slack.calls.slice(callsBefore).filter((c) => c.token && t.slack.issued.get(c.token)?.owner === 'T1')).toEqual([]);
+    expect(t.logs.text.match(/dropped a Slack message: Keywarden is not installed/g)!.length).toBeGreaterThanOrEqual(2);
+    // Its Keywarden workspace and requests are kept.
+    expect(await t.store.workspaces.findById(testSeed().workspaces[0]!.id)).not.toBeNull();
+    expect((await Promise.all(ids.map((id) => t.store.requests.findById(id)))).every((r) => r !== null)).toBe(true);
+
+    // Reinstalled: a command there is answered again, with a token of the new installation (the
+    // test clock is 73 hours on, so it is refreshed first).
+    expect((await installThroughOAuth(t.kw.url!, t.slack, { teamId: 'T1' })).status).toBe(200);
+    const again = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T1' })).responseId);
+    expect(t.slack.issued.get((await approvalPost(t, again)).token!)).toEqual({ owner: 'T1', revoked: false });
+  });
+});
