@@ -96,7 +96,7 @@ const SeedWorkspace = z.object({
   slack: z.object({
     teamId: z.string().min(1),
     // Installed org-wide on an Enterprise Grid organisation: its id (E…), whichever of its workspaces teamId names.
-    enterpriseId: z.string().regex(/^E[A-Z0-9]{2,}$/, 'an Enterprise Grid organisation id (E…)').optional(),
+    enterpriseId: z.string().regex(/^E[A-Z0-9]+$/, 'an Enterprise Grid organisation id (E…)').optional(),
     approvalsChannel: z.string().min(1),
     notificationChannels: z.array(z.string().min(1)).default([]),
   }),

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { startKeywarden, type Keywarden } from '../../src/keywarden.js';
 import { createLog } from '../../src/log.js';
 import { REFRESH_BEFORE_MS } from '../../src/slack/installations/tokens.js';
 import { TestClock } from '../helpers/clock.js';
@@ -108,5 +109,89 @@ describe('installable mode: two Slack workspaces', () => {
     expect((await installThroughOAuth(t.kw.url!, t.slack, { teamId: 'T1' })).status).toBe(200);
     const again = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T1' })).responseId);
     expect(t.slack.issued.get((await approvalPost(t, again)).token!)).toEqual({ owner: 'T1', revoked: false });
+  });
+});
+
+describe('installable mode: a token refreshed while two processes send', () => {
+  const PREFIX = 'kwtest-refresh2';
+  const clock = new TestClock();
+  let t: TestApp;
+  let second: Keywarden;
+  beforeAll(async () => {
+    t = await startTestApp({ env: OAUTH_ENV, options: { clock, queuePrefix: PREFIX } });
+    t.slack.client = CLIENT;
+    const config = loadConfig({
+      ...OAUTH_ENV, PORT: '0', MONGODB_URI: 'memory', REDIS_URL: t.redis.url, SLACK_API_URL: t.slack.apiUrl,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET, LOG_LEVEL: 'debug',
+    });
+    second = await startKeywarden(config, { log: createLog('debug', new LogCapture()), store: t.store, queuePrefix: PREFIX, clock });
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await t?.stop();
+  });
+
+  it('refreshes once, and both processes post with the new token', async () => {
+    expect((await installThroughOAuth(t.kw.url!, t.slack, { teamId: 'T1' })).status).toBe(200);
+    const first = [...t.slack.issued.keys()][0]!;
+    // A few minutes before the token expires, a command reaches each process at the same moment.
+    clock.advance(t.slack.tokenLifetimeSeconds * 1000 - REFRESH_BEFORE_MS / 3);
+    const onSecond = async (text: string) => {
+      const responseId = 'second-1';
+      const body = slashCommandBody({ command: '/permission', text, userId: ADMIN, teamId: 'T1', responseUrl: t.slack.responseUrl(responseId) });
+      expect((await postSigned(second.url!, body, { secret: SIGNING_SECRET })).status).toBe(200);
+      return t.answer(responseId);
+    };
+    const [a, b] = await Promise.all([
+      t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN').then((s) => t.answer(s.responseId)),
+      onSecond('role john.doe@meshlab.de ADMIN'),
+    ]);
+    const [postA, postB] = await Promise.all([approvalPost(t, a), approvalPost(t, b)]);
+    const refreshes = t.slack.callsTo('oauth.v2.access').filter((c) => c.args.grant_type === 'refresh_token');
+    expect(refreshes).toHaveLength(1);
+    expect(refreshes[0]!.failed).toBeUndefined();
+    const fresh = String(refreshes[0]!.result!.access_token);
+    expect(fresh).not.toBe(first);
+    expect([postA.token, postB.token]).toEqual([fresh, fresh]);
+    // Nothing Slack refused on the way.
+    expect(t.slack.calls.filter((c) => c.failed)).toEqual([]);
+  });
+});
+
+describe('installable mode: installed org-wide on an Enterprise Grid organisation', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // Both Keywarden workspaces live in Slack workspaces (T1, T2) of organisation E1.
+    const seed = testSeed();
+    for (const ws of seed.workspaces) (ws.slack as { enterpriseId?: string }).enterpriseId = 'E1';
+    t = await startTestApp({ env: OAUTH_ENV, seed });
+    t.slack.client = CLIENT;
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('answers commands from two workspaces of the organisation with its one token, as each names the organisation', async () => {
+    expect((await installThroughOAuth(t.kw.url!, t.slack, { enterpriseId: 'E1', orgWide: true })).status).toBe(200);
+    expect(await t.store.slackInstallations.findById('E1')).toMatchObject({ isEnterpriseInstall: true, teamId: null, enterpriseId: 'E1' });
+    const org = [...t.slack.issued].find(([, v]) => v.owner === 'E1')![0];
+    const grid = { enterpriseId: 'E1', isEnterpriseInstall: true };
+    const inT1 = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T1', ...grid })).responseId);
+    const inT2 = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T2', ...grid })).responseId);
+    expect((await approvalPost(t, inT1)).token).toBe(org);
+    expect((await approvalPost(t, inT2)).token).toBe(org);
+    // Never assumed: the same team naming no organisation, or another one, is not installed.
+    const posts = t.slack.callsTo('chat.postMessage').length;
+    await t.command(ADMIN, 'role jane.roe@meshlab.de VIEWER', '/permission', { teamId: 'T1' });
+    await t.command(ADMIN, 'role jane.roe@meshlab.de VIEWER', '/permission', { teamId: 'T1', enterpriseId: 'E2', isEnterpriseInstall: true });
+    await expect.poll(() => t.logs.text.match(/refused a Slack request: Keywarden is not installed/g)?.length ?? 0).toBe(2);
+    expect(t.slack.callsTo('chat.postMessage').length).toBe(posts);
+  });
+
+  it('tokens_revoked for the organisation removes the org-wide install', async () => {
+    t.slack.uninstall('E1');
+    const event = appUninstalledBody({ enterpriseId: 'E1', orgWide: true, kind: 'tokens_revoked' });
+    expect((await postSigned(t.kw.url!, event, { secret: SIGNING_SECRET, contentType: 'application/json' })).status).toBe(200);
+    await expect.poll(() => t.store.slackInstallations.findById('E1'), { timeout: 5000 }).toBeNull();
   });
 });

@@ -72,7 +72,7 @@ export class OutboundDelivery {
    * when there is nothing to send.
    */
   async prepare(m: OutboundMessage, known: Known = {}): Promise<Prepared | null> {
-    const client = (a: SlackAddress): SlackMessages => this.deps.clients.for(a.teamId, a.enterpriseId ?? null);
+    const clientFor = (a: SlackAddress): SlackMessages => this.deps.clients.for(a.teamId, a.enterpriseId ?? null);
     // The installation that speaks for a workspace's Slack workspace (its organisation's, org-wide).
     const from = (ws: Workspace) => ({ teamId: ws.slack.teamId, enterpriseId: ws.slack.enterpriseId ?? null });
     const post = (at: { teamId: string; enterpriseId: string | null }, args: webApi.ChatPostMessageArguments): Prepared => {
@@ -80,7 +80,8 @@ export class OutboundDelivery {
       return {
         address,
         send: async () => {
-          await client(address).chat.postMessage(args);
+          const client = clientFor(address);
+          await client.chat.postMessage(args);
           return null;
         },
       };
@@ -94,7 +95,8 @@ export class OutboundDelivery {
         return {
           address,
           send: async () => {
-            const res = await client(address).chat.postMessage({ channel: ws.slack.approvalsChannel, text: requestText(r, ws), blocks: approvalRequestBlocks(r, ws) });
+            const client = clientFor(address);
+            const res = await client.chat.postMessage({ channel: ws.slack.approvalsChannel, text: requestText(r, ws), blocks: approvalRequestBlocks(r, ws) });
             if (!res.channel || !res.ts) throw new Error('chat.postMessage returned no channel or ts');
             return { channel: res.channel, ts: res.ts };
           },
@@ -107,7 +109,7 @@ export class OutboundDelivery {
         return {
           address,
           send: async () => {
-            await this.rewrite(client(address), found);
+            await this.rewrite(clientFor(address), found);
             return null;
           },
         };
@@ -120,7 +122,7 @@ export class OutboundDelivery {
         return {
           address,
           send: async () => {
-            await this.tellRequester(client(address), found.r, found.ws);
+            await this.tellRequester(clientFor(address), found.r, found.ws);
             return null;
           },
         };
@@ -199,7 +201,8 @@ export class OutboundDelivery {
           send: async () => {
             const home = await new HomeService(this.deps).forUser(m.teamId, m.userId);
             const reviews = (await this.deps.reviewHome?.(m.teamId, m.userId)) ?? [];
-            await client(address).views.publish({ user_id: m.userId, view: homeView(home, m.userId, this.deps.clock.now(), m.notice, reviews) });
+            const client = clientFor(address);
+            await client.views.publish({ user_id: m.userId, view: homeView(home, m.userId, this.deps.clock.now(), m.notice, reviews) });
             return null;
           },
         };
