@@ -59,6 +59,7 @@ import { BreakGlassService } from './app/break-glass.js';
 import { Escalations } from './app/escalation.js';
 import { createSlackClient, SlackNotInstalledError, type SlackClientBounds } from './slack/slack-client.js';
 import { SlackClients } from './slack/installations/clients.js';
+import { workspaceScope } from './slack/installations/context.js';
 import { installable, slackOAuth } from './slack/installations/installable.js';
 import { openStore } from './store/index.js';
 import { listenForOperations, operationsRoutes } from './http/operations.js';
@@ -214,7 +215,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       pace: { turn: (): Promise<boolean> => outbound.acquire(groupsAddress, 10_000), limited: (s: number): Promise<void> => outbound.limited(groupsAddress, s) },
     });
     stops.push(async () => directory.close());
-    const policies = new Policies(directory);
+    const policies = new Policies(directory, workspaceScope);
     const delivery = new OutboundDelivery({
       clients: slackClients, store, clock, log, policies,
       // The reveal deadline shown in the DM is the one the token was sealed with.
@@ -256,7 +257,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     // second), where the outbound path's client fails at once and queues the message instead.
     const peopleClient = createSlackClient({ token: botToken, apiUrl: config.SLACK_API_URL, log, bounds: { ...opts.slackClientBounds, rateLimitRetries: 2, maxRetryAfterSeconds: 5 } });
     const people = new SlackPeople({ client: new SlackClients(peopleClient, installs ? installs.tokens : null).current(), redis: producer, clock, log });
-    const identities = new Identities({ people, log });
+    const identities = new Identities({ people, log, scope: workspaceScope });
     const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies, identities });
     const escalations = new Escalations({ store, clock, log, notifier });
     const applyQueuePort = new BullApplyQueue(applyQueue);

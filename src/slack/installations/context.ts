@@ -24,3 +24,10 @@ export const slackContext = {
     return storage.getStore();
   },
 };
+
+/** The app's SlackScope (app/ports/slack-scope.ts): a workspace's Slack calls in its Slack workspace's context. */
+export const workspaceScope = {
+  within<T>(ws: { slack: { teamId: string; enterpriseId?: string } }, fn: () => Promise<T>): Promise<T> {
+    return slackContext.run({ teamId: ws.slack.teamId, enterpriseId: ws.slack.enterpriseId ?? null }, fn);
+  },
+};

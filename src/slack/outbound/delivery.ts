@@ -24,6 +24,7 @@ import { breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '..
 import type { webApi } from '@slack/bolt';
 import type { SlackMessages } from '../slack-client.js';
 import type { SlackClients } from '../installations/clients.js';
+import { slackContext } from '../installations/context.js';
 import type { SlackAddress } from './lanes.js';
 import type { OutboundMessage } from './messages.js';
 import type { types } from '@slack/bolt';
@@ -72,6 +73,12 @@ export class OutboundDelivery {
    * when there is nothing to send.
    */
   async prepare(m: OutboundMessage, known: Known = {}): Promise<Prepared | null> {
+    const p = await this.prepared(m, known);
+    // What rendering calls on Slack (a user group's members for a Home tab) goes with the message's installation.
+    return p && { address: p.address, send: () => slackContext.run({ teamId: p.address.teamId, enterpriseId: p.address.enterpriseId ?? null }, p.send) };
+  }
+
+  private async prepared(m: OutboundMessage, known: Known): Promise<Prepared | null> {
     const clientFor = (a: SlackAddress): SlackMessages => this.deps.clients.for(a.teamId, a.enterpriseId ?? null);
     // The installation that speaks for a workspace's Slack workspace (its organisation's, org-wide).
     const from = (ws: Workspace) => ({ teamId: ws.slack.teamId, enterpriseId: ws.slack.enterpriseId ?? null });
