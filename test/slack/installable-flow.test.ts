@@ -15,8 +15,10 @@ import type { SlackCall } from '../helpers/fake-slack.js';
 import { ADMIN, APPROVALS, LogCapture, SIGNING_SECRET, startTestApp, testSeed, type TestApp } from '../helpers/keywarden.js';
 import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 import { installThroughOAuth, OAUTH_ENV } from '../helpers/slack-install.js';
-import { appUninstalledBody, postSigned, slashCommandBody } from '../helpers/slack-requests.js';
+import { appHomeOpenedBody, appUninstalledBody, postSigned, slashCommandBody } from '../helpers/slack-requests.js';
 
+const GROUP = 'S0DECIDERS';
+const MEMBER = 'UGROUPMEMBER';
 const CLIENT = { id: OAUTH_ENV.SLACK_CLIENT_ID, secret: OAUTH_ENV.SLACK_CLIENT_SECRET };
 
 /** The approval message of the request a command's answer names, as the fake Slack took it. */
@@ -36,8 +38,12 @@ describe('installable mode: two Slack workspaces', () => {
   let t: TestApp;
   const clock = new TestClock();
   beforeAll(async () => {
-    t = await startTestApp({ env: OAUTH_ENV, options: { clock } });
+    // Workspace strict (T2) lets a user group decide role changes: reading it takes T2's token.
+    const seed = testSeed();
+    (seed.workspaces[1]!.policy as object) = { requiredApprovals: 1, requestTtlHours: 72, rules: [{ kinds: ['permission.role'], approvals: 1, approvers: [GROUP] }] };
+    t = await startTestApp({ env: OAUTH_ENV, options: { clock }, seed });
     t.slack.client = CLIENT;
+    t.slack.groups.set(GROUP, [MEMBER]);
   });
   afterAll(async () => {
     await t?.stop();
@@ -66,6 +72,17 @@ describe('installable mode: two Slack workspaces', () => {
     const api = t.slack.calls.filter((c) => c.method !== 'response_url' && c.method !== 'oauth.v2.access');
     expect(api.length).toBeGreaterThan(2);
     expect(api.filter((c) => !t.slack.issued.has(c.token ?? ''))).toEqual([]);
+  });
+
+  it('reads a user group with the installation of the workspace whose rule names it (a Home tab, rendered by the outbound path)', async () => {
+    const t2 = [...t.slack.issued].find(([, v]) => v.owner === 'T2')![0];
+    const opened = await postSigned(t.kw.url!, appHomeOpenedBody({ userId: MEMBER, teamId: 'T2' }), { secret: SIGNING_SECRET, contentType: 'application/json' });
+    expect(opened.status).toBe(200);
+    const publish = await t.slack.waitFor('views.publish', (c) => c.args.user_id === MEMBER);
+    expect(publish.token).toBe(t2);
+    const read = t.slack.delivered('usergroups.users.list', (c) => c.args.usergroup === GROUP);
+    expect(read.length).toBeGreaterThan(0);
+    expect(read.every((c) => c.token === t2)).toBe(true);
   });
 
   it('refuses a request from a Slack workspace it is not installed on, and a half-done install', async () => {
