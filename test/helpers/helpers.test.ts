@@ -201,7 +201,7 @@ describe('the fake Slack\'s OAuth and per-token auth', () => {
     const first = await api().oauth.v2.access({ code: 'c1', client_id: '1.2', client_secret: 'right-secret' });
     expect(first).toMatchObject({ ok: true, team: { id: 'TX' }, is_enterprise_install: false });
     expect(await platformError(api().oauth.v2.access({ code: 'c1', client_id: '1.2', client_secret: 'right-secret' }))).toBe('invalid_code');
-    const refresh = { client_id: '1.2', client_secret: 'right-secret', grant_type: 'refresh_token', refresh_token: String(first.refresh_token) };
+    const refresh = { client_id: '1.2', client_secret: 'right-secret', grant_type: 'refresh_token' as const, refresh_token: String(first.refresh_token) };
     const second = await api().oauth.v2.access(refresh);
     expect(second.access_token).not.toBe(first.access_token);
     expect(await platformError(api().oauth.v2.access(refresh))).toBe('invalid_refresh_token');
