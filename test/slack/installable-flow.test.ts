@@ -127,6 +127,23 @@ describe('installable mode: two Slack workspaces', () => {
     const again = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T1' })).responseId);
     expect(t.slack.issued.get((await approvalPost(t, again)).token!)).toEqual({ owner: 'T1', revoked: false });
   });
+
+  it('a message waiting its turn when its Slack workspace uninstalls is dropped by the worker, not retried, and its request cancelled', async () => {
+    const droppedBefore = await metric(t, /^keywarden_slack_dropped_total\{reason="not_installed"\}/);
+    // Slack limits the approval message: it waits in the queue for its Retry-After.
+    t.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    const reply = await t.answer((await t.command(ADMIN, 'role max.muster@meshlab.de MEMBER', '/permission', { teamId: 'T2' })).responseId);
+    const id = (await t.store.requests.listPendingExpired(new Date(Date.now() + 1000 * 3600_000), 100)).find((r) => reply.includes(r.id.slice(0, 8)))!.id;
+    t.slack.uninstall('T2');
+    await postSigned(t.kw.url!, appUninstalledBody({ teamId: 'T2' }), { secret: SIGNING_SECRET, contentType: 'application/json' });
+    await expect.poll(() => t.store.slackInstallations.findById('T2'), { timeout: 5000 }).toBeNull();
+    const calls = t.slack.calls.length;
+    // An approval message nobody can see must not stay pending.
+    await expect.poll(async () => (await t.store.requests.findById(id))!.status, { timeout: 10_000 }).toBe('CANCELLED');
+    await expect.poll(() => metric(t, /^keywarden_slack_dropped_total\{reason="not_installed"\}/), { timeout: 5000 }).toBeGreaterThan(droppedBefore);
+    expect(t.slack.calls.slice(calls).filter((c) => c.method !== 'response_url')).toEqual([]);
+    expect(t.logs.text).toMatch(/"kind":"approval"[^\n]*dropped a Slack message/);
+  });
 });
 
 describe('installable mode: a token refreshed while two processes send', () => {
