@@ -47,6 +47,7 @@ import { SlackReviewNotifier } from './slack/review-notifier.js';
 import { SlackDirectory } from './slack/directory.js';
 import { SlackPeople } from './slack/people.js';
 import { Identities } from './app/identity.js';
+import { tellFoundSubject } from './app/subject-notice.js';
 import { AccessReviewService } from './app/access-reviews.js';
 import { AccessReviewClosing } from './app/access-review-closing.js';
 import { AccessReviewDecisions } from './app/access-review-decisions.js';
@@ -222,7 +223,14 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       revealBy: async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null,
       // Read when a Home tab is sent, long after the decisions service below exists.
       reviewHome: async (teamId: string, userId: string): Promise<ReturnType<typeof reviewHomeBlocks>> => reviewHomeBlocks(await accessReviewDecisions.homePages(teamId, userId, HOME_ITEMS)),
+      // Asked with the outbound client, which throws a 429 for the outbound path to wait out
+      // (the people cache is the same Redis entries as the listeners' one).
+      subjects: {
+        find: (ws, email) => outboundIdentities.lookUpSlackUser(ws, email),
+        found: (r, ws, to) => tellFoundSubject({ store, notifier, clock, log }, r, ws, to),
+      },
     });
+    const outboundIdentities = new Identities({ people: new SlackPeople({ client: slackClient, redis: producer, clock, log }), log });
     const outbound: Outbound = new Outbound({
       queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics, pacer: new SlackPacer(producer, prefix),
       ...(opts.outboundWorker?.maximumRateLimitDelayMs !== undefined && { maxWaitMs: opts.outboundWorker.maximumRateLimitDelayMs }),
@@ -267,7 +275,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       handlers: {
         permission: new PermissionRequests(permissions, changeTargets),
         techuser: new TechnicalUserRequests({
-          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }), targets: changeTargets,
+          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners, targets: changeTargets }), targets: changeTargets,
         }),
         grant: new GrantRequests({ store, grants, clock }),
       },

@@ -36,16 +36,24 @@ export class Identities {
 
   /** The Slack user who is `email` in `ws`, when the seed or Slack knows them; null otherwise (never throws). */
   async slackUserOf(ws: Workspace, email: string, o: { cachedOnly?: boolean } = {}): Promise<string | null> {
-    const seeded = seededSlackUser(ws, email);
-    if (seeded) return seeded;
     try {
-      const id = await this.within(ws, () => this.deps.people.userOf(email, o));
-      // The seed maps this Slack user to someone else: the seed wins, so they are not this person.
-      return id && (!seededEmail(ws, id) || sameEmail(seededEmail(ws, id)!, email)) ? id : null;
+      return await this.lookUpSlackUser(ws, email, o);
     } catch (err) {
       this.deps.log.warn({ err: short(err) }, 'could not look up the Slack user of an email');
       return null;
     }
+  }
+
+  /**
+   * As slackUserOf, but Slack's failures (a 429 above all) are thrown, for a caller that retries
+   * in its own time: the outbound path, which paces users.lookupByEmail and waits out its 429s.
+   */
+  async lookUpSlackUser(ws: Workspace, email: string, o: { cachedOnly?: boolean } = {}): Promise<string | null> {
+    const seeded = seededSlackUser(ws, email);
+    if (seeded) return seeded;
+    const id = await this.within(ws, () => this.deps.people.userOf(email, o));
+    // The seed maps this Slack user to someone else: the seed wins, so they are not this person.
+    return id && (!seededEmail(ws, id) || sameEmail(seededEmail(ws, id)!, email)) ? id : null;
   }
 
   /**

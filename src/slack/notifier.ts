@@ -74,6 +74,10 @@ export class SlackNotifier implements Notifier {
     await this.outbound.send({ kind: 'subject', requestId: r.id, userId: to, ...(until && { until: until.toISOString() }) }, { request: r, workspace: ws });
   }
 
+  async findSubject(r: ChangeRequest, ws: Workspace) {
+    await this.outbound.send({ kind: 'subject', requestId: r.id }, { request: r, workspace: ws });
+  }
+
   /** Up to DIGEST_AFTER tokens: a message each. More: digests of up to 24 tokens (50 blocks) each. */
   async tokensExpiring(ws: Workspace, warnings: Array<{ tu: TechnicalUser; days: number }>, now: Date) {
     const tokens = warnings.map(({ tu, days }) => ({ technicalUserId: tu.id, days }));

@@ -44,7 +44,11 @@ export interface FakeSlackOptions {
  * - otherwise `error`: HTTP 200 with `{ ok: false, error }`;
  * - neither: just a normal, successful answer after `delayMs` (a slow call).
  */
-export interface FailureSpec { status?: number; error?: string; retryAfter?: number; times?: number; delayMs?: number }
+export interface FailureSpec {
+  status?: number; error?: string; retryAfter?: number; times?: number; delayMs?: number;
+  /** Only calls whose args match (others pass untouched): a test's own call among those still running. */
+  match?: (args: Record<string, any>) => boolean;
+}
 
 interface Waiter { method: string; predicate: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }
 
@@ -254,7 +258,7 @@ export class FakeSlack {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'is_archived' }));
       return;
     }
-    const failure = this.takeFailure(method);
+    const failure = this.takeFailure(method, args);
     const fails = failure !== undefined && (failure.status !== undefined || failure.error !== undefined);
     const call: SlackCall = { method, args, at: Date.now(), ...(token !== undefined && { token }), ...(fails && { failed: true }) };
     this.record(call);
@@ -282,11 +286,12 @@ export class FakeSlack {
     }
   }
 
-  private takeFailure(method: string): FailureSpec | undefined {
+  private takeFailure(method: string, args: Record<string, any>): FailureSpec | undefined {
     const queue = this.failures.get(method);
-    const head = queue?.[0];
+    const i = queue?.findIndex((f) => !f.spec.match || f.spec.match(args)) ?? -1;
+    const head = queue?.[i];
     if (!queue || !head) return undefined;
-    if (--head.left <= 0) queue.shift();
+    if (--head.left <= 0) queue.splice(i, 1);
     return head.spec;
   }
 

@@ -15,6 +15,7 @@ import { grantButtons, grantEndedText } from '../blocks/grants.js';
 import { homeView } from '../blocks/home.js';
 import { approvalRequestBlocks, reminderText, requestText, requesterDmBlocks, requesterText } from '../blocks/request.js';
 import { subjectText } from '../blocks/identity.js';
+import { subjectEmail } from '../../domain/identity.js';
 import { reviewerDm } from '../blocks/access-reviews.js';
 import { reviewOverdueText, reviewQuestionBlocks } from '../blocks/reviews.js';
 import { expiryWarningBlocks, revealBlocks } from '../blocks/techusers.js';
@@ -55,6 +56,11 @@ export class OutboundDelivery {
       /** The access reviews waiting for a person, as Home tab blocks (none when not given). */
       reviewHome?: (teamId: string, userId: string) => Promise<KnownBlock[]>;
       revealBy: (r: ChangeRequest) => Promise<Date | null>;
+      /** Who the subject of a request is on Slack (throws Slack's failures), and telling them (app/subject-notice.ts). */
+      subjects?: {
+        find(ws: Workspace, email: string): Promise<string | null>;
+        found(r: ChangeRequest, ws: Workspace, to: string): Promise<void>;
+      };
     },
   ) {}
 
@@ -152,7 +158,19 @@ export class OutboundDelivery {
       case 'subject': {
         const found = await this.request(m.requestId, known);
         if (!found) return null;
-        return post(from(found.ws), { channel: m.userId, text: subjectText(found.r, found.ws, m.until ? new Date(m.until) : null) });
+        if (m.userId) return post(from(found.ws), { channel: m.userId, text: subjectText(found.r, found.ws, m.until ? new Date(m.until) : null) });
+        const { subjects } = this.deps;
+        const email = subjectEmail(found.r);
+        if (!subjects || !email) return null;
+        return {
+          address: { method: 'users.lookupByEmail', ...from(found.ws) },
+          send: async () => {
+            // Slack's answer (a 429 too) is thrown to the outbound path, which waits and asks again.
+            const to = await subjects.find(found.ws, email);
+            if (to) await subjects.found(found.r, found.ws, to);
+            return null;
+          },
+        };
       }
       case 'access-review': {
         const c = await this.deps.store.accessReviews.findCampaign(m.campaignId);

@@ -5,7 +5,7 @@
  * workspace per app"; chat.postMessage allows about one message a second per channel (DMs are
  * channels too), short bursts allowed, under a workspace-wide limit Slack describes only as
  * several hundred a minute; the other methods by tier: Tier 2 20+ a minute (usergroups.users.list),
- * Tier 3 50+ (chat.update, conversations.open), Tier 4 100+ (views.publish, views.open,
+ * Tier 3 50+ (chat.update, conversations.open, users.lookupByEmail), Tier 4 100+ (views.publish, views.open,
  * views.update, chat.postEphemeral, users.info). Keywarden keeps a little under each, since a call
  * that reaches Slack a few ms early costs a 429 and a pause.
  *
@@ -37,7 +37,7 @@ export const SLACK_LANE_LIMITS: LaneLimits = {
   // 280 a minute: under the 300 the issue asks to stay below.
   postPerTeam: { burst: 5, intervalMs: 215 },
   methods: {
-    'chat.update': TIER3, 'conversations.open': TIER3,
+    'chat.update': TIER3, 'conversations.open': TIER3, 'users.lookupByEmail': TIER3,
     'views.publish': TIER4, 'views.open': TIER4, 'views.update': TIER4, 'chat.postEphemeral': TIER4, 'users.info': TIER4,
     'usergroups.users.list': TIER2,
   },

@@ -38,8 +38,11 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
   }),
   /** A notice to a channel (or a person's DM) of Slack workspace `teamId` (of organisation `enterpriseId`, installed org-wide). */
   z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000), teamId: Id.optional(), enterpriseId: Id.optional() }),
-  /** The DM to the person whose permission a request changed (app/subject-notice.ts). */
-  z.object({ kind: z.literal('subject'), requestId: Id, userId: Id, until: z.iso.datetime().optional() }),
+  /**
+   * The DM to the person whose permission a request changed (app/subject-notice.ts); without
+   * `userId`, first the lookup of who they are on Slack, which then queues the DM.
+   */
+  z.object({ kind: z.literal('subject'), requestId: Id, userId: Id.optional(), until: z.iso.datetime().optional() }),
   /** An access review's DM to a reviewer (app/access-reviews.ts): at the start, or a reminder, with the count of their items. */
   z.object({ kind: z.literal('access-review'), step: z.enum(['ask', 'half', 'dayBefore']), campaignId: Id, userId: Id, items: z.number().int().min(0) }),
   /** Expiry warnings for one channel: one message each, or one digest when there are many. */
@@ -80,8 +83,11 @@ export function laneOf(m: OutboundMessage): Lane {
  */
 export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string } {
   switch (m.kind) {
-    case 'approval': case 'dm': case 'reminder': case 'subject':
+    case 'approval': case 'dm': case 'reminder':
       return { jobId: `${m.kind}-${m.requestId}` };
+    case 'subject':
+      // The lookup and the DM it leads to are two jobs: one id would make the DM a copy of its lookup.
+      return { jobId: `${m.userId ? 'subject' : 'subject-lookup'}-${m.requestId}` };
     case 'rewrite':
       return { dedupe: `rewrite:${m.requestId}` };
     case 'home':
