@@ -69,6 +69,9 @@ export interface ActionInput {
   responseUrl: string;
   blockId?: string;
   triggerId?: string;
+  /** Enterprise Grid: the organisation; `orgWide`: the app is installed org-wide, so Slack sends `team: null`. */
+  enterpriseId?: string;
+  orgWide?: boolean;
 }
 
 /** A button click on a channel message: `payload=<url-encoded JSON>` as Slack posts it. */
@@ -84,9 +87,9 @@ export function blockActionBody(i: ActionInput): string {
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: false },
     trigger_id: i.triggerId ?? triggerId(),
-    team: { id: teamId, domain: 'keywarden-test' },
-    enterprise: null,
-    is_enterprise_install: false,
+    team: i.orgWide ? null : { id: teamId, domain: 'keywarden-test', ...(i.enterpriseId && { enterprise_id: i.enterpriseId }) },
+    enterprise: i.enterpriseId ? { id: i.enterpriseId, name: i.enterpriseId } : null,
+    is_enterprise_install: i.orgWide === true,
     channel: { id: channelId, name: channelName(channelId) },
     message: { type: 'message', user: 'UBOT', bot_id: 'BBOT', ts: messageTs, text: 'Approval request', blocks: [] },
     state: { values: {} },

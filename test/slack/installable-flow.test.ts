@@ -12,7 +12,8 @@ import { createLog } from '../../src/log.js';
 import { REFRESH_BEFORE_MS } from '../../src/slack/installations/tokens.js';
 import { TestClock } from '../helpers/clock.js';
 import type { SlackCall } from '../helpers/fake-slack.js';
-import { ADMIN, APPROVALS, LogCapture, SIGNING_SECRET, startTestApp, testSeed, type TestApp } from '../helpers/keywarden.js';
+import { ids } from '../../src/slack/ids.js';
+import { ADMIN, APPROVALS, APPROVER1, LogCapture, SIGNING_SECRET, startTestApp, testSeed, type TestApp } from '../helpers/keywarden.js';
 import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 import { installThroughOAuth, OAUTH_ENV } from '../helpers/slack-install.js';
 import { appHomeOpenedBody, appUninstalledBody, postSigned, slashCommandBody } from '../helpers/slack-requests.js';
@@ -212,7 +213,8 @@ describe('installable mode: installed org-wide on an Enterprise Grid organisatio
     const grid = { enterpriseId: 'E1', isEnterpriseInstall: true };
     const inT1 = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T1', ...grid })).responseId);
     const inT2 = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T2', ...grid })).responseId);
-    expect((await approvalPost(t, inT1)).token).toBe(org);
+    const post1 = await approvalPost(t, inT1);
+    expect(post1.token).toBe(org);
     expect((await approvalPost(t, inT2)).token).toBe(org);
     // Never assumed: the same team naming no organisation, or another one, is not installed.
     const posts = t.slack.callsTo('chat.postMessage').length;
@@ -220,6 +222,13 @@ describe('installable mode: installed org-wide on an Enterprise Grid organisatio
     await t.command(ADMIN, 'role jane.roe@meshlab.de VIEWER', '/permission', { teamId: 'T1', enterpriseId: 'E2', isEnterpriseInstall: true });
     await expect.poll(() => t.logs.text.match(/refused a Slack request: Keywarden is not installed/g)?.length ?? 0).toBe(2);
     expect(t.slack.callsTo('chat.postMessage').length).toBe(posts);
+    // A click from the organisation (Slack sends no team for an org-wide app: the user's says it).
+    const requestId: string = post1.args.blocks.find((b: any) => b.type === 'actions').elements[0].value;
+    const click = await t.click(ids.APPROVE, requestId, APPROVER1, { teamId: 'T1', enterpriseId: 'E1', orgWide: true });
+    expect(await t.answer(click.responseId)).toMatch(/Approved/);
+    await expect.poll(async () => (await t.store.requests.findById(requestId))!.status, { timeout: 10_000 }).toBe('APPLIED');
+    const update = await t.slack.waitFor('chat.update', (c) => c.args.ts === post1.result!.ts && /Applied/.test(JSON.stringify(c.args.blocks)));
+    expect(update.token).toBe(org);
   });
 
   it('tokens_revoked for the organisation removes the org-wide install', async () => {
