@@ -6,9 +6,9 @@
  * installation that speaks for the team and organisation it names (tokens.ts, refreshed by one
  * process at a time); and an uninstall forgotten.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { webApi, type Authorize, type AuthorizeResult } from '@slack/bolt';
-import { InstallProvider } from '@slack/oauth';
+import { InstallProvider, type CallbackOptions } from '@slack/oauth';
 import type { Redis } from 'ioredis';
 import type { Clock, Log, SlackInstallationRepository } from '../../app/ports.js';
 import type { Config } from '../../config.js';
@@ -73,13 +73,13 @@ export function installable(o: {
   const done = (res: ServerResponse, status: number, text: string) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
   };
-  const callbackOptions = {
-    success: (i: { team?: { id: string }; enterprise?: { id: string }; isEnterpriseInstall?: boolean }, _o: unknown, _req: IncomingMessage, res: ServerResponse) => {
+  const callbackOptions: CallbackOptions = {
+    success: (i, _o, _req, res) => {
       log.info({ team: i.team?.id ?? null, enterprise: i.enterprise?.id ?? null, orgWide: i.isEnterpriseInstall === true }, 'Keywarden was installed on Slack');
       done(res, 200, 'Keywarden is installed. You can close this page and use /permission in Slack.');
     },
-    failure: (err: { code?: string; message: string }, _o: unknown, _req: IncomingMessage, res: ServerResponse) => {
-      log.warn({ code: err.code ?? null, reason: err.message }, 'a Slack install did not complete');
+    failure: (err, _o, _req, res) => {
+      log.warn({ code: err.code, reason: err.message }, 'a Slack install did not complete');
       done(res, 400, 'The install did not complete (it was cancelled, or its link was old or opened in another browser). Please start again from /slack/install.');
     },
   };
