@@ -9,6 +9,7 @@ import { isDomainError } from '../domain/errors.js';
 import type { Role } from '../domain/permission.js';
 import { isFinal, type ChangeRequest } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
+import { ONE_SLACK, type SlackScope } from './ports/slack-scope.js';
 import type { Clock, Log, Notifier, Store } from './ports.js';
 import type { RequestService } from './requests.js';
 
@@ -39,7 +40,8 @@ export interface StepInput {
 }
 
 export class WorkflowSteps {
-  constructor(private readonly deps: { store: Store; requests: RequestService; completer: StepCompleter; emails: UserEmails; clock: Clock; log: Log }) {}
+  /** `scope`: which installation completes a workspace's step (installable mode). */
+  constructor(private readonly deps: { store: Store; requests: RequestService; completer: StepCompleter; emails: UserEmails; clock: Clock; log: Log; scope?: SlackScope }) {}
 
   /**
    * Makes the request. Resolves with the refusal (the rules' words) when there is none to make,
@@ -65,8 +67,14 @@ export class WorkflowSteps {
    * Completes the step of a request that ended: success with its outputs when it was applied,
    * an error with the reason otherwise. Once per request; a failure hands the claim back.
    */
-  async finish(r: ChangeRequest): Promise<void> {
-    const { store, completer, clock, log } = this.deps;
+  async finish(r: ChangeRequest, ws?: Workspace): Promise<void> {
+    const { store, clock, log } = this.deps;
+    // In the installable mode a worker has no Slack request to take a token from: the workspace's installation completes it.
+    const within = <T>(fn: () => Promise<T>) => (ws ? (this.deps.scope ?? ONE_SLACK).within(ws, fn) : fn());
+    const completer = {
+      success: (id: string, o: Record<string, unknown>) => within(() => this.deps.completer.success(id, o)),
+      error: (id: string, m: string) => within(() => this.deps.completer.error(id, m)),
+    };
     if (r.origin?.via !== 'workflow' || !isFinal(r.status)) return;
     if (!(await store.requests.claimNotice(r.id, STEP_NOTICE, clock.now()))) return;
     const id = r.origin.functionExecutionId;
@@ -115,7 +123,7 @@ export function withWorkflowSteps(notifier: Notifier, steps: () => WorkflowSteps
     get(target, prop) {
       if (prop === 'tellRequester') {
         return async (r: ChangeRequest, ws: Workspace) => {
-          await steps()?.finish(r);
+          await steps()?.finish(r, ws);
           return target.tellRequester(r, ws);
         };
       }

@@ -55,7 +55,7 @@ export class SlackNotifier implements Notifier {
   }
 
   async notifyChannels(ws: Workspace, text: string) {
-    for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text, teamId: ws.slack.teamId });
+    for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text, teamId: ws.slack.teamId, ...(ws.slack.enterpriseId && { enterpriseId: ws.slack.enterpriseId }) });
   }
 
   /** Drift: one message a change at once, or the day's digest in parts of DRIFT_LINES_PER_MESSAGE. */

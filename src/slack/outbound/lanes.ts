@@ -46,8 +46,11 @@ export const SLACK_LANE_LIMITS: LaneLimits = {
 /** No pacing at all (a Slack without limits, as the benchmarks' fake). */
 export const UNLIMITED_LANES: LaneLimits = { postPerChannel: null, postPerTeam: null, methods: {} };
 
-/** Where a call goes: its method, its Slack workspace, and (posts) its channel. */
-export interface SlackAddress { method: string; teamId: string; channel?: string }
+/**
+ * Where a call goes: its method, its Slack workspace, and (posts) its channel; and which
+ * installation sends it: the Slack workspace's own, or (`enterpriseId`) its organisation's org-wide one.
+ */
+export interface SlackAddress { method: string; teamId: string; enterpriseId?: string | null; channel?: string }
 
 /** The keys a call counts against. */
 export function paceKeys(limits: LaneLimits, a: SlackAddress): PaceKey[] {

@@ -36,8 +36,8 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
     kind: z.literal('policy'), requestId: Id, event: z.enum(['break-glass', 'unreviewed', 'escalated']), where: Id,
     hours: z.number().int().min(0).max(100_000).optional(), to: z.array(Id).max(50).optional(),
   }),
-  /** A notice to a channel (or a person's DM) of Slack workspace `teamId`. */
-  z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000), teamId: Id.optional() }),
+  /** A notice to a channel (or a person's DM) of Slack workspace `teamId` (of organisation `enterpriseId`, installed org-wide). */
+  z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000), teamId: Id.optional(), enterpriseId: Id.optional() }),
   /**
    * The DM to the person whose permission a request changed (app/subject-notice.ts); without
    * `userId`, first the lookup of who they are on Slack, which then queues the DM.
@@ -61,7 +61,7 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
     day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(), part: z.number().int().min(1).max(1000).optional(), parts: z.number().int().min(1).max(1000).optional(),
   }),
   /** A person's App Home tab. */
-  z.object({ kind: z.literal('home'), teamId: Id, userId: Id, notice: z.string().max(3000).optional() }),
+  z.object({ kind: z.literal('home'), teamId: Id, enterpriseId: Id.optional(), userId: Id, notice: z.string().max(3000).optional() }),
 ]);
 export type OutboundMessage = z.infer<typeof OutboundMessage>;
 
