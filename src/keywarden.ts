@@ -308,7 +308,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     // With Redis away at start, a new hook starts at its first delivery instead: logged, not fatal.
     if (hooked.size > 0) await webhooks.startHooks().catch((err: unknown) => log.warn({ err }, 'could not give new webhooks their starting place; they start at their first delivery'));
     const stepSlack = stepClient(slackClient);
-    workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(stepSlack), emails: new SlackUserEmails(stepSlack), clock, log });
+    workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(outbound), emails: new SlackUserEmails(stepSlack), clock, log });
     const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
     const services = { mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog, people, accessReviews, accessReviewClosing, accessReviewDecisions, accessReviewEvidence };
 
