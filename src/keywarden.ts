@@ -156,6 +156,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     let hooked = new Set<string>();
     const store = notingStore(
       meteredStore(opts.store ?? (await openStore(config.MONGODB_URI, log)), metrics), (ws) => (hooked.has(ws) ? eventLog : null), log, () => clock.now(),
+      // A status change is owed to the webhooks (written with it) only where some workspace has them.
+      () => hooked.size > 0,
     );
     stops.push(() => store.close());
     await store.init();
