@@ -44,7 +44,7 @@ export interface OutboundWorkerOptions {
 }
 
 /** How many messages of a lane are on their way at once (each to its own channel or Slack workspace). */
-const CONCURRENCY: Record<Lane, number> = { 'chat.postMessage': 16, 'chat.update': 4, 'views.publish': 4 };
+const CONCURRENCY: Record<Lane, number> = { 'chat.postMessage': 16, 'chat.update': 4, 'views.publish': 4, 'functions.complete': 2 };
 
 export const BACKLOG_WARN_SECONDS = 60;
 

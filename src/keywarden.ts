@@ -159,6 +159,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     let hooked = new Set<string>();
     const store = notingStore(
       meteredStore(opts.store ?? (await openStore(config.MONGODB_URI, log)), metrics), (ws) => (hooked.has(ws) ? eventLog : null), log, () => clock.now(),
+      // A status change is owed to the webhooks (written with it) only where some workspace has them.
+      () => hooked.size > 0,
     );
     stops.push(() => store.close());
     await store.init();
@@ -320,8 +322,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (hooked.size > 0) metrics.watchWebhooks(() => webhooks.backlogs(), log);
     // With Redis away at start, a new hook starts at its first delivery instead: logged, not fatal.
     if (hooked.size > 0) await webhooks.startHooks().catch((err: unknown) => log.warn({ err }, 'could not give new webhooks their starting place; they start at their first delivery'));
+    // The person's email is read while answering the step's event, with the token Bolt authorised for it.
     const stepSlack = stepClient(slackClients.current());
-    workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(stepSlack), emails: new SlackUserEmails(stepSlack), clock, log, scope: workspaceScope });
+    workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(outbound), emails: new SlackUserEmails(stepSlack), clock, log });
     const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
     const services = { mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog, people, accessReviews, accessReviewClosing, accessReviewDecisions, accessReviewEvidence, installable: installs };
 

@@ -52,6 +52,11 @@ export interface SlackMessages {
   views: {
     publish(args: webApi.ViewsPublishArguments): Promise<webApi.ViewsPublishResponse>;
   };
+  /** A Workflow Builder step's completion (no scope needed). */
+  functions: {
+    completeSuccess(args: { function_execution_id: string; outputs: Record<string, unknown> }): Promise<unknown>;
+    completeError(args: { function_execution_id: string; error: string }): Promise<unknown>;
+  };
 }
 
 /** Slack answered `ok: false` (channel_not_found, not_in_channel, ...): not retried. */
@@ -121,6 +126,11 @@ export class SlackClient implements SlackMessages {
 
   readonly views = {
     publish: (args: webApi.ViewsPublishArguments) => this.call<webApi.ViewsPublishResponse>('views.publish', args),
+  };
+
+  readonly functions = {
+    completeSuccess: (args: { function_execution_id: string; outputs: Record<string, unknown> }) => this.call('functions.completeSuccess', args),
+    completeError: (args: { function_execution_id: string; error: string }) => this.call('functions.completeError', args),
   };
 
   /** For the Directory (directory.ts): a user group's members. */

@@ -23,9 +23,10 @@ import { driftDigestBlocks, driftNowBlocks } from '../blocks/drift.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import { breakGlassUnreviewedText, breakGlassUsedText, escalationText } from '../blocks/policy.js';
 import type { webApi } from '@slack/bolt';
-import type { SlackMessages } from '../slack-client.js';
+import { SlackPlatformError, type SlackMessages } from '../slack-client.js';
 import type { SlackClients } from '../installations/clients.js';
 import { slackContext } from '../installations/context.js';
+import { stepCompletion, type StepCompletion } from '../../app/workflow-steps.js';
 import type { SlackAddress } from './lanes.js';
 import type { OutboundMessage } from './messages.js';
 import type { types } from '@slack/bolt';
@@ -42,6 +43,9 @@ export const DEFAULT_TEAM = 'default';
 
 /** What the caller already holds, so a message sent at once need not read it again. */
 export interface Known { request?: ChangeRequest; workspace?: Workspace }
+
+/** Slack's answers for a step that is no longer running (api.slack.com/methods/functions.completeSuccess). */
+const STEP_OVER = new Set(['function_execution_not_found', 'execution_not_in_running_state']);
 
 /** A rewrite that finds the request changed while it was sent sends again, up to this many times. */
 const REWRITE_ROUNDS = 3;
@@ -219,6 +223,20 @@ export class OutboundDelivery {
         const message = m.day ? driftDigestBlocks(ws, m.day, entries, m.part ?? 1, m.parts ?? 1) : driftNowBlocks(ws, entries);
         return post(from(ws), { channel: m.channel, ...message });
       }
+      case 'step': {
+        const found = await this.request(m.requestId, known);
+        const done = found && stepCompletion(found.r);
+        if (!found || !done) return null;
+        // The step ran in Slack workspace m.teamId; its organisation's org-wide install may speak for it.
+        const address = { method: done.method, teamId: m.teamId, enterpriseId: found.ws.slack.enterpriseId ?? null };
+        return {
+          address,
+          send: async () => {
+            await this.completeStep(clientFor(address), m.requestId, done);
+            return null;
+          },
+        };
+      }
       case 'home': {
         const address = { method: 'views.publish', teamId: m.teamId, enterpriseId: m.enterpriseId ?? null };
         return {
@@ -249,6 +267,25 @@ export class OutboundDelivery {
       const now = await this.deps.store.requests.findById(r.id);
       if (!now || now.version === r.version) return;
       r = now;
+    }
+  }
+
+  /**
+   * A step Slack refuses to complete for good (it is over: completed before, timed out, or its
+   * workflow deleted; or Slack refuses the call itself) is logged and dropped: retrying cannot
+   * change Slack's answer. Anything else (a 429, no answer) is thrown, for the path to retry.
+   */
+  private async completeStep(client: SlackMessages, requestId: string, c: StepCompletion): Promise<void> {
+    const { log } = this.deps;
+    try {
+      if (c.method === 'functions.completeSuccess') await client.functions.completeSuccess(c.args);
+      else await client.functions.completeError(c.args);
+    } catch (err) {
+      if (!(err instanceof SlackPlatformError)) throw err;
+      const over = STEP_OVER.has(err.data.error);
+      log[over ? 'warn' : 'error']({ requestId, method: c.method, error: err.data.error }, over
+        ? 'Slack says the workflow step is no longer running; its completion is dropped'
+        : 'Slack refused to complete the workflow step; its completion is dropped');
     }
   }
 

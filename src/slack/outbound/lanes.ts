@@ -37,7 +37,8 @@ export const SLACK_LANE_LIMITS: LaneLimits = {
   // 280 a minute: under the 300 the issue asks to stay below.
   postPerTeam: { burst: 5, intervalMs: 215 },
   methods: {
-    'chat.update': TIER3, 'conversations.open': TIER3, 'users.lookupByEmail': TIER3,
+    // functions.completeSuccess / completeError: Tier 3 (api.slack.com/methods/functions.completeSuccess).
+    'chat.update': TIER3, 'conversations.open': TIER3, 'users.lookupByEmail': TIER3, 'functions.completeSuccess': TIER3, 'functions.completeError': TIER3,
     'views.publish': TIER4, 'views.open': TIER4, 'views.update': TIER4, 'chat.postEphemeral': TIER4, 'users.info': TIER4,
     'usergroups.users.list': TIER2,
   },

@@ -60,18 +60,25 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
     kind: z.literal('drift'), workspaceId: Id, channel: Id, entries: z.array(Id).min(1).max(48),
     day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(), part: z.number().int().min(1).max(1000).optional(), parts: z.number().int().min(1).max(1000).optional(),
   }),
+  /**
+   * The Workflow Builder step of a request that ended, completed (functions.completeSuccess or
+   * completeError, as the request's end says: app/workflow-steps.ts) in Slack workspace `teamId`.
+   */
+  z.object({ kind: z.literal('step'), requestId: Id, teamId: Id }),
   /** A person's App Home tab. */
   z.object({ kind: z.literal('home'), teamId: Id, enterpriseId: Id.optional(), userId: Id, notice: z.string().max(3000).optional() }),
 ]);
 export type OutboundMessage = z.infer<typeof OutboundMessage>;
 
 /** The Slack limits the outbound path paces by: one lane per Web API method it calls. */
-export type Lane = 'chat.postMessage' | 'chat.update' | 'views.publish';
-export const LANES: readonly Lane[] = ['chat.postMessage', 'chat.update', 'views.publish'];
+export type Lane = 'chat.postMessage' | 'chat.update' | 'views.publish' | 'functions.complete';
+/** `functions.complete`: a step's completion, functions.completeSuccess or completeError (each paced as its own method). */
+export const LANES: readonly Lane[] = ['chat.postMessage', 'chat.update', 'views.publish', 'functions.complete'];
 
 export function laneOf(m: OutboundMessage): Lane {
   if (m.kind === 'rewrite') return 'chat.update';
   if (m.kind === 'home') return 'views.publish';
+  if (m.kind === 'step') return 'functions.complete';
   return 'chat.postMessage';
 }
 
@@ -83,7 +90,7 @@ export function laneOf(m: OutboundMessage): Lane {
  */
 export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string } {
   switch (m.kind) {
-    case 'approval': case 'dm': case 'reminder':
+    case 'approval': case 'dm': case 'reminder': case 'step':
       return { jobId: `${m.kind}-${m.requestId}` };
     case 'subject':
       // The lookup and the DM it leads to are two jobs: one id would make the DM a copy of its lookup.
