@@ -232,7 +232,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
         found: (r, ws, to) => tellFoundSubject({ store, notifier, clock, log }, r, ws, to),
       },
     });
-    const outboundIdentities = new Identities({ people: new SlackPeople({ client: slackClient, redis: producer, clock, log }), log });
+    const outboundIdentities = new Identities({ people: new SlackPeople({ client: slackClients.current(), redis: producer, clock, log }), log, scope: workspaceScope });
     const outbound: Outbound = new Outbound({
       queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics, pacer: new SlackPacer(producer, prefix),
       ...(opts.outboundWorker?.maximumRateLimitDelayMs !== undefined && { maxWaitMs: opts.outboundWorker.maximumRateLimitDelayMs }),

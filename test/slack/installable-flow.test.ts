@@ -238,3 +238,29 @@ describe('installable mode: installed org-wide on an Enterprise Grid organisatio
     await expect.poll(() => t.store.slackInstallations.findById('E1'), { timeout: 5000 }).toBeNull();
   });
 });
+
+describe('installable mode: the person whose access changed', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: OAUTH_ENV, options: { clock: new TestClock() }, seed: testSeed() });
+    t.slack.client = CLIENT;
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('is looked up on Slack and told with the installation of the workspace the change was made in', async () => {
+    expect((await installThroughOAuth(t.kw.url!, t.slack, { teamId: 'T1' })).status).toBe(200);
+    const token = [...t.slack.issued].find(([, v]) => v.owner === 'T1')![0];
+    t.slack.people.set('UJANE0001', 'jane.roe@meshlab.de');
+    const reply = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T1' })).responseId);
+    const post = await approvalPost(t, reply);
+    const requestId = post.args.blocks.find((b: any) => b.type === 'actions').elements[0].value as string;
+    expect(await t.answer((await t.click(ids.APPROVE, requestId, APPROVER1, { teamId: 'T1' })).responseId)).toMatch(/^Approved/);
+    const dm = await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === 'UJANE0001' && String(c.args.text).includes('Your permission'));
+    expect(dm.token).toBe(token);
+    const lookups = t.slack.delivered('users.lookupByEmail', (c) => c.args.email === 'jane.roe@meshlab.de');
+    expect(lookups.length).toBeGreaterThan(0);
+    expect(lookups.every((c) => c.token === token)).toBe(true);
+  });
+});
