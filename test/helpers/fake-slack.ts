@@ -97,6 +97,8 @@ export class FakeSlack {
    * issued answers `invalid_auth`, as Slack does. Other tokens (a test's fixed SLACK_BOT_TOKEN) pass.
    */
   readonly issued = new Map<string, { owner: string; revoked: boolean }>();
+  /** Users who belong to one Slack workspace (installable mode): users.lookupByEmail finds them only there. */
+  readonly userTeams = new Map<string, string>();
   /** The client id and secret oauth.v2.access takes (an exchange with others answers invalid_client_id / bad_client_secret). */
   client: { id: string; secret: string } | null = null;
 
@@ -357,8 +359,10 @@ export class FakeSlack {
       }
       case 'users.lookupByEmail': {
         // Slack matches the email as its owner typed it, case-insensitively.
+        // A user placed in a Slack workspace (userTeams) is found only with that installation's token.
         const want = String(a.email ?? '').toLowerCase();
-        const id = [...this.people].find(([, e]) => e?.toLowerCase() === want)?.[0];
+        const caller = token !== undefined ? this.issued.get(token)?.owner : undefined;
+        const id = [...this.people].find(([u, e]) => e?.toLowerCase() === want && (!this.userTeams.has(u) || this.userTeams.get(u) === caller))?.[0];
         return id ? { ok, user: { id, profile: { email: this.people.get(id) } } } : { ok: false, error: 'users_not_found' };
       }
       // A workflow step is completed once: success or error, then it is no longer running.

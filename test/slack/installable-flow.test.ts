@@ -13,7 +13,7 @@ import { REFRESH_BEFORE_MS } from '../../src/slack/installations/tokens.js';
 import { TestClock } from '../helpers/clock.js';
 import type { SlackCall } from '../helpers/fake-slack.js';
 import { ids } from '../../src/slack/ids.js';
-import { ADMIN, APPROVALS, APPROVER1, LogCapture, SIGNING_SECRET, startTestApp, testSeed, type TestApp } from '../helpers/keywarden.js';
+import { ADMIN, APPROVALS, APPROVER1, APPROVER2, LogCapture, SIGNING_SECRET, startTestApp, testSeed, type TestApp } from '../helpers/keywarden.js';
 import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 import { installThroughOAuth, OAUTH_ENV } from '../helpers/slack-install.js';
 import { appHomeOpenedBody, appUninstalledBody, postSigned, slashCommandBody } from '../helpers/slack-requests.js';
@@ -262,5 +262,27 @@ describe('installable mode: the person whose access changed', () => {
     const lookups = t.slack.delivered('users.lookupByEmail', (c) => c.args.email === 'jane.roe@meshlab.de');
     expect(lookups.length).toBeGreaterThan(0);
     expect(lookups.every((c) => c.token === token)).toBe(true);
+  });
+
+  it('keeps who an email is per Slack workspace: the same email is another person in another workspace', async () => {
+    expect((await installThroughOAuth(t.kw.url!, t.slack, { teamId: 'T2' })).status).toBe(200);
+    const token = [...t.slack.issued].find(([, v]) => v.owner === 'T2')![0];
+    // Max is UMAX00001 in T1 and UMAX00002 in T2 (two separate Slack workspaces, not an org).
+    t.slack.people.set('UMAX00001', 'max.muster@meshlab.de');
+    t.slack.people.set('UMAX00002', 'max.muster@meshlab.de');
+    t.slack.userTeams.set('UMAX00001', 'T1');
+    t.slack.userTeams.set('UMAX00002', 'T2');
+    const told = (user: string) => t.slack.waitFor('chat.postMessage', (c) => c.args.channel === user && String(c.args.text).includes('Your permission'));
+    for (const [team, user] of [['T1', 'UMAX00001'], ['T2', 'UMAX00002']] as const) {
+      const reply = await t.answer((await t.command(ADMIN, 'activate max.muster@meshlab.de', '/permission', { teamId: team })).responseId);
+      const post = await approvalPost(t, reply);
+      const requestId = post.args.blocks.find((b: any) => b.type === 'actions').elements[0].value as string;
+      // strict (T2) takes two approvals.
+      for (const approver of team === 'T1' ? [APPROVER1] : [APPROVER1, APPROVER2]) {
+        expect(await t.answer((await t.click(ids.APPROVE, requestId, approver, { teamId: team })).responseId)).toMatch(/^(Approved|Your approval is recorded)/);
+      }
+      await told(user);
+    }
+    expect((await told('UMAX00002')).token).toBe(token);
   });
 });
