@@ -184,7 +184,7 @@ export class RequestService {
 
   /** Records an approver's click. The first decisive click wins; the rest are told what happened. */
   async decide(input: DecideInput): Promise<DecideResult> {
-    const { store, notifier, queue, clock, log } = this.deps;
+    const { store, queue, clock, log } = this.deps;
     for (let attempt = 0; attempt < 10; attempt++) {
       const r = await store.requests.findById(input.requestId);
       if (!r) throw new DomainError(Codes.REQUEST_NOT_FOUND, 'That request does not exist.');
