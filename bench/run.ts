@@ -191,7 +191,6 @@ async function main(): Promise<Figures> {
 }
 
 const none = { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };
-const skippedLoad = { latency: none, perSecond: NaN, failures: {} };
 const skippedAckSide = { latency: none, failures: {}, sendLagP99: NaN, cpuMsPerCommand: NaN };
 const skippedAck = { ours: skippedAckSide, bare: skippedAckSide, answered: 0, sent: 0, slices: 0, slackCalls: {} };
 const skippedApply = { n: 0, oursMs: NaN, bareMs: NaN, bareRunsMs: [], statuses: {}, updates: 0, oursCpuMs: NaN, bareCpuMs: NaN, slackCpuMs: NaN };

@@ -15,8 +15,8 @@ import { OUTBOUND_QUEUES, QUEUE_PREFIX } from '../src/queue/names.js';
 import { outboundBacklog } from '../src/slack/outbound/backlog.js';
 import type { OutboundDelivery } from '../src/slack/outbound/delivery.js';
 import type { SlackAddress } from '../src/slack/outbound/lanes.js';
-import { identity, LANES, OutboundMessage, type Lane } from '../src/slack/outbound/messages.js';
-import type { Outbound, OutboundJobData } from '../src/slack/outbound/outbound.js';
+import { identity, LANES, laneOf, OutboundMessage, type Lane } from '../src/slack/outbound/messages.js';
+import { dropReason, type Outbound, type OutboundJobData } from '../src/slack/outbound/outbound.js';
 import { SlackPlatformError, SlackRateLimitedError } from '../src/slack/slack-client.js';
 import { observeJobs, type JobMetrics } from './job-metrics.js';
 
@@ -44,7 +44,7 @@ export interface OutboundWorkerOptions {
 }
 
 /** How many messages of a lane are on their way at once (each to its own channel or Slack workspace). */
-const CONCURRENCY: Record<Lane, number> = { 'chat.postMessage': 16, 'chat.update': 4, 'views.publish': 4 };
+const CONCURRENCY: Record<Lane, number> = { 'chat.postMessage': 16, 'chat.update': 4, 'views.publish': 4, 'functions.complete': 2 };
 
 export const BACKLOG_WARN_SECONDS = 60;
 
@@ -95,6 +95,14 @@ async function process(o: OutboundWorkerOptions, job: Job<OutboundJobData>, toke
     }
   } catch (err) {
     if (err instanceof DelayedError) throw err;
+    // Its Slack workspace uninstalled Keywarden (or revoked its token): never worth a retry. Done
+    // with, not failed, so no sweep queues it again; a pending approval is cancelled (giveUp).
+    const drop = dropReason(err);
+    if (drop) {
+      o.outbound.dropped(m, address ?? { method: laneOf(m), teamId: '-' }, drop);
+      await giveUp(o, m, err).catch((e: unknown) => o.log.error({ err: e, kind: m.kind }, 'could not record an undelivered message'));
+      return;
+    }
     if (err instanceof SlackRateLimitedError && address) {
       await o.outbound.limited(address, err.retryAfter);
       await delay(o, job, token, Math.max(1, err.retryAfter) * 1000);

@@ -5,7 +5,9 @@
  * event at the head is younger than 24 hours (app/webhooks.ts gives it up after that). A sweep
  * in every worker process starts a delivery for each hook every `sweepEveryMs`; a delivery that
  * finds nothing waiting ends at once. A worker killed mid-delivery leaves its job stalled: BullMQ
- * hands it to another worker, which resumes from the hook's stored position.
+ * hands it to another worker, which resumes from the hook's stored position. The sweep also
+ * queues one `renote` job (one id, so one runs at a time across processes): request status
+ * changes whose note was lost are noted from their requests' outbox (WebhookDelivery.renote).
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -33,9 +35,15 @@ export interface WebhookWorkerOptions {
 /** BullMQ job ids may not hold ':'; the hook key does. */
 const jobIdOf = (hook: string) => `deliver-${hook.replace(/:/g, '_')}`;
 const MANY_ATTEMPTS = 1_000_000;
+const RENOTE_JOB = 'renote';
 
 export function createWebhookQueue(connection: Redis, prefix: string): Queue {
   return new Queue(WEBHOOK_QUEUE, { connection, prefix });
+}
+
+/** Asks for the lost notes to be noted again, unless that is queued or running already. */
+export async function startRenote(queue: Queue): Promise<void> {
+  await queue.add(RENOTE_JOB, {}, { jobId: 'renote-owed', attempts: 1, removeOnComplete: true, removeOnFail: true });
 }
 
 /** Starts a delivery for a hook unless one is queued, running or waiting out its backoff. */
@@ -49,6 +57,7 @@ export function startWebhookWorker(o: WebhookWorkerOptions): { close(): Promise<
   const { delivery, connection, prefix, log } = o;
   const backoff = { first: 1000, max: 600_000, ...o.backoffMs };
   const worker = new Worker(WEBHOOK_QUEUE, async (job: Job) => {
+    if (job.name === RENOTE_JOB) return void (await delivery.renote());
     const hook = typeof job.data?.hook === 'string' ? job.data.hook as string : null;
     if (!hook) return;
     await delivery.deliver(hook);
@@ -67,7 +76,9 @@ export function startWebhookWorker(o: WebhookWorkerOptions): { close(): Promise<
   let sweeping: Promise<void> | null = null;
   const sweep = () => {
     sweeping ??= (async () => {
-      for (const { key } of await delivery.hooks()) await startDelivery(queue, key);
+      const hooks = await delivery.hooks();
+      if (hooks.length > 0) await startRenote(queue);
+      for (const { key } of hooks) await startDelivery(queue, key);
     })().catch((err: unknown) => log.warn({ err }, 'could not start webhook deliveries')).finally(() => (sweeping = null));
   };
   const timer = setInterval(sweep, o.sweepEveryMs ?? 1000);

@@ -29,7 +29,15 @@ const signingKeyPem = z
 const Env = z
   .object({
     PORT: int(3000, 0, 65535),
-    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-\S+$/, 'must be a bot token starting with xoxb-'),
+    // One Slack workspace: its bot token. Or installable (issue 23): the three OAuth settings below instead.
+    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-\S+$/, 'must be a bot token starting with xoxb-').optional(),
+    SLACK_CLIENT_ID: z.string().regex(/^\d+\.\d+$/, 'must be the Client ID from the Slack app page (digits.digits)').optional(),
+    SLACK_CLIENT_SECRET: z.string().regex(/^[0-9a-f]{16,128}$/i, 'must be the Client Secret from the Slack app page').optional(),
+    // Signs the OAuth flow's state (@slack/oauth's ClearStateStore); as hard to guess as KEYWARDEN_SECRET.
+    SLACK_STATE_SECRET: z.string().superRefine((s, ctx) => {
+      const weakness = secretWeakness(s);
+      if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
+    }).optional(),
     SLACK_SIGNING_SECRET: z.string().min(8, 'must be the signing secret from the Slack app page').optional(),
     SLACK_APP_TOKEN: z.string().regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp-').optional(),
     SLACK_API_URL: z.url().default('https://slack.com/api/'),
@@ -64,6 +72,17 @@ const Env = z
     // /metrics answers only `Authorization: Bearer <token>` when set (http/operations.ts).
     METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,256}$/, 'must be 16-256 visible characters without spaces (openssl rand -hex 32)').optional(),
     ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  })
+  // The installable mode takes all three OAuth settings; one or two of them is a mistake, not a choice.
+  .superRefine((e, ctx) => {
+    const oauth = (['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const).filter((k) => e[k] === undefined);
+    if (oauth.length > 0 && oauth.length < 3) {
+      ctx.addIssue({ code: 'custom', path: [oauth[0]!], message: 'is required with the other OAuth settings (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET go together)' });
+    } else if (oauth.length === 0 && e.SLACK_BOT_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'must not be set with SLACK_CLIENT_ID (installable mode takes each Slack workspace\'s token from its installation)' });
+    } else if (oauth.length === 3 && !e.SLACK_BOT_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required (or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET for the installable mode)' });
+    }
   })
   .refine((e) => e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET, {
     path: ['SLACK_SIGNING_SECRET'],

@@ -47,6 +47,7 @@ import { SlackReviewNotifier } from './slack/review-notifier.js';
 import { SlackDirectory } from './slack/directory.js';
 import { SlackPeople } from './slack/people.js';
 import { Identities } from './app/identity.js';
+import { tellFoundSubject } from './app/subject-notice.js';
 import { AccessReviewService } from './app/access-reviews.js';
 import { AccessReviewClosing } from './app/access-review-closing.js';
 import { AccessReviewDecisions } from './app/access-review-decisions.js';
@@ -57,7 +58,10 @@ import { HOME_ITEMS, reviewHomeBlocks } from './slack/blocks/access-review-pages
 import { Policies } from './app/policies.js';
 import { BreakGlassService } from './app/break-glass.js';
 import { Escalations } from './app/escalation.js';
-import { createSlackClient, type SlackClientBounds } from './slack/slack-client.js';
+import { createSlackClient, SlackNotInstalledError, type SlackClientBounds } from './slack/slack-client.js';
+import { SlackClients } from './slack/installations/clients.js';
+import { workspaceScope } from './slack/installations/context.js';
+import { installable, slackOAuth } from './slack/installations/installable.js';
 import { openStore } from './store/index.js';
 import { listenForOperations, operationsRoutes } from './http/operations.js';
 import { logDestination } from './log-pretty.js';
@@ -158,6 +162,8 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     let hooked = new Set<string>();
     const store = notingStore(
       meteredStore(opts.store ?? (await openStore(config.MONGODB_URI, log)), metrics), (ws) => (hooked.has(ws) ? eventLog : null), log, () => clock.now(),
+      // A status change is owed to the webhooks (written with it) only where some workspace has them.
+      () => hooked.size > 0,
     );
     stops.push(() => store.close());
     await store.init();
@@ -177,11 +183,21 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
 
     // Bounded: a Slack outage must not hold a queue job for half an hour. A 429 is not waited out
     // by the call: the outbound path queues the message in its lane, which waits for every caller.
+    // One Slack workspace: SLACK_BOT_TOKEN for every call. Installable: each call's installation's
+    // token (installations/clients.ts), so this client's own token is never used.
+    const oauth = slackOAuth(config);
+    const botToken = config.SLACK_BOT_TOKEN ?? (async (): Promise<string> => {
+      throw new SlackNotInstalledError(null, null);
+    });
     const slackClient = createSlackClient({
-      token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log, bounds: { ...opts.slackClientBounds, rateLimitRetries: 0 },
+      token: botToken, apiUrl: config.SLACK_API_URL, log, bounds: { ...opts.slackClientBounds, rateLimitRetries: 0 },
     });
     const producer: Redis = redisConnection(config.REDIS_URL, 'producer');
     producer.on('error', (err) => log.debug({ err: err.message }, 'redis (producer) connection error'));
+    const installs = oauth && installable({
+      oauth, apiUrl: config.SLACK_API_URL, keywardenSecret: config.KEYWARDEN_SECRET, installations: store.slackInstallations, redis: producer, prefix, clock, log,
+    });
+    const slackClients = new SlackClients(slackClient, installs ? installs.tokens : null);
     const applyQueue: Queue = createApplyQueue(producer, prefix);
     // Without a listener BullMQ prints every connection error to stderr; the producer's are expected
     // while Redis is away (approvals wait in the outbox) and already logged above.
@@ -199,20 +215,27 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     }
     // One per process; a group Slack says changed is forgotten by all of them (a generation in Redis).
     const groupsAddress = { method: 'usergroups.users.list', teamId: DEFAULT_TEAM };
-    const directory: SlackDirectory = new SlackDirectory(slackClient, {
+    const directory: SlackDirectory = new SlackDirectory(slackClients.current(), {
       generations: producer, prefix, log,
       // A click waits up to 10 s for a turn (it was acked already); outbound is made just below.
       pace: { turn: (): Promise<boolean> => outbound.acquire(groupsAddress, 10_000), limited: (s: number): Promise<void> => outbound.limited(groupsAddress, s) },
     });
     stops.push(async () => directory.close());
-    const policies = new Policies(directory);
+    const policies = new Policies(directory, workspaceScope);
     const delivery = new OutboundDelivery({
-      client: slackClient, store, clock, log, policies,
+      clients: slackClients, store, clock, log, policies,
       // The reveal deadline shown in the DM is the one the token was sealed with.
       revealBy: async (r) => (await store.tokenReveals.findById(r.id))?.expiresAt ?? null,
       // Read when a Home tab is sent, long after the decisions service below exists.
       reviewHome: async (teamId: string, userId: string): Promise<ReturnType<typeof reviewHomeBlocks>> => reviewHomeBlocks(await accessReviewDecisions.homePages(teamId, userId, HOME_ITEMS)),
+      // Asked with the outbound client, which throws a 429 for the outbound path to wait out
+      // (the people cache is the same Redis entries as the listeners' one).
+      subjects: {
+        find: (ws, email) => outboundIdentities.lookUpSlackUser(ws, email),
+        found: (r, ws, to) => tellFoundSubject({ store, notifier, clock, log }, r, ws, to),
+      },
     });
+    const outboundIdentities = new Identities({ people: new SlackPeople({ client: slackClients.current(), redis: producer, clock, log }), log, scope: workspaceScope });
     const outbound: Outbound = new Outbound({
       queues: outboundQueues, delivery, log, limits: opts.slackLanes, counters: metrics, pacer: new SlackPacer(producer, prefix),
       ...(opts.outboundWorker?.maximumRateLimitDelayMs !== undefined && { maxWaitMs: opts.outboundWorker.maximumRateLimitDelayMs }),
@@ -245,9 +268,9 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     // Who is who: cached in Redis, so a user_change heard by the web process reaches the workers.
     // Its own client: a 429 on users.info is waited out briefly (a click's answer can wait a
     // second), where the outbound path's client fails at once and queues the message instead.
-    const peopleClient = createSlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log, bounds: { ...opts.slackClientBounds, rateLimitRetries: 2, maxRetryAfterSeconds: 5 } });
-    const people = new SlackPeople({ client: peopleClient, redis: producer, clock, log });
-    const identities = new Identities({ people, log });
+    const peopleClient = createSlackClient({ token: botToken, apiUrl: config.SLACK_API_URL, log, bounds: { ...opts.slackClientBounds, rateLimitRetries: 2, maxRetryAfterSeconds: 5 } });
+    const people = new SlackPeople({ client: new SlackClients(peopleClient, installs ? installs.tokens : null).current(), redis: producer, clock, log });
+    const identities = new Identities({ people, log, scope: workspaceScope });
     const breakGlass = new BreakGlassService({ store, clock, log, notifier, grants, policies, identities });
     const escalations = new Escalations({ store, clock, log, notifier });
     const applyQueuePort = new BullApplyQueue(applyQueue);
@@ -257,7 +280,7 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
       handlers: {
         permission: new PermissionRequests(permissions, changeTargets),
         techuser: new TechnicalUserRequests({
-          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners }), targets: changeTargets,
+          store, users: technicalUsers, clock, owners, changes: new TechnicalUserChanges({ store, users: technicalUsers, clock, owners, targets: changeTargets }), targets: changeTargets,
         }),
         grant: new GrantRequests({ store, grants, clock }),
       },
@@ -302,11 +325,12 @@ export async function startKeywarden(config: Config, opts: KeywardenOptions = {}
     if (hooked.size > 0) metrics.watchWebhooks(() => webhooks.backlogs(), log);
     // With Redis away at start, a new hook starts at its first delivery instead: logged, not fatal.
     if (hooked.size > 0) await webhooks.startHooks().catch((err: unknown) => log.warn({ err }, 'could not give new webhooks their starting place; they start at their first delivery'));
-    const stepSlack = stepClient(slackClient);
-    workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(stepSlack), emails: new SlackUserEmails(stepSlack), clock, log });
+    // The person's email is read while answering the step's event, with the token Bolt authorised for it.
+    const stepSlack = stepClient(slackClients.current());
+    workflowSteps = new WorkflowSteps({ store, requests, completer: new SlackStepCompleter(outbound), emails: new SlackUserEmails(stepSlack), clock, log });
     const apiRequests = new ApiRequestService({ store, requests, technicalUsers, clock, log });
     const peopleSearch = new PeopleSearch({ load: (id) => permissions.list(id), clock, log }, opts.peopleSearch);
-    const services = { peopleSearch, mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog, people, accessReviews, accessReviewClosing, accessReviewDecisions, accessReviewEvidence };
+    const services = { peopleSearch, mirror, store, permissions, requests, technicalUsers, grants, log, clock, accessTokens, permissionApi, grantApi, outbound, audit, reviews, directory, breakGlass, apiRequests, workflowSteps, leanix, leanixChangelog, people, accessReviews, accessReviewClosing, accessReviewDecisions, accessReviewEvidence, installable: installs };
 
     let url: string | null = null;
     // GET /metrics, and Bull Board at /admin/queues when BULL_BOARD_USERNAME/PASSWORD are set.

@@ -20,10 +20,11 @@ import type { SlackDeps } from './slack/deps.js';
 import { SignedHttpReceiver } from './slack/receiver.js';
 import { RedisReplayGuard } from './slack/replay-guard.js';
 import { slackTransport } from './slack/transport.js';
+import type { Installable } from './slack/installations/installable.js';
 
 /** Starts the web half; what it opens is added to `stops`. Resolves with the server's base URL. */
 export async function startWeb(
-  config: Config, prefix: string, services: SlackDeps & ApiDeps & { leanix?: LeanixHealthSource }, producer: Redis, stops: Array<() => Promise<unknown>>,
+  config: Config, prefix: string, services: SlackDeps & ApiDeps & { leanix?: LeanixHealthSource; installable?: Installable | null }, producer: Redis, stops: Array<() => Promise<unknown>>,
   operations: Route[] = [],
 ): Promise<string> {
   // Guards of the web edge, in Redis so every web process shares them (fail open: http/redis-guard.ts).
@@ -39,15 +40,19 @@ export async function startWeb(
   const routes: Route[] = [...healthRoutes({ store: d.store, redis: producer, leanix: d.leanix }), ...apiRoutes(d), ...operations];
   let socketApp: App | null = null;
   const transport = slackTransport(config);
+  // One bot token, or (installable) each request authorised by its installation; the OAuth flow's two pages.
+  const installs = services.installable ?? null;
+  const auth = installs ? { authorize: installs.authorize, uninstall: installs.uninstall } : { botToken: config.SLACK_BOT_TOKEN };
+  if (installs) routes.push(...installs.routes);
   if (transport.mode === 'socket') {
     // Socket Mode: Slack reaches us over a websocket; the HTTP server still serves the API.
     const receiver = new SocketModeReceiver({ appToken: transport.appToken, logger: boltLogger(d.log) });
-    socketApp = createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, d);
-    await initSlack(socketApp);
+    socketApp = createSlackApp({ ...auth, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, d);
+    await initSlack(socketApp, installs !== null);
   } else {
     // Signature freshness is about the wire, so it follows the real clock, not the domain one.
     const receiver = new SignedHttpReceiver({ signingSecret: transport.signingSecret, log: d.log, clock: systemClock, replayGuard });
-    await initSlack(createSlackApp({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, d));
+    await initSlack(createSlackApp({ ...auth, apiUrl: config.SLACK_API_URL, log: d.log, receiver }, d), installs !== null);
     routes.push({ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.handle(req, res) });
   }
   const server = createHttpServer(routes, d.log, { trustedProxies: config.TRUSTED_PROXIES });
@@ -70,10 +75,12 @@ export async function startWeb(
   return `http://127.0.0.1:${port}`;
 }
 
-async function initSlack(app: App): Promise<void> {
+async function initSlack(app: App, installable: boolean): Promise<void> {
   try {
     await app.init();
   } catch (err) {
+    // Installable: no token to verify at start (each installation's is checked as it is used).
+    if (installable) throw err;
     throw new Error(`could not verify SLACK_BOT_TOKEN with Slack at SLACK_API_URL (auth.test: ${(err as Error).message})`);
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { TEST_KEYWARDEN_SECRET } from './helpers/secret.js';
+import { OTHER_KEYWARDEN_SECRET, TEST_KEYWARDEN_SECRET } from './helpers/secret.js';
 
 /** The smallest valid environment: a bot token, a signing secret and a 32-byte secret. */
 const BASE = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signing-secret-123', KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET };
@@ -54,6 +54,32 @@ describe('loadConfig', () => {
   it('does not need a signing secret in Socket Mode', () => {
     const { SLACK_SIGNING_SECRET: _, ...rest } = BASE;
     expect(loadConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1-A1-abc' })).toMatchObject({ SLACK_APP_TOKEN: 'xapp-1-A1-abc' });
+  });
+
+  describe('the installable mode (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET)', () => {
+    const { SLACK_BOT_TOKEN: _, ...noToken } = BASE;
+    const OAUTH = { SLACK_CLIENT_ID: '1234567890.0987654321', SLACK_CLIENT_SECRET: '0123456789abcdef0123456789abcdef', SLACK_STATE_SECRET: OTHER_KEYWARDEN_SECRET };
+
+    it('takes all three instead of a bot token', () => {
+      const c = loadConfig({ ...noToken, ...OAUTH });
+      expect(c).toMatchObject({ SLACK_CLIENT_ID: OAUTH.SLACK_CLIENT_ID, SLACK_CLIENT_SECRET: OAUTH.SLACK_CLIENT_SECRET });
+      expect(c.SLACK_BOT_TOKEN).toBeUndefined();
+    });
+
+    it.each([
+      ['only the client id', { SLACK_CLIENT_ID: OAUTH.SLACK_CLIENT_ID }, 'Invalid configuration: SLACK_CLIENT_SECRET is required with the other OAuth settings'],
+      ['no state secret', { SLACK_CLIENT_ID: OAUTH.SLACK_CLIENT_ID, SLACK_CLIENT_SECRET: OAUTH.SLACK_CLIENT_SECRET }, 'Invalid configuration: SLACK_STATE_SECRET is required with the other OAuth settings'],
+      ['a guessable state secret', { ...OAUTH, SLACK_STATE_SECRET: 'a'.repeat(40) }, 'Invalid configuration: SLACK_STATE_SECRET is too easy to guess'],
+      ['a client id that is not one', { ...OAUTH, SLACK_CLIENT_ID: 'my-app' }, 'Invalid configuration: SLACK_CLIENT_ID must be the Client ID from the Slack app page'],
+      ['a bot token as well', { ...OAUTH, SLACK_BOT_TOKEN: 'xoxb-1-2-abc' }, 'Invalid configuration: SLACK_BOT_TOKEN must not be set with SLACK_CLIENT_ID'],
+    ])('refuses %s in one line', (_case, env, message) => {
+      expect(() => loadConfig({ ...noToken, ...env })).toThrow(message);
+    });
+
+    it('never echoes the client or state secret', () => {
+      expect(refusal({ ...noToken, ...OAUTH, SLACK_CLIENT_SECRET: 'not-hex-s3cr3t' })).not.toContain('s3cr3t');
+      expect(refusal({ ...noToken, ...OAUTH, SLACK_STATE_SECRET: 'short-s3cr3t' })).not.toContain('s3cr3t');
+    });
   });
 
   it('ignores settings it does not know', () => {

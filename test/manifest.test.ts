@@ -9,6 +9,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { createMemoryStore } from '../src/store/memory/memory-store.js';
+import { INSTALL_SCOPES, installable } from '../src/slack/installations/installable.js';
+import { createLog } from '../src/log.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -39,6 +42,9 @@ const EVENT_SCOPES: Record<string, string[]> = {
   subteam_members_changed: ['usergroups:read'],
   function_executed: [],
   user_change: ['users:read'],
+  // Installable mode: told when Keywarden is removed (or its token revoked); no scope needed.
+  app_uninstalled: [],
+  tokens_revoked: [],
 };
 
 function sources(dir: string): string[] {
@@ -64,8 +70,10 @@ const called = [...new Set(['auth.test', ...all(/\b\w*[cC]lient\s*\.\s*([a-z]+)\
 
 const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
   features: { app_home: { home_tab_enabled: boolean }; slash_commands: Array<{ command: string; url: string }> };
-  oauth_config: { scopes: { bot: string[] } };
+  oauth_config: { scopes: { bot: string[] }; redirect_urls?: string[] };
   settings: {
+    org_deploy_enabled?: boolean;
+    token_rotation_enabled?: boolean;
     event_subscriptions?: { request_url: string; bot_events: string[] };
     interactivity: { is_enabled: boolean; request_url: string; message_menu_options_url?: string };
     socket_mode_enabled: boolean;
@@ -119,5 +127,23 @@ describe('manifest.yml', () => {
     ];
     expect(new Set(urls)).toEqual(new Set(['https://YOUR-HOST/slack/events']));
     expect(manifest.settings.socket_mode_enabled).toBe(false);
+  });
+
+  it('names the OAuth redirect the installable mode serves, asks an install for the manifest\'s scopes, and may be installed org-wide', () => {
+    // The routes the installable mode adds (nothing is connected by building them).
+    const { routes } = installable({
+      oauth: { clientId: '1.2', clientSecret: '0123456789abcdef', stateSecret: 'x'.repeat(32) }, apiUrl: 'http://127.0.0.1:9/api/', keywardenSecret: 'k'.repeat(32),
+      installations: createMemoryStore().slackInstallations, redis: null as never, prefix: 'p', clock: { now: () => new Date() }, log: createLog('silent'),
+    });
+    const paths = routes.map((r) => `${r.method} ${String(r.path)}`);
+    expect(paths).toEqual(['GET /slack/install', 'GET /slack/oauth_redirect']);
+    expect(manifest.oauth_config.redirect_urls).toEqual(['https://YOUR-HOST/slack/oauth_redirect']);
+    expect([...INSTALL_SCOPES].sort()).toEqual([...manifest.oauth_config.scopes.bot].sort());
+    // Org-wide installs (and the Workflow Builder step) need an org-ready app.
+    expect(manifest.settings.org_deploy_enabled).toBe(true);
+    // The shipped manifest works with one SLACK_BOT_TOKEN too: a rotating token would expire in 12 hours there.
+    expect(manifest.settings.token_rotation_enabled).toBe(false);
+    // Told of uninstalls only where something listens (registered in app.ts for the installable mode).
+    expect(registered.events).toEqual(expect.arrayContaining(['app_uninstalled', 'tokens_revoked']));
   });
 });

@@ -56,7 +56,7 @@ export async function reviewAuthority(deps: { store: Store; policies: Policies }
   if (isSystemRequester(r.requester)) return null; // the due date's action, as the campaign defined it
   const def = ws.policy.accessReviews?.find((d) => d.name === c.name);
   const named = def ? def.reviewers : c.definition.reviewers;
-  const people = await deps.policies.people(named.length ? named : ws.approvers).catch((err: unknown) => {
+  const people = await deps.policies.people(named.length ? named : ws.approvers, ws).catch((err: unknown) => {
     throw new Error(`could not check who reviews ${c.name}`, { cause: err });
   });
   return people.has(r.requester) ? null : `<@${r.requester}> no longer reviews ${c.name}, so the change was not carried out.`;

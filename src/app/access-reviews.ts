@@ -110,7 +110,7 @@ export class AccessReviewService {
   private async begin(ws: Workspace, def: AccessReviewDefinition, by: string, period: number | null): Promise<Campaign | null> {
     const { store, clock, policies } = this.deps;
     const now = clock.now();
-    const reviewers = [...(await policies.people(def.reviewers.length ? def.reviewers : ws.approvers))];
+    const reviewers = [...(await policies.people(def.reviewers.length ? def.reviewers : ws.approvers, ws))];
     const { name: _n, everyDays: _e, ...definitionOf } = def;
     const c: Campaign = {
       id: period === null ? randomUUID() : scheduledId(ws.id, def.name, period), workspaceId: ws.id, name: def.name, period,

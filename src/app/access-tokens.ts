@@ -52,7 +52,8 @@ export class AccessTokenService {
     const now = clock.now();
     // Looked up by hash only: the plaintext is never compared with anything stored.
     const tu = isApiTokenFormat(apiToken) ? await store.technicalUsers.findByTokenHash(hashApiToken(apiToken)) : null;
-    if (!tu?.token || !tokenIsUsable(tu, now)) {
+    const hash = tu?.token?.hash;
+    if (!tu?.token || !hash || !tokenIsUsable(tu, now)) {
       log.info({ technicalUserId: tu?.id ?? null, reason: refusal(tu, now) }, 'API token refused');
       throw invalidApiToken();
     }
@@ -63,7 +64,7 @@ export class AccessTokenService {
     }
     const iat = Math.floor(now.getTime() / 1000);
     const accessToken = await signer.sign({
-      sub: tu.id, name: tu.userName, workspaceId: tu.workspaceId, role: tu.role, tkh: tokenHashPrefix(tu.token.hash),
+      sub: tu.id, name: tu.userName, workspaceId: tu.workspaceId, role: tu.role, tkh: tokenHashPrefix(hash),
       jti: randomUUID(), iat, exp: iat + ACCESS_TOKEN_LIFETIME_SECONDS,
     });
     log.info({ technicalUserId: tu.id, workspaceId: tu.workspaceId }, 'access token issued');
@@ -80,7 +81,7 @@ export class AccessTokenService {
     // Read side by side: the workspace named in the claims must still be active (not retired).
     const [tu, ws] = await Promise.all([store.technicalUsers.findById(claims.sub), store.workspaces.findById(claims.workspaceId)]);
     if (
-      !tu?.token || !tokenIsUsable(tu, now) || tokenHashPrefix(tu.token.hash) !== claims.tkh ||
+      !tu?.token?.hash || !tokenIsUsable(tu, now) || tokenHashPrefix(tu.token.hash) !== claims.tkh ||
       tu.workspaceId !== claims.workspaceId || !ws
     ) {
       throw invalidAccessToken();

@@ -12,6 +12,7 @@ import { Codes, DomainError } from '../domain/errors.js';
 import { breakGlassReviewHours } from '../domain/policy.js';
 import type { ChangeRequest } from '../domain/request.js';
 import type { GrantService } from './grants.js';
+import { asRefusal } from './grant-end-held.js';
 import type { Policies } from './policies.js';
 import { sendToEachPlace } from './policy-lines.js';
 import type { Identities } from './identity.js';
@@ -71,7 +72,10 @@ export class BreakGlassService {
     if (!label) return false;
     const s = await this.deps.grants.subjects.find(r.kind.startsWith('techuser.') ? 'technicalUser' : 'permission', r.workspaceId, label);
     if (!s?.grant || s.grant.requestId !== r.id) return false;
-    const outcome = await this.deps.grants.end({ type: s.type, id: s.id }, r.id, { how: 'ended', by: actor }, { retried: false });
+    // A connected LeanIX that does not take the role back yet: the reviewer is told the grant still runs.
+    const outcome = await this.deps.grants.end({ type: s.type, id: s.id }, r.id, { how: 'ended', by: actor }, { retried: false }).catch((err: unknown) => {
+      throw asRefusal(err);
+    });
     return outcome === 'ended';
   }
 

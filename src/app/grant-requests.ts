@@ -20,7 +20,8 @@ import type { GrantSubject } from './grant-subjects.js';
 import type { RequestHandler } from './handlers.js';
 import { ConcurrentChangeError } from './permissions.js';
 import { technicalUserGone } from './technical-user-subject.js';
-import type { Clock, Store } from './ports.js';
+import { ChangedOutsideError, type Clock, type Store } from './ports.js';
+import { isRole } from '../domain/permission.js';
 
 type GrantNew = Extract<NewRequest, { kind: 'permission.role' | 'techuser.role' | 'permission.extend' | 'techuser.extend' }>;
 
@@ -31,10 +32,12 @@ const noun = (type: SubjectType, label: string) => (type === 'permission' ? labe
 export class GrantRequests implements RequestHandler {
   constructor(private readonly deps: { store: Store; grants: GrantService; clock: Clock }) {}
 
-  async check(ws: Workspace, r: NewRequest): Promise<void> {
+  /** Returns, for a grant's start, the role the approvers see (kept on the request as `seen`). */
+  async check(ws: Workspace, r: NewRequest): Promise<void | Record<string, string>> {
     const g = asGrant(r);
     const s = await this.subject(ws, g);
     this.rule(ws, g, s, this.deps.clock.now(), await this.breakGlassGrant(g));
+    if (g.kind === 'permission.role' || g.kind === 'techuser.role') return { role: s.role };
   }
 
   /**
@@ -84,8 +87,10 @@ export class GrantRequests implements RequestHandler {
         return this.finish(r, g, s, made);
       }
       mayChange();
+      this.rule(ws, g, s, this.deps.clock.now(), breakGlass);
+      await this.inTarget(r, g, s, ws);
+      // The grant runs from when its role is made (after LeanIX, which may have kept it waiting).
       const now = this.deps.clock.now();
-      this.rule(ws, g, s, now, breakGlass);
       const change = g.kind === 'permission.extend' || g.kind === 'techuser.extend'
         ? this.extension(s, g.params.minutes, ws, now)
         : this.grant(r, s, g.params.role, g.params.minutes!, now);
@@ -97,6 +102,27 @@ export class GrantRequests implements RequestHandler {
       return this.finish(r, g, done, entry);
     }
     throw new ConcurrentChangeError(`${labelOf(g)} kept changing while a grant was applied; try again`);
+  }
+
+  /**
+   * In a connected workspace, LeanIX before the record (grant-targets.ts): a grant's role is made
+   * there from what the approvers saw; an extension changes nothing there, but LeanIX must still
+   * show the grant's role, else the grant is not extended (its role was changed there outside
+   * Keywarden, and the next sync ends the grant without reverting that change).
+   */
+  private async inTarget(r: ChangeRequest, g: GrantNew, s: GrantSubject, ws: Workspace): Promise<void> {
+    const targets = this.deps.grants.inTarget;
+    if (!targets.elsewhere(ws)) return;
+    if (g.kind === 'permission.role' || g.kind === 'techuser.role') {
+      const seen = r.seen?.role;
+      await targets.start(ws, s, { requestId: r.id, approvedAt: r.decidedAt, seen: seen && isRole(seen) ? seen : s.role, role: g.params.role });
+      return;
+    }
+    const role = s.grant!.role;
+    await targets.confirm(ws, s, { requestId: r.id, approvedAt: r.decidedAt, role }).catch((err: unknown) => {
+      if (!(err instanceof ChangedOutsideError)) throw err;
+      throw new DomainError(err.code, `LeanIX shows ${String(err.shows.role)}, not ${role} as granted: it was changed in LeanIX outside Keywarden, so the grant was not extended.`);
+    });
   }
 
   /** A new grant; one already active on the subject is superseded, and the role goes back to what it went back to. */

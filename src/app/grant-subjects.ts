@@ -53,11 +53,11 @@ export class GrantSubjects {
   }
 
   /** Every subject under a grant whose end is due, of both kinds, earliest first. */
-  async listDue(now: Date, limit: number): Promise<Array<{ ref: SubjectRef; grant: Grant }>> {
+  async listDue(now: Date, limit: number): Promise<Array<{ ref: SubjectRef; workspaceId: string; grant: Grant }>> {
     const [ps, ts] = await Promise.all([this.store.permissions.listGrantsDue(now, limit), this.store.technicalUsers.listGrantsDue(now, limit)]);
     return [
-      ...ps.map((p) => ({ ref: { type: 'permission' as const, id: p.id }, grant: p.grant! })),
-      ...ts.map((t) => ({ ref: { type: 'technicalUser' as const, id: t.id }, grant: t.grant! })),
+      ...ps.map((p) => ({ ref: { type: 'permission' as const, id: p.id }, workspaceId: p.workspaceId, grant: p.grant! })),
+      ...ts.map((t) => ({ ref: { type: 'technicalUser' as const, id: t.id }, workspaceId: t.workspaceId, grant: t.grant! })),
     ].sort((a, b) => a.grant.until.getTime() - b.grant.until.getTime()).slice(0, limit);
   }
 

@@ -13,8 +13,10 @@ import type { Role } from '../domain/permission.js';
 import type { ChangeRequest } from '../domain/request.js';
 import { isApprover } from '../domain/workspace.js';
 import { GrantSubjects, type GrantSubject, type SubjectRef } from './grant-subjects.js';
+import { GrantTargets } from './grant-targets.js';
+import { asRefusal, heldBy, isGrantEndHeld, tellEndHeld, type GrantEndHeldError } from './grant-end-held.js';
 import { ConcurrentChangeError } from './permissions.js';
-import { ChangedOutsideError, MessageRefusedError, type ChangeTargets, type Clock, type GrantEndedTo, type GrantTimer, type Log, type Notifier, type Store } from './ports.js';
+import { MessageRefusedError, type ChangeTargets, type Clock, type GrantEndedTo, type GrantTimer, type Log, type Notifier, type Store } from './ports.js';
 
 /**
  * What ending a grant came to, for the caller and the metrics: `already-ended` is this same end
@@ -33,15 +35,18 @@ export interface GrantObserver {
 
 export class GrantService {
   readonly subjects: GrantSubjects;
+  /** The grant's role where the workspace's truth is (a connected LeanIX first). */
+  readonly inTarget: GrantTargets;
 
   constructor(
     private readonly deps: {
       store: Store; clock: Clock; log: Log; notifier: Notifier; timer: GrantTimer; observer?: GrantObserver;
-      /** Where a permission's role goes back: the records, or a connected LeanIX first (ports/change-target.ts). */
+      /** Where a grant's role is made and goes back: the records, or a connected LeanIX first (ports/change-target.ts). */
       targets?: ChangeTargets;
     },
   ) {
     this.subjects = new GrantSubjects(deps.store);
+    this.inTarget = new GrantTargets({ store: deps.store, targets: deps.targets });
   }
 
   /** The workspace's active grants, soonest end first. */
@@ -90,7 +95,9 @@ export class GrantService {
     const revertTo = s.grant.revertTo;
     // A click: nothing retries its messages but the grant's own end job, so the end is said to
     // have been made even when a message about it failed.
-    const outcome = await this.end(s, grantId, { how: 'ended', by: actor }, { retried: false });
+    const outcome = await this.end(s, grantId, { how: 'ended', by: actor }, { retried: false }).catch((err: unknown) => {
+      throw asRefusal(err);
+    });
     if (outcome !== 'ended' && outcome !== 'already-ended') throw new DomainError(Codes.GRANT_NOT_ACTIVE, 'This grant has already ended.');
     return { label: s.label, revertTo };
   }
@@ -101,10 +108,26 @@ export class GrantService {
    */
   async sweep(limit = 200): Promise<number> {
     let n = 0;
-    for (const { ref, grant } of await this.subjects.listDue(this.deps.clock.now(), limit)) {
+    // A workspace whose LeanIX did not answer for one end is not asked for its other ends this round:
+    // each would wait out the same timeouts and hold up the maintenance jobs behind the sweep.
+    // Its end is held all the same, and said so when it is time to.
+    const notAnswering = new Map<string, GrantEndHeldError>();
+    for (const { ref, workspaceId, grant } of await this.subjects.listDue(this.deps.clock.now(), limit)) {
+      const held = notAnswering.get(workspaceId);
+      if (held) {
+        const s = await this.subjects.findById(ref).catch(() => null);
+        if (s?.grant) await this.tellHeld(s, held);
+        continue;
+      }
       try {
         if ((await this.end(ref, grant.requestId, { how: 'expired' })) === 'ended') n++;
       } catch (err) {
+        // Not made where the truth is (grant-end-held.ts): still due, so the next sweep tries again.
+        if (isGrantEndHeld(err)) {
+          if (err.passing) notAnswering.set(workspaceId, err);
+          this.deps.log.warn({ grantId: grant.requestId, why: err.reason }, 'a grant end is held: LeanIX did not take the role back yet; the next sweep tries again');
+          continue;
+        }
         // Either the end was not made (the next sweep tries again) or only its message failed
         // (no sweep finds an ended grant again): recorded on the request for the operator.
         this.deps.log.error({ err, grantId: grant.requestId }, 'could not end a grant, or tell its requester');
@@ -154,7 +177,11 @@ export class GrantService {
       if (end.how === 'expired' && s.grant.until.getTime() > this.deps.clock.now().getTime()) return 'not-due';
       const { revertTo } = s.grant;
       // In a connected workspace the role goes back in LeanIX first; one changed there meanwhile stays.
-      const outside = await this.revertWhereTrue(s, revertTo, grantId);
+      const outside = await this.inTarget.revert(s, grantId, s.grant.role, revertTo).catch(async (err: unknown) => {
+        const held = heldBy(err);
+        if (isGrantEndHeld(held)) await this.tellHeld(s, held);
+        throw held;
+      });
       const how: GrantEnd = outside ? { how: 'outside', to: outside } : end;
       const to = outside ?? revertTo;
       const entry: AppliedChange = { id: grantEndId(grantId), at: this.deps.clock.now(), before: { role: s.role }, after: { role: to }, end: how };
@@ -167,29 +194,10 @@ export class GrantService {
     throw new ConcurrentChangeError(`grant ${grantId} kept changing while it was ended; try again`);
   }
 
-  /**
-   * A permission's role back to `revertTo` where the workspace's truth is (a connected LeanIX),
-   * before the record's compare-and-set. Returns the role LeanIX shows when it was changed there
-   * outside Keywarden (then nothing is written over it), else null. Local records: nothing to do.
-   */
-  private async revertWhereTrue(s: GrantSubject, revertTo: Role, grantId: string): Promise<Role | null> {
-    const { store, targets } = this.deps;
-    if (!targets || s.type !== 'permission') return null;
-    const ws = await store.workspaces.findById(s.workspaceId);
-    const target = ws && targets.forWorkspace(ws);
-    if (!ws || !target || target.kind === 'local') return null;
-    const [p, user] = await Promise.all([store.permissions.findById(s.id), store.users.findByEmail(s.label)]);
-    if (!p || !user) return null;
-    try {
-      await target.setPermission({
-        workspace: ws, requestId: grantEndId(grantId), approvedAt: this.deps.clock.now(), user, seen: { role: s.role, status: p.status }, change: { role: revertTo },
-      });
-      return null;
-    } catch (err) {
-      const shown = err instanceof ChangedOutsideError ? err.shows.role : undefined;
-      if (shown === 'VIEWER' || shown === 'MEMBER' || shown === 'ADMIN') return shown;
-      throw err;
-    }
+  /** The notification channels told once that this grant's end is held (grant-end-held.ts). */
+  private async tellHeld(s: GrantSubject, held: GrantEndHeldError): Promise<void> {
+    const ws = s.grant && (await this.deps.store.workspaces.findById(s.workspaceId).catch(() => null));
+    if (ws && s.grant) await tellEndHeld(this.deps, ws, s.label, s.grant, held);
   }
 
   /** The history line of an end (insert-if-absent: written once however many runs get here). */

@@ -91,7 +91,7 @@ export class HomeService {
     const named = (ws.policy.rules ?? []).flatMap((r) => [...(r.approvers ?? []), ...(r.escalateTo ?? [])]);
     if (!named.length) return false;
     // A group Slack cannot read now shows nothing rather than a guess; the approvals channel still works.
-    return (await this.deps.policies.people(named).catch(() => new Set<string>())).has(userId);
+    return (await this.deps.policies.people(named, ws).catch(() => new Set<string>())).has(userId);
   }
 
   /**

@@ -9,18 +9,24 @@ import type { ChangeRequest } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { Log } from './ports.js';
 import type { People } from './ports/people.js';
+import { ONE_SLACK, type SlackScope } from './ports/slack-scope.js';
 
 const short = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 120);
 
 export class Identities {
-  constructor(private readonly deps: { people: People; log: Log }) {}
+  /** `scope`: which installation asks Slack, for a workspace (installable mode). */
+  constructor(private readonly deps: { people: People; log: Log; scope?: SlackScope }) {}
+
+  private within<T>(ws: Workspace, fn: () => Promise<T>): Promise<T> {
+    return (this.deps.scope ?? ONE_SLACK).within(ws, fn);
+  }
 
   /** What is known of `slackUserId`'s email in `ws`: the seed's mapping, else Slack's. Never throws. */
   async emailOf(ws: Workspace, slackUserId: string): Promise<SlackEmail> {
     const seeded = seededEmail(ws, slackUserId);
     if (seeded) return { known: true, email: seeded, from: 'seed' };
     try {
-      const email = await this.deps.people.emailOf(slackUserId);
+      const email = await this.within(ws, () => this.deps.people.emailOf(slackUserId));
       return email ? { known: true, email, from: 'slack' } : { known: false, why: 'Slack gave no email for you' };
     } catch (err) {
       this.deps.log.warn({ err: short(err), user: slackUserId }, 'could not read a Slack user\'s email');
@@ -30,16 +36,24 @@ export class Identities {
 
   /** The Slack user who is `email` in `ws`, when the seed or Slack knows them; null otherwise (never throws). */
   async slackUserOf(ws: Workspace, email: string, o: { cachedOnly?: boolean } = {}): Promise<string | null> {
-    const seeded = seededSlackUser(ws, email);
-    if (seeded) return seeded;
     try {
-      const id = await this.deps.people.userOf(email, o);
-      // The seed maps this Slack user to someone else: the seed wins, so they are not this person.
-      return id && (!seededEmail(ws, id) || sameEmail(seededEmail(ws, id)!, email)) ? id : null;
+      return await this.lookUpSlackUser(ws, email, o);
     } catch (err) {
       this.deps.log.warn({ err: short(err) }, 'could not look up the Slack user of an email');
       return null;
     }
+  }
+
+  /**
+   * As slackUserOf, but Slack's failures (a 429 above all) are thrown, for a caller that retries
+   * in its own time: the outbound path, which paces users.lookupByEmail and waits out its 429s.
+   */
+  async lookUpSlackUser(ws: Workspace, email: string, o: { cachedOnly?: boolean } = {}): Promise<string | null> {
+    const seeded = seededSlackUser(ws, email);
+    if (seeded) return seeded;
+    const id = await this.within(ws, () => this.deps.people.userOf(email, o));
+    // The seed maps this Slack user to someone else: the seed wins, so they are not this person.
+    return id && (!seededEmail(ws, id) || sameEmail(seededEmail(ws, id)!, email)) ? id : null;
   }
 
   /**

@@ -10,6 +10,7 @@ import { isGroupId, matchRule, namedDeciders, type MatchedRule } from '../domain
 import type { ChangeRequest, Deciders, NewRequest } from '../domain/request.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { Directory } from './ports/directory.js';
+import { ONE_SLACK, type SlackScope } from './ports/slack-scope.js';
 
 /** Slack's mention of a user (`<@U…>`) or a user group (`<!subteam^S…>`). */
 export const mention = (id: string): string => (isGroupId(id) ? `<!subteam^${id}>` : `<@${id}>`);
@@ -21,7 +22,8 @@ export function decidersLabel(ws: Workspace, rule: Pick<MatchedRule, 'index'>, n
 }
 
 export class Policies {
-  constructor(private readonly directory: Directory) {}
+  /** `scope`: which installation reads a workspace's groups (installable mode). */
+  constructor(private readonly directory: Directory, private readonly scope: SlackScope = ONE_SLACK) {}
 
   rule(ws: Workspace, r: NewRequest): MatchedRule {
     return matchRule(ws, r);
@@ -36,20 +38,20 @@ export class Policies {
   async deciders(ws: Workspace, r: ChangeRequest, now: Date): Promise<Deciders> {
     const rule = matchRule(ws, r);
     const named = namedDeciders(rule, r.createdAt, now);
-    let people = await this.people(named);
+    let people = await this.people(named, ws);
     let label = decidersLabel(ws, rule, named);
     if (rule.also) {
       // An extension under its grant's rule and the rule for extensions: deciders named by both.
       const alsoNamed = namedDeciders(rule.also, r.createdAt, now);
-      const also = await this.people(alsoNamed);
+      const also = await this.people(alsoNamed, ws);
       people = new Set([...people].filter((p) => also.has(p)));
       label = `those of ${label} who are also among ${decidersLabel(ws, rule.also, alsoNamed)}`;
     }
     return { approvals: r.breakGlass ? 0 : rule.approvals, people, label };
   }
 
-  /** User ids as they are, groups as their members now; someone in two groups appears once. */
-  async people(named: readonly string[]): Promise<Set<string>> {
+  /** User ids as they are, groups as their members now (read in `ws`'s Slack workspace); someone in two groups appears once. */
+  async people(named: readonly string[], ws?: Workspace): Promise<Set<string>> {
     const people = new Set<string>();
     for (const id of named) {
       if (!isGroupId(id)) {
@@ -58,7 +60,7 @@ export class Policies {
       }
       let members: string[];
       try {
-        members = await this.directory.groupMembers(id);
+        members = ws ? await this.scope.within(ws, () => this.directory.groupMembers(id)) : await this.directory.groupMembers(id);
       } catch (err) {
         throw new GroupsUnavailableError(id, err);
       }

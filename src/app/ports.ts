@@ -17,5 +17,6 @@ export * from './ports/directory.js';
 export * from './ports/change-target.js';
 export * from './ports/slack-installation-store.js';
 export * from './ports/people.js';
+export * from './ports/slack-scope.js';
 export * from './ports/access-review-store.js';
 export * from './ports/access-review-notifier.js';

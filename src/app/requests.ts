@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Codes, DomainError, isDomainError } from '../domain/errors.js';
 import { connectedRefusal } from './connected-workspaces.js';
 import type { ChangeRequest, NewRequest, RequestOrigin } from '../domain/request.js';
+import { technicalUserIdOf, technicalUserStandingLost } from '../domain/api-requester.js';
 import { authorityLost, decide, isGrantRequest, isSystemRequester, reminderDueAt, SYSTEM_REQUESTER } from '../domain/request.js';
 import { checkBreakGlass, checkReason, escalationDueAt, requestRule } from '../domain/policy.js';
 import { checkGrantPolicy } from '../domain/grant.js';
@@ -183,7 +184,7 @@ export class RequestService {
 
   /** Records an approver's click. The first decisive click wins; the rest are told what happened. */
   async decide(input: DecideInput): Promise<DecideResult> {
-    const { store, notifier, queue, clock, log } = this.deps;
+    const { store, queue, clock, log } = this.deps;
     for (let attempt = 0; attempt < 10; attempt++) {
       const r = await store.requests.findById(input.requestId);
       if (!r) throw new DomainError(Codes.REQUEST_NOT_FOUND, 'That request does not exist.');
@@ -276,8 +277,11 @@ export class RequestService {
       // still held it finishes as APPLIED.
       const own = await this.deps.identities?.ownApproval(ws, r);
       const sourced = r.source ? ((await this.deps.sources?.authority(r, ws)) ?? null) : undefined;
+      // A technical user that asked over the API with nobody behind it: its own standing, read now.
+      const techUserId = technicalUserIdOf(r.requester);
+      const asker = techUserId ? technicalUserStandingLost(r, await store.technicalUsers.findById(techUserId), this.deps.clock.now()) : null;
       outcome = await this.handlerFor(r).carryOut(r, ws, () => {
-        const lost = own ?? (sourced !== undefined ? sourced : authorityLost(r, ws, deciders));
+        const lost = own ?? asker ?? (sourced !== undefined ? sourced : authorityLost(r, ws, deciders));
         if (lost) throw new DomainError(Codes.AUTHORITY_LOST, lost);
       });
     } catch (err) {

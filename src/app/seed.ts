@@ -95,6 +95,8 @@ const SeedWorkspace = z.object({
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore only'),
   slack: z.object({
     teamId: z.string().min(1),
+    // Installed org-wide on an Enterprise Grid organisation: its id (E…), whichever of its workspaces teamId names.
+    enterpriseId: z.string().regex(/^E[A-Z0-9]+$/, 'an Enterprise Grid organisation id (E…)').optional(),
     approvalsChannel: z.string().min(1),
     notificationChannels: z.array(z.string().min(1)).default([]),
   }),

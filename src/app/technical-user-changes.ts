@@ -17,7 +17,7 @@ import type { Workspace } from '../domain/workspace.js';
 import type { RequestHandler } from './handlers.js';
 import type { OwnershipReviewService } from './ownership-reviews.js';
 import { ConcurrentChangeError } from './permissions.js';
-import type { Clock, Store } from './ports.js';
+import { LOCAL_ONLY, type ChangeTargets, type Clock, type Store, type TechnicalUserDetails } from './ports.js';
 import { approvedTechnicalUser, technicalUserGone } from './technical-user-subject.js';
 import type { TechnicalUserService } from './technical-users.js';
 
@@ -28,10 +28,15 @@ export const MAX_DESCRIPTION = 500;
 
 export class TechnicalUserChanges implements RequestHandler {
   constructor(
-    private readonly deps: { store: Store; users: TechnicalUserService; clock: Clock; owners: Pick<OwnershipReviewService, 'adopt' | 'transfer'> },
+    private readonly deps: {
+      store: Store; users: TechnicalUserService; clock: Clock; owners: Pick<OwnershipReviewService, 'adopt' | 'transfer'>;
+      /** Where an update is made, per workspace: the records, or a connected LeanIX (first, then the record). */
+      targets?: ChangeTargets;
+    },
   ) {}
 
-  async check(ws: Workspace, r: NewRequest): Promise<void> {
+  /** For an update, returns what the approvers see of the fields it changes, kept on the request (`seen`). */
+  async check(ws: Workspace, r: NewRequest): Promise<void | Record<string, string>> {
     const c = asChange(r);
     const tu = await this.deps.users.get(ws.id, c.params.userName);
     if (c.kind === 'techuser.owner') {
@@ -42,12 +47,14 @@ export class TechnicalUserChanges implements RequestHandler {
       return;
     }
     checkUpdate(c.params);
-    if (Object.keys(changes(tu, c.params)).length === 0) {
+    const fields = changes(tu, c.params);
+    if (Object.keys(fields).length === 0) {
       throw new DomainError(Codes.TECHUSER_UNCHANGED, `That update changes nothing: ${tu.userName} already has that description, those customer roles and access control entities.`);
     }
+    return seenOf(tu, Object.keys(asked(c.params)));
   }
 
-  async carryOut(r: ChangeRequest, _ws: Workspace, mayChange: () => void): Promise<string> {
+  async carryOut(r: ChangeRequest, ws: Workspace, mayChange: () => void): Promise<string> {
     const c = asChange(r) as Extract<ChangeRequest, { kind: 'techuser.owner' | 'techuser.update' }>;
     const actor = requesterActor(c);
     const approvers = c.approvals.map((a) => a.by);
@@ -63,20 +70,29 @@ export class TechnicalUserChanges implements RequestHandler {
       await this.deps.users.record(tu, 'techuser.owner_changed', actor, c.id, approvers, { owner: before }, { owner: c.params.owner });
       return transferred(c.params.userName, c.params.owner);
     }
-    return this.update(c, tu, actor, approvers, mayChange);
+    return this.update(c, ws, tu, actor, approvers, mayChange);
   }
 
   private async update(
-    c: Extract<ChangeRequest, { kind: 'techuser.update' }>, first: TechnicalUser, actor: Actor, approvers: string[],
+    c: Extract<ChangeRequest, { kind: 'techuser.update' }>, ws: Workspace, first: TechnicalUser, actor: Actor, approvers: string[],
     mayChange: () => void,
   ): Promise<string> {
     const { store, users, clock } = this.deps;
+    const target = (this.deps.targets ?? LOCAL_ONLY).forWorkspace(ws);
     let tu: TechnicalUser | null = first;
     for (let attempt = 0; attempt < 5; attempt++) {
       if (!tu) throw new DomainError(Codes.TECHUSER_NOT_FOUND, `There is no technical user named ${c.params.userName} any more.`);
       let made = appliedChange(tu.applied, c.id);
       if (!made) {
         mayChange();
+        if (target.kind !== 'local') {
+          // Made in LeanIX first (read, compare with what the approvers saw, write, read back), then the mirror.
+          const details = asked(c.params);
+          await target.updateTechnicalUser({
+            workspace: ws, requestId: c.id, approvedAt: c.decidedAt, technicalUser: tu,
+            seen: c.seen ?? seenOf(tu, Object.keys(details)), change: { details },
+          });
+        }
         const fields = changes(tu, c.params);
         const before = Object.fromEntries(Object.keys(fields).map((k) => [k, tu![k as keyof typeof fields]]));
         const entry: AppliedChange = { id: c.id, at: clock.now(), before, after: { ...fields } };
@@ -104,6 +120,23 @@ function updated(userName: string, after: Record<string, unknown> | null): strin
   const set = Object.entries(after ?? {}).map(([k, v]) => `${k === 'accessControlEntities' ? 'access control entities' : k === 'customerRoles' ? 'customer roles' : k} ${Array.isArray(v) ? (v.length ? v.join(', ') : 'none') : `"${String(v)}"`}`);
   return set.length ? `${userName} updated: ${set.join('; ')}.` : `${userName} already had what the update asked for.`;
 }
+
+/** The fields an update names, as it names them (LeanIX is given these; the mirror only those that differ). */
+function asked(u: Update): TechnicalUserDetails {
+  return {
+    ...(u.description !== undefined ? { description: u.description } : {}),
+    ...(u.customerRoles ? { customerRoles: u.customerRoles } : {}),
+    ...(u.accessControlEntities ? { accessControlEntities: u.accessControlEntities } : {}),
+  };
+}
+
+/** What the approvers see of these fields: the description as it is, lists as labels joined with commas. */
+function seenOf(tu: TechnicalUser, keys: string[]): Record<string, string> {
+  const value = (k: string) => (k === 'description' ? tu.description : (k === 'customerRoles' ? tu.customerRoles : tu.accessControlEntities).join(','));
+  return Object.fromEntries(keys.filter((k) => k in FIELDS).map((k) => [k, value(k)]));
+}
+
+const FIELDS = { description: true, customerRoles: true, accessControlEntities: true } as const;
 
 /** The fields an update would really change, with their new values. */
 function changes(tu: TechnicalUser, u: Update): Partial<Pick<TechnicalUser, 'description' | 'customerRoles' | 'accessControlEntities'>> {

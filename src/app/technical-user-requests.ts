@@ -40,10 +40,7 @@ export class TechnicalUserRequests implements RequestHandler {
 
   /** Returns the role and expiry date the approvers will see, kept on the request (`seen`). */
   async check(ws: Workspace, r: NewRequest): Promise<void | Record<string, string>> {
-    if (isTechuserChange(r.kind)) {
-      await this.changes().check(ws, r);
-      return;
-    }
+    if (isTechuserChange(r.kind)) return this.changes().check(ws, r);
     const t = asTech(r);
     const now = this.deps.clock.now();
     if (t.kind === 'techuser.create') {
@@ -142,8 +139,10 @@ export class TechnicalUserRequests implements RequestHandler {
 
   /**
    * A create in a connected workspace: made there first (or, made by an earlier run whose answer
-   * was lost, found by its name and its token replaced), the token sealed at once, then the record
-   * (the mirror) inserted with the target's id and the request remembered on it.
+   * was lost, found by its name and its token replaced; the request is marked before the create is
+   * sent, so a technical user someone else made by that name is never taken for it), the token
+   * sealed at once, then the record (the mirror) inserted with the target's id and the request
+   * remembered on it.
    */
   private async createIn(target: ChangeTarget, ws: Workspace, t: Extract<TechRequest, { kind: 'techuser.create' }>, warningDays: number[], mayChange: () => void): Promise<string> {
     const { store, users, clock } = this.deps;
@@ -154,9 +153,12 @@ export class TechnicalUserRequests implements RequestHandler {
     if (recorded) return this.finish(t, null, recorded);
     if (existing) throw new DomainError(Codes.TECHUSER_EXISTS, `A technical user named ${t.params.userName} already exists.`);
     mayChange();
+    // Read afresh: the mark an earlier run set is on the request as stored, not as this job loaded it.
+    const sentBefore = Boolean((await store.requests.findById(t.id))?.notices?.[CREATE_SENT]);
     const made = await target.createTechnicalUser({
       workspace: ws, requestId: t.id, approvedAt: t.decidedAt, userName: t.params.userName, role: t.params.role, expires: t.params.expiry,
       description: t.params.description, customerRoles: t.params.customerRoles, accessControlEntities: t.params.accessControlEntities,
+      sentBefore, markSent: () => this.markCreateSent(t.id),
     });
     if (!made) throw new Error('a change target that is not the records made no technical user');
     const token = await users.sealToken(t, made.id, made.token);
@@ -174,6 +176,18 @@ export class TechnicalUserRequests implements RequestHandler {
       return this.finish(t, now, mine);
     }
     return this.finish(t, tu, tu.applied[0]!);
+  }
+
+  /**
+   * Marks the request as having (perhaps) sent its create, before it is sent: a conditional write
+   * on the request (the same compare-and-set as its once-only notices), so it is durable before
+   * LeanIX can have made anything.
+   */
+  private async markCreateSent(requestId: string): Promise<void> {
+    const { store, clock } = this.deps;
+    if (await store.requests.claimNotice(requestId, CREATE_SENT, clock.now())) return;
+    if ((await store.requests.findById(requestId))?.notices?.[CREATE_SENT]) return; // an earlier run's mark
+    throw new Error(`could not mark request ${requestId} before sending its create`);
   }
 
   /**
@@ -291,6 +305,9 @@ export class TechnicalUserRequests implements RequestHandler {
 function remembers(tu: TechnicalUser, requestId: string): AppliedChange | null {
   return appliedChange(tu.applied, requestId) ?? (tu.lastRequestId === requestId ? { id: requestId, at: tu.createdAt, before: null, after: snapshot(tu) } : null);
 }
+
+/** The request's mark that its create was (perhaps) sent to the connected target: see markCreateSent. */
+const CREATE_SENT = 'leanix-create-sent';
 
 const ACTIONS: Record<TechRequest['kind'], string> = {
   'techuser.create': 'techuser.created',

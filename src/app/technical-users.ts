@@ -157,7 +157,7 @@ export class TechnicalUserService {
           .catch((err: unknown) => log.error({ err, requestId }, 'could not write the history line of a revealed token'));
       },
       failed: async () => {
-        await this.restoreRevealDeadline(shown.id, shown.token!.hash, rv.expiresAt);
+        await this.restoreRevealDeadline(shown.id, hashApiToken(token), rv.expiresAt);
         await store.tokenReveals.release(requestId);
       },
     };
@@ -202,7 +202,7 @@ export class TechnicalUserService {
       const done = await store.technicalUsers.update(tu.id, tu.version, { token: { ...tu.token, revealBy: null, revokedAt: now } });
       if (!done) continue; // changed meanwhile (revealed, rotated): the next scan looks again
       await store.tokenReveals.delete(tu.lastRequestId ?? '');
-      await this.record(done, 'techuser.token_revoked', { type: 'system' }, tu.lastRequestId, [], null, { reason: 'not revealed in time' }, `${tu.token.hash.slice(0, 16)}:revoked`);
+      await this.record(done, 'techuser.token_revoked', { type: 'system' }, tu.lastRequestId, [], null, { reason: 'not revealed in time' }, `${(tu.token.hash ?? tu.id).slice(0, 16)}:revoked`);
       revoked.push(done);
       const ws = await store.workspaces.findById(done.workspaceId);
       if (ws) {

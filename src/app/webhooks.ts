@@ -5,15 +5,16 @@
  * hook's key); it resumes from the hook's stored position, so a delivery cut off after the
  * receiver answered is sent again, with the same event id. History lines are delivered from the
  * store's chain by seq: the notes in the event log only say when, so none is skipped even if its
- * note was lost. A receiver that answers 410 turns its hook off, and the notification channels
+ * note was lost. A request's status change whose note was lost is still owed on the request (its
+ * outbox, written with the change) and noted again by `renote`. A receiver that answers 410 turns its hook off, and the notification channels
  * are told once.
  */
-import type { ChangeRequest } from '../domain/request.js';
+import type { ChangeRequest, OwedEvent } from '../domain/request.js';
 import type { ChainedEntry } from '../domain/history-chain.js';
 import { hookKey, signature, type WebhookConfig } from '../domain/webhook.js';
 import type { Workspace } from '../domain/workspace.js';
 import { withoutSecrets } from './audit.js';
-import { systemClock, type Clock, type Log, type Notifier, type Store } from './ports.js';
+import { systemClock, type Clock, type Log, type Notifier, type RequestRepository, type Store } from './ports.js';
 import { requestJson } from './request-json.js';
 
 export interface EventNote {
@@ -32,12 +33,31 @@ export interface HookPosition {
 
 /** The event log's port (src/webhooks/event-log.ts). */
 export interface WebhookLog {
+  note(workspaceId: string, n: Omit<EventNote, 'entry'>): Promise<void>;
   after(workspaceId: string, entry: string, count: number): Promise<EventNote[]>;
   position(hook: string, workspaceId: string, historyHead: () => Promise<number>): Promise<HookPosition>;
   advance(hook: string, p: HookPosition): Promise<void>;
   disable(hook: string, reason: string): Promise<boolean>;
   isDisabled(hook: string): Promise<boolean>;
   backlog(workspaceId: string, entry: string): Promise<number>;
+}
+
+/**
+ * An owed change older than this is taken for one whose note was lost: the next change of the
+ * same request notes it first (so a request's changes stay in order), and the renote sweep
+ * notes it at the latest. Younger ones are most likely still on their way to Redis.
+ */
+export const NOTE_LOST_AFTER_MS = 30_000;
+
+/**
+ * Notes a request's owed changes, oldest first: the one just made, and any older than
+ * NOTE_LOST_AFTER_MS (lost before). Each is taken off the request once its note is in the log.
+ */
+export async function noteOwed(sink: Pick<WebhookLog, 'note'>, requests: Pick<RequestRepository, 'markNoted'>, r: ChangeRequest, owed: readonly OwedEvent[]): Promise<void> {
+  for (const e of [...owed].sort((a, b) => a.at.getTime() - b.at.getTime())) {
+    await sink.note(r.workspaceId, { type: 'request', id: r.id, status: e.status, at: e.at.getTime() });
+    await requests.markNoted(r.id, e.status);
+  }
 }
 
 export type Poster = (url: string, body: string, headers: Record<string, string>, o: { allowPrivate: boolean }) => Promise<{ status: number | null; error?: string }>;
@@ -101,6 +121,31 @@ export class WebhookDelivery {
   /** Where a hook stands, starting it at the present when it is new. */
   position(key: string, workspaceId: string): Promise<HookPosition> {
     return this.deps.log.position(key, workspaceId, () => this.head(workspaceId));
+  }
+
+  /**
+   * Notes the request status changes whose note was lost (owed for over NOTE_LOST_AFTER_MS),
+   * oldest first, each request's in the order they were made; they are then delivered in the
+   * order of the log, after what was noted meanwhile. Run by one worker at a time (jobs/webhooks.ts);
+   * one cut off between a note and taking it off notes it once more: at least once. A change owed
+   * in a workspace that has no webhooks (any more) is only taken off. Returns how many were noted.
+   */
+  async renote(limit = PAGE): Promise<number> {
+    const { store, log, clock } = this.deps;
+    const before = new Date(clock.now().getTime() - NOTE_LOST_AFTER_MS);
+    let noted = 0;
+    for (const r of await store.requests.listUnnoted(before, limit)) {
+      const lost = (r.unnoted ?? []).filter((e) => e.at <= before);
+      const ws = await store.workspaces.findById(r.workspaceId);
+      if (ws && hooksOf(ws).length > 0) {
+        await noteOwed(log, store.requests, r, lost);
+        noted += lost.length;
+        this.deps.logger.warn({ requestId: r.id, statuses: lost.map((e) => e.status) }, 'noted request status changes for the webhooks whose notes were lost');
+      } else {
+        for (const e of lost) await store.requests.markNoted(r.id, e.status);
+      }
+    }
+    return noted;
   }
 
   /**

@@ -3,7 +3,9 @@
  * workflow, decided in Slack like any other, and the step completed when the request ends, however
  * long that takes and whichever process sees it. The step's execution id is kept on the request
  * (its origin); the step is completed from the request's end (the one telling of its requester,
- * RequestMessages), claimed once per request, so two processes never complete it twice.
+ * RequestMessages), claimed once per request, so two processes never complete it twice. The
+ * completion is a message of the outbound path (paced, queued through a 429 or a restart, sent
+ * once); what it says is `stepCompletion`, read from the request when it is sent.
  */
 import { isDomainError } from '../domain/errors.js';
 import type { Role } from '../domain/permission.js';
@@ -12,10 +14,30 @@ import type { Workspace } from '../domain/workspace.js';
 import type { Clock, Log, Notifier, Store } from './ports.js';
 import type { RequestService } from './requests.js';
 
-/** Completing a step in Slack (functions.completeSuccess / completeError). */
+/**
+ * Completing the step of a request that ended, in Slack workspace `teamId`: resolves once it is
+ * sent or queued to be sent (then it is the queue's), rejects when it could be neither.
+ */
 export interface StepCompleter {
-  success(functionExecutionId: string, outputs: Record<string, unknown>): Promise<void>;
-  error(functionExecutionId: string, message: string): Promise<void>;
+  complete(r: ChangeRequest, teamId: string): Promise<void>;
+}
+
+/** The Slack call that completes a request's step: success with its outputs when applied, else an error with the reason. */
+export type StepCompletion =
+  | { method: 'functions.completeSuccess'; args: { function_execution_id: string; outputs: Record<string, unknown> } }
+  | { method: 'functions.completeError'; args: { function_execution_id: string; error: string } };
+
+/** Slack's limit on a step's error text is not published; a long outcome is clipped here. */
+const STEP_ERROR_MAX = 1000;
+
+/** Null when the request has no step to complete (not from a workflow) or has not ended. */
+export function stepCompletion(r: ChangeRequest): StepCompletion | null {
+  if (r.origin?.via !== 'workflow' || !isFinal(r.status)) return null;
+  const function_execution_id = r.origin.functionExecutionId;
+  if (r.status === 'APPLIED') {
+    return { method: 'functions.completeSuccess', args: { function_execution_id, outputs: { request_id: r.id, outcome: 'APPLIED', ...(r.decidedBy && { decided_by: r.decidedBy }) } } };
+  }
+  return { method: 'functions.completeError', args: { function_execution_id, error: stepError(r).slice(0, STEP_ERROR_MAX) } };
 }
 
 /** A Slack user's email, as Slack holds it (users.info); null when Slack has none. */
@@ -39,6 +61,7 @@ export interface StepInput {
 }
 
 export class WorkflowSteps {
+  /** The completion goes through the outbound path, with the installation of the step's Slack workspace. */
   constructor(private readonly deps: { store: Store; requests: RequestService; completer: StepCompleter; emails: UserEmails; clock: Clock; log: Log }) {}
 
   /**
@@ -62,24 +85,17 @@ export class WorkflowSteps {
   }
 
   /**
-   * Completes the step of a request that ended: success with its outputs when it was applied,
-   * an error with the reason otherwise. Once per request; a failure hands the claim back.
+   * Completes the step of a request that ended (stepCompletion says how). Claimed once per
+   * request; handed back when it could be neither sent nor queued, for the caller's retry.
    */
-  async finish(r: ChangeRequest): Promise<void> {
+  async finish(r: ChangeRequest, ws: Workspace): Promise<void> {
     const { store, completer, clock, log } = this.deps;
-    if (r.origin?.via !== 'workflow' || !isFinal(r.status)) return;
+    if (!stepCompletion(r)) return;
     if (!(await store.requests.claimNotice(r.id, STEP_NOTICE, clock.now()))) return;
-    const id = r.origin.functionExecutionId;
     try {
-      if (r.status === 'APPLIED') {
-        await completer.success(id, { request_id: r.id, outcome: 'APPLIED', ...(r.decidedBy && { decided_by: r.decidedBy }) });
-      } else {
-        await completer.error(id, stepError(r));
-      }
-      log.info({ requestId: r.id, status: r.status }, 'workflow step completed');
+      await completer.complete(r, ws.slack.teamId);
+      log.info({ requestId: r.id, status: r.status }, 'workflow step completion sent');
     } catch (err) {
-      // Slack says the step is over already (completed before, or it timed out): nothing to hand back.
-      if (/execution_not_in_running_state|function_execution_not_found/.test(String((err as Error).message))) return;
       await store.requests.releaseNotice(r.id, STEP_NOTICE).catch(() => undefined);
       throw err;
     }
@@ -115,7 +131,7 @@ export function withWorkflowSteps(notifier: Notifier, steps: () => WorkflowSteps
     get(target, prop) {
       if (prop === 'tellRequester') {
         return async (r: ChangeRequest, ws: Workspace) => {
-          await steps()?.finish(r);
+          await steps()?.finish(r, ws);
           return target.tellRequester(r, ws);
         };
       }

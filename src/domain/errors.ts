@@ -59,6 +59,8 @@ export const Codes = {
   GRANT_NOT_ACTIVE: 'GRANT.NOT_ACTIVE',
   /** Only the grant's requester or an approver may end it early. */
   GRANT_NOT_YOURS: 'GRANT.NOT_YOURS',
+  /** The grant's role could not be taken back where the truth is (a connected LeanIX) yet: the grant is still active. */
+  GRANT_END_HELD: 'GRANT.END_HELD',
   /** An API token that does not open an access token: unknown, replaced, deleted, revoked or expired. */
   API_TOKEN_INVALID: 'AUTH.API_TOKEN_INVALID',
   /** An access token (JWT) that is malformed, forged, expired, or whose API token no longer works. */

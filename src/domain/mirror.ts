@@ -5,7 +5,8 @@
  */
 import type { HistorySubjectType } from './history.js';
 import type { Permission, PermissionStatus, Role } from './permission.js';
-import type { TechnicalUser } from './technical-user.js';
+import { firstWarningAt } from './expiry-warnings.js';
+import { expiryDate, type StoredToken, type TechnicalUser } from './technical-user.js';
 
 /** The fields of a permission the mirror follows. lastLogin is kept but is never drift. */
 export interface PermissionState {
@@ -15,19 +16,37 @@ export interface PermissionState {
   accessControlEntities: string[];
 }
 
+/**
+ * `description` is LeanIX's apiTokenData.description; `expires` the token's expiry as the date it
+ * works through (YYYY-MM-DD, UTC; see technical-user.ts), null when the mirror does not know it.
+ */
 export interface TechnicalUserState {
   role: Role;
+  description: string;
   customerRoles: string[];
   accessControlEntities: string[];
+  expires: string | null;
 }
 
 export const permissionState = (p: Pick<Permission, keyof PermissionState>): PermissionState => ({
   role: p.role, status: p.status, customerRoles: [...p.customerRoles], accessControlEntities: [...p.accessControlEntities],
 });
 
-export const technicalUserState = (t: Pick<TechnicalUser, keyof TechnicalUserState>): TechnicalUserState => ({
-  role: t.role, customerRoles: [...t.customerRoles], accessControlEntities: [...t.accessControlEntities],
+export const technicalUserState = (t: Pick<TechnicalUser, 'role' | 'description' | 'customerRoles' | 'accessControlEntities' | 'token'>): TechnicalUserState => ({
+  role: t.role, description: t.description, customerRoles: [...t.customerRoles], accessControlEntities: [...t.accessControlEntities],
+  expires: t.token ? expiryDate(t.token.expiresAt) : null,
 });
+
+/**
+ * The mirror's token after LeanIX showed `expiresAt` for it: the same token (its hash, if
+ * Keywarden holds it) with the new date, whose expiry warnings count again from that date; or,
+ * for a technical user whose token Keywarden never saw, one known only by its expiry.
+ */
+export function tokenExpiringAt(token: StoredToken | null, expiresAt: Date, warningDays: number[], now: Date): StoredToken {
+  const nextWarningAt = firstWarningAt(expiresAt, warningDays);
+  if (token) return { ...token, expiresAt, nextWarningAt, lastWarnedDays: null };
+  return { hash: null, lastFour: null, createdAt: now, expiresAt, revealBy: null, revokedAt: null, nextWarningAt, lastWarnedDays: null };
+}
 
 /** Lists compare as sets: LeanIX may return them in any order. */
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
@@ -50,9 +69,14 @@ export type DriftSide<S> = S | null;
 /**
  * Whether a difference made outside Keywarden gives someone more access than the mirror knew of:
  * a higher role on an active (or new) subject, ARCHIVED (or nothing) to ACTIVE, a new or raised
- * ADMIN technical user. Those are told at once; everything else waits for the daily digest.
+ * ADMIN technical user, a technical user's expired token working again (its expiry moved from
+ * before `at` to after it). Those are told at once; everything else waits for the daily digest,
+ * an expiry moved later on a token that still works too: it lengthens access that was approved
+ * and is already there, and gives nobody a right they did not have (the warnings before the new
+ * date still come); a token that had stopped working and works again is access given anew, like
+ * ARCHIVED to ACTIVE.
  */
-export function raisesAccess(kind: HistorySubjectType, was: Record<string, unknown> | null, now: Record<string, unknown> | null): boolean {
+export function raisesAccess(kind: HistorySubjectType, was: Record<string, unknown> | null, now: Record<string, unknown> | null, at?: Date): boolean {
   if (kind !== 'permission' && kind !== 'technicalUser') return false; // not a subject LeanIX holds
   const before = none(was);
   const after = none(now);
@@ -60,6 +84,7 @@ export function raisesAccess(kind: HistorySubjectType, was: Record<string, unkno
   const toRole = after.role as Role | undefined;
   if (kind === 'technicalUser') {
     if (!before) return true; // a new technical user holds a working token
+    if (at && revived(before.expires, after.expires, at)) return true;
     return toRole !== undefined && before.role !== undefined && roleRaised(before.role as Role, toRole);
   }
   const fromStatus = (before?.status as PermissionStatus | undefined) ?? null;
@@ -68,6 +93,12 @@ export function raisesAccess(kind: HistorySubjectType, was: Record<string, unkno
   if (!before) return false; // a new INVITED or ARCHIVED permission gives no access yet
   if (toRole !== undefined && before.role !== undefined && roleRaised(before.role as Role, toRole)) return toStatus !== 'ARCHIVED';
   return false;
+}
+
+/** An expiry date (YYYY-MM-DD, the last day the token works) before `at`'s day moved to `at`'s day or later. */
+function revived(from: unknown, to: unknown, at: Date): boolean {
+  const today = at.toISOString().slice(0, 10);
+  return typeof from === 'string' && typeof to === 'string' && from < today && to >= today;
 }
 
 /** A short account of a drift for people: "MEMBER → ADMIN", "ARCHIVED → ACTIVE", "new, ADMIN". */

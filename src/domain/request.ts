@@ -88,6 +88,9 @@ export function requesterActor(r: Pick<RequestBase, 'requester' | 'origin'>): Ac
   return { type: 'slack', id: r.requester };
 }
 
+/** A status change of a request, owed to the webhooks' event log. */
+export interface OwedEvent { status: RequestStatus; at: Date }
+
 /** Where a request came from when not from a slash command, button or form. */
 export type RequestOrigin =
   | { via: 'api'; technicalUser: { id: string; userName: string } }
@@ -160,6 +163,13 @@ interface RequestBase {
   remindAt?: Date | null;
   /** Once-only messages claimed so far (RequestRepository.claimNotice), by key. */
   notices?: Record<string, Date>;
+  /**
+   * Status changes owed to the webhooks' event log (webhooks/noting-store.ts): each written in
+   * the same write as the change itself, and taken off once its note is in the log, so a change
+   * whose note was lost (Redis unreachable, a process killed) is found here and noted later.
+   * Absent where no workspace has webhooks.
+   */
+  unnoted?: OwedEvent[];
   /** The policy rule that applied at submit (domain/policy.ts); absent on older requests. */
   rule?: RequestRule;
   /** Made with `breakglass`: applied at once, awaiting an approver's review until reviewed. */

@@ -3,11 +3,15 @@ import type { Grant } from './grant.js';
 import { Codes, DomainError } from './errors.js';
 import type { Role } from './permission.js';
 
-/** What is kept of an API token: never the token itself. */
+/**
+ * What is kept of an API token: never the token itself. In a workspace connected to LeanIX, a
+ * technical user made there (or before Keywarden held its token) has a token Keywarden never saw:
+ * its hash and last four are null, and only its expiry is known, from the mirror.
+ */
 export interface StoredToken {
-  /** Hex SHA-256 of the whole token; tokens are looked up by it. */
-  hash: string;
-  lastFour: string;
+  /** Hex SHA-256 of the whole token; tokens are looked up by it. Null: the token lives in LeanIX only. */
+  hash: string | null;
+  lastFour: string | null;
   createdAt: Date;
   expiresAt: Date;
   /** While the owner has not yet revealed the token: the moment it is revoked if they never do. */
@@ -81,6 +85,9 @@ export function expiryFromDate(date: string, now: Date): Date {
 
 /** The date an admin typed, back from the stored instant (end of that UTC day). */
 export const expiryDate = (expiresAt: Date): string => new Date(expiresAt.getTime() - 1).toISOString().slice(0, 10);
+
+/** How a token is named to people: by its last four, or as LeanIX's when Keywarden never saw it. */
+export const tokenName = (t: StoredToken): string => (t.lastFour ? `token …${t.lastFour}` : 'token (held in LeanIX)');
 
 /** A token works while it exists, is not revoked and has not expired. */
 export const tokenIsUsable = (t: TechnicalUser, now: Date): boolean =>

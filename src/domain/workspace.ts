@@ -54,7 +54,11 @@ export const DEFAULT_POLICY: WorkspacePolicy = {
 export interface Workspace {
   id: string;
   name: string;
-  slack: { teamId: string; approvalsChannel: string; notificationChannels: string[] };
+  /**
+   * `enterpriseId`: the Enterprise Grid organisation (`E…`) of Slack workspace `teamId`, named when
+   * Keywarden is installed org-wide there (its messages then go with the organisation's token).
+   */
+  slack: { teamId: string; enterpriseId?: string; approvalsChannel: string; notificationChannels: string[] };
   /** Slack user ids allowed to ask for changes. */
   admins: string[];
   /** Slack user ids allowed to decide requests (never their own). */

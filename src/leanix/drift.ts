@@ -43,7 +43,7 @@ export class Drift {
    */
   async found(ws: Workspace, subject: DriftSubject, change: AppliedChange): Promise<boolean> {
     const { store, notifier, state } = this.deps;
-    const raises = raisesAccess(subject.type, change.before, change.after);
+    const raises = raisesAccess(subject.type, change.before, change.after, change.at);
     const line: DriftLine = {
       workspaceId: ws.id, subject, expected: change.before ?? {}, found: change.after ?? {}, requestId: null, basis: change.id, at: change.at,
     };
@@ -75,7 +75,7 @@ export class Drift {
     const day = new Date(today - DAY_MS).toISOString().slice(0, 10);
     if (!(await state.claimDigest(ws.id, day))) return 0;
     try {
-      const lines = (await this.list(ws.id, new Date(today - DAY_MS), new Date(today))).filter((e) => e.requestId !== null || !raisesAccess(e.subject.type, e.before, e.after));
+      const lines = (await this.list(ws.id, new Date(today - DAY_MS), new Date(today))).filter((e) => e.requestId !== null || !raisesAccess(e.subject.type, e.before, e.after, e.at));
       if (lines.length > 0) await notifier.driftFound(ws, lines.map((e) => e.id), { day });
       return lines.length;
     } catch (err) {

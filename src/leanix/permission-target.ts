@@ -82,7 +82,7 @@ export class LeanixPermissionTarget implements ChangeTarget {
 
   async createTechnicalUser(a: CreateTechnicalUser): Promise<MadeToken> {
     try {
-      return await createInLeanix(this.conn.client, a);
+      return await createInLeanix(this.conn.client, this.deps, a);
     } catch (err) {
       throw this.explain(err, a);
     }

@@ -44,3 +44,13 @@ export function labels(v: unknown): string[] {
   if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean);
   return [];
 }
+
+/**
+ * apiTokenData.expiry (the OpenAPI's `Instant`, its form not shown) as a moment: an ISO date or
+ * epoch milliseconds; null when absent or unreadable.
+ */
+export function expiryInstant(v: string | number | null | undefined): Date | null {
+  if (v === null || v === undefined || v === '') return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d;
+}

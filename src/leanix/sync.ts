@@ -10,15 +10,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { diff, remember, type AppliedChange } from '../domain/applied.js';
-import { changedFields, permissionState, technicalUserState, type PermissionState, type TechnicalUserState } from '../domain/mirror.js';
+import { changedFields, permissionState, technicalUserState, tokenExpiringAt, type PermissionState, type TechnicalUserState } from '../domain/mirror.js';
 import { isPermissionStatus, isRole, type Permission } from '../domain/permission.js';
-import type { TechnicalUser } from '../domain/technical-user.js';
+import { expiryDate, type TechnicalUser } from '../domain/technical-user.js';
 import { emailKey } from '../domain/user.js';
 import type { Workspace } from '../domain/workspace.js';
 import type { Clock, Log, Store } from '../app/ports.js';
 import { DuplicateKeyError } from '../store/errors.js';
 import { driftId, isDriftId, type Drift } from './drift.js';
-import { labels, type LeanixReader, type MtmPermission, type MtmTechnicalUser } from './reader.js';
+import { expiryInstant, labels, type LeanixReader, type MtmPermission, type MtmTechnicalUser } from './reader.js';
 import type { SyncState } from './sync-state.js';
 import { MirrorUsers } from './mirror-users.js';
 import type { GrantEndedOutside } from './grant-outside.js';
@@ -142,7 +142,7 @@ export class LeanixSync {
       if (await this.deps.store.permissions.update(m.id, m.version, { lastLogin })) r.written++;
       return;
     }
-    if (changedSince(m.applied, readAt) || (!r.first && (await this.applying(ws, 'permission', label)))) {
+    if (changedSince(m.applied, readAt) || endDue(m.grant, this.deps.clock) || (!r.first && (await this.applying(ws, 'permission', label)))) {
       r.skipped++;
       return;
     }
@@ -167,15 +167,22 @@ export class LeanixSync {
       r.unknown++;
       return (await store.technicalUsers.findById(t.id))?.id ?? t.id;
     }
-    const next: TechnicalUserState = { role: t.permissionRole, customerRoles: labels(t.customerRoles), accessControlEntities: labels(t.accessControlEntities) };
+    const expiresAt = expiryInstant(t.apiTokenData?.expiry);
+    const warningDays = ws.policy.expiryWarningDays;
+    const next: TechnicalUserState = {
+      role: t.permissionRole, description: t.apiTokenData?.description ?? '',
+      customerRoles: labels(t.customerRoles), accessControlEntities: labels(t.accessControlEntities), expires: expiresAt ? expiryDate(expiresAt) : null,
+    };
     const subject = { type: 'technicalUser' as const, id: t.id, label: t.userName };
     const m = (await store.technicalUsers.findById(t.id)) ?? (await store.technicalUsers.findByName(ws.id, t.userName));
     if (!m) {
       const change = r.first ? null : this.change(t.id, 0, null, next);
+      const { expires: _, ...fields } = next;
       const record: TechnicalUser = {
-        id: t.id, workspaceId: ws.id, userName: t.userName, description: t.apiTokenData?.description ?? '', ...next,
-        // The token lives in LeanIX; Keywarden holds none for a technical user it did not make.
-        token: null, createdAt: clock.now(), version: 0, lastRequestId: null, applied: change ? [change] : [],
+        id: t.id, workspaceId: ws.id, userName: t.userName, ...fields,
+        // The token lives in LeanIX; Keywarden holds none for a technical user it did not make, only its expiry.
+        token: expiresAt ? tokenExpiringAt(null, expiresAt, warningDays, clock.now()) : null,
+        createdAt: clock.now(), version: 0, lastRequestId: null, applied: change ? [change] : [],
       };
       if (await store.technicalUsers.insert(record)) {
         r.written++;
@@ -183,19 +190,26 @@ export class LeanixSync {
       }
       return t.id;
     }
-    const was = technicalUserState(m);
+    const mirrored = technicalUserState(m);
+    // An expiry the mirror never knew (a record from before it kept one) is taken in, not drift;
+    // one LeanIX does not show (its OpenAPI requires it) leaves the mirror's as it is.
+    const was = { ...mirrored, expires: mirrored.expires ?? next.expires };
+    if (next.expires === null) next.expires = was.expires;
     const ref = { ...subject, id: m.id };
-    if (changedFields(was, next).length === 0) {
+    const drifted = changedFields(was, next).length > 0;
+    if (!drifted && mirrored.expires === next.expires) {
       await this.finishTold(ws, ref, m.applied, r);
       return m.id;
     }
-    if (changedSince(m.applied, readAt) || (!r.first && (await this.applying(ws, 'technicalUser', t.userName)))) {
+    if (changedSince(m.applied, readAt) || endDue(m.grant, this.deps.clock) || (!r.first && (await this.applying(ws, 'technicalUser', t.userName)))) {
       r.skipped++;
       return m.id;
     }
-    const change = r.first ? null : this.change(m.id, m.version, was, next);
+    const change = r.first || !drifted ? null : this.change(m.id, m.version, was, next);
     const ending = change && m.grant && was.role !== next.role ? this.deps.grants?.endEntry(m.grant, was.role, next.role, change.at) : null;
-    const updated = await store.technicalUsers.update(m.id, m.version, { ...next, applied: withChanges(m.applied, change, ending), ...(ending && { grant: null }) });
+    const { expires: _, ...fields } = next;
+    const token = expiresAt && mirrored.expires !== next.expires ? { token: tokenExpiringAt(m.token, expiresAt, warningDays, clock.now()) } : {};
+    const updated = await store.technicalUsers.update(m.id, m.version, { ...fields, ...token, applied: withChanges(m.applied, change, ending), ...(ending && { grant: null }) });
     if (!updated) {
       r.skipped++;
       return m.id;
@@ -252,6 +266,13 @@ export class LeanixSync {
 
 /** A change Keywarden made after LeanIX was read: what LeanIX showed is older than the mirror. */
 const changedSince = (applied: AppliedChange[] | undefined, readAt: Date) => (applied ?? []).some((a) => !isDriftId(a.id) && a.at.getTime() >= readAt.getTime());
+
+/**
+ * A grant whose end is due is being ended (its timer, the grant sweep): the end reverts in LeanIX
+ * first and reads LeanIX itself, telling a change made outside from its own revert (app/grants.ts).
+ * Its role in LeanIX may already be back while the mirror still shows the grant, which is no drift.
+ */
+const endDue = (grant: { until: Date } | null | undefined, clock: Clock) => Boolean(grant && grant.until.getTime() <= clock.now().getTime());
 
 /** The mirror's memory of changes with the drift, and a grant's end made with it, added. */
 const withChanges = (applied: AppliedChange[] | undefined, ...changes: Array<AppliedChange | null | undefined>) =>

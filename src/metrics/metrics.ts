@@ -68,6 +68,13 @@ export class KeywardenMetrics {
     labelNames: ['outcome'] as const, registers: [this.registry],
   });
 
+  private readonly slackDroppedMessages = new Counter({
+    name: 'keywarden_slack_dropped_total',
+    help: 'Slack messages dropped because Keywarden is no longer installed on their Slack workspace (not_installed) or Slack refused the token (its error), by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
   private readonly slackLimitedCalls = new Counter({
     name: 'keywarden_slack_limited_total', help: 'Slack Web API calls answered 429 (rate limited), by method.',
     labelNames: ['method'] as const, registers: [this.registry],
@@ -203,6 +210,10 @@ export class KeywardenMetrics {
   }
 
   /** Slack answered a call with 429. */
+  slackDropped(reason: string): void {
+    this.slackDroppedMessages.inc({ reason });
+  }
+
   slackLimited(method: string): void {
     this.slackLimitedCalls.inc({ method });
   }

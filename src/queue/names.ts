@@ -11,7 +11,7 @@ export const REVOKE_UNREVEALED_JOB = 'revoke-unrevealed';
 export const EXPIRE_REQUESTS_JOB = 'expire-requests';
 export const SCAN_EXPIRY_JOB = 'scan-expiry';
 /** The outbound Slack lanes, one queue per Web API method (src/slack/outbound/). */
-export const OUTBOUND_QUEUES = { 'chat.postMessage': 'outbound-post', 'chat.update': 'outbound-update', 'views.publish': 'outbound-views' } as const;
+export const OUTBOUND_QUEUES = { 'chat.postMessage': 'outbound-post', 'chat.update': 'outbound-update', 'views.publish': 'outbound-views', 'functions.complete': 'outbound-steps' } as const;
 export const REVIEW_OWNERS_JOB = 'review-owners';
 export const ESCALATE_REQUESTS_JOB = 'escalate-requests';
 export const REMIND_BREAK_GLASS_JOB = 'remind-break-glass';

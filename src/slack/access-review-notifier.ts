@@ -15,6 +15,6 @@ export class SlackAccessReviewNotifier implements AccessReviewNotifier {
   }
 
   async summary(ws: Workspace, text: string) {
-    for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text });
+    for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text, teamId: ws.slack.teamId, ...(ws.slack.enterpriseId && { enterpriseId: ws.slack.enterpriseId }) });
   }
 }

@@ -1,5 +1,5 @@
 /** The Bolt app: wiring only. Listeners get their dependencies; nothing reads the environment. */
-import { App, type Receiver } from '@slack/bolt';
+import { App, type Authorize, type Receiver } from '@slack/bolt';
 import type { Log } from '../app/ports.js';
 import { boltLogger } from './bolt-logger.js';
 import { slackFetch } from './http-fetch.js';
@@ -31,9 +31,14 @@ import { personOptionsListener } from './listeners/options/people.js';
 import { permissionPageAction } from './listeners/actions/permission-page.js';
 import { REQUEST_ROLE_STEP, requestRoleStep } from './listeners/functions/request-role.js';
 import { ACCESS_REVIEW_ACTIONS, accessReviewAction } from './listeners/actions/access-review.js';
+import { slackContext } from './installations/context.js';
+import { uninstalled, type Uninstall } from './listeners/events/uninstalled.js';
 
 export interface SlackAppOptions {
-  botToken: string;
+  /** One Slack workspace: its bot token. Or, installable: `authorize` and `uninstall` (installations/installable.ts). */
+  botToken?: string;
+  authorize?: Authorize<boolean>;
+  uninstall?: Uninstall;
   apiUrl: string;
   log: Log;
   /** Our signed HTTP receiver, or Bolt's SocketModeReceiver. */
@@ -42,7 +47,7 @@ export interface SlackAppOptions {
 
 export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   const app = new App({
-    token: opts.botToken,
+    ...(opts.authorize ? { authorize: opts.authorize } : { token: opts.botToken }),
     receiver: opts.receiver,
     logger: boltLogger(opts.log),
     // Bolt checks the token with auth.test; deferred so the caller awaits init() and a bad token
@@ -51,6 +56,13 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
     // slackFetch: respond() and Bolt's own client on node:http rather than undici (see http-fetch.ts).
     clientOptions: { slackApiUrl: opts.apiUrl, fetch: slackFetch, timeout: 10_000, retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 3000 } },
   });
+  // Every listener runs knowing which installation Bolt authorised the request for (team and
+  // organisation as the request names them), so the Slack calls it makes use that token.
+  app.use(async ({ context, next }) => slackContext.run({ teamId: context.teamId ?? null, enterpriseId: context.enterpriseId ?? null, ...(context.botToken && { botToken: context.botToken }) }, next));
+  if (opts.uninstall) {
+    app.event('app_uninstalled', uninstalled(opts.uninstall, opts.log, 'app_uninstalled'));
+    app.event('tokens_revoked', uninstalled(opts.uninstall, opts.log, 'tokens_revoked'));
+  }
   // `/permission role` and `/techuser create` alone open a form; everything else is the command.
   app.command('/permission', withForm(deps, permissionRoleCommand, permissionCommand(deps)));
   app.command('/techuser', withForm(deps, techuserCreateCommand, techuserCommand(deps)));
@@ -86,6 +98,11 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): App {
   for (const [id, kind] of ACCESS_REVIEW_ACTIONS) app.action(id, accessReviewAction(deps, kind));
   app.error(async (err) => {
     if (err instanceof ReplayedRequest) return; // refused and logged by the receiver
+    // Installable mode: a request from a Slack workspace Keywarden is not (or no longer) installed on.
+    if ((err as { code?: string }).code === 'slack_bolt_authorization_error') {
+      opts.log.warn({ reason: err.message }, 'refused a Slack request: Keywarden is not installed on its Slack workspace');
+      return;
+    }
     opts.log.error({ err }, 'unhandled error in a Slack listener');
   });
   return app;

@@ -6,11 +6,14 @@
  */
 import { clipMrkdwn } from './blocks/typed.js';
 import type { SlackDeps } from './deps.js';
+import { slackContext } from './installations/context.js';
 
 export async function publishHome(
   deps: Pick<SlackDeps, 'outbound'>,
   who: { teamId: string; userId: string },
   notice?: string,
 ): Promise<void> {
-  await deps.outbound.send({ kind: 'home', teamId: who.teamId, userId: who.userId, ...(notice && { notice: clipMrkdwn(notice, 3000) }) });
+  // The organisation of the request being answered, as Slack named it (an org-wide install's token sends it).
+  const enterpriseId = slackContext.current()?.enterpriseId;
+  await deps.outbound.send({ kind: 'home', teamId: who.teamId, ...(enterpriseId && { enterpriseId }), userId: who.userId, ...(notice && { notice: clipMrkdwn(notice, 3000) }) });
 }

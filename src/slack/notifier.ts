@@ -55,7 +55,7 @@ export class SlackNotifier implements Notifier {
   }
 
   async notifyChannels(ws: Workspace, text: string) {
-    for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text, teamId: ws.slack.teamId });
+    for (const channel of ws.slack.notificationChannels) await this.outbound.send({ kind: 'notice', channel, text, teamId: ws.slack.teamId, ...(ws.slack.enterpriseId && { enterpriseId: ws.slack.enterpriseId }) });
   }
 
   /** Drift: one message a change at once, or the day's digest in parts of DRIFT_LINES_PER_MESSAGE. */
@@ -72,6 +72,10 @@ export class SlackNotifier implements Notifier {
 
   async tellSubject(r: ChangeRequest, ws: Workspace, to: string, until: Date | null) {
     await this.outbound.send({ kind: 'subject', requestId: r.id, userId: to, ...(until && { until: until.toISOString() }) }, { request: r, workspace: ws });
+  }
+
+  async findSubject(r: ChangeRequest, ws: Workspace) {
+    await this.outbound.send({ kind: 'subject', requestId: r.id }, { request: r, workspace: ws });
   }
 
   /** Up to DIGEST_AFTER tokens: a message each. More: digests of up to 24 tokens (50 blocks) each. */

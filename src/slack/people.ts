@@ -11,6 +11,7 @@ import type { Clock, Log } from '../app/ports.js';
 import type { People } from '../app/ports/people.js';
 import { emailKey } from '../domain/user.js';
 import { SlackPlatformError } from './slack-client.js';
+import { slackContext } from './installations/context.js';
 
 /** The two calls it makes (SlackClient's shape). */
 export interface SlackUsers {
@@ -37,7 +38,15 @@ function bounded<T>(p: Promise<T>, ms = CACHE_TIMEOUT_MS): Promise<T | null> {
 }
 const KEY = 'keywarden:people:';
 const emailEntry = (id: string) => `${KEY}email:${id}`;
-const userEntry = (email: string) => `${KEY}user:${emailKey(email)}`;
+/**
+ * Who an email is, per Slack organisation (Enterprise Grid: one user across its workspaces) or
+ * else per Slack workspace: in two separate Slack workspaces one email is two different users,
+ * and a DM to the other one's id would not arrive. The workspace is the call's (context.ts).
+ */
+const userEntry = (email: string) => {
+  const c = slackContext.current();
+  return `${KEY}user:${c?.enterpriseId ?? c?.teamId ?? '-'}:${emailKey(email)}`;
+};
 
 const Entry = z.object({ value: z.string().nullable(), at: z.number() });
 type Entry = z.infer<typeof Entry>;

@@ -52,6 +52,11 @@ export interface SlackMessages {
   views: {
     publish(args: webApi.ViewsPublishArguments): Promise<webApi.ViewsPublishResponse>;
   };
+  /** A Workflow Builder step's completion (no scope needed). */
+  functions: {
+    completeSuccess(args: { function_execution_id: string; outputs: Record<string, unknown> }): Promise<unknown>;
+    completeError(args: { function_execution_id: string; error: string }): Promise<unknown>;
+  };
 }
 
 /** Slack answered `ok: false` (channel_not_found, not_in_channel, ...): not retried. */
@@ -94,6 +99,25 @@ export class SlackRequestError extends Error {
   }
 }
 
+/**
+ * No token for the Slack workspace a call is for: Keywarden is not (or no longer) installed there
+ * (installable mode: uninstalled, its tokens revoked). Not retried: nothing can send it now.
+ */
+export class SlackNotInstalledError extends Error {
+  readonly code = 'slack_not_installed';
+
+  constructor(readonly teamId: string | null, readonly enterpriseId: string | null) {
+    super(`Keywarden is not installed on Slack workspace ${teamId ?? '(none named)'}${enterpriseId ? ` of organisation ${enterpriseId}` : ''}`);
+    this.name = 'SlackNotInstalledError';
+  }
+}
+
+/** Slack's answers that mean the token no longer works (revoked, uninstalled, deactivated): never worth a retry. */
+export const AUTH_ERRORS: ReadonlySet<string> = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'team_access_not_granted']);
+
+/** The bot token of a call: fixed (one Slack workspace), or found when the call is made (installable mode). */
+export type TokenSource = string | (() => Promise<string>);
+
 export class SlackClient implements SlackMessages {
   readonly chat = {
     postMessage: (args: webApi.ChatPostMessageArguments) => this.call<webApi.ChatPostMessageResponse>('chat.postMessage', args),
@@ -102,6 +126,11 @@ export class SlackClient implements SlackMessages {
 
   readonly views = {
     publish: (args: webApi.ViewsPublishArguments) => this.call<webApi.ViewsPublishResponse>('views.publish', args),
+  };
+
+  readonly functions = {
+    completeSuccess: (args: { function_execution_id: string; outputs: Record<string, unknown> }) => this.call('functions.completeSuccess', args),
+    completeError: (args: { function_execution_id: string; error: string }) => this.call('functions.completeError', args),
   };
 
   /** For the Directory (directory.ts): a user group's members. */
@@ -117,22 +146,28 @@ export class SlackClient implements SlackMessages {
     lookupByEmail: (args: { email: string }) => this.call<{ user?: { id?: string } }>('users.lookupByEmail', args),
   };
 
-  private readonly headers: Record<string, string>;
+  private readonly headers: Record<string, string> | null;
 
-  constructor(private readonly o: { token: string; apiUrl: string; log: Log; bounds: SlackClientBounds }) {
-    this.headers = { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${o.token}` };
+  constructor(private readonly o: { token: TokenSource; apiUrl: string; log: Log; bounds: SlackClientBounds }) {
+    this.headers = typeof o.token === 'string' ? authHeaders(o.token) : null;
+  }
+
+  /** The same client (bounds, connections) with another token: an installation's. */
+  withToken(token: TokenSource): SlackClient {
+    return new SlackClient({ ...this.o, token });
   }
 
   /** One Web API method, with the retries above; resolves with Slack's answer when it says ok. */
   async call<T>(method: string, args: object): Promise<T> {
     const { bounds, log } = this.o;
+    const headers = this.headers ?? authHeaders(await (this.o.token as () => Promise<string>)());
     const body = JSON.stringify(args);
     let failures = 0;
     let limited = 0;
     for (;;) {
       let answer: HttpAnswer;
       try {
-        answer = await httpRequest(`${this.o.apiUrl}${method}`, { method: 'POST', headers: this.headers, body, timeoutMs: bounds.timeoutMs });
+        answer = await httpRequest(`${this.o.apiUrl}${method}`, { method: 'POST', headers, body, timeoutMs: bounds.timeoutMs });
       } catch (err) {
         if (failures >= bounds.retries) throw new SlackRequestError(method, err);
         await sleep(this.backoff(failures++));
@@ -174,6 +209,10 @@ export class SlackClient implements SlackMessages {
   }
 }
 
+function authHeaders(token: string): Record<string, string> {
+  return { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}` };
+}
+
 /** Slack's Retry-After, in seconds; a missing or unreadable one counts as a second. */
 function retryAfterSeconds(answer: HttpAnswer): number {
   const raw = answer.headers['retry-after'];
@@ -182,7 +221,7 @@ function retryAfterSeconds(answer: HttpAnswer): number {
 }
 
 /** The client for the bot token, bounded as above (`bounds` overrides the defaults). */
-export function createSlackClient(o: { token: string; apiUrl: string; log: Log; bounds?: Partial<SlackClientBounds> }): SlackClient {
+export function createSlackClient(o: { token: TokenSource; apiUrl: string; log: Log; bounds?: Partial<SlackClientBounds> }): SlackClient {
   const bounds = { ...SLACK_CLIENT_BOUNDS, ...o.bounds };
   if (!(bounds.timeoutMs > 0) || bounds.retries < 0 || bounds.rateLimitRetries < 0) throw new Error('invalid Slack client bounds');
   return new SlackClient({ token: o.token, apiUrl: o.apiUrl.endsWith('/') ? o.apiUrl : `${o.apiUrl}/`, log: o.log, bounds });

@@ -1,42 +1,32 @@
 /**
- * The Slack side of the workflow step's ports: completing a step (functions.completeSuccess and
- * completeError, with the bot token: they need no scope, and any process may complete a step
- * long after the event that started it) and a person's email (users.info, users:read.email).
- * A minimal lookup of its own: an identity module with users.info may replace it.
+ * The Slack side of the workflow step's ports: completing a step, as a message of the outbound
+ * path (`step`: paced per method per Slack workspace, queued through a 429 or a restart, sent
+ * once; delivery.ts renders it from the request), and a person's email (users.info,
+ * users:read.email). A minimal lookup of its own: an identity module with users.info may replace it.
  */
 import { z } from 'zod';
 import type { StepCompleter, UserEmails } from '../app/workflow-steps.js';
+import type { ChangeRequest } from '../domain/request.js';
+import type { Outbound } from './outbound/outbound.js';
 import type { SlackClient } from './slack-client.js';
 
-/** The three calls, in the Web API's shape. */
+/** The call for the person's email, in the Web API's shape. */
 export interface StepClient {
-  functions: {
-    completeSuccess(a: { function_execution_id: string; outputs: Record<string, unknown> }): Promise<unknown>;
-    completeError(a: { function_execution_id: string; error: string }): Promise<unknown>;
-  };
   users: { info(a: { user: string }): Promise<unknown> };
 }
 
-/** The bounded client's calls for the step (slack-client.ts: retries, timeouts). */
+/** The bounded client's call for the step (slack-client.ts: retries, timeouts). */
 export const stepClient = (c: Pick<SlackClient, 'call'>): StepClient => ({
-  functions: {
-    completeSuccess: (a) => c.call('functions.completeSuccess', a),
-    completeError: (a) => c.call('functions.completeError', a),
-  },
   users: { info: (a) => c.call('users.info', a) },
 });
 
 const UserInfo = z.object({ user: z.object({ profile: z.object({ email: z.string().optional() }).optional() }).optional() });
 
 export class SlackStepCompleter implements StepCompleter {
-  constructor(private readonly client: StepClient) {}
+  constructor(private readonly outbound: Pick<Outbound, 'send'>) {}
 
-  async success(functionExecutionId: string, outputs: Record<string, unknown>): Promise<void> {
-    await this.client.functions.completeSuccess({ function_execution_id: functionExecutionId, outputs });
-  }
-
-  async error(functionExecutionId: string, message: string): Promise<void> {
-    await this.client.functions.completeError({ function_execution_id: functionExecutionId, error: message.slice(0, 1000) });
+  async complete(r: ChangeRequest, teamId: string): Promise<void> {
+    await this.outbound.send({ kind: 'step', requestId: r.id, teamId }, { request: r });
   }
 }
 

@@ -156,6 +156,42 @@ describe('decided in Slack', () => {
   });
 });
 
+describe('a request with nobody behind it, when it is carried out', () => {
+  // Like an admin who asked in Slack, the technical user must still hold the right to ask.
+  async function askAndLose(lose: (tuId: string) => Promise<void>) {
+    const bot = await addTechnicalUser(t.store, { workspaceId: WS_ID, role: 'ADMIN', userName: `asker-${Math.random().toString(36).slice(2, 8)}`, now: clock.now() });
+    const res = await post({ kind: 'permission.role', email: 'max.muster@meshlab.de', role: 'VIEWER' }, await accessTokenFor(base, bot.token));
+    expect(res.status).toBe(202);
+    const id = res.json.data.id as string;
+    await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === APPROVALS && JSON.stringify(c.args.blocks).includes(id));
+    await lose(bot.tu.id);
+    await t.click(ids.APPROVE, id, APPROVER1);
+    await waitFor(async () => (await t.store.requests.findById(id))?.status === 'FAILED');
+    return (await t.store.requests.findById(id))!;
+  }
+
+  it('fails with a clear line when its role was lowered while the request waited', async () => {
+    const r = await askAndLose(async (tuId) => {
+      const tu = (await t.store.technicalUsers.findById(tuId))!;
+      await t.store.technicalUsers.update(tuId, tu.version, { role: 'MEMBER' });
+    });
+    expect(r.outcome).toMatch(/^Technical user asker-\w+ is MEMBER now; only ADMIN technical users may request changes, so the request was not carried out\.$/);
+  });
+
+  it('fails when the technical user was deleted, or its token expired, meanwhile', async () => {
+    const gone = await askAndLose(async (tuId) => {
+      const tu = (await t.store.technicalUsers.findById(tuId))!;
+      expect(await t.store.technicalUsers.delete(tuId, tu.version)).toBe(true);
+    });
+    expect(gone.outcome).toMatch(/^Technical user asker-\w+, which made this request over the API, no longer exists/);
+    const expired = await askAndLose(async (tuId) => {
+      const tu = (await t.store.technicalUsers.findById(tuId))!;
+      await t.store.technicalUsers.update(tuId, tu.version, { token: { ...tu.token!, expiresAt: new Date(clock.now().getTime() - 1000) } });
+    });
+    expect(expired.outcome).toMatch(/^The API token of technical user asker-\w+, which made this request, has expired/);
+  });
+});
+
 describe('a technical user rotating its own token', () => {
   it('where the rule needs no approval: made before the answer, 200 with the new token once; the old one refused at once', async () => {
     const res = await post({ kind: 'techuser.rotate', userName: 'deploy-bot', reason: 'scheduled' }, viewer.jwt);

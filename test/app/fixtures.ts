@@ -99,6 +99,11 @@ export class FakeNotifier implements Notifier {
   async tellSubject(r: ChangeRequest, _ws: Workspace, to: string, until: Date | null) {
     this.subjects.push({ id: r.id, to, until });
   }
+  /** Subjects to be looked up on Slack in the outbound path (not done here). */
+  readonly subjectsToFind: string[] = [];
+  async findSubject(r: ChangeRequest) {
+    this.subjectsToFind.push(r.id);
+  }
   readonly channelNotices: string[] = [];
   readonly warnings: Array<{ userName: string; days: number }> = [];
   failWarnings = 0;

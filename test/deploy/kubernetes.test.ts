@@ -37,7 +37,7 @@ const isSetting = (name: string) => (SETTINGS as readonly string[]).includes(nam
 
 /** Settings that are secrets: never in a ConfigMap or a plain `value`. */
 const SECRET_SETTINGS = [
-  'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'KEYWARDEN_SECRET', 'ACCESS_TOKEN_PRIVATE_KEY',
+  'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'KEYWARDEN_SECRET', 'ACCESS_TOKEN_PRIVATE_KEY',
   'MONGODB_URI', 'REDIS_URL', 'BULL_BOARD_PASSWORD', 'METRICS_TOKEN',
 ];
 

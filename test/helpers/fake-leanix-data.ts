@@ -28,6 +28,8 @@ export class FakeLeanixData {
   readonly technicalUsers = new Map<string, FakeTechUser>();
   /** Every body posted to /permissions, as it came. */
   readonly posted: Json[] = [];
+  /** Every body put to /technicalusers/{id}, as it came (tests check what was sent back). */
+  readonly put: Json[] = [];
   /** Every technical-user API token ever issued, oldest first (tests check which still work). */
   readonly issued: string[] = [];
 
@@ -126,6 +128,7 @@ export class FakeLeanixData {
 
   /** PUT /technicalusers/{id}: changes the attributes; the token stays (an expiry change does not replace it). */
   updateTechnicalUser(id: string, body: Json): Json {
+    this.put.push(structuredClone(body));
     const t = this.technicalUser(id);
     if (!ROLES.includes(body?.permissionRole)) throw new FakeRefusal(400, ['permissionRole must be VIEWER, MEMBER or ADMIN.'], 'permissionRole');
     const before = t.record;

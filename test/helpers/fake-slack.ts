@@ -44,7 +44,11 @@ export interface FakeSlackOptions {
  * - otherwise `error`: HTTP 200 with `{ ok: false, error }`;
  * - neither: just a normal, successful answer after `delayMs` (a slow call).
  */
-export interface FailureSpec { status?: number; error?: string; retryAfter?: number; times?: number; delayMs?: number }
+export interface FailureSpec {
+  status?: number; error?: string; retryAfter?: number; times?: number; delayMs?: number;
+  /** Only calls whose args match (others pass untouched): a test's own call among those still running. */
+  match?: (args: Record<string, any>) => boolean;
+}
 
 interface Waiter { method: string; predicate: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }
 
@@ -86,10 +90,38 @@ export class FakeSlack {
   private tokenSeq = 0;
   /** Seconds a bot token issued by oauth.v2.access lasts (Slack's: 12 hours). */
   tokenLifetimeSeconds = 43_200;
+  /**
+   * The bot tokens oauth.v2.access issued, and whose installation each is (a Slack workspace's
+   * id, or an organisation's for an org-wide one). A token of an installation that was removed
+   * (uninstalled) answers `token_revoked`; a token that looks like one of these but was never
+   * issued answers `invalid_auth`, as Slack does. Other tokens (a test's fixed SLACK_BOT_TOKEN) pass.
+   */
+  readonly issued = new Map<string, { owner: string; revoked: boolean }>();
+  /** Users who belong to one Slack workspace (installable mode): users.lookupByEmail finds them only there. */
+  readonly userTeams = new Map<string, string>();
+  /** The client id and secret oauth.v2.access takes (an exchange with others answers invalid_client_id / bad_client_secret). */
+  client: { id: string; secret: string } | null = null;
 
   /** A code the OAuth redirect will carry after someone approves the install on `teamId` (or, org-wide, on `enterpriseId`). */
   authorizeCode(code: string, to: { teamId?: string; enterpriseId?: string; orgWide?: boolean }): void {
     this.codes.set(code, { teamId: to.orgWide ? null : (to.teamId ?? null), enterpriseId: to.enterpriseId ?? null, orgWide: to.orgWide === true });
+  }
+
+  /**
+   * The app is removed from `owner` (a Slack workspace, or an organisation installed org-wide):
+   * its tokens stop working, and its refresh tokens. Send the event with appUninstalledBody.
+   */
+  uninstall(owner: string): void {
+    for (const t of this.issued.values()) if (t.owner === owner) t.revoked = true;
+    for (const [refresh, g] of this.refreshTokens) if ((g.orgWide ? g.enterpriseId : g.teamId) === owner) this.refreshTokens.delete(refresh);
+  }
+
+  /** Why Slack refuses `token` on a Web API method (null: it may call). */
+  private authError(method: string, token: string | undefined): string | null {
+    if (method === 'oauth.v2.access' || method === 'response_url' || token === undefined) return null;
+    const t = this.issued.get(token);
+    if (t) return t.revoked ? 'token_revoked' : null;
+    return token.startsWith('xoxe.') ? 'invalid_auth' : null;
   }
 
   /** The rate limits in force (none unless started with `limits`). */
@@ -205,6 +237,12 @@ export class FakeSlack {
       args.responseId = method;
       method = 'response_url';
     }
+    const refused = this.authError(method, token);
+    if (refused) {
+      this.record({ method, args, at: Date.now(), failed: true, ...(token !== undefined && { token }) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: refused }));
+      return;
+    }
     const retryAfter = this.limiter?.take(method, args, this.teamOf(token, args)) ?? null;
     if (retryAfter !== null) {
       this.record({ method, args, at: Date.now(), failed: true, limited: retryAfter });
@@ -222,7 +260,7 @@ export class FakeSlack {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'is_archived' }));
       return;
     }
-    const failure = this.takeFailure(method);
+    const failure = this.takeFailure(method, args);
     const fails = failure !== undefined && (failure.status !== undefined || failure.error !== undefined);
     const call: SlackCall = { method, args, at: Date.now(), ...(token !== undefined && { token }), ...(fails && { failed: true }) };
     this.record(call);
@@ -235,7 +273,7 @@ export class FakeSlack {
       res.writeHead(failure.status, headers).end(JSON.stringify({ ok: false, error }));
       return;
     }
-    const body = failure?.error !== undefined ? { ok: false, error: failure.error } : this.answer(method, args);
+    const body = failure?.error !== undefined ? { ok: false, error: failure.error } : this.answer(method, args, token);
     if (body.ok) call.result = body;
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
   }
@@ -250,16 +288,19 @@ export class FakeSlack {
     }
   }
 
-  private takeFailure(method: string): FailureSpec | undefined {
+  private takeFailure(method: string, args: Record<string, any>): FailureSpec | undefined {
     const queue = this.failures.get(method);
-    const head = queue?.[0];
+    const i = queue?.findIndex((f) => !f.spec.match || f.spec.match(args)) ?? -1;
+    const head = queue?.[i];
     if (!queue || !head) return undefined;
-    if (--head.left <= 0) queue.shift();
+    if (--head.left <= 0) queue.splice(i, 1);
     return head.spec;
   }
 
   /** oauth.v2.access: a code's first exchange, or a refresh; tokens named after their Slack workspace. */
   private oauth(a: Record<string, any>): Record<string, unknown> {
+    if (this.client && a.client_id !== this.client.id) return { ok: false, error: 'invalid_client_id' };
+    if (this.client && a.client_secret !== this.client.secret) return { ok: false, error: 'bad_client_secret' };
     const grant = a.grant_type === 'refresh_token'
       ? this.refreshTokens.get(String(a.refresh_token ?? ''))
       : this.codes.get(String(a.code ?? ''));
@@ -272,6 +313,7 @@ export class FakeSlack {
     const refresh = `xoxe-1-${owner}-${n}`;
     this.refreshTokens.set(refresh, grant);
     this.tokenTeams.set(access, owner);
+    this.issued.set(access, { owner, revoked: false });
     return {
       ok: true, app_id: 'AKEYWARDEN', authed_user: { id: 'UINSTALLER' }, scope: 'chat:write,commands', token_type: 'bot',
       access_token: access, refresh_token: refresh, expires_in: this.tokenLifetimeSeconds, bot_user_id: `UBOT${owner}`,
@@ -282,13 +324,17 @@ export class FakeSlack {
   }
 
   /** The canned successful answer for each method. */
-  private answer(method: string, a: Record<string, any>): Record<string, unknown> {
+  private answer(method: string, a: Record<string, any>, token?: string): Record<string, unknown> {
     const ok = true;
     switch (method) {
       case 'oauth.v2.access':
         return this.oauth(a);
-      case 'auth.test':
+      case 'auth.test': {
+        // An issued token answers for its own installation.
+        const owner = token !== undefined ? this.issued.get(token)?.owner : undefined;
+        if (owner) return { ok, url: `https://${owner.toLowerCase()}.slack.com/`, team: owner, team_id: owner.startsWith('E') ? null : owner, user: 'keywarden', user_id: `UBOT${owner}`, bot_id: `B${owner}`, ...(owner.startsWith('E') && { enterprise_id: owner, is_enterprise_install: true }) };
         return { ok, url: 'https://keywarden-test.slack.com/', team: 'Keywarden Test', team_id: 'T1', user: 'keywarden', user_id: 'UBOT', bot_id: 'BBOT' };
+      }
       case 'chat.postMessage': {
         const ts = this.nextTs();
         const channel = String(a.channel ?? '');
@@ -313,8 +359,10 @@ export class FakeSlack {
       }
       case 'users.lookupByEmail': {
         // Slack matches the email as its owner typed it, case-insensitively.
+        // A user placed in a Slack workspace (userTeams) is found only with that installation's token.
         const want = String(a.email ?? '').toLowerCase();
-        const id = [...this.people].find(([, e]) => e?.toLowerCase() === want)?.[0];
+        const caller = token !== undefined ? this.issued.get(token)?.owner : undefined;
+        const id = [...this.people].find(([u, e]) => e?.toLowerCase() === want && (!this.userTeams.has(u) || this.userTeams.get(u) === caller))?.[0];
         return id ? { ok, user: { id, profile: { email: this.people.get(id) } } } : { ok: false, error: 'users_not_found' };
       }
       // A workflow step is completed once: success or error, then it is no longer running.

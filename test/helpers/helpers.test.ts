@@ -185,6 +185,44 @@ describe('FakeSlack', () => {
   });
 });
 
+describe('the fake Slack\'s OAuth and per-token auth', () => {
+  let slack: FakeSlack;
+  beforeAll(async () => {
+    slack = await FakeSlack.start();
+    slack.client = { id: '1.2', secret: 'right-secret' };
+  });
+  afterAll(() => slack.stop());
+  const api = (token?: string) => new WebClient(token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR });
+  const platformError = (p: Promise<unknown>) => p.then(() => 'ok', (e: WebAPIPlatformError) => e.data?.error);
+
+  it('exchanges a code once, with the app\'s client id and secret; a refresh token works once', async () => {
+    slack.authorizeCode('c1', { teamId: 'TX' });
+    expect(await platformError(api().oauth.v2.access({ code: 'c1', client_id: '1.2', client_secret: 'wrong' }))).toBe('bad_client_secret');
+    const first = await api().oauth.v2.access({ code: 'c1', client_id: '1.2', client_secret: 'right-secret' });
+    expect(first).toMatchObject({ ok: true, team: { id: 'TX' }, is_enterprise_install: false });
+    expect(await platformError(api().oauth.v2.access({ code: 'c1', client_id: '1.2', client_secret: 'right-secret' }))).toBe('invalid_code');
+    const refresh = { client_id: '1.2', client_secret: 'right-secret', grant_type: 'refresh_token' as const, refresh_token: String(first.refresh_token) };
+    const second = await api().oauth.v2.access(refresh);
+    expect(second.access_token).not.toBe(first.access_token);
+    expect(await platformError(api().oauth.v2.access(refresh))).toBe('invalid_refresh_token');
+    // Each token answers for its own installation.
+    expect(await api(String(second.access_token)).auth.test()).toMatchObject({ team_id: 'TX', bot_id: 'BTX' });
+  });
+
+  it('refuses a token of an uninstalled app (token_revoked) and one it never issued (invalid_auth)', async () => {
+    slack.authorizeCode('c2', { teamId: 'TY' });
+    const got = await api().oauth.v2.access({ code: 'c2', client_id: '1.2', client_secret: 'right-secret' });
+    const token = String(got.access_token);
+    expect(await platformError(api(token).chat.postMessage({ channel: 'C1', text: 'hi' }))).toBe('ok');
+    slack.uninstall('TY');
+    expect(await platformError(api(token).chat.postMessage({ channel: 'C1', text: 'hi' }))).toBe('token_revoked');
+    expect(await platformError(api().oauth.v2.access({ client_id: '1.2', client_secret: 'right-secret', grant_type: 'refresh_token', refresh_token: String(got.refresh_token) }))).toBe('invalid_refresh_token');
+    expect(await platformError(api('xoxe.xoxb-forged-1').chat.postMessage({ channel: 'C1', text: 'hi' }))).toBe('invalid_auth');
+    // Refused calls are recorded as failed, with their token.
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.failed).map((c) => c.token)).toEqual([token, 'xoxe.xoxb-forged-1']);
+  });
+});
+
 describe('the fake Slack\'s rate limits, counted as Slack counts them', () => {
   let now = 0;
   const limiter = () => new RateLimiter({

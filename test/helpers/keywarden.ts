@@ -73,8 +73,9 @@ export interface TestApp {
   redis: TestRedis;
   store: Store;
   logs: LogCapture;
-  command(userId: string, text: string, command?: string, opts?: { teamId?: string }): Promise<Sent>;
-  click(actionId: string, value: string, userId: string, opts?: { teamId?: string }): Promise<Sent>;
+  /** `enterpriseId`, `isEnterpriseInstall`: a command from a workspace of an Enterprise Grid organisation. */
+  command(userId: string, text: string, command?: string, opts?: { teamId?: string; enterpriseId?: string; isEnterpriseInstall?: boolean }): Promise<Sent>;
+  click(actionId: string, value: string, userId: string, opts?: { teamId?: string; enterpriseId?: string; orgWide?: boolean }): Promise<Sent>;
   /** The ephemeral answer sent to a response_url, waiting for it. */
   answer(responseId: string): Promise<string>;
   stop(): Promise<void>;
@@ -126,13 +127,13 @@ async function start(
     async command(userId, text, command = '/permission', o = {}) {
       const responseId = `cmd-${++n}`;
       const responseUrl = slack.responseUrl(responseId);
-      const res = await postSigned(base, slashCommandBody({ command, text, userId, teamId: o.teamId ?? TEAM, responseUrl }), { secret: SIGNING_SECRET });
+      const res = await postSigned(base, slashCommandBody({ command, text, userId, teamId: o.teamId ?? TEAM, responseUrl, ...(o.enterpriseId && { enterpriseId: o.enterpriseId, isEnterpriseInstall: o.isEnterpriseInstall }) }), { secret: SIGNING_SECRET });
       return { ...res, responseId };
     },
     async click(actionId, value, userId, o = {}) {
       const responseId = `click-${++n}`;
       const responseUrl = slack.responseUrl(responseId);
-      const res = await postSigned(base, blockActionBody({ actionId, value, userId, teamId: o.teamId ?? TEAM, responseUrl, channelId: APPROVALS }), { secret: SIGNING_SECRET });
+      const res = await postSigned(base, blockActionBody({ actionId, value, userId, teamId: o.teamId ?? TEAM, responseUrl, channelId: APPROVALS, enterpriseId: o.enterpriseId, orgWide: o.orgWide }), { secret: SIGNING_SECRET });
       return { ...res, responseId };
     },
     async answer(responseId) {

@@ -33,6 +33,9 @@ export interface CommandInput {
   responseUrl: string;
   triggerId?: string;
   userName?: string;
+  /** Enterprise Grid: the organisation, and whether the app is installed org-wide there. */
+  enterpriseId?: string;
+  isEnterpriseInstall?: boolean;
 }
 
 /** An application/x-www-form-urlencoded slash command body, fields in Slack's order. */
@@ -49,7 +52,8 @@ export function slashCommandBody(i: CommandInput): string {
     command: i.command,
     text: i.text,
     api_app_id: 'A1',
-    is_enterprise_install: 'false',
+    ...(i.enterpriseId && { enterprise_id: i.enterpriseId, enterprise_name: i.enterpriseId }),
+    is_enterprise_install: i.isEnterpriseInstall ? 'true' : 'false',
     response_url: i.responseUrl,
     trigger_id: i.triggerId ?? triggerId(),
   }).toString();
@@ -65,6 +69,9 @@ export interface ActionInput {
   responseUrl: string;
   blockId?: string;
   triggerId?: string;
+  /** Enterprise Grid: the organisation; `orgWide`: the app is installed org-wide, so Slack sends `team: null`. */
+  enterpriseId?: string;
+  orgWide?: boolean;
 }
 
 /** A button click on a channel message: `payload=<url-encoded JSON>` as Slack posts it. */
@@ -80,9 +87,9 @@ export function blockActionBody(i: ActionInput): string {
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: false },
     trigger_id: i.triggerId ?? triggerId(),
-    team: { id: teamId, domain: 'keywarden-test' },
-    enterprise: null,
-    is_enterprise_install: false,
+    team: i.orgWide ? null : { id: teamId, domain: 'keywarden-test', ...(i.enterpriseId && { enterprise_id: i.enterpriseId }) },
+    enterprise: i.enterpriseId ? { id: i.enterpriseId, name: i.enterpriseId } : null,
+    is_enterprise_install: i.orgWide === true,
     channel: { id: channelId, name: channelName(channelId) },
     message: { type: 'message', user: 'UBOT', bot_id: 'BBOT', ts: messageTs, text: 'Approval request', blocks: [] },
     state: { values: {} },
@@ -185,6 +192,28 @@ export function viewSubmissionBody(i: ViewSubmissionInput): string {
     enterprise: null,
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/**
+ * An Events API callback for `app_uninstalled` (or `tokens_revoked` of the bot), as JSON: the app
+ * was removed from Slack workspace `teamId`, or (`orgWide`) from organisation `enterpriseId`.
+ */
+export function appUninstalledBody(i: { teamId?: string; enterpriseId?: string; orgWide?: boolean; kind?: 'app_uninstalled' | 'tokens_revoked' }): string {
+  const teamId = i.orgWide ? null : (i.teamId ?? 'T1');
+  const event = i.kind === 'tokens_revoked'
+    ? { type: 'tokens_revoked', tokens: { bot: [`UBOT${i.orgWide ? i.enterpriseId : teamId}`] }, event_ts: (Date.now() / 1000).toFixed(6) }
+    : { type: 'app_uninstalled', event_ts: (Date.now() / 1000).toFixed(6) };
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: teamId ?? i.enterpriseId,
+    ...(i.enterpriseId && { enterprise_id: i.enterpriseId }),
+    api_app_id: 'A1',
+    event,
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${++triggerSeq}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: teamId, enterprise_id: i.enterpriseId ?? null, user_id: `UBOT${teamId ?? i.enterpriseId}`, is_bot: true, is_enterprise_install: i.orgWide === true }],
+  });
 }
 
 /** An Events API callback for `app_home_opened`, as JSON (send it with contentType 'application/json'). */

@@ -1,6 +1,6 @@
 /**
- * Time-bound grants of a workspace connected to LeanIX after they were given (a connected
- * workspace takes no new ones yet): the real Keywarden, the fake LeanIX, the fake Slack, BullMQ on
+ * Time-bound grants given before their workspace was connected to LeanIX (grant-flow.test.ts has
+ * those given after): the real Keywarden, the fake LeanIX, the fake Slack, BullMQ on
  * a private Redis and the injected clock. A grant whose role is changed in LeanIX outside Keywarden
  * ends without going back, and says so; one that is not goes back in LeanIX first.
  */

@@ -1,8 +1,9 @@
 /**
  * Technical users of a workspace connected to LeanIX, through the real Bolt app and BullMQ: a role
  * change and an expiry change made in LeanIX with PUT (the token stays), a delete made with
- * DELETE, a change made in LeanIX while the request waited not made over (drift recorded), and
- * the kinds Keywarden does not make in LeanIX yet refused before anyone is asked.
+ * DELETE, an update of description, customer roles and access control entities made with PUT,
+ * a change made in LeanIX while the request waited not made over (drift recorded), a create
+ * whose answer was lost adopted, and a name taken in LeanIX by someone else refused.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/domain/request.js';
@@ -151,6 +152,8 @@ describe('technical users of a connected workspace', () => {
     expect((await settled(r.id)).status).toBe('APPLIED');
     expect(lx!.callsTo('POST', /technicalusers$/)).toHaveLength(1);
     expect(lx!.callsTo('PUT', /replaceToken$/)).toHaveLength(1);
+    // Taken for its own because the request was marked before its create was sent.
+    expect((await t!.store.requests.findById(r.id))!.notices?.['leanix-create-sent']).toBeInstanceOf(Date);
     const [lost, current] = lx!.data.issued.slice(-2);
     expect(lx!.tokenWorks(lost!)).toBe(false);
     expect(await revealed(r.id)).toBe(current);
@@ -168,9 +171,51 @@ describe('technical users of a connected workspace', () => {
     expect((await t!.store.technicalUsers.findById(id))!.token!.hash).toBe(hashApiToken(fresh));
   });
 
-  it('refuses description changes before anyone is asked, saying to make them in LeanIX', async () => {
+  it('updates description, customer roles and access control entities in LeanIX with PUT: the object as read, fields Keywarden does not know sent back', async () => {
+    const { id, token } = await start();
+    const r = await request('update ci-bot description:"runs the nightly import" roles:pathfinder,survey aces:ace-1');
+    expect(r.seen).toEqual({ description: '', customerRoles: '', accessControlEntities: '' });
+    const before = structuredClone(lx!.data.technicalUser(id).record);
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    const done = await settled(r.id);
+    expect(done.status).toBe('APPLIED');
+    const [put] = lx!.data.put;
+    // As read, with only the three attributes changed (LeanIX showed the lists as strings: so they go back).
+    const { apiTokenData, ...rest } = before;
+    expect(put).toEqual({ ...rest, customerRoles: 'pathfinder,survey', accessControlEntities: 'ace-1', apiTokenData: { ...apiTokenData, description: 'runs the nightly import' } });
+    expect(lx!.data.technicalUser(id).record).toMatchObject({ links: before.links, apiTokenData: { description: 'runs the nightly import', expiry: before.apiTokenData.expiry } });
+    expect(lx!.tokenWorks(token)).toBe(true);
+    expect(await t!.store.technicalUsers.findById(id)).toMatchObject({ description: 'runs the nightly import', customerRoles: ['pathfinder', 'survey'], accessControlEntities: ['ace-1'] });
+    expect(lx!.callsTo('PUT', /technicalusers\/[^/]+$/)).toHaveLength(1);
+  });
+
+  it('does not update a description that was changed in LeanIX while the request waited, and records the drift', async () => {
+    const { id } = await start();
+    const r = await request('update ci-bot description:"runs the nightly import"');
+    lx!.data.technicalUser(id).record.apiTokenData.description = 'set in LeanIX';
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    const done = await settled(r.id);
+    expect(done.status).toBe('FAILED');
+    expect(done.outcome).toBe('LeanIX shows description "set in LeanIX", not an empty description as when this was approved; ask again.');
+    expect(lx!.callsTo('PUT', /technicalusers/)).toHaveLength(0);
+    expect((await t!.store.technicalUsers.findById(id))!.description).toBe('');
+    const lines = await t!.store.history.listBySubject('technicalUser', id, 5);
+    expect(lines[0]).toMatchObject({ action: 'techuser.changed_outside', actor: { type: 'leanix' }, requestId: r.id, before: { description: '' }, after: { description: 'set in LeanIX' } });
+  });
+
+  it('refuses a create whose name someone else took in LeanIX after it was asked for, even with the same attributes, and records the drift', async () => {
     await start();
-    const sent = await t!.command(ADMIN, 'update ci-bot description:"runs the nightly import"', '/techuser');
-    expect(await t!.answer(sent.responseId)).toMatch(/does not yet change technical users' descriptions, customer roles or access control entities/);
+    const r = await request('create taken-bot MEMBER 2030-06-30');
+    const theirs = lx!.data.addTechnicalUser({ userName: 'taken-bot', role: 'MEMBER', expiry: '2030-07-01T00:00:00.000Z', description: '' });
+    await t!.click(ids.APPROVE, r.id, APPROVER1);
+    const done = await settled(r.id);
+    expect(done.status).toBe('FAILED');
+    expect(done.outcome).toBe('A technical user named taken-bot was made in LeanIX meanwhile; ask again with another name.');
+    expect(lx!.callsTo('PUT', /replaceToken$/)).toHaveLength(0);
+    expect(lx!.callsTo('POST', /technicalusers$/)).toHaveLength(0);
+    expect(lx!.tokenWorks(theirs.token)).toBe(true);
+    expect(await t!.store.tokenReveals.findById(r.id)).toBeNull();
+    const lines = await t!.store.history.listBySubject('technicalUser', theirs.record.id, 5);
+    expect(lines[0]).toMatchObject({ action: 'techuser.changed_outside', actor: { type: 'leanix' }, requestId: r.id, before: {}, after: { role: 'MEMBER', expires: '2030-06-30' } });
   });
 });

@@ -27,6 +27,7 @@ import { UNLIMITED_LANES } from '../../src/slack/outbound/lanes.js';
 import { LANES } from '../../src/slack/outbound/messages.js';
 import { createOutboundQueue, Outbound } from '../../src/slack/outbound/outbound.js';
 import { createSlackClient } from '../../src/slack/slack-client.js';
+import { SlackClients } from '../../src/slack/installations/clients.js';
 import { ACTIVE, ADMIN, APPROVER1, FakeClock, seededStore, TEAM, WS_ID } from '../app/fixtures.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { LogCapture } from '../helpers/keywarden.js';
@@ -147,7 +148,7 @@ describe('the apply job when Slack will not take a message', () => {
     // Unpaced lanes: every message is sent at once, so a failure reaches the apply job as before.
     const notifier = new SlackNotifier(new Outbound({
       queues: Object.fromEntries(LANES.map((l) => [l, createOutboundQueue(producer, l, prefix)])) as any,
-      delivery: new OutboundDelivery({ client: client(logs), store, clock, log, revealBy: async () => null, policies: new Policies(noGroups) }),
+      delivery: new OutboundDelivery({ clients: new SlackClients(client(logs), null), store, clock, log, revealBy: async () => null, policies: new Policies(noGroups) }),
       log, limits: UNLIMITED_LANES,
     }));
     const consumer = new Redis(redis.url, { maxRetriesPerRequest: null });

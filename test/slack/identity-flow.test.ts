@@ -17,6 +17,8 @@ beforeAll(async () => {
   const seed = testSeed();
   // The seed says APPROVER2 is Max, whatever Slack says (uappr2@example.com by default).
   (seed.workspaces[0] as Record<string, unknown>).slackUsers = { [APPROVER2]: 'max.muster@meshlab.de' };
+  // Pat is known to nobody on Slack until Keywarden asks (the last test).
+  (seed.workspaces[0] as { users: unknown[] }).users.push({ email: 'pat.doe@meshlab.de', firstName: 'Pat', lastName: 'Doe', role: 'VIEWER', status: 'ACTIVE' });
   t = await startTestApp({ seed, options: { clock } });
   // Slack holds Jane's email as she typed it: matched case-insensitively.
   t.slack.people.set(APPROVER1, 'Jane.Roe@MeshLab.de');
@@ -102,5 +104,27 @@ describe('nobody decides a change of their own permission', () => {
     expect(await click(first.id, APPROVER1)).toMatch(/^Approved/);
     expect(infoCalls(APPROVER1)).toBe(cached + 1);
     await waitForStatus(first.id, 'APPLIED');
+  });
+});
+
+describe('the person whose access changed, found on Slack in the outbound path', () => {
+  it('waits out Slack\'s 429s on users.lookupByEmail however many, and tells the subject once', async () => {
+    // Nobody has told Keywarden who pat is: the apply cannot know without asking Slack, and asks
+    // in the outbound path, which paces users.lookupByEmail and waits out each 429 in its own time.
+    const PAT = 'UPAT0001';
+    t.slack.people.set(PAT, 'pat.doe@meshlab.de');
+    t.slack.failNext('users.lookupByEmail', { status: 429, retryAfter: 1, times: 3, match: (a) => a.email === 'pat.doe@meshlab.de' });
+    const lookups = () => t.slack.callsTo('users.lookupByEmail').filter((c) => c.args.email === 'pat.doe@meshlab.de');
+    const { id } = await ask('role pat.doe@meshlab.de MEMBER');
+    expect(await click(id, ADMIN2)).toMatch(/^Approved/);
+    await waitForStatus(id, 'APPLIED');
+    const toPat = (c: { args: Record<string, any> }) => c.args.channel === PAT && String(c.args.text).includes('Your permission');
+    const dm = await t.slack.waitFor('chat.postMessage', toPat, 15_000);
+    expect(dm.args.text).toContain('Change the role of pat.doe@meshlab.de to MEMBER');
+    // Refused three times (past what a call's own retries would wait), asked again after each Retry-After, told once.
+    expect(lookups().filter((c) => c.failed)).toHaveLength(3);
+    expect(lookups().filter((c) => !c.failed)).toHaveLength(1);
+    expect(t.slack.delivered('chat.postMessage', toPat)).toHaveLength(1);
+    expect(t.logs.text).not.toContain('could not tell the person whose permission changed');
   });
 });

@@ -109,7 +109,7 @@ describe('/techuser', () => {
     const after = (await t.store.technicalUsers.findByName(WS_ID, 'ci-bot'))!.token!;
     expect(after.hash).not.toBe(before.hash);
     expect(after.expiresAt).toEqual(before.expiresAt);
-    expect(await t.store.technicalUsers.findByTokenHash(before.hash)).toBeNull();
+    expect(await t.store.technicalUsers.findByTokenHash(before.hash!)).toBeNull();
     const token = (await reveal(requestId)).match(TOKEN)![0];
     revealed.push(token);
     expect(sha(token)).toBe(after.hash);
@@ -154,7 +154,7 @@ describe('/techuser', () => {
     const hash = (await t.store.technicalUsers.findByName(WS_ID, 'ci-bot'))!.token!.hash;
     await approved('delete ci-bot no longer needed');
     expect(await t.store.technicalUsers.findByName(WS_ID, 'ci-bot')).toBeNull();
-    expect(await t.store.technicalUsers.findByTokenHash(hash)).toBeNull();
+    expect(await t.store.technicalUsers.findByTokenHash(hash!)).toBeNull();
   });
 
   it('never wrote a token to the logs or to any Slack message but the ephemeral answer', () => {

@@ -104,6 +104,33 @@ describe('the workflow step, in one process', () => {
     expect(all.filter((r) => r.origin?.via === 'workflow' && r.origin.functionExecutionId === executionId)).toEqual([]);
   });
 
+  it('completes through the outbound path: a 429 is waited out (its Retry-After), and the step completed once', async () => {
+    const executionId = await startStep(t.kw.url!, inputs({ role: 'VIEWER', duration: 'permanent' }));
+    const r = await requestOf(executionId);
+    await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === APPROVALS && JSON.stringify(c.args.blocks).includes(r.id));
+    t.slack.failNext('functions.completeSuccess', { status: 429, retryAfter: 1 });
+    await t.click(ids.APPROVE, r.id, APPROVER1);
+    await waitFor(() => t.slack.completedSteps.has(executionId));
+    const calls = t.slack.callsTo('functions.completeSuccess').filter((c) => c.args.function_execution_id === executionId);
+    expect(calls.map((c) => c.failed === true)).toEqual([true, false]);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(1000);
+    expect(t.slack.completedSteps.get(executionId)).toEqual({ outputs: { request_id: r.id, outcome: 'APPLIED', decided_by: APPROVER1 } });
+  });
+
+  it('a step Slack says is no longer running is dropped, not retried', async () => {
+    const executionId = await startStep(t.kw.url!, inputs({ role: 'MEMBER', duration: 'permanent' }));
+    const r = await requestOf(executionId);
+    t.slack.failNext('functions.completeError', { error: 'function_execution_not_found' });
+    const click = await clickReject(t, r.id, APPROVER2);
+    await submitOpened(t, await click.opened(), APPROVER2, { reason: 'no' });
+    // The requester is told after the step's completion was handled: it did not throw, so nothing retries it.
+    await t.slack.waitFor('chat.postMessage', (c) => c.args.channel === ADMIN && String(c.args.text).includes(r.id.slice(0, 8)));
+    expect(t.slack.callsTo('functions.completeError').filter((c) => c.args.function_execution_id === executionId)).toHaveLength(1);
+    expect(t.slack.completedSteps.has(executionId)).toBe(false);
+    // Claimed for good: no later run of any process sends it again.
+    expect((await t.store.requests.findById(r.id))!.notices?.['workflow-step']).toBeInstanceOf(Date);
+  });
+
   it('fails as EXPIRED when nobody decides in time', async () => {
     const executionId = await startStep(t.kw.url!, inputs({ role: 'MEMBER', duration: '1d' }));
     await requestOf(executionId);
@@ -139,6 +166,38 @@ describe('the workflow step, decided by another process', () => {
       await b?.stop();
       await a.stop(); // its Keywarden was stopped above; this stops the rest and removes its folder
 
+    }
+  });
+
+  it('a completion Slack rate-limited waits in its queue through a restart, and is sent once by the next process', async () => {
+    const prefix = `kwtest-${randomUUID().slice(0, 8)}`;
+    const a = await startTestApp({ seed: seed(), options: { queuePrefix: prefix } });
+    const config = loadConfig({
+      PORT: '0', MONGODB_URI: 'memory', REDIS_URL: a.redis.url, SLACK_API_URL: a.slack.apiUrl, SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET, LOG_LEVEL: 'silent',
+    });
+    let b: Awaited<ReturnType<typeof startKeywarden>> | null = null;
+    try {
+      const executionId = await startStep(a.kw.url!, inputs());
+      let id = '';
+      await waitFor(async () => {
+        const all = await a.store.requests.listByWorkspace((await a.store.workspaces.findByName('meshlab'))!.id, { limit: 10 });
+        id = all.find((r) => r.origin?.via === 'workflow')?.id ?? '';
+        return id !== '' && (await a.store.requests.findById(id))?.slack !== null;
+      });
+      a.slack.failNext('functions.completeSuccess', { status: 429, retryAfter: 2 });
+      await a.click(ids.APPROVE, id, APPROVER1);
+      await a.slack.waitFor('functions.completeSuccess', (c) => c.args.function_execution_id === executionId && c.failed === true);
+      // The process that was refused stops before its Retry-After is over; the completion is in Redis.
+      await a.kw.stop();
+      expect(a.slack.completedSteps.has(executionId)).toBe(false);
+      b = await startKeywarden(config, { log: createLog('silent'), store: a.store, queuePrefix: prefix, sweepEveryMs: 500, slackLanes: UNLIMITED_LANES });
+      await waitFor(() => a.slack.completedSteps.has(executionId));
+      expect(a.slack.completedSteps.get(executionId)).toEqual({ outputs: { request_id: id, outcome: 'APPLIED', decided_by: APPROVER1 } });
+      expect(a.slack.callsTo('functions.completeSuccess').filter((c) => c.args.function_execution_id === executionId && !c.failed)).toHaveLength(1);
+    } finally {
+      await b?.stop();
+      await a.stop();
     }
   });
 });

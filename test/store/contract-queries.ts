@@ -18,6 +18,47 @@ export function queriesContract(name: string, open: () => Promise<Store>): void 
       store = s;
     });
 
+    describe('requests: status changes owed to the webhooks (unnoted)', () => {
+      it('update with owed appends it in the same compare-and-set; a lost race appends nothing', async () => {
+        const r = request({ unnoted: [{ status: 'PENDING', at: at(1) }] });
+        await store.requests.insert(r);
+        expect(await store.requests.update(r.id, { status: 'PENDING', version: 2 }, { status: 'APPROVED' }, { status: 'APPROVED', at: at(2) })).toBeNull();
+        const approved = await store.requests.update(r.id, { status: 'PENDING', version: 1 }, { status: 'APPROVED' }, { status: 'APPROVED', at: at(2) });
+        expect(approved?.unnoted).toEqual([{ status: 'PENDING', at: at(1) }, { status: 'APPROVED', at: at(2) }]);
+        expect(approved?.unnoted?.[1]?.at).toBeInstanceOf(Date);
+        expect((await store.requests.findById(r.id))?.unnoted).toEqual(approved?.unnoted);
+        // Without owed, nothing is appended.
+        const applied = await store.requests.update(r.id, { status: 'APPROVED', version: 2 }, { status: 'APPLIED' });
+        expect(applied?.unnoted).toHaveLength(2);
+      });
+
+      it('listUnnoted: requests with a change owed at or before the moment, oldest owed first, at most limit; markNoted takes one off', async () => {
+        const r1 = request({ unnoted: [{ status: 'PENDING', at: at(5) }] });
+        const r2 = request({ unnoted: [{ status: 'PENDING', at: at(2) }, { status: 'APPROVED', at: at(8) }] });
+        const later = request({ unnoted: [{ status: 'PENDING', at: at(20) }] });
+        const none = request();
+        const empty = request({ unnoted: [] });
+        for (const r of [r1, later, none, r2, empty]) await store.requests.insert(r);
+        expect(ids(await store.requests.listUnnoted(at(10), 10))).toEqual([r2.id, r1.id]);
+        expect(ids(await store.requests.listUnnoted(at(10), 1))).toEqual([r2.id]);
+        expect(await store.requests.listUnnoted(at(1), 10)).toEqual([]);
+        expect(await store.requests.listUnnoted(at(10), 0)).toEqual([]);
+
+        await store.requests.markNoted(r2.id, 'PENDING');
+        expect((await store.requests.findById(r2.id))?.unnoted).toEqual([{ status: 'APPROVED', at: at(8) }]);
+        expect(ids(await store.requests.listUnnoted(at(10), 10))).toEqual([r1.id, r2.id]);
+        await store.requests.markNoted(r2.id, 'APPROVED');
+        await store.requests.markNoted(r1.id, 'PENDING');
+        expect(await store.requests.listUnnoted(at(10), 10)).toEqual([]);
+        // Unknown ids, and statuses not owed, change nothing.
+        await store.requests.markNoted(randomUUID(), 'PENDING');
+        await store.requests.markNoted(later.id, 'APPLIED');
+        expect(ids(await store.requests.listUnnoted(at(30), 10))).toEqual([later.id]);
+        // A moment that is not a date matches nothing (as a query operator smuggled in would).
+        expect(await store.requests.listUnnoted(injected as unknown as Date, 10)).toEqual([]);
+      });
+    });
+
     describe('requests.listByWorkspace', () => {
       it('lists a workspace\'s requests newest first, filtered by status and requester, at most limit', async () => {
         const ws = randomUUID();

@@ -760,7 +760,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(found?.token?.expiresAt).toBeInstanceOf(Date);
         expect(await store.technicalUsers.findByName('ws-1', t.userName)).toEqual(t);
         expect(await store.technicalUsers.findByName('ws-2', t.userName)).toBeNull();
-        expect(await store.technicalUsers.findByTokenHash(t.token!.hash)).toEqual(t);
+        expect(await store.technicalUsers.findByTokenHash(t.token!.hash!)).toEqual(t);
         expect(await store.technicalUsers.findByTokenHash('0'.repeat(64))).toBeNull();
       });
 
@@ -785,6 +785,17 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.technicalUsers.findById(a.id)).toEqual(a);
       });
 
+      it('any number may have a token held in LeanIX only (no hash), each with its expiry and warning', async () => {
+        const held = (n: number) => ({ hash: null, lastFour: null, createdAt: at(1), expiresAt: at(n), revealBy: null, revokedAt: null, nextWarningAt: at(n - 1), lastWarnedDays: null });
+        const a = technicalUser({ token: held(5) });
+        const b = technicalUser({ token: held(6) });
+        expect(await store.technicalUsers.insert(a)).toBe(true);
+        expect(await store.technicalUsers.insert(b)).toBe(true);
+        expect(await store.technicalUsers.update(a.id, 1, { token: held(7) })).not.toBeNull();
+        expect((await store.technicalUsers.findById(b.id))!.token).toEqual(held(6));
+        expect((await store.technicalUsers.listWarningsDue(at(6), 10)).map((t) => t.id).sort()).toEqual([a.id, b.id].sort());
+      });
+
       it('update is compare-and-set on the version; a replaced token is no longer found', async () => {
         const t = technicalUser();
         await store.technicalUsers.insert(t);
@@ -796,7 +807,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const rotated = await store.technicalUsers.update(t.id, 1, { token, lastRequestId: 'req-9', applied });
         expect(rotated).toEqual({ ...t, token, lastRequestId: 'req-9', applied, version: 2 });
         expect(rotated?.token?.revealBy).toBeInstanceOf(Date);
-        expect(await store.technicalUsers.findByTokenHash(t.token!.hash)).toBeNull();
+        expect(await store.technicalUsers.findByTokenHash(t.token!.hash!)).toBeNull();
         expect(await store.technicalUsers.findByTokenHash(token.hash)).toEqual(rotated);
 
         expect(await store.technicalUsers.update(t.id, 1, { role: 'ADMIN' })).toBeNull();
@@ -826,7 +837,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.technicalUsers.findById(t.id)).toEqual(t);
         expect(await store.technicalUsers.delete(t.id, 4)).toBe(true);
         expect(await store.technicalUsers.findById(t.id)).toBeNull();
-        expect(await store.technicalUsers.findByTokenHash(t.token!.hash)).toBeNull();
+        expect(await store.technicalUsers.findByTokenHash(t.token!.hash!)).toBeNull();
         expect(await store.technicalUsers.delete(t.id, 4)).toBe(false);
         // The name is free again.
         expect(await store.technicalUsers.insert(technicalUser({ userName: t.userName }))).toBe(true);

@@ -82,6 +82,33 @@ describe('MongoDB App Home and metrics queries', () => {
     }
   });
 
+  it('requests: the webhooks\' outbox is pushed in the compare-and-set, listed through unnoted.at, and pulled one status at a time', async () => {
+    const f = fakeCollection();
+    const findOneAndUpdate = vi.fn(async () => null);
+    const updateOne = vi.fn(async () => ({ modifiedCount: 1 }));
+    const repo = new MongoRequests({ ...f.col, findOneAndUpdate, updateOne } as any);
+    const at = new Date(5);
+    await repo.update('r-1', { status: 'PENDING', version: 1 }, { status: 'APPROVED' }, { status: 'APPROVED', at });
+    expect(findOneAndUpdate).toHaveBeenLastCalledWith(
+      { _id: 'r-1', status: 'PENDING', version: 1 },
+      { $set: { status: 'APPROVED' }, $inc: { version: 1 }, $push: { unnoted: { status: 'APPROVED', at } } },
+      { returnDocument: 'after' },
+    );
+    expect(await repo.update('r-1', { status: 'PENDING', version: 1 }, { status: 'APPROVED' }, { status: injected as never, at })).toBeNull();
+    expect(findOneAndUpdate).toHaveBeenCalledTimes(1);
+    await repo.listUnnoted(at, 100);
+    expect(f.col.find).toHaveBeenLastCalledWith({ 'unnoted.at': { $lte: at } });
+    expect(f.cursor.sort).toHaveBeenLastCalledWith({ 'unnoted.at': 1 });
+    expect(f.cursor.limit).toHaveBeenLastCalledWith(100);
+    expect(await repo.listUnnoted(injected as never, 100)).toEqual([]);
+    expect(f.col.find).toHaveBeenCalledTimes(1);
+    expect(keys('requests', 'unnoted.at')).toEqual([['unnoted.at', 1]]);
+    await repo.markNoted('r-1', 'APPROVED');
+    expect(updateOne).toHaveBeenLastCalledWith({ _id: 'r-1' }, { $pull: { unnoted: { status: 'APPROVED' } } });
+    await repo.markNoted(injected, 'APPROVED');
+    expect(updateOne).toHaveBeenCalledTimes(1);
+  });
+
   it('requests.claimNotice is one conditional write on notices.<key>, and refuses keys that are not plain names', async () => {
     const updateOne = vi.fn(async () => ({ modifiedCount: 1 }));
     const repo = new MongoRequests({ updateOne } as any);

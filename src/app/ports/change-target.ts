@@ -20,7 +20,7 @@ export interface PermissionState { role: Role; status: PermissionStatus }
 /**
  * The target shows something other than what the change was decided on, so it was not made over
  * it: `shows` holds what the target shows of the fields concerned (e.g. `{ role: 'ADMIN' }`), for a
- * caller that must leave the change made outside as it is (a grant's end: leanix/sync.ts, grants.ts).
+ * caller that must leave the change made outside as it is (a grant's end: app/grant-targets.ts).
  */
 export class ChangedOutsideError extends DomainError {
   constructor(code: string, message: string, readonly shows: Record<string, unknown>) {
@@ -31,7 +31,10 @@ export class ChangedOutsideError extends DomainError {
 export interface SetPermission {
   workspace: Workspace;
   requestId: string;
-  /** When the request was approved: how long an outage may hold it is counted from here. */
+  /**
+   * When the request was approved: how long an outage may hold it is counted from here. Null: no
+   * deadline, the target only says it cannot be reached yet (a grant's end, app/grant-end-held.ts).
+   */
   approvedAt: Date | null;
   user: User;
   /** What the approvers saw when they decided (the request's `seen`, else the record as it is). */
@@ -39,16 +42,29 @@ export interface SetPermission {
   change: PermissionChange;
 }
 
-/** A change to an existing technical user that makes no token: its role, or its token's expiry date (same token). */
+/**
+ * What `/techuser update` changes, each only when asked for. In LeanIX: `apiTokenData.description`,
+ * `customerRoles` and `accessControlEntities` of TechnicalUserData.
+ */
+export interface TechnicalUserDetails {
+  description?: string;
+  customerRoles?: string[];
+  accessControlEntities?: string[];
+}
+
+/** A change to an existing technical user that makes no token: its role, its token's expiry date (same token), or its details. */
 export interface UpdateTechnicalUser {
   workspace: Workspace;
   requestId: string;
   approvedAt: Date | null;
   /** The record as it is (in a connected workspace its id is LeanIX's). */
   technicalUser: TechnicalUser;
-  /** What the approvers saw: `role`, and `expires` (YYYY-MM-DD) when the token has a date. */
+  /**
+   * What the approvers saw: `role`, and `expires` (YYYY-MM-DD) when the token has a date; for
+   * details, `description` and the lists as their labels joined with commas (labels hold none).
+   */
   seen: Record<string, string>;
-  change: { role: Role } | { expires: string };
+  change: { role: Role } | { expires: string } | { details: TechnicalUserDetails };
 }
 
 export interface DeleteTechnicalUser {
@@ -69,6 +85,14 @@ export interface CreateTechnicalUser {
   description: string;
   customerRoles: string[];
   accessControlEntities: string[];
+  /**
+   * Whether an earlier run of this request may have sent its create: its mark was set (below)
+   * before that run sent it. Only then is a technical user found there by this name taken for
+   * this request's own; otherwise someone else made it meanwhile, and the request fails.
+   */
+  sentBefore: boolean;
+  /** Sets that mark, durably (a compare-and-set on the request), before the create is sent. */
+  markSent(): Promise<void>;
 }
 
 /** A technical user made, or its token replaced, elsewhere: its id there and the one new token (plaintext, in memory only). */
@@ -78,8 +102,9 @@ export interface ChangeTarget {
   readonly kind: 'local' | 'leanix';
   /**
    * Null for the records (Keywarden makes the token itself). Elsewhere: one working token whatever
-   * happened before; a technical user already there by this name (a create whose answer was lost)
-   * gets its token replaced, so a token nobody saw never works.
+   * happened before; a technical user already there by this name after this request sent its
+   * create (`sentBefore`: the answer was lost) gets its token replaced, so a token nobody saw never
+   * works; one there without (someone else made it) fails the request.
    */
   createTechnicalUser(a: CreateTechnicalUser): Promise<MadeToken | null>;
   /** Null for the records; elsewhere the new token (the old one stops working). */

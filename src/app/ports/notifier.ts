@@ -39,6 +39,11 @@ export interface Notifier {
    * asked, who approved, and until when (`until`, a grant's end).
    */
   tellSubject(r: ChangeRequest, ws: Workspace, to: string, until: Date | null): Promise<void>;
+  /**
+   * Finds who the subject of applied request `r` is on Slack, in its own time (paced, retried),
+   * and then tells them as tellSubject does (app/subject-notice.ts).
+   */
+  findSubject(r: ChangeRequest, ws: Workspace): Promise<void>;
   /** Posts to the workspace's notification channels. */
   notifyChannels(ws: Workspace, text: string): Promise<void>;
   /**

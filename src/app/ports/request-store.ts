@@ -1,7 +1,7 @@
 /** Requests and their history: the approval flow's records. */
 import type { HistoryEntry, HistorySubjectType } from '../../domain/history.js';
 import type { ChainedEntry } from '../../domain/history-chain.js';
-import type { ChangeRequest, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
+import type { ChangeRequest, OwedEvent, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
 
 export type RequestFields = Partial<
   Pick<ChangeRequest, 'status' | 'approvals' | 'decidedBy' | 'decidedAt' | 'outcome' | 'appliedAt' | 'remindAt' | 'escalateAt' | 'breakGlass'>
@@ -12,13 +12,19 @@ export interface RequestRepository {
   findById(id: string): Promise<ChangeRequest | null>;
   /**
    * Compare-and-set on (status, version): the only way a request's state moves. Returns the
-   * updated request, or null when another actor got there first.
+   * updated request, or null when another actor got there first. `owed`: the status change is
+   * also appended to `unnoted`, in the same write (the webhooks' outbox).
    */
   update(
     id: string,
     expected: { status: RequestStatus; version: number },
     fields: RequestFields,
+    owed?: OwedEvent,
   ): Promise<ChangeRequest | null>;
+  /** Requests with a status change owed to the webhooks from at or before `before`, oldest owed first. */
+  listUnnoted(before: Date, limit: number): Promise<ChangeRequest[]>;
+  /** Takes the owed change to `status` off the request (its note is in the event log). */
+  markNoted(id: string, status: RequestStatus): Promise<void>;
   /** Where the approval message is: metadata, not state (no version bump). */
   setSlackRef(id: string, ref: { channel: string; ts: string }): Promise<void>;
   /**

@@ -8,7 +8,7 @@ import type { types } from '@slack/bolt';
 import type { HistoryEntry } from '../../domain/history.js';
 import { describeDrift } from '../../domain/mirror.js';
 import type { Workspace } from '../../domain/workspace.js';
-import { clipMrkdwn, context, linesWithin, messageText, section, typed } from './typed.js';
+import { clipMrkdwn, context, messageText, section, typed } from './typed.js';
 
 /** One section a line, a heading and a footer: 48 lines fit in Slack's 50 blocks a message. */
 export const DRIFT_LINES_PER_MESSAGE = 48;

@@ -9,7 +9,7 @@ import type { HomeWorkspace } from '../../app/home.js';
 import type { ChangeRequest } from '../../domain/request.js';
 import { timeLeft } from '../../domain/expiry-warnings.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
-import { expiryDate } from '../../domain/technical-user.js';
+import { expiryDate, tokenName } from '../../domain/technical-user.js';
 import { ids } from '../ids.js';
 import type { OwnershipRecord } from '../../domain/ownership-review.js';
 import { homeGrantBlock } from './grants.js';
@@ -113,9 +113,9 @@ function techUserLine(t: TechnicalUser, now: Date, owners?: Map<string, Ownershi
   const token = t.token!;
   const date = expiryDate(token.expiresAt);
   const state = token.revokedAt
-    ? `token …${token.lastFour} revoked (never revealed)`
+    ? `${tokenName(token)} revoked (never revealed)`
     : token.expiresAt <= now
-      ? `token …${token.lastFour} :x: expired ${date}`
-      : `token …${token.lastFour} expires ${date} (${timeLeft(token.expiresAt, now)})`;
+      ? `${tokenName(token)} :x: expired ${date}`
+      : `${tokenName(token)} expires ${date} (${timeLeft(token.expiresAt, now)})`;
   return `• *${typed(t.userName)}* (${t.role}): ${state}${owners ? `, ${reviewBadge(owners.get(t.id))}` : ''}`;
 }

@@ -4,7 +4,7 @@ import { timeLeft } from '../../domain/expiry-warnings.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import { describeActor } from '../../domain/history.js';
 import type { TechnicalUser } from '../../domain/technical-user.js';
-import { expiryDate } from '../../domain/technical-user.js';
+import { expiryDate, tokenName } from '../../domain/technical-user.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { ids } from '../ids.js';
 import type { OwnershipRecord } from '../../domain/ownership-review.js';
@@ -12,12 +12,14 @@ import { shortId } from './request.js';
 import { linesWithin, plainText, section, typed } from './typed.js';
 import { reviewBadge } from './reviews.js';
 
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 function tokenState(t: TechnicalUser, now: Date): string {
   if (!t.token) return 'no token';
-  if (t.token.revokedAt) return `token …${t.token.lastFour} revoked (never revealed)`;
+  if (t.token.revokedAt) return `${tokenName(t.token)} revoked (never revealed)`;
   const date = expiryDate(t.token.expiresAt);
-  if (t.token.expiresAt <= now) return `token …${t.token.lastFour} expired ${date}`;
-  return `token …${t.token.lastFour} expires ${date}${t.token.revealBy ? ', not yet revealed' : ''}`;
+  if (t.token.expiresAt <= now) return `${tokenName(t.token)} expired ${date}`;
+  return `${tokenName(t.token)} expires ${date}${t.token.revealBy ? ', not yet revealed' : ''}`;
 }
 
 /** `owners`: each technical user's ownership record (its owner, and whether it went unreviewed). */
@@ -87,7 +89,7 @@ export function expiryWarningBlocks(ws: Workspace, t: TechnicalUser, days: numbe
   return {
     text,
     blocks: [
-      section(`${text}\nToken …${t.token!.lastFour}. Either button opens a request for approval.`),
+      section(`${text}\n${capital(tokenName(t.token!))}. Either button opens a request for approval.`),
       {
         type: 'actions',
         block_id: 'expiry',

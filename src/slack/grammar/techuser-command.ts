@@ -6,7 +6,7 @@ import type { NewRequest, ParamsByKind } from '../../domain/request.js';
 import {
   isUsageError, parseReason, parseRole, refuseDuration, splitWords, usageError, type UsageError,
 } from './words.js';
-import { typed, typedClipped } from '../blocks/typed.js';
+import { typedClipped } from '../blocks/typed.js';
 import { BREAK_GLASS_USAGE } from './breakglass.js';
 import { parseRoleChange } from './role-change.js';
 

@@ -5,7 +5,7 @@ import { DURATION_USAGE, parseDuration } from '../../domain/grant.js';
 import { isDomainError } from '../../domain/errors.js';
 import { isRole, type Role } from '../../domain/permission.js';
 import { isEmail } from '../../domain/user.js';
-import { typed, typedClipped } from '../blocks/typed.js';
+import { typedClipped } from '../blocks/typed.js';
 
 /** A command that could not be understood: what was wrong, and the usage to show. */
 export interface UsageError {

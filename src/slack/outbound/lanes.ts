@@ -5,7 +5,7 @@
  * workspace per app"; chat.postMessage allows about one message a second per channel (DMs are
  * channels too), short bursts allowed, under a workspace-wide limit Slack describes only as
  * several hundred a minute; the other methods by tier: Tier 2 20+ a minute (usergroups.users.list),
- * Tier 3 50+ (chat.update, conversations.open), Tier 4 100+ (views.publish, views.open,
+ * Tier 3 50+ (chat.update, conversations.open, users.lookupByEmail), Tier 4 100+ (views.publish, views.open,
  * views.update, chat.postEphemeral, users.info). Keywarden keeps a little under each, since a call
  * that reaches Slack a few ms early costs a 429 and a pause.
  *
@@ -37,7 +37,8 @@ export const SLACK_LANE_LIMITS: LaneLimits = {
   // 280 a minute: under the 300 the issue asks to stay below.
   postPerTeam: { burst: 5, intervalMs: 215 },
   methods: {
-    'chat.update': TIER3, 'conversations.open': TIER3,
+    // functions.completeSuccess / completeError: Tier 3 (api.slack.com/methods/functions.completeSuccess).
+    'chat.update': TIER3, 'conversations.open': TIER3, 'users.lookupByEmail': TIER3, 'functions.completeSuccess': TIER3, 'functions.completeError': TIER3,
     'views.publish': TIER4, 'views.open': TIER4, 'views.update': TIER4, 'chat.postEphemeral': TIER4, 'users.info': TIER4,
     'usergroups.users.list': TIER2,
   },
@@ -46,8 +47,11 @@ export const SLACK_LANE_LIMITS: LaneLimits = {
 /** No pacing at all (a Slack without limits, as the benchmarks' fake). */
 export const UNLIMITED_LANES: LaneLimits = { postPerChannel: null, postPerTeam: null, methods: {} };
 
-/** Where a call goes: its method, its Slack workspace, and (posts) its channel. */
-export interface SlackAddress { method: string; teamId: string; channel?: string }
+/**
+ * Where a call goes: its method, its Slack workspace, and (posts) its channel; and which
+ * installation sends it: the Slack workspace's own, or (`enterpriseId`) its organisation's org-wide one.
+ */
+export interface SlackAddress { method: string; teamId: string; enterpriseId?: string | null; channel?: string }
 
 /** The keys a call counts against. */
 export function paceKeys(limits: LaneLimits, a: SlackAddress): PaceKey[] {

@@ -36,10 +36,13 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
     kind: z.literal('policy'), requestId: Id, event: z.enum(['break-glass', 'unreviewed', 'escalated']), where: Id,
     hours: z.number().int().min(0).max(100_000).optional(), to: z.array(Id).max(50).optional(),
   }),
-  /** A notice to a channel (or a person's DM) of Slack workspace `teamId`. */
-  z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000), teamId: Id.optional() }),
-  /** The DM to the person whose permission a request changed (app/subject-notice.ts). */
-  z.object({ kind: z.literal('subject'), requestId: Id, userId: Id, until: z.iso.datetime().optional() }),
+  /** A notice to a channel (or a person's DM) of Slack workspace `teamId` (of organisation `enterpriseId`, installed org-wide). */
+  z.object({ kind: z.literal('notice'), channel: Id, text: z.string().max(3000), teamId: Id.optional(), enterpriseId: Id.optional() }),
+  /**
+   * The DM to the person whose permission a request changed (app/subject-notice.ts); without
+   * `userId`, first the lookup of who they are on Slack, which then queues the DM.
+   */
+  z.object({ kind: z.literal('subject'), requestId: Id, userId: Id.optional(), until: z.iso.datetime().optional() }),
   /** An access review's DM to a reviewer (app/access-reviews.ts): at the start, or a reminder, with the count of their items. */
   z.object({ kind: z.literal('access-review'), step: z.enum(['ask', 'half', 'dayBefore']), campaignId: Id, userId: Id, items: z.number().int().min(0) }),
   /** Expiry warnings for one channel: one message each, or one digest when there are many. */
@@ -57,18 +60,25 @@ export const OutboundMessage = z.discriminatedUnion('kind', [
     kind: z.literal('drift'), workspaceId: Id, channel: Id, entries: z.array(Id).min(1).max(48),
     day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(), part: z.number().int().min(1).max(1000).optional(), parts: z.number().int().min(1).max(1000).optional(),
   }),
+  /**
+   * The Workflow Builder step of a request that ended, completed (functions.completeSuccess or
+   * completeError, as the request's end says: app/workflow-steps.ts) in Slack workspace `teamId`.
+   */
+  z.object({ kind: z.literal('step'), requestId: Id, teamId: Id }),
   /** A person's App Home tab. */
-  z.object({ kind: z.literal('home'), teamId: Id, userId: Id, notice: z.string().max(3000).optional() }),
+  z.object({ kind: z.literal('home'), teamId: Id, enterpriseId: Id.optional(), userId: Id, notice: z.string().max(3000).optional() }),
 ]);
 export type OutboundMessage = z.infer<typeof OutboundMessage>;
 
 /** The Slack limits the outbound path paces by: one lane per Web API method it calls. */
-export type Lane = 'chat.postMessage' | 'chat.update' | 'views.publish';
-export const LANES: readonly Lane[] = ['chat.postMessage', 'chat.update', 'views.publish'];
+export type Lane = 'chat.postMessage' | 'chat.update' | 'views.publish' | 'functions.complete';
+/** `functions.complete`: a step's completion, functions.completeSuccess or completeError (each paced as its own method). */
+export const LANES: readonly Lane[] = ['chat.postMessage', 'chat.update', 'views.publish', 'functions.complete'];
 
 export function laneOf(m: OutboundMessage): Lane {
   if (m.kind === 'rewrite') return 'chat.update';
   if (m.kind === 'home') return 'views.publish';
+  if (m.kind === 'step') return 'functions.complete';
   return 'chat.postMessage';
 }
 
@@ -80,8 +90,11 @@ export function laneOf(m: OutboundMessage): Lane {
  */
 export function identity(m: OutboundMessage): { jobId?: string; dedupe?: string } {
   switch (m.kind) {
-    case 'approval': case 'dm': case 'reminder': case 'subject':
+    case 'approval': case 'dm': case 'reminder': case 'step':
       return { jobId: `${m.kind}-${m.requestId}` };
+    case 'subject':
+      // The lookup and the DM it leads to are two jobs: one id would make the DM a copy of its lookup.
+      return { jobId: `${m.userId ? 'subject' : 'subject-lookup'}-${m.requestId}` };
     case 'rewrite':
       return { dedupe: `rewrite:${m.requestId}` };
     case 'home':

@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Log } from '../../app/ports.js';
 import { OUTBOUND_QUEUES, QUEUE_PREFIX } from '../../queue/names.js';
-import { SlackRateLimitedError } from '../slack-client.js';
+import { AUTH_ERRORS, SlackNotInstalledError, SlackPlatformError, SlackRateLimitedError } from '../slack-client.js';
 import type { Known, OutboundDelivery, SlackRef } from './delivery.js';
 import { limitedKey, paceKeys, SLACK_LANE_LIMITS, type LaneLimits, type SlackAddress } from './lanes.js';
 import { identity, laneOf, type Lane, type OutboundMessage } from './messages.js';
@@ -48,6 +48,18 @@ export function createOutboundQueue(connection: Redis, lane: Lane, prefix = QUEU
 export interface OutboundCounters {
   /** A Slack call answered 429, by method. */
   slackLimited(method: string): void;
+  /** A message dropped: its Slack workspace uninstalled Keywarden (`not_installed`) or Slack refused its token (Slack's error). */
+  slackDropped?(reason: string): void;
+}
+
+/**
+ * Why a message can never be sent, or null when it may be tried again: Keywarden is not
+ * installed on its Slack workspace any more, or Slack says the token no longer works.
+ */
+export function dropReason(err: unknown): string | null {
+  if (err instanceof SlackNotInstalledError) return 'not_installed';
+  if (err instanceof SlackPlatformError && AUTH_ERRORS.has(err.data.error)) return err.data.error;
+  return null;
 }
 
 export class Outbound {
@@ -94,6 +106,13 @@ export class Outbound {
       try {
         return { sent: true, ref: await p.send() };
       } catch (err) {
+        const drop = dropReason(err);
+        if (drop) {
+          this.dropped(m, p.address, drop);
+          // An approval message not posted is the submitter's to undo (app/requests.ts cancels it).
+          if (m.kind === 'approval') throw err;
+          return { sent: true, ref: null };
+        }
         if (!(err instanceof SlackRateLimitedError)) throw err;
         await this.limited(p.address, err.retryAfter);
         return this.enqueue(m, known, Math.max(1, err.retryAfter) * 1000);
@@ -137,6 +156,13 @@ export class Outbound {
     const key = limitedKey(this.limits, address);
     this.o.log.warn({ method: address.method, team: address.teamId, channel: address.channel, retryAfter: retryAfterSeconds }, 'Slack rate-limited a call; what shares its limit waits as asked');
     if (key && this.o.pacer) await this.o.pacer.pause(key, ms).catch((err: unknown) => this.o.log.warn({ err }, 'could not pause the limited key'));
+  }
+
+  /** A message that can never be sent (see dropReason): one log line and a count, never a retry. */
+  dropped(m: OutboundMessage, address: SlackAddress, reason: string): void {
+    this.o.counters?.slackDropped?.(reason);
+    this.o.log.warn({ kind: m.kind, method: address.method, team: address.teamId, enterprise: address.enterpriseId ?? null, channel: address.channel, reason },
+      'dropped a Slack message: Keywarden is not installed on that Slack workspace (or Slack refused its token)');
   }
 
   /** Whether a message with a job id of its own has a job already (failed ones aside: those may be sent again). */

@@ -8,7 +8,7 @@
  * write, which makes it atomic on Node's single thread.
  */
 import type { Permission } from '../../domain/permission.js';
-import type { ChangeRequest, UndeliveredMessage } from '../../domain/request.js';
+import type { ChangeRequest, OwedEvent, UndeliveredMessage } from '../../domain/request.js';
 import type { User } from '../../domain/user.js';
 import { emailKey } from '../../domain/user.js';
 import { isRetired, type Workspace } from '../../domain/workspace.js';
@@ -145,12 +145,22 @@ class Requests implements RequestRepository {
     const r = this.byId.get(id);
     return r ? copy(r) : null;
   }
-  async update(id: string, expected: { status: string; version: number }, fields: Partial<ChangeRequest>) {
+  async update(id: string, expected: { status: string; version: number }, fields: Partial<ChangeRequest>, owed?: OwedEvent) {
     const r = this.byId.get(id);
     if (!r || r.status !== expected.status || r.version !== expected.version) return null;
     const next = { ...r, ...given(fields), version: r.version + 1 } as ChangeRequest;
+    if (owed) next.unnoted = [...(r.unnoted ?? []), copy(owed)];
     this.byId.set(id, next);
     return copy(next);
+  }
+  async listUnnoted(before: Date, limit: number) {
+    const first = (r: ChangeRequest) => Math.min(...(r.unnoted ?? []).map((e) => e.at.getTime()));
+    const found = [...this.byId.values()].filter((r) => (r.unnoted ?? []).some((e) => e.at <= before)).sort((a, b) => first(a) - first(b));
+    return take(found, limit).map(copy);
+  }
+  async markNoted(id: string, status: string) {
+    const r = this.byId.get(id);
+    if (r?.unnoted) r.unnoted = r.unnoted.filter((e) => e.status !== status);
   }
   async setSlackRef(id: string, ref: { channel: string; ts: string }) {
     const r = this.byId.get(id);

@@ -31,7 +31,7 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
   private index(t: TechnicalUser) {
     this.idByName.set(nameKey(t.workspaceId, t.userName), t.id);
     this.grants.add(t);
-    if (t.token) this.idByHash.set(t.token.hash, t.id);
+    if (t.token?.hash) this.idByHash.set(t.token.hash, t.id);
     if (t.token && !t.token.revokedAt) {
       this.byNextWarning.add(t.id, t.token.nextWarningAt);
       this.byRevealDeadline.add(t.id, t.token.revealBy);
@@ -41,7 +41,7 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
   private unindex(t: TechnicalUser) {
     this.idByName.delete(nameKey(t.workspaceId, t.userName));
     this.grants.remove(t);
-    if (t.token) this.idByHash.delete(t.token.hash);
+    if (t.token?.hash) this.idByHash.delete(t.token.hash);
     this.byNextWarning.remove(t.id, t.token?.nextWarningAt);
     this.byRevealDeadline.remove(t.id, t.token?.revealBy);
   }
@@ -58,8 +58,8 @@ export class MemoryTechnicalUsers implements TechnicalUserRepository {
   }
 
   /** Token hashes are unique among the users that have a token, as MongoDB's partial index has it. */
-  private assertHashFree(hash: string | undefined, self: string) {
-    const owner = hash === undefined ? undefined : this.idByHash.get(hash);
+  private assertHashFree(hash: string | null | undefined, self: string) {
+    const owner = hash === undefined || hash === null ? undefined : this.idByHash.get(hash);
     if (owner !== undefined && owner !== self) throw new DuplicateKeyError('technicalUsers', 'token.hash');
   }
 

@@ -83,6 +83,9 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     // The App Home: a workspace's pending requests, and an admin's own, newest first (listByWorkspace).
     { name: 'workspaceId_status_createdAt', key: { workspaceId: 1, status: 1, createdAt: -1 } },
     { name: 'workspaceId_requester_createdAt', key: { workspaceId: 1, requester: 1, createdAt: -1 } },
+    // Status changes owed to the webhooks' event log, oldest first (listUnnoted): few, and only
+    // while a note is missing; a request with none owed has no date in it.
+    { name: 'unnoted.at', key: { 'unnoted.at': 1 } },
   ],
   [COLLECTIONS.history]: [
     { name: 'subject_at', key: { 'subject.type': 1, 'subject.id': 1, at: -1 } },

@@ -1,7 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
 import type { RequestFields, RequestListFilter, RequestRepository } from '../../app/ports.js';
 import { UNDELIVERED_KEPT } from '../../app/ports.js';
-import type { ChangeRequest, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
+import type { ChangeRequest, OwedEvent, RequestStatus, UndeliveredMessage } from '../../domain/request.js';
 import { DuplicateKeyError } from '../errors.js';
 import type { Doc } from './documents.js';
 import { amongWorkspaces, assertKey, assertValidDates, casUpdate, COLLECTIONS, fromDoc, isDate, isKey, isVersion, setOf, toDoc, toLimit } from './documents.js';
@@ -40,14 +40,30 @@ export class MongoRequests implements RequestRepository {
     id: string,
     expected: { status: RequestStatus; version: number },
     fields: RequestFields,
+    owed?: OwedEvent,
   ): Promise<ChangeRequest | null> {
     if (!isKey(id) || !isKey(expected.status) || !isVersion(expected.version)) return null;
-    const doc = await this.col.findOneAndUpdate(
-      { _id: id, status: expected.status, version: expected.version },
-      casUpdate(setOf(fields, UPDATABLE)),
-      { returnDocument: 'after' },
-    );
+    const update: Record<string, unknown> = casUpdate(setOf(fields, UPDATABLE));
+    if (owed) {
+      // The webhooks' outbox, in the same write as the change.
+      if (!isKey(owed.status) || !isDate(owed.at)) return null;
+      update['$push'] = { unnoted: { status: owed.status, at: owed.at } };
+    }
+    const doc = await this.col.findOneAndUpdate({ _id: id, status: expected.status, version: expected.version }, update, { returnDocument: 'after' });
     return doc && fromDoc<ChangeRequest>(doc);
+  }
+
+  /** Through the unnoted.at index: only requests with a change owed are in it with a date. */
+  async listUnnoted(before: Date, limit: number): Promise<ChangeRequest[]> {
+    const n = toLimit(limit);
+    if (!isDate(before) || n <= 0) return [];
+    const docs = await this.col.find({ 'unnoted.at': { $lte: before } }).sort({ 'unnoted.at': 1 }).limit(n).toArray();
+    return docs.map((d) => fromDoc<ChangeRequest>(d));
+  }
+
+  async markNoted(id: string, status: RequestStatus): Promise<void> {
+    if (!isKey(id) || !isKey(status)) return;
+    await this.col.updateOne({ _id: id }, { $pull: { unnoted: { status } } });
   }
 
   async setSlackRef(id: string, ref: { channel: string; ts: string }): Promise<void> {
