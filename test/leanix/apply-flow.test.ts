@@ -17,6 +17,7 @@ import { TestClock } from '../helpers/clock.js';
 import { FakeLeanix } from '../helpers/fake-leanix.js';
 import { ADMIN, APPROVALS, APPROVER1, LogCapture, SIGNING_SECRET, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
+import { requestWithStatus, waitFor } from '../helpers/wait.js';
 
 let t: TestApp | undefined;
 let lx: FakeLeanix | undefined;
@@ -55,19 +56,7 @@ async function approve(r: ChangeRequest) {
   expect(await t!.answer((await t!.click(ids.APPROVE, r.id, APPROVER1)).responseId)).toMatch(/Approved/);
 }
 
-async function waitFor<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((res) => setTimeout(res, 25));
-  }
-}
-const statusOf = (id: string, status: string) => waitFor(`request ${status}`, async () => {
-  const r = await t!.store.requests.findById(id);
-  return r?.status === status ? r : null;
-});
+const statusOf = (id: string, status: string) => requestWithStatus(t!.store, id, status);
 const mirrorOf = async (email: string) => t!.store.permissions.find(WS_ID, (await t!.store.users.findByEmail(email))!.id);
 const posts = () => lx!.callsTo('POST', /\/permissions$/);
 

@@ -21,6 +21,7 @@ import { FakeLeanix } from '../helpers/fake-leanix.js';
 import { ADMIN, APPROVALS, APPROVER1, SIGNING_SECRET, startTestApp, TEAM, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { blockActionBody, postSigned } from '../helpers/slack-requests.js';
 import { submitOpened } from '../helpers/views.js';
+import { requestWithStatus, waitFor } from '../helpers/wait.js';
 
 const HOUR = 3600_000;
 const JANE = 'jane.roe@meshlab.de';
@@ -82,19 +83,7 @@ async function granted(text: string, command = '/permission'): Promise<ChangeReq
   return statusOf(r.id, 'APPLIED');
 }
 
-async function waitFor<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((res) => setTimeout(res, 25));
-  }
-}
-const statusOf = (id: string, status: string) => waitFor(`request ${status}`, async () => {
-  const r = await t!.store.requests.findById(id);
-  return r?.status === status ? r : null;
-});
+const statusOf = (id: string, status: string) => requestWithStatus(t!.store, id, status);
 const mirrorOf = async (email: string) => (await t!.store.permissions.find(WS_ID, (await t!.store.users.findByEmail(email))!.id))!;
 const posts = () => lx!.callsTo('POST', /\/permissions$/);
 const madePosts = () => posts().filter((c) => c.status === 200);
