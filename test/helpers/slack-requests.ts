@@ -198,7 +198,7 @@ export function viewSubmissionBody(i: ViewSubmissionInput): string {
  * An Events API callback for `app_uninstalled` (or `tokens_revoked` of the bot), as JSON: the app
  * was removed from Slack workspace `teamId`, or (`orgWide`) from organisation `enterpriseId`.
  */
-export function appUninstalledBody(i: { teamId?: string; enterpriseId?: string; orgWide?: boolean; kind?: 'app_uninstalled' | 'tokens_revoked' }): string {
+export function appUninstalledBody(i: { teamId?: string; enterpriseId?: string; orgWide?: boolean; kind?: 'app_uninstalled' | 'tokens_revoked'; at?: Date }): string {
   const teamId = i.orgWide ? null : (i.teamId ?? 'T1');
   const event = i.kind === 'tokens_revoked'
     ? { type: 'tokens_revoked', tokens: { bot: [`UBOT${i.orgWide ? i.enterpriseId : teamId}`] }, event_ts: (Date.now() / 1000).toFixed(6) }
@@ -211,7 +211,7 @@ export function appUninstalledBody(i: { teamId?: string; enterpriseId?: string; 
     event,
     type: 'event_callback',
     event_id: `Ev${Date.now()}${++triggerSeq}`,
-    event_time: Math.floor(Date.now() / 1000),
+    event_time: Math.floor((i.at ?? new Date()).getTime() / 1000),
     authorizations: [{ team_id: teamId, enterprise_id: i.enterpriseId ?? null, user_id: `UBOT${teamId ?? i.enterpriseId}`, is_bot: true, is_enterprise_install: i.orgWide === true }],
   });
 }

@@ -103,7 +103,8 @@ describe('installable mode: two Slack workspaces', () => {
     expect(ids).toHaveLength(2);
     const before = await metric(t, /^keywarden_slack_dropped_total\{reason="not_installed"\}/);
     t.slack.uninstall('T1');
-    const event = await postSigned(t.kw.url!, appUninstalledBody({ teamId: 'T1' }), { secret: SIGNING_SECRET, contentType: 'application/json' });
+    const uninstalledAt = new Date();
+    const event = await postSigned(t.kw.url!, appUninstalledBody({ teamId: 'T1', at: uninstalledAt }), { secret: SIGNING_SECRET, contentType: 'application/json' });
     expect(event.status).toBe(200);
     await expect.poll(() => t.store.slackInstallations.findById('T1'), { timeout: 5000 }).toBeNull();
     expect(await t.store.slackInstallations.findById('T2')).not.toBeNull();
@@ -127,6 +128,12 @@ describe('installable mode: two Slack workspaces', () => {
     expect((await installThroughOAuth(t.kw.url!, t.slack, { teamId: 'T1' })).status).toBe(200);
     const again = await t.answer((await t.command(ADMIN, 'role jane.roe@meshlab.de ADMIN', '/permission', { teamId: 'T1' })).responseId);
     expect(t.slack.issued.get((await approvalPost(t, again)).token!)).toEqual({ owner: 'T1', revoked: false });
+    // Slack sends the uninstall again (it was not acked in time): it removes only what was installed before it.
+    const heard = () => (t.logs.text.match(/its installation is removed/g) ?? []).length;
+    const told = heard();
+    await postSigned(t.kw.url!, appUninstalledBody({ teamId: 'T1', at: uninstalledAt }), { secret: SIGNING_SECRET, contentType: 'application/json' });
+    await expect.poll(heard, { timeout: 5000 }).toBe(told + 1);
+    expect(await t.store.slackInstallations.findById('T1')).not.toBeNull();
   });
 
   it('a message waiting its turn when its Slack workspace uninstalls is dropped by the worker, not retried, and its request cancelled', async () => {

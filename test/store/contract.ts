@@ -970,6 +970,15 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.slackInstallations.findById(i.id)).toBeNull();
       });
 
+      it('delete with installedBefore removes only an installation made before then (a late uninstall leaves a reinstall)', async () => {
+        const i = await store.slackInstallations.put(installation({ installedAt: at(10) }));
+        expect(await store.slackInstallations.delete(i.id, at(5))).toBe(false);
+        expect(await store.slackInstallations.delete(i.id, at(10))).toBe(false);
+        expect(await store.slackInstallations.findById(i.id)).not.toBeNull();
+        expect(await store.slackInstallations.delete(i.id, at(11))).toBe(true);
+        expect(await store.slackInstallations.findById(i.id)).toBeNull();
+      });
+
       it('rotate is a compare-and-set on the version: of racing rotations one wins, and a stale one loses', async () => {
         const i = await store.slackInstallations.put(installation({ id: 'E1', teamId: null, enterpriseId: 'E1', isEnterpriseInstall: true }));
         const results = await Promise.all(Array.from({ length: 10 }, (_, k) =>

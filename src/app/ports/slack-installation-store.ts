@@ -32,6 +32,9 @@ export interface SlackInstallationRepository {
   findById(id: string): Promise<SlackInstallation | null>;
   /** The new tokens of a rotation, only if the installation is still at `version`; null when another rotation (or a reinstall, or an uninstall) came first. */
   rotate(id: string, version: number, tokens: SlackInstallationTokens): Promise<SlackInstallation | null>;
-  /** Removes it (uninstalled, tokens revoked); true when there was one. */
-  delete(id: string): Promise<boolean>;
+  /**
+   * Removes it (uninstalled, tokens revoked); true when there was one. `installedBefore`: only an
+   * installation made before then (an uninstall Slack sent again after a reinstall leaves the new one).
+   */
+  delete(id: string, installedBefore?: Date): Promise<boolean>;
 }

@@ -39,7 +39,7 @@ export interface Installable {
   /** GET /slack/install and GET /slack/oauth_redirect. */
   routes: Route[];
   /** app_uninstalled, tokens_revoked (bot): the installation is removed; true when there was one. */
-  uninstall(q: { teamId: string | null; enterpriseId: string | null; isEnterpriseInstall: boolean }): Promise<boolean>;
+  uninstall(q: { teamId: string | null; enterpriseId: string | null; isEnterpriseInstall: boolean; at: Date | null }): Promise<boolean>;
 }
 
 export function installable(o: {
@@ -103,7 +103,11 @@ export function installable(o: {
     ],
     async uninstall(q) {
       const id = q.isEnterpriseInstall ? q.enterpriseId : q.teamId;
-      const gone = id ? await o.installations.delete(id) : false;
+      // Slack sends an event again when it was not acked in time, possibly after a reinstall: an
+      // uninstall removes only an installation made before it. event_time counts whole seconds, so
+      // one made within the second after it is still taken for the one it removes.
+      const before = q.at ? new Date(q.at.getTime() + 1000) : undefined;
+      const gone = id ? await o.installations.delete(id, before) : false;
       log.info({ team: q.teamId, enterprise: q.enterpriseId, orgWide: q.isEnterpriseInstall, removed: gone }, 'Keywarden was uninstalled from Slack (or its tokens revoked); its installation is removed');
       return gone;
     },

@@ -300,7 +300,9 @@ class MemorySlackInstallations implements SlackInstallationRepository {
     Object.assign(i, copy(tokens), { version: version + 1 });
     return copy(i);
   }
-  async delete(id: string) {
+  async delete(id: string, installedBefore?: Date) {
+    const i = this.byId.get(id);
+    if (!i || (installedBefore && i.installedAt.getTime() >= installedBefore.getTime())) return false;
     return this.byId.delete(id);
   }
 }

@@ -34,8 +34,8 @@ export class MongoSlackInstallations implements SlackInstallationRepository {
     return doc && fromDoc<SlackInstallation>(doc);
   }
 
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, installedBefore?: Date): Promise<boolean> {
     if (!isKey(id)) return false;
-    return (await this.col.deleteOne({ _id: id })).deletedCount === 1;
+    return (await this.col.deleteOne({ _id: id, ...(installedBefore && { installedAt: { $lt: installedBefore } }) })).deletedCount === 1;
   }
 }

@@ -10,10 +10,12 @@ import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import type { Log } from '../../../app/ports.js';
 
-export type Uninstall = (q: { teamId: string | null; enterpriseId: string | null; isEnterpriseInstall: boolean }) => Promise<boolean>;
+export type Uninstall = (q: { teamId: string | null; enterpriseId: string | null; isEnterpriseInstall: boolean; at: Date | null }) => Promise<boolean>;
 
 type Args = SlackEventMiddlewareArgs<'app_uninstalled' | 'tokens_revoked'> & AllMiddlewareArgs;
 
+/** When Slack says it happened (event_time, seconds). */
+const Envelope = z.object({ event_time: z.number().int().positive().optional() });
 const Revoked = z.object({ event: z.object({ tokens: z.object({ bot: z.array(z.string().max(40)).max(1000).optional() }) }) });
 
 export function uninstalled(uninstall: Uninstall, log: Log, kind: 'app_uninstalled' | 'tokens_revoked') {
@@ -27,6 +29,8 @@ export function uninstalled(uninstall: Uninstall, log: Log, kind: 'app_uninstall
       // Only users' tokens revoked (Keywarden holds none): its bot token still works.
       if ((revoked.data.event.tokens.bot ?? []).length === 0) return;
     }
-    await uninstall({ teamId: context.teamId ?? null, enterpriseId: context.enterpriseId ?? null, isEnterpriseInstall: context.isEnterpriseInstall === true });
+    const sent = Envelope.safeParse(body);
+    const at = sent.success && sent.data.event_time !== undefined ? new Date(sent.data.event_time * 1000) : null;
+    await uninstall({ teamId: context.teamId ?? null, enterpriseId: context.enterpriseId ?? null, isEnterpriseInstall: context.isEnterpriseInstall === true, at });
   };
 }
