@@ -10,12 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { InstallProvider } from '@slack/oauth';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebClient } from '@slack/web-api';
 import { createLog } from '../../../src/log.js';
 import { JweTokenSealer } from '../../../src/crypto/jwe-sealer.js';
 import { KeywardenInstallationStore } from '../../../src/slack/installations/bolt-store.js';
-import { InstallationTokens, REFRESH_BEFORE_MS } from '../../../src/slack/installations/tokens.js';
+import { InstallationTokens, REFRESH_BEFORE_MS, sealContext } from '../../../src/slack/installations/tokens.js';
 import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import { TestClock } from '../../helpers/clock.js';
 import { FakeSlack } from '../../helpers/fake-slack.js';
@@ -108,6 +108,31 @@ describe('installable mode', () => {
     await expect(t.botToken('TA')).rejects.toThrow();
     // Bolt reads them back as it stored them.
     expect((await boltStore.fetchInstallation({ teamId: 'TB', isEnterpriseInstall: false, enterpriseId: undefined })).bot?.token).toMatch(/^xoxe\.xoxb-TB-/);
+  });
+
+  it('opens a bot token once while its record is unchanged, and sees an uninstall or a new token at the next call', async () => {
+    const { store, sealer, tokens, boltStore } = rig();
+    const { url, server } = await oauthServer(boltStore);
+    try {
+      expect(await install(url, { teamId: 'TK' })).toBeLessThan(400);
+    } finally {
+      server.close();
+    }
+    const t = tokens();
+    const opens = vi.spyOn(sealer, 'open');
+    const first = await t.botToken('TK');
+    expect(await t.botToken('TK')).toBe(first);
+    expect(await t.botToken('TK')).toBe(first);
+    expect(opens).toHaveBeenCalledTimes(1);
+    // Another token stored (a reinstall): opened at the next call.
+    const i = (await store.slackInstallations.findById('TK'))!;
+    await store.slackInstallations.put({ ...i, sealedBotToken: await sealer.seal('xoxb-TK-new', sealContext('TK', 'bot')) });
+    expect(await t.botToken('TK')).toBe('xoxb-TK-new');
+    expect(opens).toHaveBeenCalledTimes(2);
+    // Uninstalled: no token at once, whatever was opened before.
+    await store.slackInstallations.delete('TK');
+    expect(await t.botToken('TK')).toBeNull();
+    opens.mockRestore();
   });
 
   it('an org-wide install speaks for every workspace of its organisation, as each request names it', async () => {
