@@ -161,18 +161,23 @@ export class WebhookDelivery {
     const { hook } = found;
     let pos = await this.position(key, ws.id);
     let sent = 0;
+    /** Sends history lines in seq order, the position moved on after each; false once the hook is off. */
+    const sendLines = async (lines: ChainedEntry[]): Promise<boolean> => {
+      for (const line of lines) {
+        if (!(await this.send(ws, key, hook, historyEvent(line)))) return false;
+        pos = { ...pos, historySeq: line.seq };
+        await log.advance(key, pos);
+        sent++;
+      }
+      return true;
+    };
     while (sent < PER_RUN) {
       const notes = await log.after(ws.id, pos.entry, PAGE);
       if (notes.length === 0) {
         // The chain may hold lines whose notes never made it to the log: send them too.
         const rest = hook.events.includes('history') ? await this.historyAfter(ws.id, pos.historySeq, PAGE) : [];
         if (rest.length === 0) break;
-        for (const line of rest) {
-          if (!(await this.send(ws, key, hook, historyEvent(line)))) return sent;
-          pos = { ...pos, historySeq: line.seq };
-          await log.advance(key, pos);
-          sent++;
-        }
+        if (!(await sendLines(rest))) return sent;
         continue;
       }
       for (const note of notes) {
@@ -183,12 +188,7 @@ export class WebhookDelivery {
           while (pos.historySeq < upTo) {
             const lines = await this.historyAfter(ws.id, pos.historySeq, Math.min(PAGE, upTo - pos.historySeq));
             if (lines.length === 0) break;
-            for (const l of lines) {
-              if (!(await this.send(ws, key, hook, historyEvent(l)))) return sent;
-              pos = { ...pos, historySeq: l.seq };
-              await log.advance(key, pos);
-              sent++;
-            }
+            if (!(await sendLines(lines))) return sent;
           }
         } else if (note.type === 'request' && hook.events.includes('request')) {
           const r = await store.requests.findById(note.id);
