@@ -17,7 +17,7 @@ export async function waitFor<T>(what: string, f: () => Promise<T | null | undef
 }
 
 /** The request once it has `status`. */
-export const requestWithStatus = (store: Store, id: string, status: string): Promise<ChangeRequest> => waitFor(`request ${status}`, async () => {
+export const requestWithStatus = (store: Store, id: string, status: string, ms?: number): Promise<ChangeRequest> => waitFor(`request ${id} ${status}`, async () => {
   const r = await store.requests.findById(id);
   return r?.status === status ? r : null;
-});
+}, ms);

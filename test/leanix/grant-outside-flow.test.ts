@@ -12,6 +12,7 @@ import { ids } from '../../src/slack/ids.js';
 import { ADMIN, APPROVALS, APPROVER1, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/keywarden.js';
 import { TestClock } from '../helpers/clock.js';
 import { FakeLeanix } from '../helpers/fake-leanix.js';
+import { nextSync as nextSyncOf } from '../helpers/leanix-sync.js';
 
 const PREFIX = 'kwtest-leanix-grants';
 const clock = new TestClock();
@@ -101,11 +102,8 @@ describe('grants in a connected workspace', () => {
   });
 });
 
-async function nextSync() {
-  const before = (await state.lastSynced(WS_ID))?.getTime() ?? 0;
-  clock.advance(31_000);
-  await vi.waitFor(async () => expect((await state.lastSynced(WS_ID))?.getTime() ?? 0).toBeGreaterThan(before), { timeout: 10_000, interval: 20 });
-}
+/** Waits for the next finished sync (the clock moved past syncSeconds first). */
+const nextSync = () => nextSyncOf(state, clock, WS_ID);
 
 async function permissionOf(email: string) {
   const user = await store.users.findByEmail(email);

@@ -3,7 +3,7 @@
  * a private Redis, a second sync worker beside it (another process, in effect: its own LeanIX
  * client), the fake Slack and the injected clock.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startLeanixSyncWorker } from '../../jobs/leanix-sync.js';
 import { LeanixConnections } from '../../src/leanix/connections.js';
@@ -15,6 +15,7 @@ import { ADMIN, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/k
 import { answerWithBlocks } from '../helpers/slack-answers.js';
 import { TestClock } from '../helpers/clock.js';
 import { FakeLeanix } from '../helpers/fake-leanix.js';
+import { nextSync as nextSyncOf } from '../helpers/leanix-sync.js';
 
 const PREFIX = 'kwtest-leanix-flow';
 const clock = new TestClock();
@@ -55,11 +56,7 @@ afterAll(async () => {
 });
 
 /** Waits for the next finished sync (the clock moved past syncSeconds first). */
-async function nextSync() {
-  const before = (await state.lastSynced(WS_ID))?.getTime() ?? 0;
-  clock.advance(31_000);
-  await vi.waitFor(async () => expect((await state.lastSynced(WS_ID))?.getTime() ?? 0).toBeGreaterThan(before), { timeout: 10_000, interval: 20 });
-}
+const nextSync = () => nextSyncOf(state, clock, WS_ID);
 
 const driftPosts = () => t.slack.calls.filter((c) => c.method === 'chat.postMessage' && String(c.args.text).includes('outside Keywarden'));
 

@@ -5,7 +5,7 @@
  * expires, a change made in LeanIX recorded once as drift for the digest (an expired token made to
  * work again told at once), and a sync that finds nothing changed writing nothing.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisSyncState } from '../../src/leanix/sync-state.js';
 import { createMemoryStore } from '../../src/store/memory/memory-store.js';
@@ -13,6 +13,7 @@ import { ADMIN, startTestApp, testSeed, WS_ID, type TestApp } from '../helpers/k
 import { TestClock } from '../helpers/clock.js';
 import { countingStore, type CountingStore } from '../helpers/counting-store.js';
 import { FakeLeanix } from '../helpers/fake-leanix.js';
+import { nextSync as nextSyncOf } from '../helpers/leanix-sync.js';
 
 const PREFIX = 'kwtest-leanix-tu-mirror';
 const clock = new TestClock();
@@ -46,11 +47,7 @@ afterAll(async () => {
 });
 
 /** Waits for the next finished sync (the clock moved past syncSeconds first). */
-async function nextSync() {
-  const before = (await state.lastSynced(WS_ID))?.getTime() ?? 0;
-  clock.advance(31_000);
-  await vi.waitFor(async () => expect((await state.lastSynced(WS_ID))?.getTime() ?? 0).toBeGreaterThan(before), { timeout: 10_000, interval: 20 });
-}
+const nextSync = () => nextSyncOf(state, clock, WS_ID);
 
 /** Writes to the mirror's own records (what a sync may write), by repository and method. */
 const mirrorWrites = () => Object.entries(store.writesBy()).filter(([k]) => /^(technicalUsers|permissions|users|history)\./.test(k));

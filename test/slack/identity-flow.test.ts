@@ -10,6 +10,7 @@ import { TestClock } from '../helpers/clock.js';
 import { ADMIN, ADMIN2, APPROVALS, APPROVER1, APPROVER2, SIGNING_SECRET, startTestApp, testSeed, type TestApp } from '../helpers/keywarden.js';
 import { postSigned, userChangeBody } from '../helpers/slack-requests.js';
 import { rejectWithReason } from '../helpers/views.js';
+import { requestWithStatus } from '../helpers/wait.js';
 
 let t: TestApp;
 const clock = new TestClock();
@@ -37,14 +38,7 @@ async function ask(text: string) {
 const click = async (id: string, user: string) => t.answer((await t.click(ids.APPROVE, id, user)).responseId);
 const infoCalls = (user: string) => t.slack.callsTo('users.info').filter((c) => c.args.user === user).length;
 
-async function waitForStatus(id: string, status: string) {
-  for (let i = 0; i < 400; i++) {
-    const r = await t.store.requests.findById(id);
-    if (r?.status === status) return r;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  throw new Error(`request ${id} never became ${status}`);
-}
+const waitForStatus = (id: string, status: string) => requestWithStatus(t.store, id, status, 10_000);
 
 describe('nobody decides a change of their own permission', () => {
   it('refuses the approver whose Slack email is the subject, names them on the message, and tells the subject by DM once applied', async () => {

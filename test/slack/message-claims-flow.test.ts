@@ -19,6 +19,7 @@ import { postSigned, slashCommandBody } from '../helpers/slack-requests.js';
 import { loadConfig } from '../../src/config.js';
 import { startKeywarden } from '../../src/keywarden.js';
 import { createLog } from '../../src/log.js';
+import { waitFor } from '../helpers/wait.js';
 
 const HOUR = 3600_000;
 const PREFIX = 'kwtest-claims';
@@ -36,15 +37,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function until<T>(what: string, read: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(what: string, read: () => Promise<T | null | undefined | false>) => waitFor(what, read, 10_000);
 
 const posts = (p: (c: SlackCall) => boolean) => t.slack.callsTo('chat.postMessage').filter(p);
 const about = (id: string, re: RegExp) => (c: SlackCall) => String(c.args.text ?? '').includes(id.slice(0, 8)) && re.test(String(c.args.text));

@@ -8,6 +8,7 @@ import { ids } from '../../src/slack/ids.js';
 import { ADMIN, APPROVALS, APPROVER1, APPROVER2, SIGNING_SECRET, startTestApp, testSeed, type TestApp } from '../helpers/keywarden.js';
 import { postSigned } from '../helpers/slack-requests.js';
 import { openHome } from '../helpers/views.js';
+import { requestWithStatus } from '../helpers/wait.js';
 
 const SEC = 'S0SECURITY';
 const [ALICE, BOB, CAROL] = ['UALICE', 'UBOB', 'UCAROL'];
@@ -45,14 +46,7 @@ async function groupChanged(members: string[]) {
   expect((await postSigned(t.kw.url!, body, { secret: SIGNING_SECRET, contentType: 'application/json' })).status).toBe(200);
 }
 
-async function waitForStatus(id: string, status: string) {
-  for (let i = 0; i < 400; i++) {
-    const r = await t.store.requests.findById(id);
-    if (r?.status === status) return r;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  throw new Error(`request ${id} never became ${status}`);
-}
+const waitForStatus = (id: string, status: string) => requestWithStatus(t.store, id, status, 10_000);
 
 describe('a rule whose approvers are a user group', () => {
   it('says which rule applies and who decides; refuses people outside the group, the requester in it, and reads the group once', async () => {

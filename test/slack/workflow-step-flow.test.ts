@@ -18,6 +18,8 @@ import { ADMIN, APPROVALS, APPROVER1, APPROVER2, OUTSIDER, SIGNING_SECRET, start
 import { TEST_KEYWARDEN_SECRET } from '../helpers/secret.js';
 import { blockActionBody, functionExecutedBody, postSigned } from '../helpers/slack-requests.js';
 import { clickReject, submitOpened } from '../helpers/views.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
+import type { Store } from '../../src/app/ports.js';
 
 /** The fake Slack's users.info answers <id in lower case>@example.com. */
 const PERSON = 'UJANE';
@@ -27,13 +29,14 @@ const seed = () => {
   return s;
 };
 
-async function waitFor(check: () => boolean | Promise<boolean>, ms = 15_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = (check: () => boolean | Promise<boolean>) => waitUntil('the step\'s condition', async () => await check());
+
+/** The workflow step's request, once its approval message is posted. */
+const postedStepRequest = (store: Store) => waitUntil('the step\'s request posted', async () => {
+  const all = await store.requests.listByWorkspace((await store.workspaces.findByName('meshlab'))!.id, { limit: 10 });
+  const id = all.find((r) => r.origin?.via === 'workflow')?.id;
+  return id && (await store.requests.findById(id))?.slack ? id : null;
+});
 
 async function startStep(base: string, inputs: Record<string, unknown>): Promise<string> {
   const executionId = `Fx${randomUUID().slice(0, 12)}`;
@@ -151,12 +154,7 @@ describe('the workflow step, decided by another process', () => {
         SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_SECRET: TEST_KEYWARDEN_SECRET, LOG_LEVEL: 'silent',
       }), { log: createLog('silent'), store: a.store, queuePrefix: prefix, sweepEveryMs: 500, slackLanes: UNLIMITED_LANES });
       const executionId = await startStep(a.kw.url!, inputs());
-      let id = '';
-      await waitFor(async () => {
-        const all = await a.store.requests.listByWorkspace((await a.store.workspaces.findByName('meshlab'))!.id, { limit: 10 });
-        id = all.find((r) => r.origin?.via === 'workflow')?.id ?? '';
-        return id !== '' && (await a.store.requests.findById(id))?.slack !== null;
-      });
+      const id = await postedStepRequest(a.store);
       await a.kw.stop();
       const res = await postSigned(b.url!, blockActionBody({ actionId: ids.APPROVE, value: id, userId: APPROVER1, teamId: 'T1', responseUrl: a.slack.responseUrl('b-approve'), channelId: APPROVALS }), { secret: SIGNING_SECRET });
       expect(res.status).toBe(200);
@@ -179,12 +177,7 @@ describe('the workflow step, decided by another process', () => {
     let b: Awaited<ReturnType<typeof startKeywarden>> | null = null;
     try {
       const executionId = await startStep(a.kw.url!, inputs());
-      let id = '';
-      await waitFor(async () => {
-        const all = await a.store.requests.listByWorkspace((await a.store.workspaces.findByName('meshlab'))!.id, { limit: 10 });
-        id = all.find((r) => r.origin?.via === 'workflow')?.id ?? '';
-        return id !== '' && (await a.store.requests.findById(id))?.slack !== null;
-      });
+      const id = await postedStepRequest(a.store);
       a.slack.failNext('functions.completeSuccess', { status: 429, retryAfter: 2 });
       await a.click(ids.APPROVE, id, APPROVER1);
       await a.slack.waitFor('functions.completeSuccess', (c) => c.args.function_execution_id === executionId && c.failed === true);
