@@ -8,7 +8,7 @@
  * after its burst (all channels in parallel); for the rest, the rewrites, 50 per Slack workspace at
  * Tier 3 after its burst (each workspace's admin's DMs, 10 each, finish sooner).
  */
-import { readFileSync } from 'node:fs';
+import { appliedOnce } from './context.js';
 import { randomUUID } from 'node:crypto';
 import { ids } from '../../src/slack/ids.js';
 import { FakeSlack, type SlackCall } from '../../test/helpers/fake-slack.js';
@@ -113,12 +113,6 @@ export async function runBurstChannels(o: {
     await new Promise((r) => setTimeout(r, 1000)); // anything sent twice would show by now
     done();
 
-    const applied = readFileSync(o.logFile('burst-channels-server'), 'utf8').split('\n').filter((l) => l.includes('"msg":"request applied"'));
-    const perRequest = new Map<string, number>();
-    for (const l of applied) {
-      const id = (JSON.parse(l) as { requestId: string }).requestId;
-      perRequest.set(id, (perRequest.get(id) ?? 0) + 1);
-    }
     const post = SLACK_LIMITS.postMessagePerChannel;
     const update = SLACK_LIMITS.methods['chat.update']!;
     const perTeam = n / TEAMS.length;
@@ -129,7 +123,7 @@ export async function runBurstChannels(o: {
       doneS, doneFloorS: Math.max(((perTeam - update.burst) / update.perMinute) * 60, postFloorS),
       ackMaxMs: Math.max(...acks), acks: acks.length,
       postedOnce: posts().length === n && new Set(requestIds).size === n,
-      appliedOnce: perRequest.size === n && [...perRequest.values()].every((k) => k === 1),
+      appliedOnce: appliedOnce(o.logFile('burst-channels-server'), n),
       toldOnce: [...told.values()].every((c) => c.length === 1) && told.size === n,
       limited: Object.fromEntries(slack.limiter!.limitedByKey),
     };

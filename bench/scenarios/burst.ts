@@ -7,7 +7,7 @@
  * requester told, each next to the floor the limits set; every command's ack, including one
  * command every 2 s while the bursts drain.
  */
-import { readFileSync } from 'node:fs';
+import { appliedOnce } from './context.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ids } from '../../src/slack/ids.js';
 import { FakeSlack, type SlackCall } from '../../test/helpers/fake-slack.js';
@@ -86,12 +86,6 @@ export async function runBurst(o: { n: number; dir: string; redisUrl: string; mo
     await sleep(1000); // anything sent twice would show by now
     done();
 
-    const applied = readFileSync(o.logFile('burst-server'), 'utf8').split('\n').filter((l) => l.includes('"msg":"request applied"'));
-    const perRequest = new Map<string, number>();
-    for (const l of applied) {
-      const id = (JSON.parse(l) as { requestId: string }).requestId;
-      perRequest.set(id, (perRequest.get(id) ?? 0) + 1);
-    }
     const limited = Object.fromEntries(slack.limiter!.limited);
     // The floors: the limits' burst, then their rate. Posts: one channel. Rewrites: one each at
     // Tier 3 (the DMs, one a second to the one requester, finish sooner).
@@ -102,7 +96,7 @@ export async function runBurst(o: { n: number; dir: string; redisUrl: string; mo
       doneS, doneFloorS: Math.max(((n - update.burst) / update.perMinute) * 60, ((n - post.burst) / post.perMinute) * 60),
       ackMaxMs: Math.max(...acks), acks: acks.length,
       postedOnce: posts().length === n && new Set(requestIds).size === n,
-      appliedOnce: perRequest.size === n && [...perRequest.values()].every((k) => k === 1),
+      appliedOnce: appliedOnce(o.logFile('burst-server'), n),
       toldOnce: [...told.values()].every((c) => c.length === 1) && told.size === n,
       limited,
     };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { FakeSlack } from '../../test/helpers/fake-slack.js';
 import type { Child } from '../harness.js';
 
@@ -39,4 +40,15 @@ export function slackCounter(slack: FakeSlack, match: (c: FakeSlack['calls'][num
     for (; seen < slack.calls.length; seen++) if (match(slack.calls[seen]!)) n++;
     return n;
   };
+}
+
+/** Whether each of `n` requests was applied exactly once, by the server's log lines (`request applied`). */
+export function appliedOnce(logFile: string, n: number): boolean {
+  const perRequest = new Map<string, number>();
+  for (const l of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!l.includes('"msg":"request applied"')) continue;
+    const id = (JSON.parse(l) as { requestId: string }).requestId;
+    perRequest.set(id, (perRequest.get(id) ?? 0) + 1);
+  }
+  return perRequest.size === n && [...perRequest.values()].every((k) => k === 1);
 }
